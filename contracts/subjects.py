@@ -1,0 +1,42 @@
+"""Every NATS subject Varanus uses, built from names; no other code spells a subject by hand."""
+
+from __future__ import annotations
+
+from typing import Final
+
+PREFIX: Final = "komodo"
+"""First token of every Varanus subject (Komodo's name, so a bus client reads familiar subjects)."""
+
+EVENTS_STREAM: Final = "KOMODO_EVENTS"
+"""JetStream stream that holds every event."""
+
+EVENTS_WILDCARD: Final = f"{PREFIX}.event.>"
+"""Subjects captured by the events stream."""
+
+STATUS_HEADER: Final = "Komodo-Status"
+"""Reply header that carries the HTTP-like status of a bus answer (200 on success)."""
+
+REQUEST_KINDS: Final = ("read", "write", "execute", "internal")
+"""Kinds of request subjects: Komodo's three APIs plus service-to-service requests."""
+
+
+def request_subject(kind: str, name: str) -> str:
+    """Subject of a request: `komodo.<kind>.<Name>`."""
+    if kind not in REQUEST_KINDS:
+        raise ValueError(f"unknown request kind {kind!r}")
+    return f"{PREFIX}.{kind}.{name}"
+
+
+def event_subject(kind: str, name: str) -> str:
+    """Subject of an event: `komodo.event.<kind>.<EventName>`."""
+    return f"{PREFIX}.event.{kind}.{name}"
+
+
+def agent_subject(server_id: str, name: str) -> str:
+    """Subject of a request to one host's agent: `komodo.agent.<server_id>.<Request>`."""
+    return f"{PREFIX}.agent.{server_id}.{name}"
+
+
+def queue_group(service: str) -> str:
+    """Queue group shared by the replicas of one service, so each request reaches exactly one replica."""
+    return f"varanus-{service}"
