@@ -72,7 +72,7 @@ class Update(KomodoModel):
 
     id: MongoId = id_field("The Mongo id of the update.")
     """The Mongo id of the update."""
-    operation: Operation  # type: ignore[valid-type]
+    operation: Operation
     """The operation performed."""
     start_ts: I64
     """When the operation started (unix ms)."""
@@ -105,7 +105,7 @@ class UpdateListItem(KomodoModel):
 
     id: str
     """The update id."""
-    operation: Operation  # type: ignore[valid-type]
+    operation: Operation
     """The operation performed."""
     start_ts: I64
     """When it started (unix ms)."""

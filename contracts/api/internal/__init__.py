@@ -1,0 +1,1 @@
+"""Requests between Varanus services (`komodo.internal.*`), not part of Komodo's public API."""

@@ -1,0 +1,64 @@
+"""How executing services record their work in the registry's Updates."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from pydantic import Field
+
+from contracts.api.base import InternalRequest, NoData
+from contracts.entities.common import ResourceTarget, Version
+from contracts.entities.update import Log, Operation, Update, UpdateStatus
+
+
+class CreateUpdate(InternalRequest):
+    """Start an Update for an execution (status InProgress unless given); answers the stored Update."""
+
+    RESPONSE: ClassVar[Any] = Update
+
+    operation: Operation
+    """The operation being performed."""
+    target: ResourceTarget
+    """The resource it acts on."""
+    operator: str
+    """Id of the user (or service user) the execution runs as."""
+    status: UpdateStatus = UpdateStatus.InProgress
+    """Initial status."""
+    logs: list[Log] = Field(default_factory=list)
+    """Logs known at creation."""
+    version: Version | None = None
+    """Version involved, if any."""
+    commit_hash: str | None = None
+    """Commit involved, if any."""
+    other_data: str | None = None
+    """Operation-specific data."""
+
+
+class AppendUpdateLog(InternalRequest):
+    """Append one stage log to an Update that is still running."""
+
+    RESPONSE: ClassVar[Any] = NoData
+
+    id: str
+    """The Update id."""
+    log: Log
+    """The stage log to append."""
+
+
+class FinishUpdate(InternalRequest):
+    """Complete an Update: status Complete, end time set, success computed from its logs unless given."""
+
+    RESPONSE: ClassVar[Any] = Update
+
+    id: str
+    """The Update id."""
+    success: bool | None = None
+    """Force the outcome; when absent it is true only if every log succeeded."""
+    logs: list[Log] = Field(default_factory=list)
+    """Last logs to append before finishing."""
+    version: Version | None = None
+    """Version to record, if any."""
+    commit_hash: str | None = None
+    """Commit to record, if any."""
+    other_data: str | None = None
+    """Operation-specific data to record."""

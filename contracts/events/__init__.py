@@ -1,0 +1,1 @@
+"""Events: past-tense facts published on JetStream (`komodo.event.<kind>.<EventName>`)."""

@@ -1,0 +1,85 @@
+"""Events that follow executions and state, for procedures, alerting and redeploys."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from contracts.entities.common import Version
+from contracts.events.base import Event
+
+
+class BuildFinished(Event):
+    """A build ended; deployments with `redeploy_on_build` follow it, the alerter alerts when it failed."""
+
+    KIND: ClassVar[str] = "build"
+
+    update_id: str
+    """The Update of the build run."""
+    success: bool
+    """Whether the build succeeded."""
+    build_version: Version = Version()
+    """The version that was built."""
+
+
+class DeploymentDeployed(Event):
+    """A deployment's container was (re)created by an execution."""
+
+    KIND: ClassVar[str] = "deployment"
+
+    update_id: str
+    """The Update of the deploy."""
+    success: bool
+    """Whether the deploy succeeded."""
+
+
+class StackDeployed(Event):
+    """A stack was deployed (compose up) by an execution."""
+
+    KIND: ClassVar[str] = "stack"
+
+    update_id: str
+    """The Update of the deploy."""
+    success: bool
+    """Whether the deploy succeeded."""
+    services: list[str] = []
+    """Services deployed (empty means all)."""
+
+
+class StateChanged(Event):
+    """Base of the state-change events: a resource went from one state to another."""
+
+    previous: str
+    """State before (Komodo's spelling)."""
+    current: str
+    """State now."""
+
+
+class ServerStateChanged(StateChanged):
+    """A server went Ok, NotOk or Disabled."""
+
+    KIND: ClassVar[str] = "server"
+
+
+class DeploymentStateChanged(StateChanged):
+    """A deployment's container changed state (running, exited, ...)."""
+
+    KIND: ClassVar[str] = "deployment"
+
+
+class StackStateChanged(StateChanged):
+    """A stack changed state (running, unhealthy, down, ...)."""
+
+    KIND: ClassVar[str] = "stack"
+
+
+class ProcedureStageStarted(Event):
+    """A procedure run started one of its stages."""
+
+    KIND: ClassVar[str] = "procedure"
+
+    run_id: str
+    """The procedure run (its Update id)."""
+    stage: int
+    """Index of the stage."""
+    stage_name: str = ""
+    """Name of the stage."""

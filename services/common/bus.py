@@ -1,0 +1,252 @@
+"""A service's connection to the bus: request handlers, requests to other services, and events.
+
+Requests are core NATS request/reply on `komodo.<kind>.<Name>` with one queue group per service, served through
+a faststream broker. Each reply carries a `Komodo-Status` header (200 on success) and either the response JSON or
+Komodo's error envelope. Events go to the JetStream stream `KOMODO_EVENTS` through nats-py, with the event id as
+`Nats-Msg-Id` so a retried publish is stored once.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import nats.errors
+import nats.js.errors
+from faststream.nats import NatsBroker, NatsResponse
+from faststream.nats.annotations import NatsMessage
+from nats.aio.client import Client as NatsClient
+from nats.js import JetStreamContext
+from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfig
+from pydantic import ValidationError
+
+from contracts.api.base import ErrorEnvelope, Request
+from contracts.events.base import Event
+from contracts.subjects import EVENTS_STREAM, EVENTS_WILDCARD, STATUS_HEADER, queue_group
+from services.common.caller import Authenticator, Caller, trust_all
+from services.common.errors import BadRequest, ServiceError, Unavailable, describe_validation_error
+from services.common.logging import redactor
+from services.common.settings import Settings
+
+log = logging.getLogger(__name__)
+
+R = TypeVar("R", bound=Request)
+
+EVENTS_MAX_AGE_SECONDS = 7 * 24 * 3600
+"""How long events stay in the stream (consumers are durable; a week covers any restart)."""
+
+
+@dataclass(frozen=True)
+class RequestContext:
+    """What a handler knows about the request besides its body."""
+
+    caller: Caller
+    """The user the request acts as."""
+    headers: Mapping[str, str]
+    """The request headers (credentials included: never log them)."""
+    request_name: str
+    """Komodo's name of the request."""
+
+
+Handler = Callable[[Any, RequestContext], Awaitable[Any]]
+"""A request handler: takes the validated request and its context, returns the response."""
+
+
+class RemoteError(ServiceError):
+    """An error envelope answered by another service, with its status."""
+
+    def __init__(self, status: int, message: str, trace: list[str]) -> None:
+        super().__init__(message, trace)
+        self.status = status
+
+
+def encode_error(err: ServiceError) -> bytes:
+    """The JSON error envelope of `err`, secrets redacted."""
+    envelope = ErrorEnvelope(
+        error=redactor.redact(err.message), trace=[redactor.redact(t) for t in err.trace]
+    )
+    return envelope.model_dump_json().encode()
+
+
+async def dispatch(
+    request_cls: type[Request],
+    handler: Handler,
+    body: bytes,
+    headers: Mapping[str, str],
+    authenticate: Authenticator,
+) -> tuple[int, bytes]:
+    """Validate `body` as `request_cls`, run the handler and return (status, reply body).
+
+    Every failure becomes Komodo's error envelope: a malformed body or a bad field is a 400 that names the
+    request and the field; a `ServiceError` keeps its status; anything else is a 500 whose message names the
+    request and an error id that is also in the log (no stack trace or secret reaches the caller).
+    """
+    name = request_cls.__name__
+    try:
+        caller = await authenticate(headers)
+        request = parse_request(request_cls, body)
+        result = await handler(request, RequestContext(caller=caller, headers=headers, request_name=name))
+        return 200, request_cls.response_adapter().dump_json(result, by_alias=True)
+    except ServiceError as err:
+        return err.status, encode_error(err)
+    except ValidationError as err:
+        # A handler that validates merged data (e.g. a partial config on top of the stored one) lands here.
+        return 400, encode_error(describe_validation_error(err, f"{name} request"))
+    except Exception:
+        error_id = uuid.uuid4().hex[:12]
+        log.exception("handler for %s failed", name, extra={"error_id": error_id})
+        return 500, encode_error(ServiceError(f"internal error while handling {name} (error id {error_id})"))
+
+
+def parse_request(request_cls: type[R], body: bytes) -> R:
+    """Validate a request body (empty means `{}`); a 400 names malformed JSON or each bad field."""
+    name = request_cls.__name__
+    try:
+        return request_cls.model_validate_json(body or b"{}")
+    except ValidationError as err:
+        errors = err.errors(include_url=False, include_input=False)
+        if any(e["type"] == "json_invalid" for e in errors):
+            raise BadRequest(f"malformed JSON in {name} request: {errors[0]['msg']}") from None
+        if any(e["type"] == "model_type" and not e["loc"] for e in errors):
+            raise BadRequest(f"the body of a {name} request must be a JSON object") from None
+        raise describe_validation_error(err, f"{name} request") from None
+
+
+class Bus:
+    """One service's bus: register handlers with `handle`, then `start`; `request` and `publish` go out."""
+
+    def __init__(self, service: str, settings: Settings, authenticate: Authenticator = trust_all) -> None:
+        self.service = service
+        self.settings = settings
+        self.authenticate = authenticate
+        self.broker = NatsBroker(
+            [url.strip() for url in settings.nats_url.split(",") if url.strip()],
+            name=f"varanus-{service}",
+            logger=None,
+            error_cb=self._on_error,
+            max_reconnect_attempts=-1,
+            reconnect_time_wait=1,
+        )
+        self._handled: dict[str, type[Request]] = {}
+
+    async def _on_error(self, err: Exception) -> None:
+        log.error("nats error: %s", err)
+
+    def handle(self, request_cls: type[R], handler: Callable[[R, RequestContext], Awaitable[Any]]) -> None:
+        """Answer `request_cls` with `handler` (in this service's queue group, so replicas share the load)."""
+        if request_cls.SUBJECT in self._handled:
+            raise ValueError(f"{request_cls.__name__} already has a handler in {self.service}")
+        self._handled[request_cls.SUBJECT] = request_cls
+        authenticate = self.authenticate
+
+        async def on_message(msg: NatsMessage) -> NatsResponse:
+            raw = msg.raw_message
+            status, payload = await dispatch(request_cls, handler, raw.data, raw.headers or {}, authenticate)
+            return NatsResponse(payload, headers={STATUS_HEADER: str(status)})
+
+        on_message.__name__ = f"handle_{request_cls.__name__}"
+        self.broker.subscriber(
+            request_cls.SUBJECT, queue=queue_group(self.service), title=request_cls.SUBJECT
+        )(on_message)
+
+    @property
+    def handled(self) -> dict[str, type[Request]]:
+        """The requests this service answers, by subject."""
+        return dict(self._handled)
+
+    async def start(self) -> None:
+        """Connect, make sure the events stream exists, and start answering."""
+        await self.broker.connect()
+        await ensure_events_stream(self.js)
+        await self.broker.start()
+
+    async def stop(self) -> None:
+        """Stop answering and close the connection (in-flight handlers finish first)."""
+        await self.broker.stop()
+
+    @property
+    def nc(self) -> NatsClient:
+        """The underlying nats-py client (for JetStream, KV and object store)."""
+        connection = self.broker.connection
+        if connection is None:
+            raise RuntimeError("the bus is not connected")
+        return connection
+
+    @property
+    def js(self) -> JetStreamContext:
+        """JetStream on this connection."""
+        return self.nc.jetstream()
+
+    async def request(
+        self, request: Request, headers: Mapping[str, str] | None = None, timeout: float | None = None
+    ) -> Any:
+        """Send `request` to whichever service answers it and return the validated response.
+
+        Raises `RemoteError` with the answering service's status and message, or `Unavailable` when nothing
+        answers in time.
+        """
+        return await request_over(self.nc, request, headers, timeout or self.settings.request_timeout)
+
+    async def publish(self, event: Event) -> None:
+        """Store `event` in the events stream (at most once per event id)."""
+        await self.js.publish(
+            event.SUBJECT,
+            event.model_dump_json(by_alias=True).encode(),
+            headers={"Nats-Msg-Id": event.id},
+            stream=EVENTS_STREAM,
+        )
+
+
+async def request_over(
+    nc: NatsClient, request: Request, headers: Mapping[str, str] | None, timeout: float
+) -> Any:
+    """Send `request` on an open nats-py connection and decode the answer (see `Bus.request`)."""
+    name = type(request).__name__
+    try:
+        reply = await nc.request(
+            request.SUBJECT,
+            request.model_dump_json(by_alias=True).encode(),
+            timeout=timeout,
+            headers=dict(headers or {}),
+        )
+    except nats.errors.NoRespondersError as err:
+        raise Unavailable(f"no service answers {name}") from err
+    except (TimeoutError, nats.errors.TimeoutError) as err:
+        raise Unavailable(f"no answer to {name} within {timeout:g} s") from err
+    status = int((reply.headers or {}).get(STATUS_HEADER, "200"))
+    if status != 200:
+        try:
+            envelope = ErrorEnvelope.model_validate_json(reply.data)
+        except ValidationError:
+            envelope = ErrorEnvelope(error=f"{name} failed with status {status}", trace=[])
+        raise RemoteError(status, envelope.error, envelope.trace)
+    return type(request).response_adapter().validate_json(reply.data)
+
+
+async def ensure_events_stream(js: JetStreamContext) -> None:
+    """Create the `KOMODO_EVENTS` stream if it does not exist (several replicas may race: that is fine)."""
+    config = StreamConfig(
+        name=EVENTS_STREAM,
+        subjects=[EVENTS_WILDCARD],
+        retention=RetentionPolicy.LIMITS,
+        storage=StorageType.FILE,
+        discard=DiscardPolicy.OLD,
+        max_age=EVENTS_MAX_AGE_SECONDS,
+        duplicate_window=120,
+    )
+    try:
+        await js.stream_info(EVENTS_STREAM)
+    except nats.js.errors.NotFoundError:
+        try:
+            await js.add_stream(config)
+        except nats.js.errors.BadRequestError:
+            await js.stream_info(EVENTS_STREAM)  # another replica created it first
+
+
+def json_dumps(value: Any) -> bytes:
+    """Compact JSON bytes."""
+    return json.dumps(value, separators=(",", ":")).encode()

@@ -1,0 +1,72 @@
+"""Errors a handler raises to answer with Komodo's error envelope and a status."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from pydantic import ValidationError
+
+
+class ServiceError(Exception):
+    """An error that becomes `{"error": message, "trace": [...]}` with `status` on the bus and over HTTP."""
+
+    status = 500
+
+    def __init__(self, message: str, trace: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.message = message
+        self.trace = list(trace)
+
+
+class BadRequest(ServiceError):
+    """The request is malformed or names something invalid (400)."""
+
+    status = 400
+
+
+class Unauthorized(ServiceError):
+    """Credentials are missing or invalid (401)."""
+
+    status = 401
+
+
+class Forbidden(ServiceError):
+    """The caller may not do this (403)."""
+
+    status = 403
+
+
+class NotFound(ServiceError):
+    """The named resource does not exist (404)."""
+
+    status = 404
+
+
+class Conflict(ServiceError):
+    """The change clashes with what exists, e.g. a duplicate name (409)."""
+
+    status = 409
+
+
+class Busy(ServiceError):
+    """The resource is busy with another execution (409)."""
+
+    status = 409
+
+
+class Unavailable(ServiceError):
+    """A service or agent needed for the answer did not respond (503)."""
+
+    status = 503
+
+
+def describe_validation_error(err: ValidationError, what: str) -> BadRequest:
+    """Turn a pydantic error into a 400 whose message names each bad field and why."""
+    problems: list[str] = []
+    for item in err.errors(include_url=False, include_input=False):
+        location = ".".join(str(part) for part in item["loc"]) or "(body)"
+        problems.append(f"{location}: {item['msg']}")
+    head = f"invalid {what}: " + "; ".join(problems[:3])
+    if len(problems) > 3:
+        head += f" (and {len(problems) - 3} more)"
+    return BadRequest(head, problems)

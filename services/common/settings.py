@@ -1,0 +1,103 @@
+"""Settings every Varanus process reads, under Komodo's `KOMODO_*` names.
+
+Each secret setting also has a `*_FILE` variant (`KOMODO_SECRETS_KEY_FILE`, `KOMODO_DATABASE_PASSWORD_FILE`, ...):
+when it is set, the value is read from that file, so secrets can come from Docker or compose secrets.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote_plus
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from contracts.entities.common import Timelength
+
+SECRET_FIELDS = ("secrets_key", "jwt_secret", "database_password", "database_uri", "webhook_secret")
+"""Settings that may be given through a `KOMODO_<NAME>_FILE` file."""
+
+
+class Settings(BaseSettings):
+    """Configuration of a Varanus process, read from the environment."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="KOMODO_", extra="ignore", frozen=True, populate_by_name=True
+    )
+
+    title: str = "Varanus"
+    """Title shown to clients (`GetCoreInfo`)."""
+    host: str = "http://127.0.0.1:9120"
+    """Public address of the gateway, used in links and webhook URLs."""
+    port: int = 9120
+    """Port of the HTTP gateway."""
+    nats_url: str = "nats://127.0.0.1:4222"
+    """NATS server(s); several comma-separated URLs for a cluster."""
+    database_uri: SecretStr = SecretStr("")
+    """Full MongoDB URI; when empty it is built from the address, username and password."""
+    database_address: str = "127.0.0.1:27017"
+    """MongoDB host:port (Komodo's `database.address`)."""
+    database_username: str = ""
+    """MongoDB user."""
+    database_password: SecretStr = SecretStr("")
+    """MongoDB password."""
+    database_app_name: str = "varanus"
+    """Application name reported to MongoDB."""
+    db_prefix: str = Field(default="varanus", validation_alias=AliasChoices("VARANUS_DB_PREFIX", "db_prefix"))
+    """Prefix of every database name: service `registry` uses `<prefix>_registry`."""
+    data_dir: Path = Field(
+        default=Path("data"), validation_alias=AliasChoices("VARANUS_DATA_DIR", "data_dir")
+    )
+    """Folder for local state of the embedded setup (generated keys, logs)."""
+    secrets_key: SecretStr = SecretStr("")
+    """Key that encrypts secrets at rest; generated into the data folder when empty."""
+    jwt_secret: SecretStr = SecretStr("")
+    """Key that signs JWTs; generated into the data folder when empty."""
+    jwt_ttl: Timelength = Timelength.OneDay
+    """How long a JWT stays valid."""
+    webhook_secret: SecretStr = SecretStr("")
+    """Default secret for git webhooks."""
+    monitoring_interval: Timelength = Timelength.FifteenSeconds
+    """How often agents report their status."""
+    keep_stats_for_days: int = 14
+    """Days of server stats history to keep."""
+    default_pagination_limit: int = 50
+    """Page size of `List*` requests that give no limit."""
+    request_timeout: float = Field(
+        default=10.0, validation_alias=AliasChoices("VARANUS_REQUEST_TIMEOUT", "request_timeout")
+    )
+    """Seconds a service waits for another service's answer on the bus."""
+    log_level: str = Field(default="INFO", validation_alias=AliasChoices("KOMODO_LOGGING_LEVEL", "log_level"))
+    """Log level (DEBUG, INFO, WARNING, ERROR)."""
+
+    @classmethod
+    def load(cls, **overrides: Any) -> Settings:
+        """Read settings from the environment, `*_FILE` variants included; `overrides` win over both."""
+        from_files: dict[str, Any] = {}
+        for name in SECRET_FIELDS:
+            path = os.environ.get(f"KOMODO_{name.upper()}_FILE")
+            if path:
+                try:
+                    from_files[name] = Path(path).read_text(encoding="utf-8").strip()
+                except OSError as err:
+                    raise RuntimeError(
+                        f"cannot read KOMODO_{name.upper()}_FILE ({path}): {err.strerror}"
+                    ) from err
+        return cls(**{**from_files, **overrides})
+
+    def mongo_uri(self) -> str:
+        """The MongoDB connection URI: `database_uri`, or one built from address and credentials."""
+        uri = self.database_uri.get_secret_value()
+        if uri:
+            return uri
+        if self.database_username:
+            user = quote_plus(self.database_username)
+            password = quote_plus(self.database_password.get_secret_value())
+            return f"mongodb://{user}:{password}@{self.database_address}"
+        return f"mongodb://{self.database_address}"
+
+    def database_name(self, service: str) -> str:
+        """Name of the database that `service` owns."""
+        return f"{self.db_prefix}_{service}"
