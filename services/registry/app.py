@@ -1,0 +1,114 @@
+"""The registry service: the source of truth for configuration (resources, tags, variables, accounts) and Updates."""
+
+from __future__ import annotations
+
+import logging
+
+from contracts.entities.provider import GitProviderAccount, ImageRegistryAccount
+
+from contracts.catalog import load_all
+from contracts.entities.update import Operation
+from services.common.bus import Bus
+from services.common.caller import Authenticator, trust_all
+from services.common.mongo import connect, service_database
+from services.common.secrets import load_secret_box
+from services.common.settings import Settings
+from services.registry.handlers import unknown
+from services.registry.handlers.internal import update as internal_update
+from services.registry.handlers.read import provider as read_provider
+from services.registry.handlers.read import resource as read_resource
+from services.registry.handlers.read import tag as read_tag
+from services.registry.handlers.read import update as read_update
+from services.registry.handlers.read import variable as read_variable
+from services.registry.handlers.write import provider as write_provider
+from services.registry.handlers.write import resource as write_resource
+from services.registry.handlers.write import tag as write_tag
+from services.registry.handlers.write import variable as write_variable
+from services.registry.kinds import KINDS
+from services.registry.providers import AccountStore
+from services.registry.resources import ResourceService
+from services.registry.tags import TagStore
+from services.registry.updates import UpdateStore
+from services.registry.variables import VariableStore
+
+SERVICE = "registry"
+"""Name of this service (its database is `<prefix>_registry`, its queue group `varanus-registry`)."""
+
+log = logging.getLogger(__name__)
+
+
+class Registry:
+    """Wires the registry's stores to the bus."""
+
+    def __init__(self, settings: Settings, authenticate: Authenticator = trust_all) -> None:
+        load_all()
+        self.settings = settings
+        self.bus = Bus(SERVICE, settings, authenticate)
+        self.client = connect(settings)
+        self.db = service_database(self.client, settings, SERVICE)
+        box = load_secret_box(settings)
+        self.updates = UpdateStore(self.db, self.bus)
+        self.kinds: dict[str, ResourceService] = {}
+        for spec in KINDS:
+            self.kinds[spec.name] = ResourceService(
+                spec, self.db, box, self.bus, self.updates, self.kinds, settings.default_pagination_limit
+            )
+        self.tags = TagStore(self.db, self.bus)
+        self.variables = VariableStore(self.db, box, self.bus, self.updates)
+        self.git_accounts = AccountStore(
+            GitProviderAccount,
+            "git provider",
+            (
+                Operation.CreateGitProviderAccount,
+                Operation.UpdateGitProviderAccount,
+                Operation.DeleteGitProviderAccount,
+            ),
+            self.db,
+            box,
+            self.bus,
+            self.updates,
+        )
+        self.registry_accounts = AccountStore(
+            ImageRegistryAccount,
+            "image registry",
+            (
+                Operation.CreateDockerRegistryAccount,
+                Operation.UpdateDockerRegistryAccount,
+                Operation.DeleteDockerRegistryAccount,
+            ),
+            self.db,
+            box,
+            self.bus,
+            self.updates,
+        )
+        for module in (
+            write_resource,
+            read_resource,
+            write_tag,
+            read_tag,
+            write_variable,
+            read_variable,
+            write_provider,
+            read_provider,
+            read_update,
+            internal_update,
+        ):
+            module.register(self)
+
+    async def start(self) -> None:
+        """Create indexes, connect to the bus and start answering."""
+        for service in self.kinds.values():
+            await service.ensure_indexes()
+        await self.updates.ensure_indexes()
+        await self.tags.ensure_indexes()
+        await self.variables.ensure_indexes()
+        await self.git_accounts.ensure_indexes()
+        await self.registry_accounts.ensure_indexes()
+        await self.bus.start()
+        await unknown.subscribe(self)
+        log.info("registry answering %d requests", len(self.bus.handled))
+
+    async def stop(self) -> None:
+        """Stop answering and close connections."""
+        await self.bus.stop()
+        await self.client.close()

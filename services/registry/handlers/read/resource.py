@@ -1,0 +1,60 @@
+"""Get, List, ListFull and Get…Summary for every resource kind."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from contracts.entities.common import ResourceQuery
+from services.common.bus import RequestContext
+from services.registry.resources import ResourceService
+
+if TYPE_CHECKING:
+    from services.registry.app import Registry
+
+
+def _query(req: Any) -> ResourceQuery[Any]:
+    query = getattr(req, "query", None)
+    return query if query is not None else ResourceQuery()
+
+
+def register(registry: Registry) -> None:
+    """Answer the generic reads of each kind whose request classes exist."""
+    for service in registry.kinds.values():
+        _register_kind(registry, service)
+
+
+def _register_kind(registry: Registry, service: ResourceService) -> None:
+    spec = service.spec
+
+    async def get(req: Any, ctx: RequestContext) -> Any:
+        return await service.get(getattr(req, spec.primary))
+
+    async def list_items(req: Any, ctx: RequestContext) -> Any:
+        return await service.list_items(
+            _query(req),
+            getattr(req, "page", 0) or 0,
+            getattr(req, "limit", None),
+            str(getattr(req, "sort_by", None) or "Name"),
+            bool(getattr(req, "sort_desc", False)),
+        )
+
+    async def list_full(req: Any, ctx: RequestContext) -> Any:
+        return await service.list_full(
+            _query(req),
+            getattr(req, "page", 0) or 0,
+            getattr(req, "limit", None),
+            bool(getattr(req, "sort_desc", False)),
+        )
+
+    async def summary(req: Any, ctx: RequestContext) -> Any:
+        return await service.summary()
+
+    for pattern, handler in (
+        ("Get{K}", get),
+        ("List{Ks}", list_items),
+        ("ListFull{Ks}", list_full),
+        ("Get{Ks}Summary", summary),
+    ):
+        request_cls = spec.request("read", pattern)
+        if request_cls is not None:
+            registry.bus.handle(request_cls, handler)

@@ -1,0 +1,512 @@
+"""Generic storage and rules for every resource kind: create, copy, update, rename, delete, get, list, summary.
+
+Each write validates the whole resource before anything is stored, so a bad field, a duplicate name or a
+dangling reference writes nothing. References to other resources are accepted as names or ids and stored as
+ids; secret fields are encrypted at rest. Every config write records an Update (as Komodo), and every change
+publishes `ResourceChanged`.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from bson import ObjectId
+from pydantic import ValidationError
+from pymongo import ASCENDING
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
+from contracts.base import is_object_id
+from contracts.entities.common import (
+    PermissionLevelAndSpecifics,
+    Resource,
+    ResourceListItem,
+    ResourceQuery,
+    ResourceTarget,
+    TagQueryBehavior,
+    TemplatesQueryBehavior,
+)
+from contracts.entities.update import Log, Operation, Update
+from contracts.events.resource import ResourceChange, ResourceChanged
+from services.common.bus import Bus
+from services.common.errors import BadRequest, Conflict, NotFound, describe_validation_error
+from services.common.logging import REDACTED
+from services.common.mongo import Document
+from services.common.secrets import SecretBox
+from services.registry.documents import id_or_name_filter, to_document
+from services.registry.kinds import KINDS_BY_VARIANT, KindSpec, Reference
+from services.registry.listing import list_item_info, summarize
+from services.registry.names import validate_name
+from services.registry.toml import diff_lines, resource_toml
+from services.registry.updates import UpdateStore, now_ms
+
+log = logging.getLogger(__name__)
+
+
+def _walk(container: Any, parts: list[str]) -> Iterator[tuple[Any, Any]]:
+    """Yield (parent, key) for every value at a dotted path; `*` walks list elements."""
+    if not parts:
+        return
+    head, rest = parts[0], parts[1:]
+    if head == "*":
+        if isinstance(container, list):
+            for index in range(len(container)):
+                if rest:
+                    yield from _walk(container[index], rest)
+                else:
+                    yield container, index
+        return
+    if isinstance(container, dict) and head in container:
+        if rest:
+            yield from _walk(container[head], rest)
+        else:
+            yield container, head
+
+
+def _get_path(container: Any, path: str) -> Any:
+    for parent, key in _walk(container, path.split(".")):
+        return parent[key]
+    return None
+
+
+def _applies(reference: Reference, config: dict[str, Any]) -> bool:
+    return reference.when is None or _get_path(config, reference.when[0]) == reference.when[1]
+
+
+class ResourceService:
+    """The registry's operations on one resource kind."""
+
+    def __init__(
+        self,
+        spec: KindSpec,
+        db: AsyncDatabase[Document],
+        box: SecretBox,
+        bus: Bus,
+        updates: UpdateStore,
+        kinds: dict[str, ResourceService],
+        default_limit: int,
+    ) -> None:
+        self.spec = spec
+        self.db = db
+        self.coll = db[spec.collection]
+        self.box = box
+        self.bus = bus
+        self.updates = updates
+        self.kinds = kinds
+        self.default_limit = default_limit
+
+    # --- storage ---------------------------------------------------------------------------------
+
+    async def ensure_indexes(self) -> None:
+        """Unique names, and tag lookups."""
+        await self.coll.create_index([("name", ASCENDING)], unique=True)
+        await self.coll.create_index([("tags", ASCENDING)])
+
+    def _from_document(self, doc: Document) -> Resource[Any, Any]:
+        config = doc.get("config") or {}
+        for path in self.spec.secret_fields:
+            for parent, key in _walk(config, path.split(".")):
+                if isinstance(parent[key], str):
+                    parent[key] = self.box.decrypt(parent[key])
+        return self.spec.resource_cls.model_validate(doc)
+
+    def _to_document(self, resource: Resource[Any, Any]) -> Document:
+        doc = to_document(resource)
+        for path in self.spec.secret_fields:
+            for parent, key in _walk(doc.get("config", {}), path.split(".")):
+                if isinstance(parent[key], str):
+                    parent[key] = self.box.encrypt(parent[key])
+        return doc
+
+    async def find(self, id_or_name: str) -> Resource[Any, Any] | None:
+        """The resource with that id or name, or None."""
+        doc = await self.coll.find_one(id_or_name_filter(id_or_name))
+        return self._from_document(doc) if doc else None
+
+    async def get(self, id_or_name: str) -> Resource[Any, Any]:
+        """The resource with that id or name, or a 404 naming it."""
+        resource = await self.find(id_or_name)
+        if resource is None:
+            raise NotFound(f"no {self.spec.name} named or with id {id_or_name!r}")
+        return resource
+
+    async def resolve_id(self, id_or_name: str) -> str | None:
+        """The id of the resource with that id or name, or None."""
+        doc = await self.coll.find_one(id_or_name_filter(id_or_name), {"_id": 1})
+        return str(doc["_id"]) if doc else None
+
+    # --- validation --------------------------------------------------------------------------------
+
+    def _validate_config(self, config: dict[str, Any]) -> Any:
+        try:
+            return self.spec.config_cls.model_validate(config)
+        except ValidationError as err:
+            bad = describe_validation_error(err, f"{self.spec.name} config")
+            raise BadRequest(
+                bad.message.replace(": ", ": config.", 1), [f"config.{t}" for t in bad.trace]
+            ) from None
+
+    async def _resolve_references(self, config: dict[str, Any]) -> dict[str, Any]:
+        """Replace names in reference fields by ids; a reference to nothing is a 400 naming the field."""
+        for reference in self.spec.references:
+            if not _applies(reference, config):
+                continue
+            target = self.kinds[reference.target.value]
+            for parent, key in _walk(config, reference.path.split(".")):
+                value = parent[key]
+                if not isinstance(value, str) or not value:
+                    continue
+                resolved = await target.resolve_id(value)
+                if resolved is None:
+                    field = (
+                        reference.path.replace(".*", f"[{key}]") if isinstance(key, int) else reference.path
+                    )
+                    raise BadRequest(
+                        f"config.{field}: no {reference.target.value} named or with id {value!r}"
+                    )
+                parent[key] = resolved
+        return config
+
+    async def _checked_config(self, config: dict[str, Any]) -> Any:
+        validated = self._validate_config(config)
+        as_json = validated.model_dump(mode="json", by_alias=False)
+        return self._validate_config(await self._resolve_references(as_json))
+
+    async def _check_name_free(self, name: str, except_id: str | None = None) -> None:
+        validate_name(name, self.spec.name)
+        doc = await self.coll.find_one({"name": name}, {"_id": 1})
+        if doc is not None and str(doc["_id"]) != except_id:
+            raise Conflict(f"a {self.spec.name} named {name!r} already exists")
+
+    def _target(self, resource_id: str) -> ResourceTarget:
+        return ResourceTarget(type=self.spec.variant, id=resource_id)
+
+    def _toml(self, resource: Resource[Any, Any]) -> str:
+        config = resource.config.model_dump(mode="json")
+        for path in self.spec.secret_fields:
+            for parent, key in _walk(config, path.split(".")):
+                if parent[key]:
+                    parent[key] = REDACTED
+        return resource_toml(
+            self.spec.toml_section, resource.name, resource.description, resource.tags, config
+        )
+
+    async def _announce(
+        self, change: ResourceChange, resource: Resource[Any, Any], previous_name: str = ""
+    ) -> None:
+        event = ResourceChanged(
+            change=change, name=resource.name, previous_name=previous_name, resource=self._target(resource.id)
+        )
+        try:
+            await self.bus.publish(event)
+        except Exception:
+            log.exception("could not publish ResourceChanged for %s %s", self.spec.name, resource.name)
+
+    def _operation(self, verb: str) -> Operation:
+        return Operation(f"{verb}{self.spec.name}")
+
+    # --- writes ------------------------------------------------------------------------------------
+
+    async def _insert(self, resource: Resource[Any, Any]) -> None:
+        try:
+            await self.coll.insert_one(self._to_document(resource))
+        except DuplicateKeyError:
+            raise Conflict(f"a {self.spec.name} named {resource.name!r} already exists") from None
+
+    async def create(
+        self,
+        name: str,
+        config: dict[str, Any],
+        operator: str,
+        description: str = "",
+        tags: list[str] | None = None,
+    ) -> Resource[Any, Any]:
+        """Create a resource from a partial config (missing fields take Komodo's defaults)."""
+        await self._check_name_free(name)
+        checked = await self._checked_config(config)
+        resource = self.spec.resource_cls(
+            id=str(ObjectId()),
+            name=name,
+            description=description,
+            tags=list(tags or []),
+            config=checked,
+            base_permission=PermissionLevelAndSpecifics(),
+            updated_at=now_ms(),
+        )
+        await self._insert(resource)
+        await self.updates.record(
+            self._operation("Create"),
+            self._target(resource.id),
+            operator,
+            [
+                Log(
+                    stage=f"Create {self.spec.name}",
+                    stdout=f"Created {self.spec.name} {name!r}",
+                    start_ts=now_ms(),
+                )
+            ],
+            current_toml=self._toml(resource),
+        )
+        await self._announce(ResourceChange.Created, resource)
+        return resource
+
+    async def copy(self, name: str, source: str, operator: str) -> Resource[Any, Any]:
+        """Create a resource named `name` with the config, description and tags of `source`."""
+        original = await self.get(source)
+        return await self.create(
+            name,
+            original.config.model_dump(mode="json"),
+            operator,
+            description=original.description,
+            tags=list(original.tags),
+        )
+
+    async def update(self, id_or_name: str, partial: dict[str, Any], operator: str) -> Resource[Any, Any]:
+        """Merge a partial config onto the stored one (fields given replace fields stored) and save it."""
+        current = await self.get(id_or_name)
+        merged = {**current.config.model_dump(mode="json"), **partial}
+        checked = await self._checked_config(merged)
+        if checked == current.config:
+            return current
+        updated = current.model_copy(update={"config": checked, "updated_at": now_ms()})
+        await self.coll.replace_one({"_id": ObjectId(current.id)}, self._to_document(updated))
+        before, after = self._toml(current), self._toml(updated)
+        await self.updates.record(
+            self._operation("Update"),
+            self._target(current.id),
+            operator,
+            [Log(stage=f"Update {self.spec.name}", stdout=diff_lines(before, after), start_ts=now_ms())],
+            prev_toml=before,
+            current_toml=after,
+        )
+        await self._announce(ResourceChange.Updated, updated)
+        return updated
+
+    async def rename(self, id_or_name: str, name: str, operator: str) -> Update:
+        """Give a resource a new name; answers the Update that records it."""
+        current = await self.get(id_or_name)
+        await self._check_name_free(name, except_id=current.id)
+        try:
+            await self.coll.update_one(
+                {"_id": ObjectId(current.id)}, {"$set": {"name": name, "updated_at": now_ms()}}
+            )
+        except DuplicateKeyError:
+            raise Conflict(f"a {self.spec.name} named {name!r} already exists") from None
+        update = await self.updates.record(
+            self._operation("Rename"),
+            self._target(current.id),
+            operator,
+            [
+                Log(
+                    stage=f"Rename {self.spec.name}",
+                    stdout=f"Renamed {self.spec.name} {current.name!r} to {name!r}",
+                    start_ts=now_ms(),
+                )
+            ],
+        )
+        await self._announce(ResourceChange.Renamed, current.model_copy(update={"name": name}), current.name)
+        return update
+
+    async def delete(self, id_or_name: str, operator: str) -> Resource[Any, Any]:
+        """Delete a resource, clear references to it in other resources, and answer what was deleted."""
+        current = await self.get(id_or_name)
+        await self.coll.delete_one({"_id": ObjectId(current.id)})
+        cleared = await self._clear_references_to(current.id)
+        lines = [f"Deleted {self.spec.name} {current.name!r}"] + cleared
+        await self.updates.record(
+            self._operation("Delete"),
+            self._target(current.id),
+            operator,
+            [Log(stage=f"Delete {self.spec.name}", stdout="\n".join(lines), start_ts=now_ms())],
+            prev_toml=self._toml(current),
+        )
+        await self._announce(ResourceChange.Deleted, current)
+        return current
+
+    async def _clear_references_to(self, resource_id: str) -> list[str]:
+        """Empty every simple reference field in other kinds that points at the deleted resource."""
+        notes: list[str] = []
+        for other in self.kinds.values():
+            for reference in other.spec.references:
+                if reference.target != self.spec.variant or "*" in reference.path:
+                    continue
+                field = f"config.{reference.path}"
+                result = await other.coll.update_many({field: resource_id}, {"$set": {field: ""}})
+                if result.modified_count:
+                    notes.append(f"cleared {field} on {result.modified_count} {other.spec.name}(s)")
+            for reference in other.spec.references:
+                if reference.target == self.spec.variant and "*" in reference.path:
+                    array_field = "config." + reference.path.removesuffix(".*")
+                    result = await other.coll.update_many(
+                        {array_field: resource_id}, {"$pull": {array_field: resource_id}}
+                    )
+                    if result.modified_count:
+                        notes.append(
+                            f"removed from {array_field} on {result.modified_count} {other.spec.name}(s)"
+                        )
+        return notes
+
+    async def update_meta(
+        self, id_or_name: str, description: str | None, template: bool | None, tags: list[str] | None
+    ) -> Resource[Any, Any]:
+        """Change description, template flag or tags (tag names are resolved to ids)."""
+        current = await self.get(id_or_name)
+        changes: dict[str, Any] = {}
+        if description is not None:
+            changes["description"] = description
+        if template is not None:
+            changes["template"] = template
+        if tags is not None:
+            changes["tags"] = await resolve_tags(self.db, tags, strict=True)
+        if not changes:
+            return current
+        changes["updated_at"] = now_ms()
+        await self.coll.update_one({"_id": ObjectId(current.id)}, {"$set": changes})
+        updated = current.model_copy(update=changes)
+        await self._announce(ResourceChange.Updated, updated)
+        return updated
+
+    # --- reads -------------------------------------------------------------------------------------
+
+    async def _query_filter(self, query: ResourceQuery[Any]) -> dict[str, Any]:
+        clauses: list[dict[str, Any]] = []
+        if query.names:
+            ids = [ObjectId(n) for n in query.names if is_object_id(n)]
+            clauses.append({"$or": [{"name": {"$in": list(query.names)}}, {"_id": {"$in": ids}}]})
+        if query.tags:
+            tag_ids = await resolve_tags(self.db, query.tags, strict=False)
+            if query.tag_behavior == TagQueryBehavior.All:
+                clauses.append({"tags": {"$all": tag_ids}})
+            else:
+                clauses.append({"tags": {"$in": tag_ids}})
+        if query.templates == TemplatesQueryBehavior.Only:
+            clauses.append({"template": True})
+        elif query.templates == TemplatesQueryBehavior.Exclude:
+            clauses.append({"template": {"$in": [False, None]}})
+        clauses.extend({"name": {"$regex": re.escape(term), "$options": "i"}} for term in query.terms if term)
+        if not clauses:
+            return {}
+        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+    async def _matching(self, query: ResourceQuery[Any]) -> list[Resource[Any, Any]]:
+        cursor = self.coll.find(await self._query_filter(query)).sort("name", ASCENDING)
+        return [self._from_document(doc) for doc in await cursor.to_list(None)]
+
+    def list_item(self, resource: Resource[Any, Any]) -> ResourceListItem[Any]:
+        """The list item of a resource."""
+        return self.spec.list_item_cls(
+            id=resource.id,
+            type=self.spec.variant,
+            name=resource.name,
+            template=resource.template,
+            tags=list(resource.tags),
+            info=list_item_info(self.spec, resource),
+        )
+
+    def _paginate(self, items: list[Any], page: int, limit: int | None) -> list[Any]:
+        if page < 0:
+            raise BadRequest("page must not be negative")
+        size = self.default_limit if limit is None else limit
+        if size < 0:
+            raise BadRequest("limit must not be negative")
+        if size == 0:
+            return items
+        return items[page * size : (page + 1) * size]
+
+    async def list_items(
+        self, query: ResourceQuery[Any], page: int, limit: int | None, sort_by: str, sort_desc: bool
+    ) -> list[ResourceListItem[Any]]:
+        """List items matching a ResourceQuery, sorted and paged (limit 0 means all)."""
+        items = [self.list_item(r) for r in await self._matching(query)]
+        items = [item for item in items if matches_specifics(item.info, query.specific)]
+        items = sort_items(items, sort_by, sort_desc)
+        return self._paginate(items, page, limit)
+
+    async def list_full(
+        self, query: ResourceQuery[Any], page: int, limit: int | None, sort_desc: bool
+    ) -> list[Resource[Any, Any]]:
+        """Whole resources matching a ResourceQuery, by name, paged."""
+        resources = await self._matching(query)
+        if query.specific is not None:
+            keep = {
+                item.id
+                for item in (self.list_item(r) for r in resources)
+                if matches_specifics(item.info, query.specific)
+            }
+            resources = [r for r in resources if r.id in keep]
+        if sort_desc:
+            resources.reverse()
+        return self._paginate(resources, page, limit)
+
+    async def summary(self) -> Any:
+        """Counts of resources of this kind, by state where the kind has one."""
+        items = [self.list_item(r) for r in await self._matching(ResourceQuery())]
+        return summarize(self.spec, items)
+
+
+async def resolve_tags(db: AsyncDatabase[Document], tags: list[str], strict: bool) -> list[str]:
+    """Tag ids for tag names or ids; unknown tags are a 400 when `strict`, else dropped."""
+    ids: list[str] = []
+    for tag in tags:
+        doc = await db["Tag"].find_one(id_or_name_filter(tag), {"_id": 1})
+        if doc is None:
+            if strict:
+                raise BadRequest(f"tags: no tag named or with id {tag!r}")
+            continue
+        ids.append(str(doc["_id"]))
+    return list(dict.fromkeys(ids))
+
+
+def _snake(value: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", value).lower()
+
+
+def sort_items(
+    items: list[ResourceListItem[Any]], sort_by: str, sort_desc: bool
+) -> list[ResourceListItem[Any]]:
+    """Sort by name, or by the list info field the sort names (`Image` sorts by `info.image`), name second."""
+    key = _snake(str(sort_by or "Name"))
+    if key == "name":
+        ordered = sorted(items, key=lambda i: i.name)
+    else:
+        ordered = sorted(items, key=lambda i: (str(getattr(i.info, key, "") or ""), i.name))
+    if sort_desc:
+        ordered.reverse()
+    return ordered
+
+
+def matches_specifics(info: Any, specific: Any) -> bool:
+    """Whether a list item info passes a query's type-specific filters.
+
+    A list filter `xs` (e.g. `states`, `server_ids`) keeps items whose info field `x` (`state`, `server_id`)
+    is among the values; a boolean filter keeps items whose info field of that name equals it. Empty lists and
+    missing values do not filter. Filters whose field the list info does not carry cannot be applied here.
+    """
+    if specific is None:
+        return True
+    for name, value in specific:
+        if value is None or value == [] or (value is False and not hasattr(info, name)):
+            continue
+        if isinstance(value, list):
+            singular = name[:-1] if name.endswith("s") else name
+            if not hasattr(info, singular):
+                continue
+            current = getattr(info, singular)
+            current = current.value if hasattr(current, "value") else current
+            wanted = {v.value if hasattr(v, "value") else v for v in value}
+            if current not in wanted:
+                return False
+        elif isinstance(value, bool) and hasattr(info, name) and getattr(info, name) != value:
+            return False
+    return True
+
+
+def kind_for(variant_name: str) -> KindSpec:
+    """The spec of a kind by its type name, or a 400."""
+    for spec in KINDS_BY_VARIANT.values():
+        if spec.name == variant_name:
+            return spec
+    raise BadRequest(f"unknown resource type {variant_name!r}")

@@ -1,0 +1,269 @@
+"""The Update store: the audit log of every config change and execution.
+
+Executing services create an Update, append stage logs and finish it through `komodo.internal.*` requests;
+config writes in the registry record a completed Update directly. Every change publishes `UpdateChanged`.
+Log text is passed through the redactor before it is stored, so a secret the registry knows never lands in
+the audit log even if a caller forgot to redact it.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from bson import ObjectId
+from contracts.api.read.update import ListUpdatesResponse
+from pymongo import DESCENDING
+from pymongo.asynchronous.database import AsyncDatabase
+
+from contracts.api.internal.update import CreateUpdate, FinishUpdate
+from contracts.entities.common import ResourceTarget
+from contracts.entities.update import Log, Operation, Update, UpdateListItem, UpdateStatus
+from contracts.events.update import UpdateChanged
+from contracts.service_users import SERVICE_USERS
+from services.common.bus import Bus
+from services.common.errors import BadRequest, Conflict, NotFound
+from services.common.logging import redactor
+from services.common.mongo import Document
+from services.registry.documents import object_id, to_document
+
+log = logging.getLogger(__name__)
+
+PAGE_SIZE = 100
+"""Updates per `ListUpdates` page (Komodo's)."""
+
+_QUERY_FIELDS = {
+    "operation",
+    "operator",
+    "status",
+    "success",
+    "start_ts",
+    "end_ts",
+    "target.type",
+    "target.id",
+    "commit_hash",
+    "version.major",
+    "version.minor",
+    "version.patch",
+}
+_QUERY_OPERATORS = {"$eq", "$ne", "$in", "$nin", "$gt", "$gte", "$lt", "$lte", "$exists"}
+
+
+def now_ms() -> int:
+    """Current unix time in milliseconds."""
+    return int(time.time() * 1000)
+
+
+def redact_log(entry: Log) -> Log:
+    """A copy of `entry` with every known secret value removed from its text."""
+    return entry.model_copy(
+        update={
+            "command": redactor.redact(entry.command),
+            "stdout": redactor.redact(entry.stdout),
+            "stderr": redactor.redact(entry.stderr),
+        }
+    )
+
+
+def _scalar(value: Any) -> bool:
+    return value is None or isinstance(value, str | int | float | bool)
+
+
+def sanitize_update_query(query: dict[str, Any] | None) -> dict[str, Any]:
+    """Check a client's `ListUpdates` filter and return it as a safe Mongo filter.
+
+    Komodo passes this filter to Mongo as is. Varanus accepts the part of it clients use: the listed fields,
+    compared with plain values or `$eq $ne $in $nin $gt $gte $lt $lte $exists`, combined with `$and`/`$or`.
+    Anything else (`$where`, `$expr`, regexes, unknown fields) is refused with a 400 naming it.
+    """
+    if not query:
+        return {}
+    out: dict[str, Any] = {}
+    for key, value in query.items():
+        if key in {"$and", "$or"}:
+            if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+                raise BadRequest(f"ListUpdates query: {key} needs a list of filters")
+            out[key] = [sanitize_update_query(v) for v in value]
+            continue
+        if key == "target" and isinstance(value, dict):
+            for sub in ("type", "id"):
+                if sub in value:
+                    out[f"target.{sub}"] = value[sub]
+            continue
+        if key not in _QUERY_FIELDS:
+            raise BadRequest(f"ListUpdates query: filtering on {key!r} is not supported")
+        if isinstance(value, dict):
+            for op, operand in value.items():
+                if op not in _QUERY_OPERATORS:
+                    raise BadRequest(f"ListUpdates query: operator {op!r} on {key!r} is not supported")
+                items = operand if op in {"$in", "$nin"} else [operand]
+                if not isinstance(items, list) or not all(_scalar(i) for i in items):
+                    raise BadRequest(f"ListUpdates query: {op} on {key!r} needs plain values")
+            out[key] = value
+        elif _scalar(value):
+            out[key] = value
+        else:
+            raise BadRequest(f"ListUpdates query: {key!r} must be compared with a plain value")
+    return out
+
+
+class UpdateStore:
+    """Reads and writes Updates in the registry's `Update` collection."""
+
+    def __init__(self, db: AsyncDatabase[Document], bus: Bus) -> None:
+        self.coll = db["Update"]
+        self.users = db["User"]
+        self.bus = bus
+
+    async def ensure_indexes(self) -> None:
+        """Indexes for listing by time and by target."""
+        await self.coll.create_index([("start_ts", DESCENDING)])
+        await self.coll.create_index([("target.type", 1), ("target.id", 1)])
+
+    async def _publish(self, update: Update, created: bool) -> None:
+        item = await self.list_item(update)
+        try:
+            await self.bus.publish(UpdateChanged(update=item, created=created, resource=update.target))
+        except Exception:
+            log.exception("could not publish UpdateChanged for %s", update.id)
+
+    async def create(self, request: CreateUpdate) -> Update:
+        """Store a new Update from an executing service and announce it."""
+        update = Update(
+            id=str(ObjectId()),
+            operation=request.operation,
+            start_ts=now_ms(),
+            operator=request.operator,
+            target=request.target,
+            status=request.status,
+            logs=[redact_log(entry) for entry in request.logs],
+            version=request.version,
+            commit_hash=request.commit_hash,
+            other_data=request.other_data,
+        )
+        await self.coll.insert_one(to_document(update))
+        await self._publish(update, created=True)
+        return update
+
+    async def record(
+        self,
+        operation: Operation,
+        target: ResourceTarget,
+        operator: str,
+        logs: list[Log],
+        prev_toml: str | None = None,
+        current_toml: str | None = None,
+    ) -> Update:
+        """Store an already-complete Update (config writes), success computed from its logs."""
+        ts = now_ms()
+        clean = [redact_log(entry) for entry in logs]
+        update = Update(
+            id=str(ObjectId()),
+            operation=operation,
+            start_ts=ts,
+            end_ts=ts,
+            operator=operator,
+            target=target,
+            status=UpdateStatus.Complete,
+            success=all(entry.success for entry in clean),
+            logs=clean,
+            prev_toml=redactor.redact(prev_toml) if prev_toml is not None else None,
+            current_toml=redactor.redact(current_toml) if current_toml is not None else None,
+        )
+        await self.coll.insert_one(to_document(update))
+        await self._publish(update, created=True)
+        return update
+
+    async def append_log(self, update_id: str, entry: Log) -> None:
+        """Append a stage log to a running Update."""
+        oid = object_id(update_id, "Update")
+        result = await self.coll.update_one(
+            {"_id": oid, "status": {"$in": [UpdateStatus.Queued.value, UpdateStatus.InProgress.value]}},
+            {"$push": {"logs": redact_log(entry).model_dump(mode="json")}, "$set": {"status": "InProgress"}},
+        )
+        if result.matched_count == 0:
+            if await self.coll.count_documents({"_id": oid}, limit=1) == 0:
+                raise NotFound(f"no Update with id {update_id!r}")
+            raise Conflict(f"Update {update_id} is already complete")
+        await self._publish(await self.get(update_id), created=False)
+
+    async def finish(self, request: FinishUpdate) -> Update:
+        """Complete a running Update; success is every log's success unless the request says otherwise."""
+        current = await self.get(request.id)
+        if current.status == UpdateStatus.Complete:
+            raise Conflict(f"Update {request.id} is already complete")
+        logs = [*current.logs, *(redact_log(entry) for entry in request.logs)]
+        success = request.success if request.success is not None else all(entry.success for entry in logs)
+        changes: dict[str, Any] = {
+            "logs": [entry.model_dump(mode="json") for entry in logs],
+            "status": UpdateStatus.Complete.value,
+            "success": success,
+            "end_ts": now_ms(),
+        }
+        for field in ("commit_hash", "other_data"):
+            value = getattr(request, field)
+            if value is not None:
+                changes[field] = value
+        if request.version is not None:
+            changes["version"] = request.version.model_dump(mode="json")
+        await self.coll.update_one({"_id": object_id(request.id, "Update")}, {"$set": changes})
+        update = await self.get(request.id)
+        await self._publish(update, created=False)
+        return update
+
+    async def get(self, update_id: str) -> Update:
+        """The Update with that id."""
+        doc = await self.coll.find_one({"_id": object_id(update_id, "Update")})
+        if doc is None:
+            raise NotFound(f"no Update with id {update_id!r}")
+        return Update.model_validate(doc)
+
+    async def username(self, operator: str) -> str:
+        """Username of an operator id (service users by their fixed names)."""
+        if operator in SERVICE_USERS:
+            return SERVICE_USERS[operator]
+        try:
+            doc = await self.users.find_one({"_id": ObjectId(operator)}, {"username": 1})
+        except Exception:
+            doc = None
+        return str(doc["username"]) if doc else operator
+
+    async def list_item(self, update: Update) -> UpdateListItem:
+        """The list form of an Update."""
+        return _list_item(update, await self.username(update.operator))
+
+    async def list(self, query: dict[str, Any] | None, page: int) -> ListUpdatesResponse:
+        """A page of Updates, newest first, 100 per page."""
+        if page < 0:
+            raise BadRequest("ListUpdates: page must not be negative")
+        cursor = (
+            self.coll.find(sanitize_update_query(query), {"logs": 0, "prev_toml": 0, "current_toml": 0})
+            .sort("start_ts", DESCENDING)
+            .skip(page * PAGE_SIZE)
+            .limit(PAGE_SIZE + 1)
+        )
+        docs = await cursor.to_list(None)
+        names: dict[str, str] = {}
+        items: list[UpdateListItem] = []
+        for doc in docs[:PAGE_SIZE]:
+            update = Update.model_validate(doc)
+            if update.operator not in names:
+                names[update.operator] = await self.username(update.operator)
+            items.append(_list_item(update, names[update.operator]))
+        return ListUpdatesResponse(updates=items, next_page=page + 1 if len(docs) > PAGE_SIZE else None)
+
+
+def _list_item(update: Update, username: str) -> UpdateListItem:
+    return UpdateListItem(
+        id=update.id,
+        operation=update.operation,
+        start_ts=update.start_ts,
+        success=update.success,
+        username=username,
+        operator=update.operator,
+        target=update.target,
+        status=update.status,
+        version=update.version,
+        other_data=update.other_data,
+    )
