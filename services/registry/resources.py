@@ -315,7 +315,7 @@ class ResourceService:
         current = await self.get(id_or_name)
         await self.coll.delete_one({"_id": ObjectId(current.id)})
         cleared = await self._clear_references_to(current.id)
-        lines = [f"Deleted {self.spec.name} {current.name!r}"] + cleared
+        lines = [f"Deleted {self.spec.name} {current.name!r}", *cleared]
         await self.updates.record(
             self._operation("Delete"),
             self._target(current.id),
