@@ -1,0 +1,1 @@
+"""Komodo's read, write and execute requests, and Varanus' internal requests."""
