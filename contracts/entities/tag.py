@@ -6,17 +6,64 @@ from enum import StrEnum
 
 from contracts.base import KomodoModel, MongoId, id_field
 
-_COLORS = (
-    "LightSlate Slate DarkSlate LightRed Red DarkRed LightOrange Orange DarkOrange LightAmber Amber DarkAmber "
-    "LightYellow Yellow DarkYellow LightLime Lime DarkLime LightGreen Green DarkGreen LightEmerald Emerald "
-    "DarkEmerald LightTeal Teal DarkTeal LightCyan Cyan DarkCyan LightSky Sky DarkSky LightBlue Blue DarkBlue "
-    "LightIndigo Indigo DarkIndigo LightViolet Violet DarkViolet LightPurple Purple DarkPurple LightFuchsia "
-    "Fuchsia DarkFuchsia LightPink Pink DarkPink LightRose Rose DarkRose"
-).split()
 
-TagColor = StrEnum("TagColor", [(name, name) for name in _COLORS])  # type: ignore[misc]
-"""The 54 colors a tag can have (Komodo's names)."""
-TagColor.__doc__ = "The colors a tag can have."
+class TagColor(StrEnum):
+    """The 54 colors a tag can have (Komodo's names)."""
+
+    LightSlate = "LightSlate"
+    Slate = "Slate"
+    DarkSlate = "DarkSlate"
+    LightRed = "LightRed"
+    Red = "Red"
+    DarkRed = "DarkRed"
+    LightOrange = "LightOrange"
+    Orange = "Orange"
+    DarkOrange = "DarkOrange"
+    LightAmber = "LightAmber"
+    Amber = "Amber"
+    DarkAmber = "DarkAmber"
+    LightYellow = "LightYellow"
+    Yellow = "Yellow"
+    DarkYellow = "DarkYellow"
+    LightLime = "LightLime"
+    Lime = "Lime"
+    DarkLime = "DarkLime"
+    LightGreen = "LightGreen"
+    Green = "Green"
+    DarkGreen = "DarkGreen"
+    LightEmerald = "LightEmerald"
+    Emerald = "Emerald"
+    DarkEmerald = "DarkEmerald"
+    LightTeal = "LightTeal"
+    Teal = "Teal"
+    DarkTeal = "DarkTeal"
+    LightCyan = "LightCyan"
+    Cyan = "Cyan"
+    DarkCyan = "DarkCyan"
+    LightSky = "LightSky"
+    Sky = "Sky"
+    DarkSky = "DarkSky"
+    LightBlue = "LightBlue"
+    Blue = "Blue"
+    DarkBlue = "DarkBlue"
+    LightIndigo = "LightIndigo"
+    Indigo = "Indigo"
+    DarkIndigo = "DarkIndigo"
+    LightViolet = "LightViolet"
+    Violet = "Violet"
+    DarkViolet = "DarkViolet"
+    LightPurple = "LightPurple"
+    Purple = "Purple"
+    DarkPurple = "DarkPurple"
+    LightFuchsia = "LightFuchsia"
+    Fuchsia = "Fuchsia"
+    DarkFuchsia = "DarkFuchsia"
+    LightPink = "LightPink"
+    Pink = "Pink"
+    DarkPink = "DarkPink"
+    LightRose = "LightRose"
+    Rose = "Rose"
+    DarkRose = "DarkRose"
 
 
 class Tag(KomodoModel):
@@ -28,5 +75,5 @@ class Tag(KomodoModel):
     """The tag name, unique among tags."""
     owner: str = ""
     """Id of the user who created the tag."""
-    color: TagColor = TagColor.Slate  # type: ignore[attr-defined]
+    color: TagColor = TagColor.Slate
     """The tag's color."""

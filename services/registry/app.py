@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import logging
 
-from contracts.entities.provider import GitProviderAccount, ImageRegistryAccount
-
 from contracts.catalog import load_all
+from contracts.entities.provider import GitProviderAccount, ImageRegistryAccount
 from contracts.entities.update import Operation
 from services.common.bus import Bus
 from services.common.caller import Authenticator, trust_all

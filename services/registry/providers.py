@@ -8,12 +8,12 @@ from __future__ import annotations
 from typing import Any, Generic, TypeVar
 
 from bson import ObjectId
-from contracts.entities.provider import GitProviderAccount, ImageRegistryAccount
 from pydantic import BaseModel, ValidationError
 from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
 from contracts.entities.common import ResourceTarget
+from contracts.entities.provider import GitProviderAccount, ImageRegistryAccount
 from contracts.entities.update import Log, Operation
 from contracts.events.resource import ResourceChange
 from services.common.bus import Bus
@@ -41,7 +41,7 @@ class AccountStore(Generic[A]):
         bus: Bus,
         updates: UpdateStore,
     ) -> None:
-        self.model = model
+        self.model: type[A] = model
         self.title = title
         self.operations = operations
         self.coll = db[model.__name__]

@@ -227,14 +227,16 @@ class ResourceService:
         """Create a resource from a partial config (missing fields take Komodo's defaults)."""
         await self._check_name_free(name)
         checked = await self._checked_config(config)
-        resource = self.spec.resource_cls(
-            id=str(ObjectId()),
-            name=name,
-            description=description,
-            tags=list(tags or []),
-            config=checked,
-            base_permission=PermissionLevelAndSpecifics(),
-            updated_at=now_ms(),
+        resource = self.spec.resource_cls.model_validate(
+            {
+                "id": str(ObjectId()),
+                "name": name,
+                "description": description,
+                "tags": list(tags or []),
+                "config": checked,
+                "base_permission": PermissionLevelAndSpecifics(),
+                "updated_at": now_ms(),
+            }
         )
         await self._insert(resource)
         await self.updates.record(

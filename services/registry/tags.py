@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from bson import ObjectId
-from contracts.entities.tag import Tag, TagColor
 from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
+from contracts.entities.tag import Tag, TagColor
 from contracts.events.resource import ResourceChange
 from services.common.bus import Bus
 from services.common.errors import Conflict, NotFound

@@ -13,11 +13,11 @@ import time
 from typing import Any
 
 from bson import ObjectId
-from contracts.api.read.update import ListUpdatesResponse
 from pymongo import DESCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
 from contracts.api.internal.update import CreateUpdate, FinishUpdate
+from contracts.api.read.update import ListUpdatesResponse
 from contracts.entities.common import ResourceTarget
 from contracts.entities.update import Log, Operation, Update, UpdateListItem, UpdateStatus
 from contracts.events.update import UpdateChanged
@@ -30,8 +30,14 @@ from services.registry.documents import object_id, to_document
 
 log = logging.getLogger(__name__)
 
+UPDATES_COLLECTION = "Updates"
+"""Collection of Updates."""
+
 PAGE_SIZE = 100
 """Updates per `ListUpdates` page (Komodo's)."""
+
+APPEND_RETRIES = 20
+"""Attempts of a log append that races with other appends to the same Update."""
 
 _QUERY_FIELDS = {
     "operation",
@@ -112,7 +118,8 @@ class UpdateStore:
     """Reads and writes Updates in the registry's `Update` collection."""
 
     def __init__(self, db: AsyncDatabase[Document], bus: Bus) -> None:
-        self.coll = db["Update"]
+        # Not "Update" as in Komodo: nx-27017 0.8.1 fails on collection names that are SQL keywords.
+        self.coll = db[UPDATES_COLLECTION]
         self.users = db["User"]
         self.bus = bus
 
@@ -176,17 +183,28 @@ class UpdateStore:
         return update
 
     async def append_log(self, update_id: str, entry: Log) -> None:
-        """Append a stage log to a running Update."""
+        """Append a stage log to a running Update.
+
+        The logs array is replaced with a compare-and-set on its length rather than `$push`: nx-27017 0.8.1
+        stores a pushed sub-document as a JSON string. Concurrent appends to one Update retry.
+        """
         oid = object_id(update_id, "Update")
-        result = await self.coll.update_one(
-            {"_id": oid, "status": {"$in": [UpdateStatus.Queued.value, UpdateStatus.InProgress.value]}},
-            {"$push": {"logs": redact_log(entry).model_dump(mode="json")}, "$set": {"status": "InProgress"}},
-        )
-        if result.matched_count == 0:
-            if await self.coll.count_documents({"_id": oid}, limit=1) == 0:
+        clean = redact_log(entry).model_dump(mode="json")
+        for _ in range(APPEND_RETRIES):
+            doc = await self.coll.find_one({"_id": oid}, {"logs": 1, "status": 1})
+            if doc is None:
                 raise NotFound(f"no Update with id {update_id!r}")
-            raise Conflict(f"Update {update_id} is already complete")
-        await self._publish(await self.get(update_id), created=False)
+            if doc.get("status") == UpdateStatus.Complete.value:
+                raise Conflict(f"Update {update_id} is already complete")
+            logs = list(doc.get("logs") or [])
+            result = await self.coll.update_one(
+                {"_id": oid, "status": doc.get("status"), "logs": {"$size": len(logs)}},
+                {"$set": {"logs": [*logs, clean], "status": UpdateStatus.InProgress.value}},
+            )
+            if result.matched_count:
+                await self._publish(await self.get(update_id), created=False)
+                return
+        raise Conflict(f"Update {update_id} is being changed by too many writers; try again")
 
     async def finish(self, request: FinishUpdate) -> Update:
         """Complete a running Update; success is every log's success unless the request says otherwise."""

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from contracts.entities.variable import Variable
 from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from contracts.entities.common import ResourceTarget
 from contracts.entities.update import Log, Operation
+from contracts.entities.variable import Variable
 from contracts.events.resource import ResourceChange
 from services.common.bus import Bus
 from services.common.errors import BadRequest, Conflict, NotFound

@@ -10,7 +10,6 @@ from contracts.api.read.provider import (
     ListGitProviderAccounts,
     ListImageRegistryAccounts,
 )
-
 from services.common.bus import RequestContext
 from services.registry.providers import AccountStore
 

@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING
 
 from contracts.api.read.tag import GetTag, ListTags
 from contracts.entities.tag import Tag
-
 from services.common.bus import RequestContext
 
 if TYPE_CHECKING:

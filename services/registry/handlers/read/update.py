@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from contracts.api.read.update import GetUpdate, ListUpdates, ListUpdatesResponse
-
 from contracts.entities.update import Update
 from services.common.bus import RequestContext
 

@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING
 
 from contracts.api.read.variable import GetVariable, ListVariables
 from contracts.entities.variable import Variable
-
 from services.common.bus import RequestContext
 
 if TYPE_CHECKING:

@@ -12,7 +12,6 @@ from contracts.api.write.provider import (
     UpdateGitProviderAccount,
     UpdateImageRegistryAccount,
 )
-
 from services.common.bus import RequestContext
 from services.registry.providers import AccountStore
 

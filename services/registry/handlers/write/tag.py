@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING
 
 from contracts.api.write.tag import CreateTag, DeleteTag, RenameTag, UpdateTagColor
 from contracts.entities.tag import Tag
-
 from services.common.bus import RequestContext
 
 if TYPE_CHECKING:

@@ -12,7 +12,6 @@ from contracts.api.write.variable import (
     UpdateVariableValue,
 )
 from contracts.entities.variable import Variable
-
 from services.common.bus import RequestContext
 
 if TYPE_CHECKING:

@@ -1,0 +1,78 @@
+"""End-to-end fixtures: a real registry service on the real bus, and a client that talks to it as a user would."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import nats
+import pytest
+from nats.aio.client import Client as NatsClient
+
+from contracts.subjects import STATUS_HEADER
+from services.common.settings import Settings
+from services.registry.app import Registry
+
+
+@dataclass
+class Answer:
+    """A reply as a bus client sees it."""
+
+    status: int
+    body: Any
+
+    @property
+    def error(self) -> str:
+        assert self.status != 200, f"expected an error, got {self.body}"
+        return str(self.body["error"])
+
+
+class BusClient:
+    """Sends Komodo requests as raw JSON over NATS, like any bus client would."""
+
+    def __init__(self, nc: NatsClient) -> None:
+        self.nc = nc
+
+    async def send(self, kind: str, name: str, params: Any = None, raw: bytes | None = None) -> Answer:
+        body = raw if raw is not None else json.dumps(params or {}).encode()
+        reply = await self.nc.request(f"komodo.{kind}.{name}", body, timeout=10)
+        status = int((reply.headers or {}).get(STATUS_HEADER, "200"))
+        return Answer(status, json.loads(reply.data) if reply.data else None)
+
+    async def ok(self, kind: str, name: str, params: Any = None) -> Any:
+        answer = await self.send(kind, name, params)
+        assert answer.status == 200, f"{name} failed with {answer.status}: {answer.body}"
+        return answer.body
+
+    async def read(self, name: str, params: Any = None) -> Any:
+        return await self.ok("read", name, params)
+
+    async def write(self, name: str, params: Any = None) -> Any:
+        return await self.ok("write", name, params)
+
+
+@pytest.fixture
+async def registry(nats_url: str, mongo_url: str, db_prefix: str, tmp_path: Path) -> AsyncIterator[Registry]:
+    """A registry with fresh databases, answering on the test NATS server."""
+    settings = Settings(
+        nats_url=nats_url, database_uri=mongo_url, db_prefix=db_prefix, data_dir=tmp_path / "data"
+    )
+    service = Registry(settings)
+    await service.start()
+    try:
+        yield service
+    finally:
+        await service.stop()
+
+
+@pytest.fixture
+async def client(registry: Registry, nats_url: str) -> AsyncIterator[BusClient]:
+    """A plain nats-py client connected to the same bus as the registry."""
+    nc = await nats.connect(nats_url)
+    try:
+        yield BusClient(nc)
+    finally:
+        await nc.close()
