@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from contracts.catalog import load_all
+from contracts.entities.common import ResourceTargetVariant
 from contracts.entities.deployment import Deployment
 from contracts.entities.server import Server
-from contracts.entities.common import ResourceTargetVariant
 from services.registry.kinds import KINDS_BY_VARIANT, KindSpec
 from services.registry.listing import list_item_info, summarize
 
