@@ -43,7 +43,7 @@ class GitProvider(KomodoModel):
     https: bool = True
     """Whether it is reached over https."""
     accounts: list[ProviderAccount] = Field(default_factory=list)
-    """The accounts available (usernames only; tokens are never returned)."""
+    """The accounts available (tokens are never returned)."""
 
 
 class ProviderAccount(KomodoModel):
@@ -53,7 +53,7 @@ class ProviderAccount(KomodoModel):
     """The account username."""
 
 
-class DockerRegistry(KomodoModel):
+class ImageRegistry(KomodoModel):
     """An image registry with its accounts and organizations, as the configuration files list them."""
 
     domain: str = "docker.io"
@@ -65,4 +65,4 @@ class DockerRegistry(KomodoModel):
 
 
 GitProvider.model_rebuild()
-DockerRegistry.model_rebuild()
+ImageRegistry.model_rebuild()
