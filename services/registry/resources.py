@@ -8,6 +8,7 @@ publishes `ResourceChanged`.
 
 from __future__ import annotations
 
+import enum
 import logging
 import re
 from collections.abc import Iterator
@@ -490,20 +491,20 @@ def matches_specifics(info: Any, specific: Any) -> bool:
     if specific is None:
         return True
     for name, value in specific:
-        if value is None or value == [] or (value is False and not hasattr(info, name)):
-            continue
-        if isinstance(value, list):
+        if isinstance(value, list) and value:
             singular = name[:-1] if name.endswith("s") else name
             if not hasattr(info, singular):
                 continue
-            current = getattr(info, singular)
-            current = current.value if hasattr(current, "value") else current
-            wanted = {v.value if hasattr(v, "value") else v for v in value}
-            if current not in wanted:
+            current = _plain(getattr(info, singular))
+            if current not in {_plain(v) for v in value}:
                 return False
         elif isinstance(value, bool) and hasattr(info, name) and getattr(info, name) != value:
             return False
     return True
+
+
+def _plain(value: Any) -> Any:
+    return value.value if isinstance(value, enum.Enum) else value
 
 
 def kind_for(variant_name: str) -> KindSpec:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 import re
 
 import pytest
@@ -13,28 +12,12 @@ from contracts.api.base import REQUESTS, Request
 from contracts.base import KomodoModel
 from contracts.catalog import load_all
 from contracts.events.base import EVENTS
+from contracts.schema import all_models, schema_of
 
 load_all()
 
 
-def _models() -> list[type[BaseModel]]:
-    found: dict[str, type[BaseModel]] = {}
-    import sys
-
-    for name, module in list(sys.modules.items()):
-        if not name.startswith("contracts.") or module is None:
-            continue
-        for _, obj in inspect.getmembers(module, inspect.isclass):
-            if (
-                issubclass(obj, BaseModel)
-                and obj.__module__.startswith("contracts.")
-                and "[" not in obj.__name__
-            ):
-                found[f"{obj.__module__}.{obj.__qualname__}"] = obj
-    return sorted(found.values(), key=lambda c: f"{c.__module__}.{c.__qualname__}")
-
-
-MODELS = _models()
+MODELS = list(all_models().values())
 
 
 def test_contracts_package_has_models() -> None:
@@ -52,7 +35,7 @@ def test_model_is_komodo_model_and_documented(model: type[BaseModel]) -> None:
         name for name, field in model.model_fields.items() if not (field.description or "").strip()
     ]
     assert undescribed == [], f"fields without description: {undescribed}"
-    model.model_json_schema(by_alias=True)
+    schema_of(model)
 
 
 def test_request_subjects_follow_class_names() -> None:
