@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from pydantic import TypeAdapter
+
 from contracts.api.base import Request, find_request
 from contracts.entities.common import Resource, ResourceListItem, ResourceTargetVariant
 
@@ -85,9 +87,10 @@ class KindSpec:
         return self._entity("ListItemInfo")
 
     @cached_property
-    def config_cls(self) -> Any:
-        """The config model (`DeploymentConfig`)."""
-        return self._entity("Config")
+    def config_adapter(self) -> TypeAdapter[Any]:
+        """Validates a config: the `config` field's type of the resource (a model, or a tagged union of models)."""
+        annotation: Any = self.resource_cls.model_fields["config"].annotation
+        return TypeAdapter(annotation)
 
     def request(self, api: str, pattern: str) -> type[Request] | None:
         """The request class `pattern` (with `{K}` for the name and `{Ks}` for the plural), if defined."""

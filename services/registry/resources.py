@@ -143,7 +143,7 @@ class ResourceService:
 
     def _validate_config(self, config: dict[str, Any]) -> Any:
         try:
-            return self.spec.config_cls.model_validate(config)
+            return self.spec.config_adapter.validate_python(config)
         except ValidationError as err:
             bad = describe_validation_error(err, f"{self.spec.name} config")
             raise BadRequest(
@@ -270,7 +270,7 @@ class ResourceService:
     async def update(self, id_or_name: str, partial: dict[str, Any], operator: str) -> Resource[Any, Any]:
         """Merge a partial config onto the stored one (fields given replace fields stored) and save it."""
         current = await self.get(id_or_name)
-        merged = {**current.config.model_dump(mode="json"), **partial}
+        merged = merge_partial(current.config.model_dump(mode="json"), partial)
         checked = await self._checked_config(merged)
         if checked == current.config:
             return current
@@ -448,6 +448,18 @@ class ResourceService:
         """Counts of resources of this kind, by state where the kind has one."""
         items = [self.list_item(r) for r in await self._matching(ResourceQuery())]
         return summarize(self.spec, items)
+
+
+def merge_partial(current: dict[str, Any], partial: dict[str, Any]) -> dict[str, Any]:
+    """Komodo's partial config update: fields given replace fields stored.
+
+    A tagged config (`{"type", "params"}`, as a Builder's) whose type stays the same merges its params the
+    same way; a new type replaces the params.
+    """
+    tagged = set(current) == {"type", "params"} and isinstance(partial.get("params"), dict)
+    if tagged and partial.get("type", current["type"]) == current["type"]:
+        return {"type": current["type"], "params": {**current["params"], **partial["params"]}}
+    return {**current, **partial}
 
 
 async def resolve_tags(db: AsyncDatabase[Document], tags: list[str], strict: bool) -> list[str]:

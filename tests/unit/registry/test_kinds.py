@@ -1,0 +1,60 @@
+"""Every resource kind the registry keeps has its contracts, and unknown request names are recognised."""
+
+from __future__ import annotations
+
+import pytest
+
+from contracts.catalog import load_all
+from services.registry.handlers.unknown import unknown_request_error
+from services.registry.kinds import KINDS, KindSpec
+
+load_all()
+
+GENERIC = [
+    ("write", "Create{K}"),
+    ("write", "Copy{K}"),
+    ("write", "Update{K}"),
+    ("write", "Rename{K}"),
+    ("write", "Delete{K}"),
+    ("read", "Get{K}"),
+    ("read", "List{Ks}"),
+    ("read", "ListFull{Ks}"),
+    ("read", "Get{Ks}Summary"),
+]
+
+
+@pytest.mark.parametrize("spec", KINDS, ids=lambda s: s.name)
+def test_kind_has_models_and_generic_requests(spec: KindSpec) -> None:
+    assert spec.resource_cls.__name__ == spec.name
+    spec.config_adapter.validate_python({})  # every field has a default
+    assert spec.list_item_info_cls.__name__ == f"{spec.name}ListItemInfo"
+    missing = [pattern for api, pattern in GENERIC if spec.request(api, pattern) is None]
+    assert missing == []
+    get = spec.request("read", "Get{K}")
+    assert get is not None and spec.primary in get.model_fields
+    defaults = spec.config_adapter.dump_python(spec.config_adapter.validate_python({}), mode="json")
+    for reference in spec.references:
+        assert reference.path.split(".")[0] in defaults
+
+
+def test_unknown_request_names() -> None:
+    assert unknown_request_error("komodo.read.GetDeployment") is None
+    error = unknown_request_error("komodo.read.GetDeploymnt")
+    assert error is not None and error.status == 400 and "GetDeploymnt" in error.message
+    assert unknown_request_error("komodo.agent.x.GetHealth") is None
+    assert unknown_request_error("komodo.write.CreateUpdate") is not None  # internal requests are not writes
+
+
+def test_partial_merge() -> None:
+    from services.registry.resources import merge_partial
+
+    assert merge_partial({"a": 1, "b": 2}, {"b": 3}) == {"a": 1, "b": 3}
+    tagged = {"type": "Server", "params": {"server_ids": ["x"], "other": 1}}
+    assert merge_partial(tagged, {"params": {"server_ids": []}}) == {
+        "type": "Server",
+        "params": {"server_ids": [], "other": 1},
+    }
+    assert merge_partial(tagged, {"type": "Aws", "params": {"region": "eu"}}) == {
+        "type": "Aws",
+        "params": {"region": "eu"},
+    }
