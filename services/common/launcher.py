@@ -1,0 +1,284 @@
+"""`./run up`: start the whole system on its embedded default and keep it running until Ctrl-C.
+
+Starts nats-server (JetStream) and nx-27017 unless `KOMODO_NATS_URL` / `KOMODO_DATABASE_URI` (or
+`KOMODO_DATABASE_ADDRESS`) point at existing ones, then every service package that has a `__main__.py` as its
+own process. A service that exits is logged and restarted with back-off. SIGINT or SIGTERM stops the services,
+then the servers, within 20 s, and leaves the data in `VARANUS_DATA_DIR`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from services.common import embedded
+
+SERVICES_DIR = Path(__file__).resolve().parents[1]
+NOT_SERVICES = {"common", "cli", "__pycache__"}
+BACKOFF_START = 1.0
+BACKOFF_MAX = 30.0
+STABLE_AFTER = 60.0
+"""Seconds of uptime after which a service's back-off starts again from 1 s."""
+SERVICE_STOP_TIMEOUT = 10.0
+
+
+class LaunchError(Exception):
+    """Something the launcher cannot start; the message says what to do."""
+
+
+def discover_services(root: Path = SERVICES_DIR) -> list[str]:
+    """Service packages that run as their own process: `services/<name>/__main__.py`."""
+    return sorted(
+        path.parent.name for path in root.glob("*/__main__.py") if path.parent.name not in NOT_SERVICES
+    )
+
+
+def log(message: str) -> None:
+    """A launcher line on stdout, with the time."""
+    print(f"{time.strftime('%H:%M:%S')} launcher: {message}", flush=True)
+
+
+@dataclass
+class Config:
+    """What the launcher reads from the environment."""
+
+    data_dir: Path
+    nats_port: int
+    mongo_port: int
+    gateway_port: int
+    nats_url: str | None
+    database_uri: str | None
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> Config:
+        """Read `VARANUS_*` and `KOMODO_*` variables; a malformed port is a LaunchError naming it."""
+
+        def port(name: str, default: int) -> int:
+            raw = env.get(name, str(default))
+            if not raw.isdigit() or not 0 < int(raw) < 65536:
+                raise LaunchError(f"{name}={raw!r} is not a port number")
+            return int(raw)
+
+        external_db = env.get("KOMODO_DATABASE_URI") or env.get("KOMODO_DATABASE_URI_FILE")
+        if not external_db and env.get("KOMODO_DATABASE_ADDRESS"):
+            external_db = "address"
+        return cls(
+            data_dir=Path(env.get("VARANUS_DATA_DIR", "data")).resolve(),
+            nats_port=port("VARANUS_NATS_PORT", 4222),
+            mongo_port=port("VARANUS_MONGO_PORT", 27017),
+            gateway_port=port("KOMODO_PORT", 9120),
+            nats_url=env.get("KOMODO_NATS_URL") or None,
+            database_uri=external_db or None,
+        )
+
+
+@dataclass
+class Supervised:
+    """A service process and its restart state."""
+
+    name: str
+    proc: asyncio.subprocess.Process | None = None
+    started_at: float = 0.0
+    restarts: int = 0
+    backoff: float = BACKOFF_START
+    task: asyncio.Task[None] | None = field(default=None, repr=False)
+
+
+class Launcher:
+    """Starts and supervises the embedded servers and the services."""
+
+    def __init__(self, config: Config, env: Mapping[str, str]) -> None:
+        self.config = config
+        self.base_env = dict(env)
+        self.servers: list[tuple[str, subprocess.Popen[bytes]]] = []
+        self.services: dict[str, Supervised] = {}
+        self.stopping = asyncio.Event()
+        self.logs = config.data_dir / "logs"
+
+    def check_ports(self, services: list[str]) -> None:
+        """Refuse to start when a port Varanus needs is taken, naming it."""
+        wanted: list[tuple[str, int, str]] = []
+        if self.config.nats_url is None:
+            wanted.append(("NATS", self.config.nats_port, "VARANUS_NATS_PORT"))
+        if self.config.database_uri is None:
+            wanted.append(("MongoDB", self.config.mongo_port, "VARANUS_MONGO_PORT"))
+        if "gateway" in services:
+            wanted.append(("gateway", self.config.gateway_port, "KOMODO_PORT"))
+        for what, port, variable in wanted:
+            if embedded.port_in_use(port):
+                raise LaunchError(
+                    f"{what} port {port} ({variable}) is already in use; free it or set {variable}"
+                )
+
+    def start_servers(self) -> tuple[str, str]:
+        """Start the embedded NATS and MongoDB that are not given by URL; return both URLs."""
+        nats_url = self.config.nats_url
+        if nats_url is None:
+            port = self.config.nats_port
+            proc = embedded.start_nats(port, self.config.data_dir / "nats", self.logs / "nats.log")
+            self.servers.append(("nats", proc))
+            nats_url = f"nats://127.0.0.1:{port}"
+        database_uri = self.base_env.get("KOMODO_DATABASE_URI", "")
+        if self.config.database_uri is None:
+            port = self.config.mongo_port
+            proc = embedded.start_mongo(
+                port,
+                self.config.data_dir / "mongo",
+                self.logs / "mongo.log",
+                self.config.data_dir / "run" / "mongo.pid",
+            )
+            self.servers.append(("mongo", proc))
+            database_uri = f"mongodb://127.0.0.1:{port}"
+        return nats_url, database_uri
+
+    def service_env(self, nats_url: str, database_uri: str) -> dict[str, str]:
+        """The environment every service gets."""
+        env = {**self.base_env, "KOMODO_NATS_URL": nats_url, "VARANUS_DATA_DIR": str(self.config.data_dir)}
+        if database_uri:
+            env["KOMODO_DATABASE_URI"] = database_uri
+        env.setdefault("KOMODO_PORT", str(self.config.gateway_port))
+        env["PYTHONUNBUFFERED"] = "1"
+        return env
+
+    async def spawn(self, service: Supervised, env: dict[str, str]) -> None:
+        """Start one service process, its output appended to `logs/<name>.log`."""
+        with (self.logs / f"{service.name}.log").open("ab") as out:
+            service.proc = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                f"services.{service.name}",
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                cwd=str(SERVICES_DIR.parent),
+            )
+        service.started_at = time.monotonic()
+
+    async def supervise(self, service: Supervised, env: dict[str, str]) -> None:
+        """Keep a service running: when it exits, log it and restart it after a growing pause."""
+        while not self.stopping.is_set():
+            assert service.proc is not None
+            code = await service.proc.wait()
+            if self.stopping.is_set():
+                return
+            if time.monotonic() - service.started_at >= STABLE_AFTER:
+                service.backoff = BACKOFF_START
+            log(
+                f"{service.name} exited with code {code}; restarting in {service.backoff:g} s "
+                f"(see {self.logs / (service.name + '.log')})"
+            )
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.stopping.wait(), service.backoff)
+            if self.stopping.is_set():
+                return
+            service.backoff = min(service.backoff * 2, BACKOFF_MAX)
+            service.restarts += 1
+            await self.spawn(service, env)
+            log(f"{service.name} restarted (pid {service.proc.pid})")
+
+    def table(self, nats_url: str, database_uri: str) -> str:
+        """What runs where."""
+        rows = [("NAME", "PID", "WHERE")]
+        for name, proc in self.servers:
+            where = nats_url if name == "nats" else database_uri
+            rows.append((name, str(proc.pid), f"{where}  (log {self.logs / (name + '.log')})"))
+        if self.config.nats_url is not None:
+            rows.append(("nats", "-", f"{nats_url}  (external)"))
+        if self.config.database_uri is not None:
+            rows.append(("mongo", "-", "external (KOMODO_DATABASE_*)"))
+        for service in self.services.values():
+            pid = str(service.proc.pid) if service.proc else "-"
+            where = f"log {self.logs / (service.name + '.log')}"
+            if service.name == "gateway":
+                where = f"http://127.0.0.1:{self.config.gateway_port}  ({where})"
+            rows.append((service.name, pid, where))
+        width = [max(len(row[i]) for row in rows) for i in range(2)]
+        return "\n".join(f"  {a:<{width[0]}}  {b:<{width[1]}}  {c}" for a, b, c in rows)
+
+    async def stop_services(self) -> None:
+        """SIGTERM every service's process group; SIGKILL what is left after 10 s."""
+        running = [s for s in self.services.values() if s.proc is not None and s.proc.returncode is None]
+        for service in running:
+            assert service.proc is not None
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(service.proc.pid, signal.SIGTERM)
+        deadline = time.monotonic() + SERVICE_STOP_TIMEOUT
+        for service in running:
+            assert service.proc is not None
+            try:
+                await asyncio.wait_for(service.proc.wait(), max(0.1, deadline - time.monotonic()))
+            except TimeoutError:
+                log(f"{service.name} did not stop in {SERVICE_STOP_TIMEOUT:g} s; killing it")
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(service.proc.pid, signal.SIGKILL)
+                await service.proc.wait()
+        for service in self.services.values():
+            if service.task is not None:
+                service.task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await service.task
+
+    def stop_servers(self) -> None:
+        """Stop MongoDB, then NATS (reverse start order)."""
+        for name, proc in reversed(self.servers):
+            code = embedded.stop(proc, timeout=4)
+            log(f"{name} stopped (code {code})")
+        self.servers.clear()
+
+    async def run(self) -> int:
+        """Start everything, wait for a stop signal, stop everything; the exit code."""
+        names = discover_services()
+        self.check_ports(names)
+        self.logs.mkdir(parents=True, exist_ok=True)
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, self.stopping.set)
+        try:
+            nats_url, database_uri = await asyncio.to_thread(self.start_servers)
+            env = self.service_env(nats_url, database_uri)
+            for name in names:
+                service = Supervised(name)
+                self.services[name] = service
+                await self.spawn(service, env)
+                service.task = asyncio.create_task(self.supervise(service, env))
+            print(f"Varanus is running (data in {self.config.data_dir}):", flush=True)
+            print(self.table(nats_url, database_uri), flush=True)
+            print("Press Ctrl-C to stop.", flush=True)
+            await self.stopping.wait()
+            log("stopping")
+        finally:
+            await self.stop_services()
+            self.stop_servers()
+        log("stopped")
+        return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line of the launcher."""
+    parser = argparse.ArgumentParser(
+        prog="varanus-launcher",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("command", choices=["up"], help="up: start everything and run until Ctrl-C")
+    parser.parse_args(argv)
+    try:
+        config = Config.from_env(os.environ)
+        return asyncio.run(Launcher(config, os.environ).run())
+    except (LaunchError, RuntimeError, FileNotFoundError) as err:
+        log(f"error: {err}")
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

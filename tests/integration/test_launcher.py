@@ -1,0 +1,155 @@
+"""`./run up`'s launcher: starts everything, restarts a dead service, stops everything on SIGTERM, keeps data."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import nats
+
+from services.common.embedded import free_port
+
+
+def launcher_env(data: Path, nats_port: int, mongo_port: int) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("KOMODO_", "VARANUS_"))}
+    env.update(
+        VARANUS_DATA_DIR=str(data),
+        VARANUS_NATS_PORT=str(nats_port),
+        VARANUS_MONGO_PORT=str(mongo_port),
+        KOMODO_PORT=str(free_port()),
+    )
+    return env
+
+
+@contextmanager
+def launched(env: dict[str, str]) -> Iterator[tuple[subprocess.Popen[str], dict[str, int]]]:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "services.common.launcher", "up"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    pids: dict[str, int] = {}
+    try:
+        assert proc.stdout is not None
+        deadline = time.monotonic() + 60
+        lines: list[str] = []
+        while time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            if not line:
+                raise AssertionError("launcher exited early:\n" + "".join(lines))
+            lines.append(line)
+            match = re.match(r"^\s+(\w+)\s+(\d+)\s", line)
+            if match:
+                pids[match.group(1)] = int(match.group(2))
+            if line.startswith("Press Ctrl-C"):
+                break
+        yield proc, pids
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie child of an exited parent is reaped by init; treat it as gone.
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split()[2] != "Z"
+    except OSError:
+        return False
+
+
+async def ask(nats_url: str, subject: str, body: dict[str, object], wait: float = 30) -> dict[str, object]:
+    nc = await nats.connect(nats_url)
+    try:
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                reply = await nc.request(subject, json.dumps(body).encode(), timeout=2)
+                return json.loads(reply.data)  # type: ignore[no-any-return]
+            except Exception:
+                if time.monotonic() > deadline:
+                    raise
+                await asyncio.sleep(0.3)
+    finally:
+        await nc.close()
+
+
+def test_up_restart_and_stop(tmp_path: Path) -> None:
+    nats_port, mongo_port = free_port(), free_port()
+    env = launcher_env(tmp_path / "data", nats_port, mongo_port)
+    url = f"nats://127.0.0.1:{nats_port}"
+    with launched(env) as (proc, pids):
+        assert {"nats", "mongo", "registry"} <= set(pids)
+        created = asyncio.run(ask(url, "komodo.write.CreateServer", {"name": "kept"}))
+        assert created["name"] == "kept"
+
+        os.kill(pids["registry"], signal.SIGKILL)  # a crash: the launcher restarts it
+        listed = asyncio.run(ask(url, "komodo.read.ListServers", {}))
+        assert [item["name"] for item in listed] == ["kept"]  # type: ignore[attr-defined, index]
+
+        started = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(20) == 0
+        assert time.monotonic() - started < 20
+        output = proc.stdout.read() if proc.stdout else ""
+        assert "registry exited with code -9; restarting in 1 s" in output
+        for name, pid in pids.items():
+            assert not alive(pid), f"{name} (pid {pid}) is still running"
+        assert (tmp_path / "data" / "secrets.key").exists()
+
+    # The next start finds the data again.
+    with launched(env) as (proc, _):
+        listed = asyncio.run(ask(url, "komodo.read.ListServers", {}))
+        assert [item["name"] for item in listed] == ["kept"]  # type: ignore[attr-defined, index]
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(20) == 0
+
+
+def test_taken_port_is_named(tmp_path: Path) -> None:
+    with socket.socket() as blocker:
+        blocker.bind(("127.0.0.1", 0))
+        blocker.listen()
+        taken = blocker.getsockname()[1]
+        env = launcher_env(tmp_path / "data", taken, free_port())
+        result = subprocess.run(
+            [sys.executable, "-m", "services.common.launcher", "up"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    assert result.returncode != 0
+    assert f"NATS port {taken} (VARANUS_NATS_PORT) is already in use" in result.stdout
+
+
+def test_bad_port_value(tmp_path: Path) -> None:
+    env = launcher_env(tmp_path / "data", free_port(), free_port())
+    env["VARANUS_MONGO_PORT"] = "mongo"
+    result = subprocess.run(
+        [sys.executable, "-m", "services.common.launcher", "up"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert "VARANUS_MONGO_PORT='mongo' is not a port number" in result.stdout
