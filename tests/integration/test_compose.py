@@ -1,0 +1,44 @@
+"""The production compose files are valid for `docker compose` and describe the production layout."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def compose_config(file: str, env: dict[str, str] | None = None) -> dict[str, object]:
+    result = subprocess.run(
+        ["docker", "compose", "-f", str(ROOT / "compose" / file), "config", "--format", "json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={**os.environ, **(env or {})},
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)  # type: ignore[no-any-return]
+
+
+def test_production_compose(docker_available: None) -> None:
+    config = compose_config("compose.yaml")
+    services: dict[str, dict[str, object]] = config["services"]  # type: ignore[assignment]
+    assert {"nats-1", "nats-2", "nats-3", "mongo-1", "mongo-2", "mongo-3", "mongo-init"} <= set(services)
+    for name in ("registry", "gateway", "executor", "builder", "alerter", "sync"):
+        service = services[name]
+        assert service["deploy"]["replicas"] == 2, name  # type: ignore[index]
+        assert service["command"] == ["python", "-m", f"services.{name}"]
+        env: dict[str, str] = service["environment"]  # type: ignore[assignment]
+        assert env["KOMODO_NATS_URL"].count("nats://") == 3
+        assert env["KOMODO_SECRETS_KEY_FILE"] == "/run/secrets/secrets_key"
+    assert "--replSet" in services["mongo-1"]["command"]  # type: ignore[operator]
+
+
+def test_agent_compose(docker_available: None) -> None:
+    config = compose_config("agent.yaml", {"KOMODO_NATS_URL": "nats://core:4222"})
+    agent: dict[str, object] = config["services"]["agent"]  # type: ignore[index]
+    assert agent["command"] == ["python", "-m", "services.agent"]
+    assert any("docker.sock" in str(volume) for volume in agent["volumes"])  # type: ignore[attr-defined]
