@@ -1,0 +1,56 @@
+"""Read requests about alerters (`/read`)."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from pydantic import AliasChoices, Field
+
+from contracts.api.base import ReadRequest
+from contracts.entities.alerter import (
+    Alerter,
+    AlerterListItem,
+    AlerterQuery,
+    GetAlertersSummaryResponse,
+)
+
+
+class GetAlertersSummary(ReadRequest):
+    """Count alerters (by state where they have one); answers GetAlertersSummaryResponse."""
+
+    RESPONSE: ClassVar[Any] = GetAlertersSummaryResponse
+
+
+class GetAlerter(ReadRequest):
+    """Get one alerter; answers the Alerter."""
+
+    RESPONSE: ClassVar[Any] = Alerter
+
+    alerter: str = Field(validation_alias=AliasChoices("alerter", "id", "name"))
+    """Id or name of the alerter (`id` and `name` accepted)."""
+
+
+class ListAlerters(ReadRequest):
+    """List alerters matching a query; answers a list of AlerterListItem."""
+
+    RESPONSE: ClassVar[Any] = list[AlerterListItem]
+
+    query: AlerterQuery = Field(default_factory=AlerterQuery)
+    """Filters; empty returns all."""
+    page: int = 0
+    """Page of results, from 0."""
+    limit: int | None = None
+    """Results per page; null uses the core's default, 0 returns all."""
+
+
+class ListFullAlerters(ReadRequest):
+    """List full alerters matching a query; answers a list of Alerter."""
+
+    RESPONSE: ClassVar[Any] = list[Alerter]
+
+    query: AlerterQuery = Field(default_factory=AlerterQuery)
+    """Filters; empty returns all."""
+    page: int = 0
+    """Page of results, from 0."""
+    limit: int | None = None
+    """Results per page; null uses the core's default, 0 returns all."""

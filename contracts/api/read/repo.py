@@ -1,0 +1,56 @@
+"""Read requests about repos (`/read`)."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from pydantic import AliasChoices, Field
+
+from contracts.api.base import ReadRequest
+from contracts.entities.repo import (
+    GetReposSummaryResponse,
+    Repo,
+    RepoListItem,
+    RepoQuery,
+)
+
+
+class GetReposSummary(ReadRequest):
+    """Count repos (by state where they have one); answers GetReposSummaryResponse."""
+
+    RESPONSE: ClassVar[Any] = GetReposSummaryResponse
+
+
+class GetRepo(ReadRequest):
+    """Get one repo; answers the Repo."""
+
+    RESPONSE: ClassVar[Any] = Repo
+
+    repo: str = Field(validation_alias=AliasChoices("repo", "id", "name"))
+    """Id or name of the repo (`id` and `name` accepted)."""
+
+
+class ListRepos(ReadRequest):
+    """List repos matching a query; answers a list of RepoListItem."""
+
+    RESPONSE: ClassVar[Any] = list[RepoListItem]
+
+    query: RepoQuery = Field(default_factory=RepoQuery)
+    """Filters; empty returns all."""
+    page: int = 0
+    """Page of results, from 0."""
+    limit: int | None = None
+    """Results per page; null uses the core's default, 0 returns all."""
+
+
+class ListFullRepos(ReadRequest):
+    """List full repos matching a query; answers a list of Repo."""
+
+    RESPONSE: ClassVar[Any] = list[Repo]
+
+    query: RepoQuery = Field(default_factory=RepoQuery)
+    """Filters; empty returns all."""
+    page: int = 0
+    """Page of results, from 0."""
+    limit: int | None = None
+    """Results per page; null uses the core's default, 0 returns all."""

@@ -1,0 +1,122 @@
+"""Action: a TypeScript script run with a ready API client."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import Field
+
+from contracts.base import KomodoModel
+from contracts.entities.common import (
+    I64,
+    FileFormat,
+    Resource,
+    ResourceListItem,
+    ResourceQuery,
+    ScheduleFormat,
+)
+
+
+class ActionConfig(KomodoModel):
+    """Configuration of an Action."""
+
+    run_at_startup: bool = False
+    """Run when the core starts."""
+    schedule_format: ScheduleFormat = ScheduleFormat.English
+    """How `schedule` is written."""
+    schedule: str = ""
+    """When to run it (English or 6-field cron); empty means never."""
+    schedule_enabled: bool = True
+    """Whether the schedule applies."""
+    schedule_timezone: str = ""
+    """Time zone of the schedule; empty means the core's."""
+    schedule_alert: bool = True
+    """Alert when a scheduled run starts."""
+    failure_alert: bool = True
+    """Alert when a run fails."""
+    webhook_enabled: bool = True
+    """Whether git webhooks trigger it."""
+    webhook_secret: str = ""
+    """Secret of its webhooks; empty means the core's."""
+    reload_deno_deps: bool = False
+    """Reload the script's dependencies on each run."""
+    file_contents: str = ""
+    """The TypeScript code (variables interpolated)."""
+    arguments_format: FileFormat = FileFormat.KeyValue
+    """Format of `arguments`."""
+    arguments: str = ""
+    """Default arguments, given to the script as ARGS."""
+
+
+class ActionInfo(KomodoModel):
+    """Actions keep no stored state."""
+
+
+class Action(Resource[ActionConfig, ActionInfo]):
+    """A script run on demand, on a schedule or by webhook."""
+
+    info: ActionInfo = Field(default_factory=ActionInfo)
+    """Empty."""
+    config: ActionConfig = Field(default_factory=ActionConfig)
+    """The action's configuration."""
+
+
+class ActionState(StrEnum):
+    """State of an Action."""
+
+    Running = "Running"
+    Ok = "Ok"
+    Failed = "Failed"
+    Unknown = "Unknown"
+
+
+class ActionListItemInfo(KomodoModel):
+    """Summary of an Action in lists."""
+
+    state: ActionState = ActionState.Unknown
+    """The action's state."""
+    last_run_at: I64 | None = None
+    """When it last ran (unix ms)."""
+    next_scheduled_run: I64 | None = None
+    """When it runs next (unix ms)."""
+    schedule_error: str | None = None
+    """Why the schedule cannot be parsed."""
+
+
+class ActionListItem(ResourceListItem[ActionListItemInfo]):
+    """An Action as lists give it."""
+
+
+class ActionQuerySpecifics(KomodoModel):
+    """Action-specific filters."""
+
+    states: list[ActionState] = Field(default_factory=list)
+    """Only actions in these states."""
+    scheduled: bool | None = None
+    """Only actions with (or without) a schedule."""
+
+
+class ActionQuery(ResourceQuery[ActionQuerySpecifics]):
+    """Query of ListActions."""
+
+
+class ActionActionState(KomodoModel):
+    """What an Action is busy with."""
+
+    running: int = 0
+    """Number of runs in progress (several may run at once)."""
+
+
+class GetActionsSummaryResponse(KomodoModel):
+    """Counts of actions by state."""
+
+    total: int = 0
+    """All actions."""
+    ok: int = 0
+    """Actions whose last run succeeded."""
+    running: int = 0
+    """Actions running."""
+    failed: int = 0
+    """Actions whose last run failed."""
+    unknown: int = 0
+    """Actions in an unknown state."""

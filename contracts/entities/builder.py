@@ -1,0 +1,154 @@
+"""Builder: where builds run — an agent at a URL, one of several Servers, or an AWS instance per build."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import AliasChoices, Field, field_validator
+
+from contracts.base import KomodoModel
+from contracts.entities.common import Resource, ResourceListItem, ResourceQuery
+from contracts.entities.provider import GitProvider, ImageRegistry
+
+
+class UrlBuilderConfig(KomodoModel):
+    """Build on an agent reached at an address."""
+
+    address: str = "https://periphery:8120"
+    """Address of the agent."""
+    periphery_public_key: str = ""
+    """Expected public key of the agent."""
+    insecure_tls: bool = True
+    """Skip TLS verification."""
+    passkey: str = ""
+    """Deprecated v1 passkey (a secret)."""
+
+
+def _one_or_many(value: Any) -> Any:
+    if isinstance(value, str):
+        return [value] if value else []
+    return value
+
+
+class ServerBuilderConfig(KomodoModel):
+    """Build on one of these Servers (the least busy healthy one)."""
+
+    server_ids: list[str] = Field(
+        default_factory=list, validation_alias=AliasChoices("server_ids", "server_id", "server", "servers")
+    )
+    """The Servers (ids; names accepted)."""
+
+    _one = field_validator("server_ids", mode="before")(_one_or_many)
+
+
+class AwsBuilderConfig(KomodoModel):
+    """Launch an AWS EC2 instance for each build and terminate it afterwards."""
+
+    region: str = "us-east-1"
+    """AWS region."""
+    instance_type: str = "c5.2xlarge"
+    """Instance type."""
+    volume_gb: int = 20
+    """Root volume size in GB."""
+    ami_id: str = ""
+    """AMI with Docker and the agent installed."""
+    subnet_id: str = ""
+    """Subnet to launch in."""
+    key_pair_name: str = ""
+    """SSH key pair."""
+    assign_public_ip: bool = False
+    """Give the instance a public IP."""
+    use_public_ip: bool = False
+    """Reach the agent on the public IP."""
+    security_group_ids: list[str] = Field(default_factory=list)
+    """Security groups."""
+    user_data: str = ""
+    """User data script run at launch."""
+    port: int = 8120
+    """Port of the agent on the instance."""
+    use_https: bool = True
+    """Reach the agent over https."""
+    periphery_public_key: str = ""
+    """Expected public key of the agent."""
+    insecure_tls: bool = True
+    """Skip TLS verification."""
+    git_providers: list[GitProvider] = Field(default_factory=list)
+    """Git providers available on the AMI."""
+    image_registries: list[ImageRegistry] = Field(
+        default_factory=list, validation_alias=AliasChoices("image_registries", "docker_registries")
+    )
+    """Image registries available on the AMI."""
+    secrets: list[str] = Field(default_factory=list)
+    """Names of secrets available on the AMI."""
+
+
+class UrlBuilder(KomodoModel):
+    """Builder variant `Url`."""
+
+    type: Literal["Url"] = "Url"
+    """Variant."""
+    params: UrlBuilderConfig = Field(default_factory=UrlBuilderConfig)
+    """Its settings."""
+
+
+class ServerBuilder(KomodoModel):
+    """Builder variant `Server`."""
+
+    type: Literal["Server"] = "Server"
+    """Variant."""
+    params: ServerBuilderConfig = Field(default_factory=ServerBuilderConfig)
+    """Its settings."""
+
+
+class AwsBuilder(KomodoModel):
+    """Builder variant `Aws`."""
+
+    type: Literal["Aws"] = "Aws"
+    """Variant."""
+    params: AwsBuilderConfig = Field(default_factory=AwsBuilderConfig)
+    """Its settings."""
+
+
+BuilderConfig = Annotated[UrlBuilder | ServerBuilder | AwsBuilder, Field(discriminator="type")]
+"""`{"type": "Url"|"Server"|"Aws", "params": {...}}`."""
+
+
+class BuilderInfo(KomodoModel):
+    """Builders keep no state."""
+
+
+class Builder(Resource[BuilderConfig, BuilderInfo]):
+    """Where builds and repo builds run."""
+
+    info: BuilderInfo = Field(default_factory=BuilderInfo)
+    """Empty."""
+    config: BuilderConfig = Field(default_factory=UrlBuilder)
+    """The builder's configuration (default: an agent at a URL)."""
+
+
+class BuilderListItemInfo(KomodoModel):
+    """Summary of a Builder in lists."""
+
+    builder_type: str = ""
+    """Url, Server or Aws."""
+    instance_type: str | None = None
+    """For Aws builders, the instance type."""
+
+
+class BuilderListItem(ResourceListItem[BuilderListItemInfo]):
+    """A Builder as lists give it."""
+
+
+class BuilderQuerySpecifics(KomodoModel):
+    """Builders have no specific filters."""
+
+
+class BuilderQuery(ResourceQuery[BuilderQuerySpecifics]):
+    """Query of ListBuilders."""
+
+
+class GetBuildersSummaryResponse(KomodoModel):
+    """Count of builders."""
+
+    total: int = 0
+    """All builders."""

@@ -1,0 +1,148 @@
+"""Procedure: stages run one after another, each running its executions in parallel."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from pydantic import AliasChoices, Field
+
+from contracts.base import KomodoModel
+from contracts.entities.common import I64, Resource, ResourceListItem, ResourceQuery, ScheduleFormat
+
+
+class Execution(KomodoModel):
+    """One execution of a stage: `{"type": <execute request name>, "params": {...}}`.
+
+    `type` is any execute request (`Deploy`, `RunBuild`, `BatchDeployStackIfChanged`, ...) or `None`, `Sleep`
+    (`{"duration_ms"}`) or `CommitSync`; the params are checked against that request when the procedure is
+    stored and run.
+    """
+
+    type: str = "None"
+    """The execution's request name."""
+    params: dict[str, Any] = Field(default_factory=dict)
+    """The request's params."""
+
+
+class EnabledExecution(KomodoModel):
+    """An execution that can be switched off."""
+
+    execution: Execution = Field(default_factory=Execution)
+    """The execution."""
+    enabled: bool = True
+    """Whether it runs."""
+
+
+class ProcedureStage(KomodoModel):
+    """A stage: its executions run in parallel."""
+
+    name: str = ""
+    """Name of the stage."""
+    enabled: bool = True
+    """Whether the stage runs."""
+    executions: list[EnabledExecution] = Field(
+        default_factory=list, validation_alias=AliasChoices("executions", "execution")
+    )
+    """The executions."""
+
+
+class ProcedureConfig(KomodoModel):
+    """Configuration of a Procedure."""
+
+    stages: list[ProcedureStage] = Field(
+        default_factory=list, validation_alias=AliasChoices("stages", "stage")
+    )
+    """The stages, run in order."""
+    schedule_format: ScheduleFormat = ScheduleFormat.English
+    """How `schedule` is written."""
+    schedule: str = ""
+    """When to run it (English or 6-field cron); empty means never."""
+    schedule_enabled: bool = True
+    """Whether the schedule applies."""
+    schedule_timezone: str = ""
+    """Time zone of the schedule; empty means the core's."""
+    schedule_alert: bool = True
+    """Alert when a scheduled run starts."""
+    failure_alert: bool = True
+    """Alert when a run fails."""
+    webhook_enabled: bool = True
+    """Whether git webhooks trigger it."""
+    webhook_secret: str = ""
+    """Secret of its webhooks; empty means the core's."""
+
+
+class ProcedureInfo(KomodoModel):
+    """Procedures keep no stored state."""
+
+
+class Procedure(Resource[ProcedureConfig, ProcedureInfo]):
+    """A sequence of stages of executions."""
+
+    info: ProcedureInfo = Field(default_factory=ProcedureInfo)
+    """Empty."""
+    config: ProcedureConfig = Field(default_factory=ProcedureConfig)
+    """The procedure's configuration."""
+
+
+class ProcedureState(StrEnum):
+    """State of a Procedure."""
+
+    Running = "Running"
+    Ok = "Ok"
+    Failed = "Failed"
+    Unknown = "Unknown"
+
+
+class ProcedureListItemInfo(KomodoModel):
+    """Summary of a Procedure in lists."""
+
+    stages: I64 = 0
+    """Number of stages."""
+    state: ProcedureState = ProcedureState.Unknown
+    """The procedure's state."""
+    last_run_at: I64 | None = None
+    """When it last ran (unix ms)."""
+    next_scheduled_run: I64 | None = None
+    """When it runs next (unix ms)."""
+    schedule_error: str | None = None
+    """Why the schedule cannot be parsed."""
+
+
+class ProcedureListItem(ResourceListItem[ProcedureListItemInfo]):
+    """A Procedure as lists give it."""
+
+
+class ProcedureQuerySpecifics(KomodoModel):
+    """Procedure-specific filters."""
+
+    states: list[ProcedureState] = Field(default_factory=list)
+    """Only procedures in these states."""
+    scheduled: bool | None = None
+    """Only procedures with (or without) a schedule."""
+
+
+class ProcedureQuery(ResourceQuery[ProcedureQuerySpecifics]):
+    """Query of ListProcedures."""
+
+
+class ProcedureActionState(KomodoModel):
+    """What a Procedure is busy with."""
+
+    running: bool = False
+    """A run is in progress."""
+
+
+class GetProceduresSummaryResponse(KomodoModel):
+    """Counts of procedures by state."""
+
+    total: int = 0
+    """All procedures."""
+    ok: int = 0
+    """Procedures whose last run succeeded."""
+    running: int = 0
+    """Procedures running."""
+    failed: int = 0
+    """Procedures whose last run failed."""
+    unknown: int = 0
+    """Procedures in an unknown state."""
