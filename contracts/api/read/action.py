@@ -9,6 +9,7 @@ from pydantic import AliasChoices, Field
 from contracts.api.base import ReadRequest
 from contracts.entities.action import (
     Action,
+    ActionActionState,
     ActionListItem,
     ActionQuery,
     GetActionsSummaryResponse,
@@ -54,3 +55,12 @@ class ListFullActions(ReadRequest):
     """Page of results, from 0."""
     limit: int | None = None
     """Results per page; null uses the core's default, 0 returns all."""
+
+
+class GetActionActionState(ReadRequest):
+    """Get how many runs of an action are in progress; answers ActionActionState."""
+
+    RESPONSE: ClassVar[Any] = ActionActionState
+
+    action: str = Field(validation_alias=AliasChoices("action", "id", "name"))
+    """Id or name of the action."""

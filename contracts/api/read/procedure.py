@@ -10,6 +10,7 @@ from contracts.api.base import ReadRequest
 from contracts.entities.procedure import (
     GetProceduresSummaryResponse,
     Procedure,
+    ProcedureActionState,
     ProcedureListItem,
     ProcedureQuery,
 )
@@ -54,3 +55,12 @@ class ListFullProcedures(ReadRequest):
     """Page of results, from 0."""
     limit: int | None = None
     """Results per page; null uses the core's default, 0 returns all."""
+
+
+class GetProcedureActionState(ReadRequest):
+    """Get whether a procedure is running; answers ProcedureActionState."""
+
+    RESPONSE: ClassVar[Any] = ProcedureActionState
+
+    procedure: str = Field(validation_alias=AliasChoices("procedure", "id", "name"))
+    """Id or name of the procedure."""

@@ -10,6 +10,7 @@ from contracts.api.base import ReadRequest
 from contracts.entities.repo import (
     GetReposSummaryResponse,
     Repo,
+    RepoActionState,
     RepoListItem,
     RepoQuery,
 )
@@ -54,3 +55,12 @@ class ListFullRepos(ReadRequest):
     """Page of results, from 0."""
     limit: int | None = None
     """Results per page; null uses the core's default, 0 returns all."""
+
+
+class GetRepoActionState(ReadRequest):
+    """Get what a repo is busy with; answers RepoActionState."""
+
+    RESPONSE: ClassVar[Any] = RepoActionState
+
+    repo: str = Field(validation_alias=AliasChoices("repo", "id", "name"))
+    """Id or name of the repo."""

@@ -10,6 +10,7 @@ from contracts.api.base import ReadRequest
 from contracts.entities.resource_sync import (
     GetResourceSyncsSummaryResponse,
     ResourceSync,
+    ResourceSyncActionState,
     ResourceSyncListItem,
     ResourceSyncQuery,
 )
@@ -54,3 +55,12 @@ class ListFullResourceSyncs(ReadRequest):
     """Page of results, from 0."""
     limit: int | None = None
     """Results per page; null uses the core's default, 0 returns all."""
+
+
+class GetResourceSyncActionState(ReadRequest):
+    """Get whether a sync is running; answers ResourceSyncActionState."""
+
+    RESPONSE: ClassVar[Any] = ResourceSyncActionState
+
+    sync: str = Field(validation_alias=AliasChoices("sync", "id", "name"))
+    """Id or name of the sync."""

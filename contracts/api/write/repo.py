@@ -6,7 +6,7 @@ from typing import Any, ClassVar
 
 from pydantic import Field
 
-from contracts.api.base import WriteRequest
+from contracts.api.base import NoData, WriteRequest
 from contracts.entities.repo import Repo
 from contracts.entities.update import Update
 
@@ -62,3 +62,12 @@ class RenameRepo(WriteRequest):
     """Id or name of the repo."""
     name: str
     """The new name."""
+
+
+class RefreshRepoCache(WriteRequest):
+    """Read the latest commit of a repo's branch into its info; answers `{}`."""
+
+    RESPONSE: ClassVar[Any] = NoData
+
+    repo: str
+    """Id or name of the repo."""

@@ -62,3 +62,36 @@ class RenameResourceSync(WriteRequest):
     """Id or name of the resource sync."""
     name: str
     """The new name."""
+
+
+class RefreshResourceSyncPending(WriteRequest):
+    """Read the sync's files and compute its pending changes; answers the ResourceSync."""
+
+    RESPONSE: ClassVar[Any] = ResourceSync
+
+    sync: str
+    """Id or name of the sync."""
+
+
+class WriteSyncFileContents(WriteRequest):
+    """Write one of the sync's files (on the host, or committed to its repo); answers the Update."""
+
+    RESPONSE: ClassVar[Any] = Update
+
+    sync: str
+    """Id or name of the sync."""
+    resource_path: str
+    """The resource path the file belongs to."""
+    file_path: str
+    """The file's path within it."""
+    contents: str
+    """The new contents."""
+
+
+class CommitSync(WriteRequest):
+    """Export the resources in the sync's scope and write them to its file (managed syncs); answers the Update."""
+
+    RESPONSE: ClassVar[Any] = Update
+
+    sync: str
+    """Id or name of the sync."""

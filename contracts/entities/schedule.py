@@ -1,0 +1,33 @@
+"""Schedules of procedures and actions, as ListSchedules computes them."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from contracts.base import KomodoModel
+from contracts.entities.common import I64, ResourceTarget, ScheduleFormat
+
+
+class Schedule(KomodoModel):
+    """When a procedure or action runs on its own."""
+
+    target: ResourceTarget
+    """The procedure or action."""
+    name: str
+    """Its name."""
+    schedule_format: ScheduleFormat = ScheduleFormat.English
+    """How the schedule is written."""
+    schedule: str = ""
+    """The schedule."""
+    enabled: bool = True
+    """Whether the schedule applies."""
+    schedule_timezone: str = ""
+    """Its time zone."""
+    last_run_at: I64 | None = None
+    """When it last ran (unix ms)."""
+    next_scheduled_run: I64 | None = None
+    """When it runs next (unix ms)."""
+    schedule_error: str | None = None
+    """Why the schedule cannot be parsed."""
+    tags: list[str] = Field(default_factory=list)
+    """Tags of the target."""
