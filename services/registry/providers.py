@@ -109,9 +109,7 @@ class AccountStore(Generic[A]):
 
     async def create(self, partial: BaseModel | dict[str, Any], operator: str) -> A:
         """Create an account from the given fields (Komodo's defaults for the rest)."""
-        data = partial.model_dump(exclude_unset=True) if isinstance(partial, BaseModel) else dict(partial)
-        data.pop("_id", None)
-        data.pop("id", None)
+        data = _given_fields(partial)
         account = self._validate({**data, "id": str(ObjectId())})
         await self._check_unique(account)
         await self.coll.insert_one(self._to_document(account))
@@ -128,9 +126,7 @@ class AccountStore(Generic[A]):
     async def update(self, account_id: str, partial: BaseModel | dict[str, Any], operator: str) -> A:
         """Change the given fields of an account."""
         current = await self.get(account_id)
-        data = partial.model_dump(exclude_unset=True) if isinstance(partial, BaseModel) else dict(partial)
-        data.pop("_id", None)
-        data.pop("id", None)
+        data = _given_fields(partial)
         account = self._validate({**current.model_dump(), **data, "id": current.id})
         await self._check_unique(account, except_id=current.id)
         await self.coll.replace_one({"_id": ObjectId(current.id)}, self._to_document(account))
@@ -162,3 +158,11 @@ class AccountStore(Generic[A]):
             self.bus, self.model.__name__, account.id, ResourceChange.Deleted, account.username
         )
         return account
+
+
+def _given_fields(partial: BaseModel | dict[str, Any]) -> dict[str, Any]:
+    """The fields a caller gave for an account, without any id (ids are never taken from the caller)."""
+    data = partial.model_dump(exclude_unset=True) if isinstance(partial, BaseModel) else dict(partial)
+    data.pop("_id", None)
+    data.pop("id", None)
+    return data
