@@ -426,7 +426,35 @@ class ResourceService:
         items = [self.list_item(r) for r in await self._matching(query)]
         items = [item for item in items if matches_specifics(item.info, query.specific)]
         items = sort_items(items, sort_by, sort_desc)
-        return self._paginate(items, page, limit)
+        return await self._with_names(self._paginate(items, page, limit))
+
+    async def _with_names(self, items: list[ResourceListItem[Any]]) -> list[ResourceListItem[Any]]:
+        """Fill `server_name`, `linked_repo_name`, ... of list infos from the referenced resources (one query each)."""
+        for reference in self.spec.references:
+            if "." in reference.path:
+                continue
+            name_field = reference.path.removesuffix("_id") + "_name"
+            if not items or name_field not in type(items[0].info).model_fields:
+                continue
+            ids = {getattr(item.info, reference.path, "") for item in items} - {""}
+            oids = [ObjectId(i) for i in ids if is_object_id(i)]
+            names: dict[str, str] = {}
+            if oids:
+                target = self.kinds[reference.target.value].coll
+                names = {
+                    str(d["_id"]): d["name"] async for d in target.find({"_id": {"$in": oids}}, {"name": 1})
+                }
+            items = [
+                item.model_copy(
+                    update={
+                        "info": item.info.model_copy(
+                            update={name_field: names.get(getattr(item.info, reference.path, ""))}
+                        )
+                    }
+                )
+                for item in items
+            ]
+        return items
 
     async def list_full(
         self, query: ResourceQuery[Any], page: int, limit: int | None, sort_desc: bool

@@ -83,6 +83,7 @@ async def test_references_accept_names_and_store_ids(client: BusClient, registry
     items = await client.read("ListDeployments", {"query": {"specific": {"server_ids": [server_id]}}})
     assert [i["name"] for i in items] == ["web"]
     assert items[0]["info"]["server_id"] == server_id
+    assert items[0]["info"]["server_name"] == "srv-1"
 
     # Deleting the server clears the reference instead of leaving it dangling.
     await client.write("DeleteServer", {"id": "srv-1"})
