@@ -1,13 +1,18 @@
 """A service's connection to the bus: request handlers, requests to other services, and events.
 
-Requests are core NATS request/reply on `komodo.<kind>.<Name>` with one queue group per service, served through
-a faststream broker. Each reply carries a `Komodo-Status` header (200 on success) and either the response JSON or
-Komodo's error envelope. Events go to the JetStream stream `KOMODO_EVENTS` through nats-py, with the event id as
-`Nats-Msg-Id` so a retried publish is stored once.
+Requests are core NATS request/reply on `komodo.<kind>.<Name>` with one queue group per service. The faststream
+broker owns the connection (and serves any faststream subscribers, such as JetStream consumers); request
+handlers are plain nats-py subscriptions on that connection, because faststream's per-message dispatch grew with
+the number of subscribers (about 1.5 ms per request at 128 subjects, against 0.5 ms at 70). Each reply carries
+a `Komodo-Status` header (200 on success) and either the response JSON or Komodo's error envelope. Events go to
+the JetStream stream `KOMODO_EVENTS` through nats-py, with the event id as `Nats-Msg-Id` so a retried publish is
+stored once.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import logging
 import uuid
@@ -17,9 +22,10 @@ from typing import Any, TypeVar
 
 import nats.errors
 import nats.js.errors
-from faststream.nats import NatsBroker, NatsResponse
-from faststream.nats.annotations import NatsMessage
+from faststream.nats import NatsBroker
 from nats.aio.client import Client as NatsClient
+from nats.aio.msg import Msg
+from nats.aio.subscription import Subscription
 from nats.js import JetStreamContext
 from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfig
 from pydantic import ValidationError
@@ -35,6 +41,12 @@ from services.common.settings import Settings
 log = logging.getLogger(__name__)
 
 R = TypeVar("R", bound=Request)
+
+MAX_IN_FLIGHT = 256
+"""Requests one service process handles at once; more wait in the subscription's queue."""
+
+STOP_GRACE_SECONDS = 10.0
+"""How long a stopping service lets requests in flight finish."""
 
 EVENTS_MAX_AGE_SECONDS = 7 * 24 * 3600
 """How long events stay in the stream (consumers are durable; a week covers any restart)."""
@@ -132,6 +144,10 @@ class Bus:
             reconnect_time_wait=1,
         )
         self._handled: dict[str, type[Request]] = {}
+        self._handlers: dict[str, tuple[type[Request], Handler]] = {}
+        self._subscriptions: list[Subscription] = []
+        self._in_flight: set[asyncio.Task[None]] = set()
+        self._slots = asyncio.Semaphore(MAX_IN_FLIGHT)
 
     async def _on_error(self, err: Exception) -> None:
         log.error("nats error: %s", err)
@@ -141,31 +157,54 @@ class Bus:
         if request_cls.SUBJECT in self._handled:
             raise ValueError(f"{request_cls.__name__} already has a handler in {self.service}")
         self._handled[request_cls.SUBJECT] = request_cls
-        authenticate = self.authenticate
-
-        async def on_message(msg: NatsMessage) -> NatsResponse:
-            raw = msg.raw_message
-            status, payload = await dispatch(request_cls, handler, raw.data, raw.headers or {}, authenticate)
-            return NatsResponse(payload, headers={STATUS_HEADER: str(status)})
-
-        on_message.__name__ = f"handle_{request_cls.__name__}"
-        self.broker.subscriber(
-            request_cls.SUBJECT, queue=queue_group(self.service), title=request_cls.SUBJECT
-        )(on_message)
+        self._handlers[request_cls.SUBJECT] = (request_cls, handler)
 
     @property
     def handled(self) -> dict[str, type[Request]]:
         """The requests this service answers, by subject."""
         return dict(self._handled)
 
+    async def _answer(self, request_cls: type[Request], handler: Handler, msg: Msg) -> None:
+        try:
+            status, payload = await dispatch(
+                request_cls, handler, msg.data, msg.headers or {}, self.authenticate
+            )
+            if msg.reply:
+                await self.nc.publish(msg.reply, payload, headers={STATUS_HEADER: str(status)})
+        finally:
+            self._slots.release()
+
+    async def _subscribe(self, request_cls: type[Request], handler: Handler) -> None:
+        async def on_message(msg: Msg) -> None:
+            # Each request runs in its own task, so a slow request does not hold up the others on its subject;
+            # the semaphore bounds how many run at once.
+            await self._slots.acquire()
+            task = asyncio.create_task(self._answer(request_cls, handler, msg))
+            self._in_flight.add(task)
+            task.add_done_callback(self._in_flight.discard)
+
+        subscription = await self.nc.subscribe(
+            request_cls.SUBJECT, queue=queue_group(self.service), cb=on_message
+        )
+        self._subscriptions.append(subscription)
+
     async def start(self) -> None:
         """Connect, make sure the events stream exists, and start answering."""
         await self.broker.connect()
         await ensure_events_stream(self.js)
+        for request_cls, handler in self._handlers.values():
+            await self._subscribe(request_cls, handler)
         await self.broker.start()
+        await self.nc.flush()
 
     async def stop(self) -> None:
-        """Stop answering and close the connection (in-flight handlers finish first)."""
+        """Stop taking requests, let the ones in flight finish (up to 10 s), then close the connection."""
+        for subscription in self._subscriptions:
+            with contextlib.suppress(Exception):
+                await subscription.unsubscribe()
+        self._subscriptions.clear()
+        if self._in_flight:
+            await asyncio.wait(set(self._in_flight), timeout=STOP_GRACE_SECONDS)
         await self.broker.stop()
 
     @property
