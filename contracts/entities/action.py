@@ -8,36 +8,19 @@ from pydantic import Field
 
 from contracts.base import KomodoModel
 from contracts.entities.common import (
-    I64,
     FileFormat,
     Resource,
     ResourceListItem,
     ResourceQuery,
-    ScheduleFormat,
 )
+from contracts.entities.schedule import ScheduledConfig, ScheduledListItemInfo
 
 
-class ActionConfig(KomodoModel):
+class ActionConfig(ScheduledConfig):
     """Configuration of an Action."""
 
     run_at_startup: bool = False
     """Run when the core starts."""
-    schedule_format: ScheduleFormat = ScheduleFormat.English
-    """How `schedule` is written."""
-    schedule: str = ""
-    """When to run it (English or 6-field cron); empty means never."""
-    schedule_enabled: bool = True
-    """Whether the schedule applies."""
-    schedule_timezone: str = ""
-    """Time zone of the schedule; empty means the core's."""
-    schedule_alert: bool = True
-    """Alert when a scheduled run starts."""
-    failure_alert: bool = True
-    """Alert when a run fails."""
-    webhook_enabled: bool = True
-    """Whether git webhooks trigger it."""
-    webhook_secret: str = ""
-    """Secret of its webhooks; empty means the core's."""
     reload_deno_deps: bool = False
     """Reload the script's dependencies on each run."""
     file_contents: str = ""
@@ -70,17 +53,11 @@ class ActionState(StrEnum):
     Unknown = "Unknown"
 
 
-class ActionListItemInfo(KomodoModel):
+class ActionListItemInfo(ScheduledListItemInfo):
     """Summary of an Action in lists."""
 
     state: ActionState = ActionState.Unknown
     """The action's state."""
-    last_run_at: I64 | None = None
-    """When it last ran (unix ms)."""
-    next_scheduled_run: I64 | None = None
-    """When it runs next (unix ms)."""
-    schedule_error: str | None = None
-    """Why the schedule cannot be parsed."""
 
 
 class ActionListItem(ResourceListItem[ActionListItemInfo]):

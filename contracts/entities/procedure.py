@@ -8,7 +8,8 @@ from typing import Any
 from pydantic import AliasChoices, Field
 
 from contracts.base import KomodoModel
-from contracts.entities.common import I64, Resource, ResourceListItem, ResourceQuery, ScheduleFormat
+from contracts.entities.common import I64, Resource, ResourceListItem, ResourceQuery
+from contracts.entities.schedule import ScheduledConfig, ScheduledListItemInfo
 
 
 class Execution(KomodoModel):
@@ -47,29 +48,13 @@ class ProcedureStage(KomodoModel):
     """The executions."""
 
 
-class ProcedureConfig(KomodoModel):
+class ProcedureConfig(ScheduledConfig):
     """Configuration of a Procedure."""
 
     stages: list[ProcedureStage] = Field(
         default_factory=list, validation_alias=AliasChoices("stages", "stage")
     )
     """The stages, run in order."""
-    schedule_format: ScheduleFormat = ScheduleFormat.English
-    """How `schedule` is written."""
-    schedule: str = ""
-    """When to run it (English or 6-field cron); empty means never."""
-    schedule_enabled: bool = True
-    """Whether the schedule applies."""
-    schedule_timezone: str = ""
-    """Time zone of the schedule; empty means the core's."""
-    schedule_alert: bool = True
-    """Alert when a scheduled run starts."""
-    failure_alert: bool = True
-    """Alert when a run fails."""
-    webhook_enabled: bool = True
-    """Whether git webhooks trigger it."""
-    webhook_secret: str = ""
-    """Secret of its webhooks; empty means the core's."""
 
 
 class ProcedureInfo(KomodoModel):
@@ -94,19 +79,13 @@ class ProcedureState(StrEnum):
     Unknown = "Unknown"
 
 
-class ProcedureListItemInfo(KomodoModel):
+class ProcedureListItemInfo(ScheduledListItemInfo):
     """Summary of a Procedure in lists."""
 
     stages: I64 = 0
     """Number of stages."""
     state: ProcedureState = ProcedureState.Unknown
     """The procedure's state."""
-    last_run_at: I64 | None = None
-    """When it last ran (unix ms)."""
-    next_scheduled_run: I64 | None = None
-    """When it runs next (unix ms)."""
-    schedule_error: str | None = None
-    """Why the schedule cannot be parsed."""
 
 
 class ProcedureListItem(ResourceListItem[ProcedureListItemInfo]):
