@@ -36,6 +36,7 @@ from contracts.subjects import EVENTS_STREAM, EVENTS_WILDCARD, STATUS_HEADER, qu
 from services.common.caller import Authenticator, Caller, trust_all
 from services.common.errors import BadRequest, ServiceError, Unavailable, describe_validation_error
 from services.common.logging import redactor
+from services.common.presence import Presence
 from services.common.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -148,6 +149,7 @@ class Bus:
         self._subscriptions: list[Subscription] = []
         self._in_flight: set[asyncio.Task[None]] = set()
         self._slots = asyncio.Semaphore(MAX_IN_FLIGHT)
+        self._presence: Presence | None = None
 
     async def _on_error(self, err: Exception) -> None:
         log.error("nats error: %s", err)
@@ -192,6 +194,10 @@ class Bus:
         """Connect, make sure the events stream exists, and start answering."""
         await self.broker.connect()
         await ensure_events_stream(self.js)
+        # Announce before subscribing: a request that arrives in between waits for this instance rather than
+        # being told by the registry that nothing answers it.
+        self._presence = Presence(self.service, list(self._handlers))
+        await self._presence.start(self.js)
         for request_cls, handler in self._handlers.values():
             await self._subscribe(request_cls, handler)
         await self.broker.start()
@@ -199,6 +205,8 @@ class Bus:
 
     async def stop(self) -> None:
         """Stop taking requests, let the ones in flight finish (up to 10 s), then close the connection."""
+        if self._presence is not None:
+            await self._presence.stop()
         for subscription in self._subscriptions:
             with contextlib.suppress(Exception):
                 await subscription.unsubscribe()

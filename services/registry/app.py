@@ -10,6 +10,7 @@ from contracts.entities.update import Operation
 from services.common.bus import Bus
 from services.common.caller import Authenticator, trust_all
 from services.common.mongo import connect, service_database
+from services.common.presence import PresenceView
 from services.common.secrets import load_secret_box
 from services.common.settings import Settings
 from services.registry.handlers import unknown
@@ -52,6 +53,7 @@ class Registry:
             self.kinds[spec.name] = ResourceService(
                 spec, self.db, box, self.bus, self.updates, self.kinds, settings.default_pagination_limit
             )
+        self.presence = PresenceView()
         self.tags = TagStore(self.db, self.bus)
         self.variables = VariableStore(self.db, box, self.bus, self.updates)
         self.git_accounts = AccountStore(
@@ -104,10 +106,12 @@ class Registry:
         await self.git_accounts.ensure_indexes()
         await self.registry_accounts.ensure_indexes()
         await self.bus.start()
-        await unknown.subscribe(self)
+        await self.presence.start(self.bus.js)
+        await unknown.subscribe(self, self.presence)
         log.info("registry answering %d requests", len(self.bus.handled))
 
     async def stop(self) -> None:
         """Stop answering and close connections."""
+        await self.presence.stop()
         await self.bus.stop()
         await self.client.close()

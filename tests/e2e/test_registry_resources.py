@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -177,6 +178,10 @@ async def test_malformed_and_unknown_requests(client: BusClient) -> None:
     assert missing.status == 400 and "name: Field required" in missing.error
     unknown = await client.send("read", "GetDeploymnt", {"deployment": "x"})
     assert unknown.status == 400 and unknown.error == "unknown read request type 'GetDeploymnt'"
+    started = time.monotonic()
+    nobody = await client.send("execute", "Deploy", {"deployment": "x"})  # the executor is not running
+    assert nobody.status == 503 and nobody.error == "no service answers Deploy right now"
+    assert time.monotonic() - started < 2
 
 
 async def test_queries_pages_and_tags(client: BusClient) -> None:

@@ -58,3 +58,29 @@ def test_partial_merge() -> None:
         "type": "Aws",
         "params": {"region": "eu"},
     }
+
+
+def test_unanswered_requests_by_presence() -> None:
+    import json
+    import time
+
+    from services.common.presence import STALE_AFTER_SECONDS, PresenceView
+    from services.registry.handlers.unknown import unanswered_request_error
+
+    view = PresenceView()
+    assert unanswered_request_error("komodo.read.GetServer", view) is not None
+    view._apply(
+        "registry.a", json.dumps({"ts": time.time(), "subjects": ["komodo.read.GetServer"]}).encode(), "PUT"
+    )
+    assert unanswered_request_error("komodo.read.GetServer", view) is None
+    error = unanswered_request_error("komodo.execute.Deploy", view)
+    assert (
+        error is not None and error.status == 503 and error.message == "no service answers Deploy right now"
+    )
+    stale = time.time() - STALE_AFTER_SECONDS - 1
+    view._apply(
+        "registry.a", json.dumps({"ts": stale, "subjects": ["komodo.read.GetServer"]}).encode(), "PUT"
+    )
+    assert unanswered_request_error("komodo.read.GetServer", view) is not None
+    view._apply("registry.a", None, "DEL")
+    assert view.entries == {}

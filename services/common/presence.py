@@ -1,0 +1,126 @@
+"""Which request subjects a running service answers, kept in the JetStream KV bucket `varanus_presence`.
+
+Every service instance writes its subjects under its own key and refreshes them every 10 s; an entry not
+refreshed for 30 s counts as gone. The registry reads the bucket to tell a caller at once that nothing answers
+a request (its service is not running) instead of letting the caller wait for a timeout.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+import uuid
+
+import nats.js.errors
+from nats.js import JetStreamContext
+from nats.js.api import KeyValueConfig, StorageType
+from nats.js.kv import KeyValue
+
+log = logging.getLogger(__name__)
+
+BUCKET = "varanus_presence"
+"""The KV bucket of presence entries."""
+REFRESH_SECONDS = 10.0
+"""How often an instance rewrites its entry."""
+STALE_AFTER_SECONDS = 30.0
+"""An entry older than this is an instance that is gone."""
+
+
+async def presence_bucket(js: JetStreamContext) -> KeyValue:
+    """The presence bucket, created when missing (entries expire after a minute even if nobody deletes them)."""
+    try:
+        return await js.key_value(BUCKET)
+    except nats.js.errors.BucketNotFoundError:
+        config = KeyValueConfig(
+            bucket=BUCKET, history=1, ttl=2 * STALE_AFTER_SECONDS, storage=StorageType.MEMORY
+        )
+        try:
+            return await js.create_key_value(config)
+        except nats.js.errors.BadRequestError:
+            return await js.key_value(BUCKET)  # another instance created it first
+
+
+class Presence:
+    """One instance's entry: the subjects it answers."""
+
+    def __init__(self, service: str, subjects: list[str]) -> None:
+        self.key = f"{service}.{uuid.uuid4().hex[:12]}"
+        self.value = {"service": service, "subjects": sorted(subjects)}
+        self._kv: KeyValue | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    async def _put(self) -> None:
+        assert self._kv is not None
+        await self._kv.put(self.key, json.dumps({**self.value, "ts": time.time()}).encode())
+
+    async def _refresh(self) -> None:
+        while True:
+            await asyncio.sleep(REFRESH_SECONDS)
+            try:
+                await self._put()
+            except Exception as err:  # the bus may be reconnecting; the next round tries again
+                log.warning("could not refresh presence: %s", err)
+
+    async def start(self, js: JetStreamContext) -> None:
+        """Write the entry and keep it fresh."""
+        self._kv = await presence_bucket(js)
+        await self._put()
+        self._task = asyncio.create_task(self._refresh())
+
+    async def stop(self) -> None:
+        """Remove the entry (callers learn at once that this instance is gone)."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        if self._kv is not None:
+            with contextlib.suppress(Exception):
+                await self._kv.delete(self.key)
+
+
+class PresenceView:
+    """A live view of every instance's subjects, from a watch on the bucket."""
+
+    def __init__(self) -> None:
+        self.entries: dict[str, tuple[float, frozenset[str]]] = {}
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self, js: JetStreamContext) -> None:
+        """Load the current entries, then follow changes."""
+        kv = await presence_bucket(js)
+        watcher = await kv.watchall()
+        async for entry in watcher:
+            if entry is None:  # the end of the current values
+                break
+            self._apply(entry.key, entry.value, entry.operation)
+        self._task = asyncio.create_task(self._follow(watcher))
+
+    async def _follow(self, watcher: nats.js.kv.KeyValue.KeyWatcher) -> None:
+        async for entry in watcher:
+            if entry is not None:
+                self._apply(entry.key, entry.value, entry.operation)
+
+    def _apply(self, key: str, value: bytes | None, operation: str | None) -> None:
+        if operation in {"DEL", "PURGE"} or not value:
+            self.entries.pop(key, None)
+            return
+        try:
+            data = json.loads(value)
+            self.entries[key] = (float(data["ts"]), frozenset(data["subjects"]))
+        except (ValueError, KeyError, TypeError):
+            log.warning("ignoring a malformed presence entry %s", key)
+
+    def answers(self, subject: str) -> bool:
+        """Whether a live instance answers `subject`."""
+        fresh = time.time() - STALE_AFTER_SECONDS
+        return any(ts >= fresh and subject in subjects for ts, subjects in self.entries.values())
+
+    async def stop(self) -> None:
+        """Stop following the bucket."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
