@@ -33,6 +33,8 @@ class Settings(BaseSettings):
     """Public address of the gateway, used in links and webhook URLs."""
     port: int = 9120
     """Port of the HTTP gateway."""
+    bind_ip: str = "127.0.0.1"
+    """Address the gateway listens on (`0.0.0.0` for every interface)."""
     nats_url: str = "nats://127.0.0.1:4222"
     """NATS server(s); several comma-separated URLs for a cluster."""
     database_uri: SecretStr = SecretStr("")

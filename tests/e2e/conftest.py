@@ -76,3 +76,31 @@ async def client(registry: Registry, nats_url: str) -> AsyncIterator[BusClient]:
         yield BusClient(nc)
     finally:
         await nc.close()
+
+
+@pytest.fixture
+async def gateway_url(registry: Registry, nats_url: str, tmp_path: Path) -> AsyncIterator[str]:
+    """The HTTP gateway on a free port, in front of the registry."""
+    import asyncio
+
+    import uvicorn
+
+    from services.common.embedded import free_port
+    from services.gateway.app import create_app
+
+    port = free_port()
+    settings = Settings(nats_url=nats_url, data_dir=tmp_path / "data", port=port)
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_config=None)
+    )
+    task = asyncio.create_task(server.serve())
+    for _ in range(200):
+        if server.started:
+            break
+        await asyncio.sleep(0.05)
+    assert server.started, "the gateway did not start"
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task

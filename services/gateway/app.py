@@ -1,0 +1,124 @@
+"""The gateway: Komodo's HTTP API over the bus. Stateless, so several replicas can run behind a balancer.
+
+`POST /read`, `/write`, `/execute` take `{"type": <Request>, "params": {...}}`; `POST /<api>/<Request>` takes the
+params as the body. Each call becomes the bus request a bus client would send, with the caller's credentials
+forwarded as headers; the answer and its status come back as the owning service gave them.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import nats
+from fastapi import FastAPI, Request
+from fastapi.responses import PlainTextResponse, Response
+from nats.aio.client import Client as NatsClient
+from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+
+from services.common.settings import Settings
+from services.gateway.forward import Answer, bus_headers, error, forward, split_envelope
+from services.gateway.openapi import komodo_openapi
+
+log = logging.getLogger(__name__)
+
+VERSION = "0.1.0"
+"""Version answered by `GET /version`."""
+
+MAX_BODY_BYTES = 10 * 1024 * 1024
+"""Largest request body accepted (413 beyond)."""
+
+
+def _json(answer: Answer) -> Response:
+    return Response(content=answer.body, status_code=answer.status, media_type="application/json")
+
+
+class BodyLimit(BaseHTTPMiddleware):
+    """Refuse bodies over 10 MB with 413 before reading them (by Content-Length, then while reading)."""
+
+    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+        length = request.headers.get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
+            return _json(error(413, f"request body over {MAX_BODY_BYTES // (1024 * 1024)} MB"))
+        return await call_next(request)
+
+
+async def _read_body(request: Request) -> bytes | Answer:
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            return error(413, f"request body over {MAX_BODY_BYTES // (1024 * 1024)} MB")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """The gateway application, connected to the bus while it runs."""
+    state: dict[str, NatsClient] = {}
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        servers = [url.strip() for url in settings.nats_url.split(",") if url.strip()]
+        state["nc"] = await nats.connect(servers, name="varanus-gateway", max_reconnect_attempts=-1)
+        try:
+            yield
+        finally:
+            await state["nc"].drain()
+
+    app = FastAPI(
+        title=f"{settings.title} API",
+        version=VERSION,
+        description="Komodo's API, served by Varanus. Every request is also a bus request on `komodo.<api>.<Request>`.",
+        lifespan=lifespan,
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    app.add_middleware(BodyLimit)
+    app.openapi = lambda: komodo_openapi(app)  # type: ignore[method-assign]
+
+    async def call(kind: str, name: str, request: Request, params: bytes) -> Response:
+        client = request.client.host if request.client else None
+        headers = bus_headers({k.lower(): v for k, v in request.headers.items()}, client)
+        answer = await forward(state["nc"], kind, name, params, headers, settings.request_timeout)
+        return _json(answer)
+
+    @app.get("/version", response_class=PlainTextResponse, summary="The version of the API")
+    async def version() -> str:
+        return VERSION
+
+    async def envelope_route(kind: str, request: Request) -> Response:
+        body = await _read_body(request)
+        if isinstance(body, Answer):
+            return _json(body)
+        parsed = split_envelope(body)
+        if isinstance(parsed, Answer):
+            return _json(parsed)
+        name, params = parsed
+        return await call(kind, name, request, params)
+
+    async def typed_route(kind: str, name: str, request: Request) -> Response:
+        body = await _read_body(request)
+        if isinstance(body, Answer):
+            return _json(body)
+        return await call(kind, name, request, body or b"{}")
+
+    for kind in ("read", "write", "execute"):
+
+        async def by_envelope(request: Request, kind: str = kind) -> Response:
+            return await envelope_route(kind, request)
+
+        async def by_path(name: str, request: Request, kind: str = kind) -> Response:
+            return await typed_route(kind, name, request)
+
+        app.add_api_route(f"/{kind}", by_envelope, methods=["POST"], include_in_schema=False)
+        app.add_api_route(f"/{kind}/{{name}}", by_path, methods=["POST"], include_in_schema=False)
+
+    @app.exception_handler(Exception)
+    async def crash(request: Request, exc: Exception) -> Response:
+        log.exception("gateway failed on %s", request.url.path)
+        return _json(error(500, "internal error in the gateway"))
+
+    return app

@@ -1,0 +1,89 @@
+"""Turning an HTTP call into the bus request a bus client would send, and the bus answer into HTTP."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import nats.errors
+from nats.aio.client import Client as NatsClient
+
+from contracts.api.base import ErrorEnvelope, find_request
+from contracts.subjects import STATUS_HEADER
+from services.common.logging import redactor
+
+PUBLIC_KINDS = ("read", "write", "execute")
+"""The APIs reachable over HTTP (internal requests are not)."""
+
+FORWARDED_HEADERS = ("authorization", "x-api-key", "x-api-secret", "x-forwarded-for", "x-real-ip")
+"""Headers passed on to the bus as they came (credentials, and the client address for rate limiting)."""
+
+CANONICAL = {
+    "authorization": "Authorization",
+    "x-api-key": "X-Api-Key",
+    "x-api-secret": "X-Api-Secret",
+    "x-forwarded-for": "X-Forwarded-For",
+    "x-real-ip": "X-Real-IP",
+}
+
+
+@dataclass(frozen=True)
+class Answer:
+    """An HTTP answer: status and JSON body bytes."""
+
+    status: int
+    body: bytes
+
+
+def error(status: int, message: str, trace: list[str] | None = None) -> Answer:
+    """An answer carrying Komodo's error envelope (secrets redacted)."""
+    envelope = ErrorEnvelope(error=redactor.redact(message), trace=[redactor.redact(t) for t in trace or []])
+    return Answer(status, envelope.model_dump_json().encode())
+
+
+def bus_headers(headers: Mapping[str, str], client_address: str | None) -> dict[str, str]:
+    """The headers the bus request carries: credentials as they came, and who the client is."""
+    out = {CANONICAL[name]: headers[name] for name in FORWARDED_HEADERS if name in headers}
+    if client_address and "X-Real-IP" not in out:
+        out["X-Real-IP"] = client_address
+    return out
+
+
+def split_envelope(body: bytes) -> tuple[str, bytes] | Answer:
+    """Read `{"type": ..., "params": {...}}`: the request name and its params as JSON, or a 400 answer."""
+    try:
+        envelope = json.loads(body or b"{}")
+    except json.JSONDecodeError as err:
+        return error(400, f"malformed JSON body: {err.msg} at line {err.lineno} column {err.colno}")
+    if not isinstance(envelope, dict):
+        return error(400, 'the body must be a JSON object {"type": ..., "params": {...}}')
+    name = envelope.get("type")
+    if not isinstance(name, str) or not name:
+        return error(400, 'missing field "type": the name of the request, e.g. "GetDeployment"')
+    params: Any = envelope.get("params", {})
+    if not isinstance(params, dict):
+        return error(400, f'field "params" of {name} must be a JSON object')
+    return name, json.dumps(params).encode()
+
+
+async def forward(
+    nc: NatsClient, kind: str, name: str, params: bytes, headers: Mapping[str, str], timeout: float
+) -> Answer:
+    """Send the request on the bus and map the reply: its `Komodo-Status` becomes the HTTP status."""
+    request_cls = find_request(kind, name)
+    if kind not in PUBLIC_KINDS or request_cls is None:
+        return error(
+            400,
+            f"unknown {kind} request type {name!r}",
+            [f"no request named {name!r} exists in the {kind} API"],
+        )
+    try:
+        reply = await nc.request(request_cls.SUBJECT, params, timeout=timeout, headers=dict(headers))
+    except nats.errors.NoRespondersError:
+        return error(503, f"no service answers {name} right now", ["the service that owns it is not running"])
+    except (TimeoutError, nats.errors.TimeoutError):
+        return error(504, f"no answer to {name} within {timeout:g} s")
+    status = int((reply.headers or {}).get(STATUS_HEADER, "200"))
+    return Answer(status, reply.data)
