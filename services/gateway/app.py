@@ -17,6 +17,7 @@ from fastapi.responses import PlainTextResponse, Response
 from nats.aio.client import Client as NatsClient
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
+from contracts.catalog import load_all
 from services.common.settings import Settings
 from services.gateway.forward import Answer, bus_headers, error, forward, split_envelope
 from services.gateway.openapi import komodo_openapi
@@ -57,6 +58,7 @@ async def _read_body(request: Request) -> bytes | Answer:
 
 def create_app(settings: Settings) -> FastAPI:
     """The gateway application, connected to the bus while it runs."""
+    load_all()
     state: dict[str, NatsClient] = {}
 
     @asynccontextmanager

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import httpx
 import nats
 
 from services.common.embedded import free_port
@@ -91,6 +92,17 @@ async def ask(nats_url: str, subject: str, body: dict[str, object], wait: float 
         await nc.close()
 
 
+def http_post(url: str, wait: float = 30) -> httpx.Response:
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            return httpx.post(url, json={}, timeout=5)
+        except httpx.TransportError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.3)
+
+
 def test_up_restart_and_stop(tmp_path: Path) -> None:
     nats_port, mongo_port = free_port(), free_port()
     env = launcher_env(tmp_path / "data", nats_port, mongo_port)
@@ -99,6 +111,11 @@ def test_up_restart_and_stop(tmp_path: Path) -> None:
         assert {"nats", "mongo", "registry"} <= set(pids)
         created = asyncio.run(ask(url, "komodo.write.CreateServer", {"name": "kept"}))
         assert created["name"] == "kept"
+        if "gateway" in pids:  # the gateway process serves the same over HTTP
+            listed_http = httpx.post(
+                f"http://127.0.0.1:{env['KOMODO_PORT']}/read/ListServers", json={}, timeout=10
+            )
+            assert listed_http.status_code == 200 and [s["name"] for s in listed_http.json()] == ["kept"]
 
         os.kill(pids["registry"], signal.SIGKILL)  # a crash: the launcher restarts it
         listed = asyncio.run(ask(url, "komodo.read.ListServers", {}))
