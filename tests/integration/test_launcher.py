@@ -97,7 +97,7 @@ def http_post(url: str, wait: float = 30) -> httpx.Response:
     while True:
         try:
             return httpx.post(url, json={}, timeout=5)
-        except httpx.TransportError:
+        except httpx.HTTPError:
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.3)
