@@ -13,8 +13,8 @@ class OnboardingKey(KomodoModel):
 
     public_key: str
     """The key's public part (its id)."""
-    enabled: bool = True
-    """Whether the key may be used."""
+    enabled: bool = False
+    """Whether the key may be used (Komodo enables keys when it creates them)."""
     expires: I64 = 0
     """When it expires (unix ms); 0 never."""
     name: str = ""
@@ -26,7 +26,7 @@ class OnboardingKey(KomodoModel):
     tags: list[str] = Field(default_factory=list)
     """Tags given to servers it onboards."""
     privileged: bool = False
-    """Whether it may also claim existing servers."""
+    """Whether it may also act on existing servers: enable a disabled one, drop its `address`, update its public key."""
     copy_server: str = ""
     """Server whose config new servers copy."""
     create_builder: bool = False

@@ -1,19 +1,22 @@
-"""Credentials for git providers and image registries."""
+"""Credentials for git providers and image registries: stored accounts, and the ones configuration files list."""
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import AliasChoices, Field
 
 from contracts.base import KomodoModel, MongoId, id_field
 
 
 class GitProviderAccount(KomodoModel):
-    """An account on a git provider; its token clones private repositories."""
+    """An account on a git provider; its token clones private repositories.
+
+    Komodo refuses two accounts with the same domain and username.
+    """
 
     id: MongoId = id_field("The Mongo id of the account.")
     """The Mongo id of the account."""
     domain: str = "github.com"
-    """The provider's domain, e.g. `github.com` or `git.example.com`."""
+    """The provider's domain without protocol, e.g. `github.com` (the protocol comes from `https`)."""
     https: bool = True
     """Clone over https (false: http)."""
     username: str = ""
@@ -28,41 +31,45 @@ class ImageRegistryAccount(KomodoModel):
     id: MongoId = id_field("The Mongo id of the account.")
     """The Mongo id of the account."""
     domain: str = "docker.io"
-    """The registry's domain, e.g. `docker.io` or `ghcr.io`."""
+    """The registry's domain, e.g. `docker.io` or `ghcr.io` (`http://` only works for insecure registries)."""
     username: str = ""
     """The account username."""
     token: str = ""
     """The access token or password (a secret)."""
 
 
+class ProviderAccount(KomodoModel):
+    """An account listed in a configuration file; its token is read from the file but never written out."""
+
+    username: str = Field(validation_alias=AliasChoices("username", "account"))
+    """The account username (`account` is accepted too)."""
+    token: str = Field(default="", exclude=True)
+    """The access token; never serialized, so API answers carry usernames only."""
+
+
 class GitProvider(KomodoModel):
-    """A git provider with its accounts, as the configuration files list them."""
+    """A git provider with its accounts, as a configuration file (`[[git_provider]]`) lists it."""
 
     domain: str = "github.com"
     """The provider's domain."""
     https: bool = True
     """Whether it is reached over https."""
-    accounts: list[ProviderAccount] = Field(default_factory=list)
-    """The accounts available (tokens are never returned)."""
-
-
-class ProviderAccount(KomodoModel):
-    """An account listed from configuration (no token)."""
-
-    username: str
-    """The account username."""
+    accounts: list[ProviderAccount] = Field(
+        default_factory=list, validation_alias=AliasChoices("accounts", "account")
+    )
+    """The accounts on the provider (`account` is accepted too)."""
 
 
 class ImageRegistry(KomodoModel):
-    """An image registry with its accounts and organizations, as the configuration files list them."""
+    """An image registry with its accounts and organizations, as a configuration file (`[[image_registry]]`) lists it."""
 
     domain: str = "docker.io"
     """The registry's domain."""
-    accounts: list[ProviderAccount] = Field(default_factory=list)
-    """The accounts available (usernames only)."""
-    organizations: list[str] = Field(default_factory=list)
-    """Organizations images can be pushed under."""
-
-
-GitProvider.model_rebuild()
-ImageRegistry.model_rebuild()
+    accounts: list[ProviderAccount] = Field(
+        default_factory=list, validation_alias=AliasChoices("accounts", "account")
+    )
+    """The accounts on the registry (`account` is accepted too)."""
+    organizations: list[str] = Field(
+        default_factory=list, validation_alias=AliasChoices("organizations", "organization")
+    )
+    """Organizations whose repositories images can be pushed under (`organization` is accepted too)."""

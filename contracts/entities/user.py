@@ -8,14 +8,29 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, field_validator
 
 from contracts.base import KomodoModel, MongoId, id_field
-from contracts.entities.common import I64, PermissionLevelAndSpecifics, parse_permission
+from contracts.entities.common import (
+    I64,
+    PermissionLevelAndSpecifics,
+    ResourceTargetVariant,
+    parse_permission,
+)
+
+
+class UserConfigVariant(StrEnum):
+    """The ways a user can log in (the `type` of a UserConfig, and the keys of `linked_logins`)."""
+
+    Local = "Local"
+    Google = "Google"
+    Github = "Github"
+    Oidc = "Oidc"
+    Service = "Service"
 
 
 class LocalLogin(KomodoModel):
     """Login data of a local user."""
 
     password: str = ""
-    """The password's hash (never the password)."""
+    """The password's bcrypt hash (never the password; answers show `########`)."""
 
 
 class GoogleLogin(KomodoModel):
@@ -105,7 +120,7 @@ UserConfig = Annotated[
 
 
 class UserTotpConfig(KomodoModel):
-    """A user's TOTP second factor."""
+    """A user's TOTP second factor (secret and codes are cleared before a user is sent out)."""
 
     secret: str = ""
     """The TOTP secret (encrypted)."""
@@ -119,12 +134,13 @@ class UserPasskeyConfig(KomodoModel):
     """A user's passkey second factor."""
 
     passkey: Any = None
-    """The stored passkey."""
+    """The stored passkey (its schema is not public; cleared before a user is sent out)."""
     created_at: I64 = 0
     """When it was enrolled (unix ms)."""
 
 
-def _permission_map(value: Any) -> Any:
+def parse_permission_map(value: Any) -> Any:
+    """Accept bare level strings (`{"Server": "Read"}`) as values of a per-type permission map."""
     if isinstance(value, dict):
         return {key: parse_permission(level) for key, level in value.items()}
     return value
@@ -138,35 +154,35 @@ class User(KomodoModel):
     username: str
     """The unique username."""
     enabled: bool = False
-    """Whether the user may use the system."""
+    """Whether the user is enabled and may use the API."""
     super_admin: bool = False
-    """Whether the user may make others admins."""
+    """Whether the user may give and take admin rights."""
     admin: bool = False
-    """Whether the user has every permission."""
+    """Whether the user has global admin permissions."""
     create_server_permissions: bool = False
     """Whether a non-admin may create servers."""
     create_build_permissions: bool = False
     """Whether a non-admin may create builds."""
     config: UserConfig = Field(default_factory=LocalUserConfig)
-    """How the user logs in."""
-    linked_logins: dict[str, Any] = Field(default_factory=dict)
-    """Further logins linked to this user, by kind."""
+    """The primary login method."""
+    linked_logins: dict[UserConfigVariant, UserConfig] = Field(default_factory=dict)
+    """Further login methods linked to this user, by kind (never `Service`)."""
     totp: UserTotpConfig = Field(default_factory=UserTotpConfig)
     """TOTP second factor."""
     passkey: UserPasskeyConfig = Field(default_factory=UserPasskeyConfig)
     """Passkey second factor."""
     external_skip_2fa: bool = True
-    """Whether external logins skip the second factor."""
+    """Whether external (third-party) logins skip the second factor."""
     last_update_view: I64 = 0
-    """When the user last looked at the updates (unix ms)."""
-    recents: dict[str, list[str]] = Field(default_factory=dict)
-    """Recently viewed resource ids, by type."""
-    all: dict[str, PermissionLevelAndSpecifics] = Field(default_factory=dict)
-    """Permission on every resource of a type, by type."""
+    """When the user last opened the updates list (unix ms)."""
+    recents: dict[ResourceTargetVariant, list[str]] = Field(default_factory=dict)
+    """Recently viewed resource ids (the 10 latest), by resource type."""
+    all: dict[ResourceTargetVariant, PermissionLevelAndSpecifics] = Field(default_factory=dict)
+    """Elevated permission on every resource of a type, by type (a bare level is accepted)."""
     updated_at: I64 = 0
     """When the user was last changed (unix ms)."""
 
-    _coerce_all = field_validator("all", mode="before")(_permission_map)
+    _coerce_all = field_validator("all", mode="before")(parse_permission_map)
 
 
 class ServiceUserQueryBehavior(StrEnum):

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+from pydantic import Field
+
 from contracts.base import KomodoModel
+
+
+def _empty(value: str) -> bool:
+    return not value
 
 
 class Variable(KomodoModel):
@@ -10,8 +16,8 @@ class Variable(KomodoModel):
 
     name: str
     """The variable name, used as `[[NAME]]`."""
-    description: str = ""
-    """What the variable is for."""
+    description: str = Field(default="", exclude_if=_empty)
+    """What the variable is for (left out of the JSON when empty, as Komodo does)."""
     value: str = ""
     """The value."""
     is_secret: bool = False

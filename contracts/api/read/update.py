@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from pydantic import Field
+
 from contracts.api.base import ReadRequest
 from contracts.base import KomodoModel
 from contracts.entities.update import Update, UpdateListItem
@@ -14,7 +16,7 @@ class ListUpdatesResponse(KomodoModel):
 
     updates: list[UpdateListItem]
     """The Updates of this page."""
-    next_page: int | None = None
+    next_page: int | None = Field(default=None, ge=0)
     """The page to ask for next, when there is one."""
 
 
@@ -34,5 +36,5 @@ class ListUpdates(ReadRequest):
 
     query: dict[str, Any] | None = None
     """Mongo-style filter on `operation`, `target.type`, `target.id`, `operator`, `status`, `success`, times."""
-    page: int = 0
-    """The page, from 0."""
+    page: int = Field(default=0, ge=0)
+    """The page, from 0 (the newest); pass the previous answer's `next_page`."""

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from pydantic import AliasChoices, Field
+
 from contracts.api.base import ReadRequest
 from contracts.entities.api_key import ApiKey
 from contracts.entities.common import PermissionLevelAndSpecifics, ResourceTarget
@@ -25,8 +27,8 @@ class FindUser(ReadRequest):
 
     RESPONSE: ClassVar[Any] = User
 
-    user: str
-    """Id or username."""
+    user: str = Field(validation_alias=AliasChoices("user", "id", "username"))
+    """Id or username (`id` and `username` are accepted as the field name too)."""
 
 
 class ListUsers(ReadRequest):
@@ -49,8 +51,8 @@ class ListApiKeysForServiceUser(ReadRequest):
 
     RESPONSE: ClassVar[Any] = list[ApiKey]
 
-    user: str
-    """Id or username of the service user."""
+    user: str = Field(validation_alias=AliasChoices("user", "id", "username"))
+    """Id or username of the service user (`id` and `username` are accepted as the field name too)."""
 
 
 class GetPermission(ReadRequest):

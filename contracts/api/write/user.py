@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from pydantic import AliasChoices, Field
+
 from contracts.api.base import NoData, WriteRequest
 from contracts.entities.api_key import CreateApiKeyResponse
 from contracts.entities.common import I64, ResourceTarget
@@ -41,8 +43,8 @@ class DeleteUser(WriteRequest):
 
     RESPONSE: ClassVar[Any] = User
 
-    user: str
-    """Id or username."""
+    user: str = Field(validation_alias=AliasChoices("user", "username", "id"))
+    """Id or username (`username` and `id` are accepted as the field name too)."""
 
 
 class CreateServiceUser(WriteRequest):
