@@ -94,7 +94,7 @@ async def gateway_url(registry: Registry, nats_url: str, tmp_path: Path) -> Asyn
         uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_config=None)
     )
     task = asyncio.create_task(server.serve())
-    for _ in range(200):
+    for _ in range(600):
         if server.started:
             break
         await asyncio.sleep(0.05)

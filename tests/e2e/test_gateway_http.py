@@ -10,7 +10,7 @@ from tests.e2e.conftest import BusClient
 
 
 async def test_both_calling_styles_give_what_the_bus_gives(gateway_url: str, client: BusClient) -> None:
-    async with httpx.AsyncClient(base_url=gateway_url) as http:
+    async with httpx.AsyncClient(base_url=gateway_url, timeout=30) as http:
         assert (await http.get("/version")).text == "0.1.0"
         created = await http.post("/write", json={"type": "CreateServer", "params": {"name": "srv"}})
         assert created.status_code == 200 and created.json()["name"] == "srv"
@@ -23,7 +23,7 @@ async def test_both_calling_styles_give_what_the_bus_gives(gateway_url: str, cli
 
 
 async def test_errors_keep_status_and_envelope(gateway_url: str) -> None:
-    async with httpx.AsyncClient(base_url=gateway_url) as http:
+    async with httpx.AsyncClient(base_url=gateway_url, timeout=30) as http:
         missing = await http.post("/read/GetServer", json={"server": "nope"})
         assert missing.status_code == 404
         assert missing.json() == {"error": "no Server named or with id 'nope'", "trace": []}
@@ -51,7 +51,7 @@ async def test_errors_keep_status_and_envelope(gateway_url: str) -> None:
 
 
 async def test_openapi_lists_every_request(gateway_url: str) -> None:
-    async with httpx.AsyncClient(base_url=gateway_url) as http:
+    async with httpx.AsyncClient(base_url=gateway_url, timeout=30) as http:
         document = (await http.get("/openapi.json")).json()
         assert (await http.get("/docs")).status_code == 200
     paths = document["paths"]
