@@ -18,6 +18,12 @@ class ServiceError(Exception):
         self.trace = list(trace)
 
 
+class TooManyRequests(ServiceError):
+    """Too many failed attempts from one client (429)."""
+
+    status = 429
+
+
 class BadRequest(ServiceError):
     """The request is malformed or names something invalid (400)."""
 

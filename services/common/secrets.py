@@ -48,7 +48,8 @@ class SecretBox:
         return value
 
 
-def _read_or_create_key_file(path: Path) -> str:
+def read_or_create_key_file(path: Path) -> str:
+    """The key stored in `path`, generated (random, mode 0600) on first use; safe when processes race."""
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -63,5 +64,5 @@ def load_secret_box(settings: Settings) -> SecretBox:
     """The SecretBox for this deployment: configured key, or the generated key file in the data folder."""
     key = settings.secrets_key.get_secret_value()
     if not key:
-        key = _read_or_create_key_file(settings.data_dir / "secrets.key")
+        key = read_or_create_key_file(settings.data_dir / "secrets.key")
     return SecretBox(key)

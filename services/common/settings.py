@@ -16,7 +16,14 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from contracts.entities.common import Timelength
 
-SECRET_FIELDS = ("secrets_key", "jwt_secret", "database_password", "database_uri", "webhook_secret")
+SECRET_FIELDS = (
+    "secrets_key",
+    "jwt_secret",
+    "database_password",
+    "database_uri",
+    "webhook_secret",
+    "init_admin_password",
+)
 """Settings that may be given through a `KOMODO_<NAME>_FILE` file."""
 
 
@@ -59,6 +66,14 @@ class Settings(BaseSettings):
     """Key that signs JWTs; generated into the data folder when empty."""
     jwt_ttl: Timelength = Timelength.OneDay
     """How long a JWT stays valid."""
+    disable_user_registration: bool = False
+    """Refuse sign-ups (the first user can still be created with the init admin settings)."""
+    enable_new_users: bool = False
+    """Whether users who sign up may use the system at once (otherwise an admin enables them)."""
+    init_admin_username: str = ""
+    """Username of an admin created at start when no user of that name exists."""
+    init_admin_password: SecretStr = SecretStr("")
+    """Password of that admin."""
     webhook_secret: SecretStr = SecretStr("")
     """Default secret for git webhooks."""
     monitoring_interval: Timelength = Timelength.FifteenSeconds

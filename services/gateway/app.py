@@ -7,18 +7,24 @@ forwarded as headers; the answer and its status come back as the owning service 
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import nats
 from fastapi import FastAPI, Request
 from fastapi.responses import PlainTextResponse, Response
 from nats.aio.client import Client as NatsClient
+from pydantic import TypeAdapter
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
 from contracts.catalog import load_all
+from services.common.auth import load_jwt_signer
+from services.common.errors import ServiceError
 from services.common.settings import Settings
+from services.gateway.auth_routes import AuthApi, FailedAttempts
 from services.gateway.forward import Answer, bus_headers, error, forward, split_envelope
 from services.gateway.openapi import komodo_openapi
 
@@ -117,6 +123,50 @@ def create_app(settings: Settings) -> FastAPI:
 
         app.add_api_route(f"/{kind}", by_envelope, methods=["POST"], include_in_schema=False)
         app.add_api_route(f"/{kind}/{{name}}", by_path, methods=["POST"], include_in_schema=False)
+
+    signer = load_jwt_signer(settings)
+    auth = AuthApi(settings, signer, FailedAttempts())
+
+    async def json_object(request: Request) -> dict[str, Any] | Answer:
+        body = await _read_body(request)
+        if isinstance(body, Answer):
+            return body
+        try:
+            value = json.loads(body or b"{}")
+        except json.JSONDecodeError as err:
+            return error(400, f"malformed JSON body: {err.msg} at line {err.lineno} column {err.colno}")
+        if not isinstance(value, dict):
+            return error(400, "the body must be a JSON object")
+        return value
+
+    def _model(result: Any) -> Response:
+        return Response(
+            content=TypeAdapter(Any).dump_json(result, by_alias=True), media_type="application/json"
+        )
+
+    @app.post("/auth/login/{name}", include_in_schema=False)
+    async def auth_login(name: str, request: Request) -> Response:
+        body = await json_object(request)
+        if isinstance(body, Answer):
+            return _json(body)
+        address = request.client.host if request.client else "unknown"
+        try:
+            return _model(await auth.login(state["nc"], name, body, address))
+        except ServiceError as err:
+            return _json(error(err.status, err.message, err.trace))
+
+    @app.post("/auth/manage/{name}", include_in_schema=False)
+    async def auth_manage(name: str, request: Request) -> Response:
+        body = await json_object(request)
+        if isinstance(body, Answer):
+            return _json(body)
+        address = request.client.host if request.client else "unknown"
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        try:
+            caller = await auth.caller(state["nc"], headers, address)
+            return _model(await auth.manage(state["nc"], name, body, caller))
+        except ServiceError as err:
+            return _json(error(err.status, err.message, err.trace))
 
     @app.exception_handler(Exception)
     async def crash(request: Request, exc: Exception) -> Response:

@@ -14,6 +14,7 @@ from services.common.presence import PresenceView
 from services.common.secrets import load_secret_box
 from services.common.settings import Settings
 from services.registry.handlers import unknown
+from services.registry.handlers.internal import auth as internal_auth
 from services.registry.handlers.internal import update as internal_update
 from services.registry.handlers.read import provider as read_provider
 from services.registry.handlers.read import resource as read_resource
@@ -29,6 +30,7 @@ from services.registry.providers import AccountStore
 from services.registry.resources import ResourceService
 from services.registry.tags import TagStore
 from services.registry.updates import UpdateStore
+from services.registry.users import UserStore
 from services.registry.variables import VariableStore
 
 SERVICE = "registry"
@@ -54,6 +56,7 @@ class Registry:
                 spec, self.db, box, self.bus, self.updates, self.kinds, settings.default_pagination_limit
             )
         self.presence = PresenceView()
+        self.users = UserStore(self.db, settings)
         self.tags = TagStore(self.db, self.bus)
         self.variables = VariableStore(self.db, box, self.bus, self.updates)
         self.git_accounts = AccountStore(
@@ -93,6 +96,7 @@ class Registry:
             read_provider,
             read_update,
             internal_update,
+            internal_auth,
         ):
             module.register(self)
 
@@ -105,6 +109,8 @@ class Registry:
         await self.variables.ensure_indexes()
         await self.git_accounts.ensure_indexes()
         await self.registry_accounts.ensure_indexes()
+        await self.users.ensure_indexes()
+        await self.users.ensure_init_admin()
         await self.bus.start()
         await self.presence.start(self.bus.js)
         await unknown.subscribe(self, self.presence)

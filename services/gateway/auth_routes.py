@@ -1,0 +1,152 @@
+"""Komodo v2's `/auth` API: local sign-up and log-in (answering JWTs), and the caller's API keys.
+
+Failed log-ins and failed credential checks are limited per client address (5 in 15 s by default, as Komodo);
+past the limit the answer is 429 until the window has passed. The limit is kept per gateway replica.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict, deque
+from collections.abc import Mapping
+from typing import Any
+
+from nats.aio.client import Client as NatsClient
+from pydantic import ValidationError
+
+from contracts.api.base import NoData, Request
+from contracts.api.internal.auth import (
+    CallerInfo,
+    IssueApiKey,
+    RegisterLocalUser,
+    ResolveCaller,
+    RevokeApiKey,
+    VerifyApiKey,
+    VerifyLocalLogin,
+)
+from contracts.auth import (
+    CreateApiKey,
+    DeleteApiKey,
+    GetLoginOptionsResponse,
+    GetUserIdResponse,
+    JwtLogin,
+    JwtResponse,
+    LoginLocalUser,
+    SignUpLocalUser,
+)
+from services.common.auth import JwtSigner
+from services.common.bus import RemoteError, request_over
+from services.common.errors import BadRequest, TooManyRequests, Unauthorized, describe_validation_error
+from services.common.settings import Settings
+
+RATE_LIMIT_ATTEMPTS = 5
+RATE_LIMIT_WINDOW_SECONDS = 15.0
+
+
+class FailedAttempts:
+    """Failed credential checks per client address, in a sliding window."""
+
+    def __init__(
+        self, attempts: int = RATE_LIMIT_ATTEMPTS, window: float = RATE_LIMIT_WINDOW_SECONDS
+    ) -> None:
+        self.attempts = attempts
+        self.window = window
+        self._seen: dict[str, deque[float]] = defaultdict(deque)
+
+    def _recent(self, address: str) -> deque[float]:
+        times = self._seen[address]
+        cutoff = time.monotonic() - self.window
+        while times and times[0] < cutoff:
+            times.popleft()
+        return times
+
+    def check(self, address: str) -> None:
+        """429 when `address` has used up its failed attempts."""
+        times = self._recent(address)
+        if len(times) >= self.attempts:
+            wait = max(1, round(times[0] + self.window - time.monotonic()))
+            raise TooManyRequests(f"too many failed attempts from {address}; try again in {wait} s")
+
+    def failed(self, address: str) -> None:
+        """Count a failed attempt."""
+        self._recent(address).append(time.monotonic())
+
+
+class AuthApi:
+    """The `/auth` requests, answered through the registry."""
+
+    def __init__(self, settings: Settings, signer: JwtSigner, limiter: FailedAttempts) -> None:
+        self.settings = settings
+        self.signer = signer
+        self.limiter = limiter
+
+    async def _ask(self, nc: NatsClient, request: Request) -> Any:
+        return await request_over(nc, request, {}, self.settings.request_timeout)
+
+    async def caller(self, nc: NatsClient, headers: Mapping[str, str], address: str) -> CallerInfo:
+        """Who the request's credentials belong to (401 when missing or invalid; wrong ones count as failures)."""
+        token = headers.get("authorization", "")
+        key, secret = headers.get("x-api-key", ""), headers.get("x-api-secret", "")
+        if not token and not (key and secret):
+            raise Unauthorized(
+                "missing credentials: send Authorization: <jwt>, or X-Api-Key and X-Api-Secret"
+            )
+        self.limiter.check(address)
+        try:
+            if token:
+                info: CallerInfo = await self._ask(nc, ResolveCaller(user_id=self.signer.verify(token)))
+            else:
+                info = await self._ask(nc, VerifyApiKey(key=key, secret=secret))
+        except (Unauthorized, RemoteError) as err:
+            if err.status == 401:
+                self.limiter.failed(address)
+            raise
+        if not info.enabled:
+            raise Unauthorized(f"user {info.username!r} is not enabled")
+        return info
+
+    async def login(self, nc: NatsClient, name: str, body: dict[str, Any], address: str) -> Any:
+        """Answer a `/auth/login/<name>` request."""
+        if name == "GetLoginOptions":
+            return GetLoginOptionsResponse(
+                local=True, registration_disabled=self.settings.disable_user_registration
+            )
+        if name == "SignUpLocalUser":
+            sign_up = _parse(SignUpLocalUser, body)
+            info: CallerInfo = await self._ask(
+                nc, RegisterLocalUser(username=sign_up.username, password=sign_up.password)
+            )
+            return JwtResponse(jwt=self.signer.issue(info.user_id))
+        if name == "LoginLocalUser":
+            login = _parse(LoginLocalUser, body)
+            self.limiter.check(address)
+            try:
+                info = await self._ask(nc, VerifyLocalLogin(username=login.username, password=login.password))
+            except RemoteError as err:
+                if err.status == 401:
+                    self.limiter.failed(address)
+                raise
+            return JwtLogin(data=JwtResponse(jwt=self.signer.issue(info.user_id)))
+        raise BadRequest(f"login method {name!r} is not available on this server")
+
+    async def manage(self, nc: NatsClient, name: str, body: dict[str, Any], caller: CallerInfo) -> Any:
+        """Answer a `/auth/manage/<name>` request for an authenticated caller."""
+        if name == "GetUserId":
+            return GetUserIdResponse(id=caller.user_id)
+        if name == "CreateApiKey":
+            create = _parse(CreateApiKey, body)
+            return await self._ask(
+                nc, IssueApiKey(user_id=caller.user_id, name=create.name, expires=create.expires)
+            )
+        if name == "DeleteApiKey":
+            delete = _parse(DeleteApiKey, body)
+            await self._ask(nc, RevokeApiKey(user_id=caller.user_id, key=delete.key))
+            return NoData()
+        raise BadRequest(f"{name!r} is not available on this server")
+
+
+def _parse(model: Any, body: dict[str, Any]) -> Any:
+    try:
+        return model.model_validate(body)
+    except ValidationError as err:
+        raise describe_validation_error(err, f"{model.__name__} request") from None

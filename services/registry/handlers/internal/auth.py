@@ -1,0 +1,52 @@
+"""Sign-up, log-in, API-key and caller checks for the gateway and the services."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from contracts.api.base import NoData
+from contracts.api.internal.auth import (
+    CallerInfo,
+    IssueApiKey,
+    RegisterLocalUser,
+    ResolveCaller,
+    RevokeApiKey,
+    VerifyApiKey,
+    VerifyLocalLogin,
+)
+from contracts.entities.api_key import CreateApiKeyResponse
+from services.common.bus import RequestContext
+
+if TYPE_CHECKING:
+    from services.registry.app import Registry
+
+
+def register(registry: Registry) -> None:
+    """Answer the internal auth requests."""
+    users = registry.users
+
+    async def sign_up(req: RegisterLocalUser, ctx: RequestContext) -> CallerInfo:
+        return await users.sign_up(req.username, req.password)
+
+    async def login(req: VerifyLocalLogin, ctx: RequestContext) -> CallerInfo:
+        return await users.verify_login(req.username, req.password)
+
+    async def api_key(req: VerifyApiKey, ctx: RequestContext) -> CallerInfo:
+        return await users.verify_api_key(req.key, req.secret)
+
+    async def resolve(req: ResolveCaller, ctx: RequestContext) -> CallerInfo:
+        return await users.resolve(req.user_id)
+
+    async def issue(req: IssueApiKey, ctx: RequestContext) -> CreateApiKeyResponse:
+        return await users.issue_api_key(req.user_id, req.name, req.expires)
+
+    async def revoke(req: RevokeApiKey, ctx: RequestContext) -> NoData:
+        await users.revoke_api_key(req.user_id, req.key)
+        return NoData()
+
+    registry.bus.handle(RegisterLocalUser, sign_up)
+    registry.bus.handle(VerifyLocalLogin, login)
+    registry.bus.handle(VerifyApiKey, api_key)
+    registry.bus.handle(ResolveCaller, resolve)
+    registry.bus.handle(IssueApiKey, issue)
+    registry.bus.handle(RevokeApiKey, revoke)

@@ -1,0 +1,181 @@
+"""Users and their API keys: sign-up, log-in checks, API-key checks, and the init admin.
+
+Passwords and API secrets are stored only as scrypt hashes. Failed checks answer the same 401 whatever was wrong,
+so a caller cannot learn which usernames or keys exist.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from functools import cache
+
+from bson import ObjectId
+from pymongo import ASCENDING
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
+from contracts.api.internal.auth import CallerInfo
+from contracts.entities.api_key import ApiKey, CreateApiKeyResponse
+from contracts.entities.user import LocalLogin, LocalUserConfig, User
+from contracts.service_users import SERVICE_USERS
+from services.common.auth import hash_secret, new_api_key, verify_secret
+from services.common.errors import BadRequest, Conflict, Forbidden, NotFound, Unauthorized
+from services.common.mongo import Document
+from services.common.settings import Settings
+from services.registry.documents import to_document
+from services.registry.names import validate_name
+from services.registry.updates import now_ms
+
+log = logging.getLogger(__name__)
+
+MIN_PASSWORD_LENGTH = 8
+"""Shortest password accepted."""
+INVALID_LOGIN = "invalid username or password"
+INVALID_KEY = "invalid API key or secret"
+
+
+@cache
+def _dummy_hash() -> str:
+    return hash_secret("no such user or key")
+
+
+def caller_info(user: User) -> CallerInfo:
+    """What services need to know of a user."""
+    return CallerInfo(
+        user_id=user.id,
+        username=user.username,
+        enabled=user.enabled,
+        admin=user.admin,
+        super_admin=user.super_admin,
+    )
+
+
+class UserStore:
+    """Users and API keys in the registry's database."""
+
+    def __init__(self, db: AsyncDatabase[Document], settings: Settings) -> None:
+        self.users = db["User"]
+        self.keys = db["ApiKey"]
+        self.settings = settings
+
+    async def ensure_indexes(self) -> None:
+        """Unique usernames and keys."""
+        await self.users.create_index([("username", ASCENDING)], unique=True)
+        await self.keys.create_index([("key", ASCENDING)], unique=True)
+        await self.keys.create_index([("user_id", ASCENDING)])
+
+    async def _user(self, query: dict[str, object]) -> User | None:
+        doc = await self.users.find_one(query)
+        return User.model_validate(doc) if doc else None
+
+    async def create_local(
+        self, username: str, password: str, *, enabled: bool, admin: bool, super_admin: bool
+    ) -> User:
+        """Store a local user with a hashed password."""
+        validate_name(username, "user")
+        if len(password) < MIN_PASSWORD_LENGTH:
+            raise BadRequest(f"password must be at least {MIN_PASSWORD_LENGTH} characters long")
+        if username in SERVICE_USERS.values():
+            raise Conflict(f"{username!r} is the name of a built-in service user")
+        hashed = await asyncio.to_thread(hash_secret, password)
+        user = User(
+            id=str(ObjectId()),
+            username=username,
+            enabled=enabled,
+            admin=admin,
+            super_admin=super_admin,
+            config=LocalUserConfig(data=LocalLogin(password=hashed)),
+            updated_at=now_ms(),
+        )
+        try:
+            await self.users.insert_one(to_document(user))
+        except DuplicateKeyError:
+            raise Conflict(f"a user named {username!r} already exists") from None
+        return user
+
+    async def sign_up(self, username: str, password: str) -> CallerInfo:
+        """Register a local user; the very first user is an enabled super admin."""
+        first = await self.users.count_documents({}, limit=1) == 0
+        if self.settings.disable_user_registration and not first:
+            raise Forbidden("user registration is disabled")
+        user = await self.create_local(
+            username,
+            password,
+            enabled=first or self.settings.enable_new_users,
+            admin=first,
+            super_admin=first,
+        )
+        return caller_info(user)
+
+    async def ensure_init_admin(self) -> None:
+        """Create the admin named by KOMODO_INIT_ADMIN_USERNAME / _PASSWORD when no user of that name exists."""
+        username = self.settings.init_admin_username
+        password = self.settings.init_admin_password.get_secret_value()
+        if not username or not password:
+            return
+        if await self.users.find_one({"username": username}, {"_id": 1}) is not None:
+            return
+        first = await self.users.count_documents({}, limit=1) == 0
+        try:
+            await self.create_local(username, password, enabled=True, admin=True, super_admin=first)
+            log.info("created the init admin %s", username)
+        except Conflict:
+            pass  # another replica created it at the same moment
+
+    async def verify_login(self, username: str, password: str) -> CallerInfo:
+        """The user of a correct username and password; 401 otherwise (also for disabled users)."""
+        user = await self._user({"username": username})
+        stored = (
+            user.config.data.password if user is not None and isinstance(user.config, LocalUserConfig) else ""
+        )
+        # A missing user is checked against a dummy hash so both cases take the same time.
+        ok = await asyncio.to_thread(verify_secret, password, stored or _dummy_hash())
+        if user is None or not ok or not stored:
+            raise Unauthorized(INVALID_LOGIN)
+        if not user.enabled:
+            raise Unauthorized(f"user {username!r} is not enabled; ask an admin to enable it")
+        return caller_info(user)
+
+    async def resolve(self, user_id: str) -> CallerInfo:
+        """The user with that id; 401 when there is none."""
+        user = await self._user({"_id": ObjectId(user_id)}) if ObjectId.is_valid(user_id) else None
+        if user is None:
+            raise Unauthorized("the user of this token no longer exists")
+        return caller_info(user)
+
+    async def issue_api_key(self, user_id: str, name: str, expires: int) -> CreateApiKeyResponse:
+        """A new key and secret for a user; only the secret's hash is stored."""
+        await self.resolve(user_id)
+        key, secret = new_api_key()
+        record = ApiKey(
+            key=key,
+            secret=await asyncio.to_thread(hash_secret, secret),
+            user_id=user_id,
+            name=name,
+            created_at=now_ms(),
+            expires=expires,
+        )
+        await self.keys.insert_one(record.model_dump(mode="json"))
+        return CreateApiKeyResponse(key=key, secret=secret)
+
+    async def revoke_api_key(self, user_id: str, key: str) -> None:
+        """Delete one of a user's keys."""
+        result = await self.keys.delete_one({"key": key, "user_id": user_id})
+        if result.deleted_count == 0:
+            raise NotFound("no such API key for this user")
+
+    async def verify_api_key(self, key: str, secret: str) -> CallerInfo:
+        """The owner of a valid, unexpired key whose secret matches; 401 otherwise."""
+        doc = await self.keys.find_one({"key": key})
+        stored = str(doc.get("secret", "")) if doc else _dummy_hash()
+        ok = await asyncio.to_thread(verify_secret, secret, stored)
+        if doc is None or not ok:
+            raise Unauthorized(INVALID_KEY)
+        expires = int(doc.get("expires") or 0)
+        if expires and expires < now_ms() - 5 * 60 * 1000:
+            raise Unauthorized("the API key has expired")
+        caller = await self.resolve(str(doc["user_id"]))
+        if not caller.enabled:
+            raise Unauthorized(f"user {caller.username!r} is not enabled")
+        return caller
