@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from services.common import embedded
+from services.common.secrets import read_or_create_key_file
 
 SERVICES_DIR = Path(__file__).resolve().parents[1]
 NOT_SERVICES = {"common", "cli", "__pycache__"}
@@ -140,6 +141,25 @@ class Launcher:
             database_uri = f"mongodb://127.0.0.1:{port}"
         return nats_url, database_uri
 
+    def init_admin(self) -> tuple[str, str | None]:
+        """The init admin's username, and its password when it was generated just now (to print it once).
+
+        When `KOMODO_INIT_ADMIN_USERNAME`/`_PASSWORD` are not given, the admin is `admin` with a random password
+        kept in `$VARANUS_DATA_DIR/admin.password` (mode 0600).
+        """
+        given = self.base_env.get("KOMODO_INIT_ADMIN_USERNAME")
+        if given and (
+            self.base_env.get("KOMODO_INIT_ADMIN_PASSWORD")
+            or self.base_env.get("KOMODO_INIT_ADMIN_PASSWORD_FILE")
+        ):
+            return given, None
+        path = self.config.data_dir / "admin.password"
+        fresh = not path.exists()
+        password = read_or_create_key_file(path)
+        self.base_env.setdefault("KOMODO_INIT_ADMIN_USERNAME", "admin")
+        self.base_env["KOMODO_INIT_ADMIN_PASSWORD_FILE"] = str(path)
+        return self.base_env["KOMODO_INIT_ADMIN_USERNAME"], password if fresh else None
+
     def service_env(self, nats_url: str, database_uri: str) -> dict[str, str]:
         """The environment every service gets."""
         env = {**self.base_env, "KOMODO_NATS_URL": nats_url, "VARANUS_DATA_DIR": str(self.config.data_dir)}
@@ -245,6 +265,7 @@ class Launcher:
             loop.add_signal_handler(sig, self.stopping.set)
         try:
             nats_url, database_uri = await asyncio.to_thread(self.start_servers)
+            admin, new_password = self.init_admin()
             env = self.service_env(nats_url, database_uri)
             for name in names:
                 service = Supervised(name)
@@ -253,6 +274,14 @@ class Launcher:
                 service.task = asyncio.create_task(self.supervise(service, env))
             print(f"Varanus is running (data in {self.config.data_dir}):", flush=True)
             print(self.table(nats_url, database_uri), flush=True)
+            if new_password is not None:
+                print(
+                    f"First admin: {admin} / {new_password}  (shown once; stored in "
+                    f"{self.config.data_dir / 'admin.password'}, mode 0600)",
+                    flush=True,
+                )
+            else:
+                print(f"Admin user: {admin}", flush=True)
             print("Press Ctrl-C to stop.", flush=True)
             await self.stopping.wait()
             log("stopping")

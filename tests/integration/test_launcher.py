@@ -32,6 +32,9 @@ def launcher_env(data: Path, nats_port: int, mongo_port: int) -> dict[str, str]:
     return env
 
 
+admin_line: list[str] = []
+
+
 @contextmanager
 def launched(env: dict[str, str]) -> Iterator[tuple[subprocess.Popen[str], dict[str, int]]]:
     proc = subprocess.Popen(
@@ -42,6 +45,7 @@ def launched(env: dict[str, str]) -> Iterator[tuple[subprocess.Popen[str], dict[
         text=True,
     )
     pids: dict[str, int] = {}
+    admin_line.clear()
     try:
         assert proc.stdout is not None
         deadline = time.monotonic() + 60
@@ -54,6 +58,8 @@ def launched(env: dict[str, str]) -> Iterator[tuple[subprocess.Popen[str], dict[
             match = re.match(r"^\s+(\w+)\s+(\d+)\s", line)
             if match:
                 pids[match.group(1)] = int(match.group(2))
+            if line.startswith("First admin: "):
+                admin_line.append(line.strip())
             if line.startswith("Press Ctrl-C"):
                 break
         yield proc, pids
@@ -111,11 +117,24 @@ def test_up_restart_and_stop(tmp_path: Path) -> None:
         assert {"nats", "mongo", "registry"} <= set(pids)
         created = asyncio.run(ask(url, "komodo.write.CreateServer", {"name": "kept"}))
         assert created["name"] == "kept"
-        if "gateway" in pids:  # the gateway process serves the same over HTTP
+        # The first start generates the admin's password, prints it once and keeps it (0600) in the data folder.
+        password_file = tmp_path / "data" / "admin.password"
+        assert oct(password_file.stat().st_mode & 0o777) == "0o600"
+        password = password_file.read_text().strip()
+        assert admin_line == [
+            f"First admin: admin / {password}  (shown once; stored in {password_file}, mode 0600)"
+        ]
+        if "gateway" in pids:  # the gateway process serves the same over HTTP, and the admin can log in
             listed_http = httpx.post(
                 f"http://127.0.0.1:{env['KOMODO_PORT']}/read/ListServers", json={}, timeout=10
             )
             assert listed_http.status_code == 200 and [s["name"] for s in listed_http.json()] == ["kept"]
+            login = httpx.post(
+                f"http://127.0.0.1:{env['KOMODO_PORT']}/auth/login/LoginLocalUser",
+                json={"username": "admin", "password": password},
+                timeout=10,
+            )
+            assert login.status_code == 200 and login.json()["type"] == "Jwt"
 
         os.kill(pids["registry"], signal.SIGKILL)  # a crash: the launcher restarts it
         listed = asyncio.run(ask(url, "komodo.read.ListServers", {}))
@@ -131,8 +150,9 @@ def test_up_restart_and_stop(tmp_path: Path) -> None:
             assert not alive(pid), f"{name} (pid {pid}) is still running"
         assert (tmp_path / "data" / "secrets.key").exists()
 
-    # The next start finds the data again.
+    # The next start finds the data again, and does not print the password again.
     with launched(env) as (proc, _):
+        assert admin_line == []
         listed = asyncio.run(ask(url, "komodo.read.ListServers", {}))
         assert [item["name"] for item in listed] == ["kept"]  # type: ignore[attr-defined, index]
         proc.send_signal(signal.SIGTERM)
