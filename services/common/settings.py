@@ -76,6 +76,22 @@ class Settings(BaseSettings):
     """Password of that admin."""
     webhook_secret: SecretStr = SecretStr("")
     """Default secret for git webhooks."""
+    webhook_base_url: str = ""
+    """Base URL of git webhooks, when it differs from `host`."""
+    timezone: str = ""
+    """IANA time zone of schedules and maintenance windows; empty means the host's."""
+    transparent_mode: bool = False
+    """Every user may read everything."""
+    ui_write_disabled: bool = False
+    """The UI is read-only."""
+    disable_non_admin_create: bool = False
+    """Only admins may create resources."""
+    disable_confirm_dialog: bool = False
+    """The UI skips confirmations."""
+    disable_websocket_reconnect: bool = False
+    """The UI does not reconnect its update socket."""
+    enable_fancy_toml: bool = False
+    """Exported TOML uses the compact inline style."""
     monitoring_interval: Timelength = Timelength.FifteenSeconds
     """How often agents report their status."""
     keep_stats_for_days: int = 14

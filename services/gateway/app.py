@@ -24,14 +24,12 @@ from contracts.catalog import load_all
 from services.common.auth import load_jwt_signer
 from services.common.errors import ServiceError
 from services.common.settings import Settings
+from services.common.version import VERSION
 from services.gateway.auth_routes import AuthApi, FailedAttempts
 from services.gateway.forward import Answer, bus_headers, error, forward, split_envelope
 from services.gateway.openapi import komodo_openapi
 
 log = logging.getLogger(__name__)
-
-VERSION = "0.1.0"
-"""Version answered by `GET /version`."""
 
 MAX_BODY_BYTES = 10 * 1024 * 1024
 """Largest request body accepted (413 beyond)."""

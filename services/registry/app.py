@@ -16,6 +16,7 @@ from services.common.settings import Settings
 from services.registry.handlers import unknown
 from services.registry.handlers.internal import auth as internal_auth
 from services.registry.handlers.internal import update as internal_update
+from services.registry.handlers.read import general as read_general
 from services.registry.handlers.read import provider as read_provider
 from services.registry.handlers.read import resource as read_resource
 from services.registry.handlers.read import tag as read_tag
@@ -97,6 +98,7 @@ class Registry:
             read_update,
             internal_update,
             internal_auth,
+            read_general,
         ):
             module.register(self)
 

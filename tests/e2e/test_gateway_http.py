@@ -6,12 +6,17 @@ import json
 
 import httpx
 
+from services.common.version import VERSION
 from tests.e2e.conftest import BusClient
 
 
 async def test_both_calling_styles_give_what_the_bus_gives(gateway_url: str, client: BusClient) -> None:
     async with httpx.AsyncClient(base_url=gateway_url, timeout=30) as http:
-        assert (await http.get("/version")).text == "0.1.0"
+        assert (await http.get("/version")).text == VERSION
+        assert (await http.post("/read/GetVersion", json={})).json() == {"version": VERSION}
+        info = (await http.post("/read", json={"type": "GetCoreInfo", "params": {}})).json()
+        assert info["title"] == "Varanus" and info["monitoring_interval"] == "15-sec"
+        assert info["default_pagination_limit"] == 50
         created = await http.post("/write", json={"type": "CreateServer", "params": {"name": "srv"}})
         assert created.status_code == 200 and created.json()["name"] == "srv"
         by_type = await http.post("/read/GetServer", json={"server": "srv"})
