@@ -32,9 +32,10 @@ from pydantic import ValidationError
 
 from contracts.api.base import ErrorEnvelope, Request
 from contracts.events.base import Event
+from contracts.service_users import SERVICE_USERS
 from contracts.subjects import EVENTS_STREAM, EVENTS_WILDCARD, STATUS_HEADER, queue_group
-from services.common.caller import Authenticator, Caller, trust_all
-from services.common.errors import BadRequest, ServiceError, Unavailable, describe_validation_error
+from services.common.caller import Authenticator, Caller
+from services.common.errors import BadRequest, Forbidden, ServiceError, Unavailable, describe_validation_error
 from services.common.logging import redactor
 from services.common.presence import Presence
 from services.common.settings import Settings
@@ -101,6 +102,8 @@ async def dispatch(
     name = request_cls.__name__
     try:
         caller = await authenticate(headers)
+        if request_cls.KIND == "internal" and caller.user_id not in SERVICE_USERS:
+            raise Forbidden(f"{name} is a request between Varanus services; users cannot send it")
         request = parse_request(request_cls, body)
         result = await handler(request, RequestContext(caller=caller, headers=headers, request_name=name))
         return 200, request_cls.response_adapter().dump_json(result, by_alias=True)
@@ -132,7 +135,7 @@ def parse_request(request_cls: type[R], body: bytes) -> R:
 class Bus:
     """One service's bus: register handlers with `handle`, then `start`; `request` and `publish` go out."""
 
-    def __init__(self, service: str, settings: Settings, authenticate: Authenticator = trust_all) -> None:
+    def __init__(self, service: str, settings: Settings, authenticate: Authenticator) -> None:
         self.service = service
         self.settings = settings
         self.authenticate = authenticate

@@ -34,6 +34,7 @@ from contracts.auth import (
     LoginLocalUser,
     SignUpLocalUser,
 )
+from contracts.service_users import SYSTEM_USER_ID
 from services.common.auth import JwtSigner
 from services.common.bus import RemoteError, request_over
 from services.common.errors import BadRequest, TooManyRequests, Unauthorized, describe_validation_error
@@ -81,7 +82,9 @@ class AuthApi:
         self.limiter = limiter
 
     async def _ask(self, nc: NatsClient, request: Request) -> Any:
-        return await request_over(nc, request, {}, self.settings.request_timeout)
+        # The gateway asks the registry as the built-in System user: these are internal requests.
+        headers = {"Authorization": self.signer.issue(SYSTEM_USER_ID)}
+        return await request_over(nc, request, headers, self.settings.request_timeout)
 
     async def caller(self, nc: NatsClient, headers: Mapping[str, str], address: str) -> CallerInfo:
         """Who the request's credentials belong to (401 when missing or invalid; wrong ones count as failures)."""

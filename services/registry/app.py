@@ -7,8 +7,9 @@ import logging
 from contracts.catalog import load_all
 from contracts.entities.provider import GitProviderAccount, ImageRegistryAccount
 from contracts.entities.update import Operation
+from services.common.auth import load_jwt_signer
 from services.common.bus import Bus
-from services.common.caller import Authenticator, trust_all
+from services.common.caller import Authenticator, CredentialCheck
 from services.common.mongo import connect, service_database
 from services.common.presence import PresenceView
 from services.common.secrets import load_secret_box
@@ -43,13 +44,18 @@ log = logging.getLogger(__name__)
 class Registry:
     """Wires the registry's stores to the bus."""
 
-    def __init__(self, settings: Settings, authenticate: Authenticator = trust_all) -> None:
+    def __init__(self, settings: Settings, authenticate: Authenticator | None = None) -> None:
         load_all()
         self.settings = settings
-        self.bus = Bus(SERVICE, settings, authenticate)
         self.client = connect(settings)
         self.db = service_database(self.client, settings, SERVICE)
         box = load_secret_box(settings)
+        self.users = UserStore(self.db, settings)
+        self.signer = load_jwt_signer(settings)
+        check = authenticate or CredentialCheck(
+            self.signer.verify, self.users.resolve, self.users.verify_api_key
+        )
+        self.bus = Bus(SERVICE, settings, check)
         self.updates = UpdateStore(self.db, self.bus)
         self.kinds: dict[str, ResourceService] = {}
         for spec in KINDS:
@@ -57,7 +63,6 @@ class Registry:
                 spec, self.db, box, self.bus, self.updates, self.kinds, settings.default_pagination_limit
             )
         self.presence = PresenceView()
-        self.users = UserStore(self.db, settings)
         self.tags = TagStore(self.db, self.bus)
         self.variables = VariableStore(self.db, box, self.bus, self.updates)
         self.git_accounts = AccountStore(

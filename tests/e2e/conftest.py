@@ -12,6 +12,7 @@ import nats
 import pytest
 from nats.aio.client import Client as NatsClient
 
+from contracts.service_users import SYSTEM_USER_ID
 from contracts.subjects import STATUS_HEADER
 from services.common.settings import Settings
 from services.registry.app import Registry
@@ -33,12 +34,22 @@ class Answer:
 class BusClient:
     """Sends Komodo requests as raw JSON over NATS, like any bus client would."""
 
-    def __init__(self, nc: NatsClient) -> None:
+    def __init__(self, nc: NatsClient, headers: dict[str, str]) -> None:
         self.nc = nc
+        self.headers = headers
+        """Credentials sent with every request."""
 
-    async def send(self, kind: str, name: str, params: Any = None, raw: bytes | None = None) -> Answer:
+    async def send(
+        self,
+        kind: str,
+        name: str,
+        params: Any = None,
+        raw: bytes | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Answer:
         body = raw if raw is not None else json.dumps(params or {}).encode()
-        reply = await self.nc.request(f"komodo.{kind}.{name}", body, timeout=10)
+        sent = self.headers if headers is None else headers
+        reply = await self.nc.request(f"komodo.{kind}.{name}", body, timeout=10, headers=sent)
         status = int((reply.headers or {}).get(STATUS_HEADER, "200"))
         return Answer(status, json.loads(reply.data) if reply.data else None)
 
@@ -69,11 +80,32 @@ async def registry(nats_url: str, mongo_url: str, db_prefix: str, tmp_path: Path
 
 
 @pytest.fixture
-async def client(registry: Registry, nats_url: str) -> AsyncIterator[BusClient]:
-    """A plain nats-py client connected to the same bus as the registry."""
+async def admin_headers(registry: Registry) -> dict[str, str]:
+    """The `Authorization` header of an admin user (a JWT, as a log-in gives)."""
+    admin = await registry.users.create_local(
+        "e2e-admin", "e2e-admin-password", enabled=True, admin=True, super_admin=True
+    )
+    return {"Authorization": registry.signer.issue(admin.id)}
+
+
+@pytest.fixture
+async def client(
+    registry: Registry, nats_url: str, admin_headers: dict[str, str]
+) -> AsyncIterator[BusClient]:
+    """A plain nats-py client on the registry's bus, sending an admin's credentials."""
     nc = await nats.connect(nats_url)
     try:
-        yield BusClient(nc)
+        yield BusClient(nc, admin_headers)
+    finally:
+        await nc.close()
+
+
+@pytest.fixture
+async def service_client(registry: Registry, nats_url: str) -> AsyncIterator[BusClient]:
+    """A bus client that acts as the built-in System user, as the Varanus services do among themselves."""
+    nc = await nats.connect(nats_url)
+    try:
+        yield BusClient(nc, {"Authorization": registry.signer.issue(SYSTEM_USER_ID)})
     finally:
         await nc.close()
 

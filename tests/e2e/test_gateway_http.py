@@ -10,8 +10,10 @@ from services.common.version import VERSION
 from tests.e2e.conftest import BusClient
 
 
-async def test_both_calling_styles_give_what_the_bus_gives(gateway_url: str, client: BusClient) -> None:
-    async with httpx.AsyncClient(base_url=gateway_url, timeout=30) as http:
+async def test_both_calling_styles_give_what_the_bus_gives(
+    gateway_url: str, client: BusClient, admin_headers: dict[str, str]
+) -> None:
+    async with httpx.AsyncClient(base_url=gateway_url, timeout=30, headers=admin_headers) as http:
         assert (await http.get("/version")).text == VERSION
         assert (await http.post("/read/GetVersion", json={})).json() == {"version": VERSION}
         info = (await http.post("/read", json={"type": "GetCoreInfo", "params": {}})).json()
@@ -27,8 +29,8 @@ async def test_both_calling_styles_give_what_the_bus_gives(gateway_url: str, cli
         assert [s["name"] for s in listed.json()] == ["srv"]
 
 
-async def test_errors_keep_status_and_envelope(gateway_url: str) -> None:
-    async with httpx.AsyncClient(base_url=gateway_url, timeout=30) as http:
+async def test_errors_keep_status_and_envelope(gateway_url: str, admin_headers: dict[str, str]) -> None:
+    async with httpx.AsyncClient(base_url=gateway_url, timeout=30, headers=admin_headers) as http:
         missing = await http.post("/read/GetServer", json={"server": "nope"})
         assert missing.status_code == 404
         assert missing.json() == {"error": "no Server named or with id 'nope'", "trace": []}
@@ -36,6 +38,8 @@ async def test_errors_keep_status_and_envelope(gateway_url: str) -> None:
         assert (
             unknown.status_code == 400 and unknown.json()["error"] == "unknown read request type 'GetServr'"
         )
+        anonymous = await http.post("/read/ListServers", json={}, headers={"Authorization": ""})
+        assert anonymous.status_code == 401 and anonymous.json()["error"].startswith("missing credentials")
         internal = await http.post("/write/CreateUpdate", json={})
         assert internal.status_code == 400  # service-to-service requests are not reachable over HTTP
         malformed = await http.post(

@@ -71,30 +71,30 @@ async def test_webhook_secret_is_encrypted_at_rest(client: BusClient, registry: 
     assert SECRET not in json.dumps(await client.read("GetUpdate", {"id": update["id"]}))
 
 
-async def test_execution_updates_lifecycle(client: BusClient) -> None:
+async def test_execution_updates_lifecycle(client: BusClient, service_client: BusClient) -> None:
     server = await client.write("CreateServer", {"name": "srv"})
     target = {"type": "Server", "id": server["_id"]["$oid"]}
-    update = await client.ok(
+    update = await service_client.ok(
         "internal",
         "CreateUpdate",
         {"operation": "PruneImages", "target": target, "operator": "000000000000000000000000"},
     )
     assert update["status"] == "InProgress"
     uid = update["_id"]["$oid"]
-    await client.ok(
+    await service_client.ok(
         "internal", "AppendUpdateLog", {"id": uid, "log": {"stage": "Prune", "stdout": "ok", "success": True}}
     )
-    await client.ok(
+    await service_client.ok(
         "internal",
         "AppendUpdateLog",
         {"id": uid, "log": {"stage": "Check", "stderr": "bad", "success": False}},
     )
-    finished = await client.ok("internal", "FinishUpdate", {"id": uid})
+    finished = await service_client.ok("internal", "FinishUpdate", {"id": uid})
     assert finished["status"] == "Complete" and finished["success"] is False and finished["end_ts"]
     assert [entry["stage"] for entry in finished["logs"]] == ["Prune", "Check"]
-    again = await client.send("internal", "FinishUpdate", {"id": uid})
+    again = await service_client.send("internal", "FinishUpdate", {"id": uid})
     assert again.status == 409
-    late = await client.send("internal", "AppendUpdateLog", {"id": uid, "log": {"stage": "x"}})
+    late = await service_client.send("internal", "AppendUpdateLog", {"id": uid, "log": {"stage": "x"}})
     assert late.status == 409
     missing = await client.send("read", "GetUpdate", {"id": "000000000000000000000099"})
     assert missing.status == 404
@@ -103,9 +103,9 @@ async def test_execution_updates_lifecycle(client: BusClient) -> None:
     assert page["updates"][0]["username"] == "System"
 
 
-async def test_list_updates_pages_of_100(client: BusClient) -> None:
+async def test_list_updates_pages_of_100(client: BusClient, service_client: BusClient) -> None:
     for index in range(105):
-        await client.ok(
+        await service_client.ok(
             "internal",
             "CreateUpdate",
             {

@@ -12,6 +12,7 @@ import pytest
 from contracts.api.base import ReadRequest
 from contracts.base import KomodoModel
 from services.common.bus import Bus, RemoteError, RequestContext
+from services.common.caller import trust_all
 from services.common.errors import NotFound, Unavailable
 from services.common.settings import Settings
 
@@ -41,7 +42,7 @@ class NobodyAnswersThis(ReadRequest):
 
 
 def make_bus(nats_url: str, tmp_path: Path, replica: str) -> Bus:
-    bus = Bus("bustest", Settings(nats_url=nats_url, data_dir=tmp_path, request_timeout=2))
+    bus = Bus("bustest", Settings(nats_url=nats_url, data_dir=tmp_path, request_timeout=2), trust_all)
 
     async def ping(req: PingForBusTest, ctx: RequestContext) -> Pong:
         if req.value == "missing":
@@ -55,7 +56,7 @@ def make_bus(nats_url: str, tmp_path: Path, replica: str) -> Bus:
 
 async def test_replicas_share_requests_and_slow_ones_do_not_block(nats_url: str, tmp_path: Path) -> None:
     first, second = make_bus(nats_url, tmp_path, "a"), make_bus(nats_url, tmp_path, "b")
-    caller = Bus("caller", Settings(nats_url=nats_url, data_dir=tmp_path, request_timeout=5))
+    caller = Bus("caller", Settings(nats_url=nats_url, data_dir=tmp_path, request_timeout=5), trust_all)
     for bus in (first, second, caller):
         await bus.start()
     try:
@@ -82,7 +83,7 @@ async def test_replicas_share_requests_and_slow_ones_do_not_block(nats_url: str,
 
 async def test_stop_lets_requests_in_flight_finish(nats_url: str, tmp_path: Path) -> None:
     server = make_bus(nats_url, tmp_path, "only")
-    caller = Bus("caller2", Settings(nats_url=nats_url, data_dir=tmp_path, request_timeout=5))
+    caller = Bus("caller2", Settings(nats_url=nats_url, data_dir=tmp_path, request_timeout=5), trust_all)
     await server.start()
     await caller.start()
     try:

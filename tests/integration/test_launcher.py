@@ -17,8 +17,12 @@ from pathlib import Path
 
 import httpx
 import nats
+from pymongo import AsyncMongoClient
 
+from contracts.service_users import SYSTEM_USER_ID
+from services.common.auth import load_jwt_signer
 from services.common.embedded import free_port
+from services.common.settings import Settings
 
 
 def launcher_env(data: Path, nats_port: int, mongo_port: int) -> dict[str, str]:
@@ -64,9 +68,13 @@ def launched(env: dict[str, str]) -> Iterator[tuple[subprocess.Popen[str], dict[
                 break
         yield proc, pids
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(10)
+        if proc.poll() is None:  # a failed test: stop it as a user would, so it takes its children along
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(25)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(10)
 
 
 def alive(pid: int) -> bool:
@@ -82,13 +90,23 @@ def alive(pid: int) -> bool:
         return False
 
 
-async def ask(nats_url: str, subject: str, body: dict[str, object], wait: float = 30) -> dict[str, object]:
+def system_token(data_dir: Path) -> dict[str, str]:
+    """Credentials of the built-in System user, signed with the data folder's JWT key (as services sign them)."""
+    return {"Authorization": load_jwt_signer(Settings(data_dir=data_dir)).issue(SYSTEM_USER_ID)}
+
+
+async def ask(
+    nats_url: str, subject: str, body: dict[str, object], jwt: str, wait: float = 30
+) -> dict[str, object]:
+    """A bus request with the admin's JWT, retried while the services start."""
     nc = await nats.connect(nats_url)
     try:
         deadline = time.monotonic() + wait
         while True:
             try:
-                reply = await nc.request(subject, json.dumps(body).encode(), timeout=2)
+                reply = await nc.request(
+                    subject, json.dumps(body).encode(), timeout=2, headers={"Authorization": jwt}
+                )
                 return json.loads(reply.data)  # type: ignore[no-any-return]
             except Exception:
                 if time.monotonic() > deadline:
@@ -98,25 +116,47 @@ async def ask(nats_url: str, subject: str, body: dict[str, object], wait: float 
         await nc.close()
 
 
-def http_post(url: str, wait: float = 30) -> httpx.Response:
-    deadline = time.monotonic() + wait
+def http_post(url: str, body: dict[str, object], headers: dict[str, str] | None = None) -> httpx.Response:
+    """An HTTP call, retried on connection errors while the gateway starts."""
+    deadline = time.monotonic() + 30
     while True:
         try:
-            return httpx.post(url, json={}, timeout=5)
+            return httpx.post(url, json=body, headers=headers, timeout=10)
         except httpx.HTTPError:
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.3)
 
 
+def login(gateway: str, password: str) -> str:
+    """The admin's JWT, from the gateway's /auth/login."""
+    answer = http_post(f"{gateway}/auth/login/LoginLocalUser", {"username": "admin", "password": password})
+    assert answer.status_code == 200 and answer.json()["type"] == "Jwt", answer.text
+    return str(answer.json()["data"]["jwt"])
+
+
+async def servers_answer(nats_url: str, mongo_port: int) -> None:
+    """nats-server and nx-27017 answer their own protocols."""
+    nc = await nats.connect(nats_url)
+    await nc.flush()
+    await nc.close()
+    client: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(
+        f"mongodb://127.0.0.1:{mongo_port}", serverSelectionTimeoutMS=5000
+    )
+    try:
+        assert (await client.admin.command("ping"))["ok"] == 1
+    finally:
+        await client.close()
+
+
 def test_up_restart_and_stop(tmp_path: Path) -> None:
     nats_port, mongo_port = free_port(), free_port()
     env = launcher_env(tmp_path / "data", nats_port, mongo_port)
     url = f"nats://127.0.0.1:{nats_port}"
+    gateway = f"http://127.0.0.1:{env['KOMODO_PORT']}"
     with launched(env) as (proc, pids):
-        assert {"nats", "mongo", "registry"} <= set(pids)
-        created = asyncio.run(ask(url, "komodo.write.CreateServer", {"name": "kept"}))
-        assert created["name"] == "kept"
+        assert {"nats", "mongo", "registry", "gateway"} <= set(pids)
+        asyncio.run(servers_answer(url, mongo_port))
         # The first start generates the admin's password, prints it once and keeps it (0600) in the data folder.
         password_file = tmp_path / "data" / "admin.password"
         assert oct(password_file.stat().st_mode & 0o777) == "0o600"
@@ -124,20 +164,15 @@ def test_up_restart_and_stop(tmp_path: Path) -> None:
         assert admin_line == [
             f"First admin: admin / {password}  (shown once; stored in {password_file}, mode 0600)"
         ]
-        if "gateway" in pids:  # the gateway process serves the same over HTTP, and the admin can log in
-            listed_http = httpx.post(
-                f"http://127.0.0.1:{env['KOMODO_PORT']}/read/ListServers", json={}, timeout=10
-            )
-            assert listed_http.status_code == 200 and [s["name"] for s in listed_http.json()] == ["kept"]
-            login = httpx.post(
-                f"http://127.0.0.1:{env['KOMODO_PORT']}/auth/login/LoginLocalUser",
-                json={"username": "admin", "password": password},
-                timeout=10,
-            )
-            assert login.status_code == 200 and login.json()["type"] == "Jwt"
+        jwt = login(gateway, password)
+        created = asyncio.run(ask(url, "komodo.write.CreateServer", {"name": "kept"}, jwt))
+        assert created.get("name") == "kept", created
+        # The gateway process serves the same over HTTP.
+        listed_http = http_post(f"{gateway}/read/ListServers", {}, {"Authorization": jwt})
+        assert listed_http.status_code == 200 and [s["name"] for s in listed_http.json()] == ["kept"]
 
         os.kill(pids["registry"], signal.SIGKILL)  # a crash: the launcher restarts it
-        listed = asyncio.run(ask(url, "komodo.read.ListServers", {}))
+        listed = asyncio.run(ask(url, "komodo.read.ListServers", {}, jwt))
         assert [item["name"] for item in listed] == ["kept"]  # type: ignore[attr-defined, index]
 
         started = time.monotonic()
@@ -151,12 +186,15 @@ def test_up_restart_and_stop(tmp_path: Path) -> None:
         assert (tmp_path / "data" / "secrets.key").exists()
 
     # The next start finds the data again, and does not print the password again.
-    with launched(env) as (proc, _):
+    with launched(env) as (proc, pids):
         assert admin_line == []
-        listed = asyncio.run(ask(url, "komodo.read.ListServers", {}))
+        jwt = login(gateway, password)
+        listed = asyncio.run(ask(url, "komodo.read.ListServers", {}, jwt))
         assert [item["name"] for item in listed] == ["kept"]  # type: ignore[attr-defined, index]
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(20) == 0
+        for name, pid in pids.items():
+            assert not alive(pid), f"{name} (pid {pid}) is still running"
 
 
 def test_taken_port_is_named(tmp_path: Path) -> None:

@@ -13,7 +13,10 @@ from pathlib import Path
 
 import nats
 
+from contracts.service_users import SYSTEM_USER_ID
 from contracts.subjects import STATUS_HEADER
+from services.common.auth import load_jwt_signer
+from services.common.settings import Settings
 
 
 def start_registry(nats_url: str, mongo_url: str, prefix: str, data_dir: Path) -> subprocess.Popen[bytes]:
@@ -29,8 +32,15 @@ def start_registry(nats_url: str, mongo_url: str, prefix: str, data_dir: Path) -
     )
 
 
-async def request(nc: nats.NATS, subject: str, body: dict[str, object]) -> tuple[int, object]:
-    reply = await nc.request(subject, json.dumps(body).encode(), timeout=5)
+def system_token(data_dir: Path) -> dict[str, str]:
+    """Credentials of the built-in System user, signed with the data folder's JWT key (as services sign them)."""
+    return {"Authorization": load_jwt_signer(Settings(data_dir=data_dir)).issue(SYSTEM_USER_ID)}
+
+
+async def request(
+    nc: nats.NATS, subject: str, body: dict[str, object], headers: dict[str, str]
+) -> tuple[int, object]:
+    reply = await nc.request(subject, json.dumps(body).encode(), timeout=5, headers=headers)
     return int((reply.headers or {}).get(STATUS_HEADER, "200")), json.loads(reply.data)
 
 
@@ -60,6 +70,7 @@ async def test_registry_process_keeps_data_and_stops_cleanly(
     nats_url: str, mongo_url: str, db_prefix: str, tmp_path: Path
 ) -> None:
     nc = await nats.connect(nats_url)
+    creds = system_token(tmp_path)
     try:
         first = start_registry(nats_url, mongo_url, db_prefix, tmp_path)
         try:
@@ -68,9 +79,10 @@ async def test_registry_process_keeps_data_and_stops_cleanly(
                 nc,
                 "komodo.write.CreateVariable",
                 {"name": "TOKEN", "value": "t0p-secret-v4lue", "is_secret": True},
+                creds,
             )
             assert status == 200, body
-            status, body = await request(nc, "komodo.write.CreateServer", {"name": "keeper"})
+            status, body = await request(nc, "komodo.write.CreateServer", {"name": "keeper"}, creds)
             assert status == 200, body
         finally:
             code, log = stop(first)
@@ -83,9 +95,9 @@ async def test_registry_process_keeps_data_and_stops_cleanly(
         second = start_registry(nats_url, mongo_url, db_prefix, tmp_path)
         try:
             await wait_ready(nc, second)
-            status, body = await request(nc, "komodo.read.GetServer", {"server": "keeper"})
+            status, body = await request(nc, "komodo.read.GetServer", {"server": "keeper"}, creds)
             assert status == 200 and body["name"] == "keeper"  # type: ignore[index]
-            status, body = await request(nc, "komodo.read.GetVariable", {"name": "TOKEN"})
+            status, body = await request(nc, "komodo.read.GetVariable", {"name": "TOKEN"}, creds)
             assert status == 200 and body["value"] == "t0p-secret-v4lue"  # type: ignore[index]
         finally:
             assert stop(second)[0] == 0
