@@ -24,6 +24,10 @@ import nats
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench._servers import percentile, servers
+from contracts.service_users import SYSTEM_USER_ID
+from contracts.subjects import STATUS_HEADER
+from services.common.auth import load_jwt_signer
+from services.common.settings import Settings
 
 ECHO = """
 import asyncio, sys, nats
@@ -51,25 +55,31 @@ async def wait_for_registry(nc: nats.NATS, deadline: float) -> None:
     raise RuntimeError("the registry did not answer within 60 s")
 
 
-async def measure(nc: nats.NATS, subject: str, body: bytes, count: int) -> list[float]:
+async def measure(
+    nc: nats.NATS, subject: str, body: bytes, count: int, headers: dict[str, str]
+) -> list[float]:
     for _ in range(min(200, count)):  # warm-up
-        await nc.request(subject, body, timeout=5)
+        await nc.request(subject, body, timeout=5, headers=headers)
     samples: list[float] = []
     for _ in range(count):
         start = time.perf_counter()
-        await nc.request(subject, body, timeout=5)
+        await nc.request(subject, body, timeout=5, headers=headers)
         samples.append((time.perf_counter() - start) * 1e6)
     return samples
 
 
 async def run(count: int) -> None:
     with servers() as (nats_url, mongo_url):
+        data_dir = tempfile.mkdtemp(prefix="varanus-bench-data-")
+        # The benchmark acts as the built-in System user, with a JWT signed by the key the registry reads.
+        token = load_jwt_signer(Settings(data_dir=Path(data_dir))).issue(SYSTEM_USER_ID)
+        creds = {"Authorization": token}
         env = {
             **os.environ,
             "KOMODO_NATS_URL": nats_url,
             "KOMODO_DATABASE_URI": mongo_url,
             "VARANUS_DB_PREFIX": "bench",
-            "VARANUS_DATA_DIR": tempfile.mkdtemp(prefix="varanus-bench-data-"),
+            "VARANUS_DATA_DIR": data_dir,
             "KOMODO_LOGGING_LEVEL": "WARNING",
         }
         registry = subprocess.Popen([sys.executable, "-m", "services.registry"], env=env)
@@ -77,21 +87,28 @@ async def run(count: int) -> None:
         try:
             nc = await nats.connect(nats_url)
             await wait_for_registry(nc, time.monotonic() + 60)
-            await nc.request("komodo.write.CreateServer", b'{"name": "bench-server"}', timeout=5)
+            await nc.request(
+                "komodo.write.CreateServer", b'{"name": "bench-server"}', timeout=5, headers=creds
+            )
             await nc.request(
                 "komodo.write.CreateDeployment",
                 b'{"name": "bench-web", "config": {"server": "bench-server", '
                 b'"image": {"type": "Image", "params": {"image": "local/busybox:1"}}, "ports": "8080:80"}}',
                 timeout=5,
+                headers=creds,
             )
-            answer = await nc.request("komodo.read.GetDeployment", b'{"deployment": "bench-web"}', timeout=5)
+            answer = await nc.request(
+                "komodo.read.GetDeployment", b'{"deployment": "bench-web"}', timeout=5, headers=creds
+            )
+            if (answer.headers or {}).get(STATUS_HEADER) != "200":
+                raise RuntimeError(f"GetDeployment failed: {answer.data!r}")
             echo = subprocess.Popen(
                 [sys.executable, "-c", ECHO, nats_url, str(len(answer.data))], stdout=subprocess.PIPE
             )
             assert echo.stdout is not None
             echo.stdout.readline()
-            bus = await measure(nc, "komodo.read.GetDeployment", b'{"deployment": "bench-web"}', count)
-            raw = await measure(nc, "bench.echo", b'{"deployment": "bench-web"}', count)
+            bus = await measure(nc, "komodo.read.GetDeployment", b'{"deployment": "bench-web"}', count, creds)
+            raw = await measure(nc, "bench.echo", b'{"deployment": "bench-web"}', count, creds)
             await nc.close()
         finally:
             for proc in (registry, echo):
