@@ -89,7 +89,7 @@ def start_nats(port: int, store_dir: Path, log: Path) -> subprocess.Popen[bytes]
     proc = _spawn(
         [program("nats-server"), "-a", "127.0.0.1", "-p", str(port), "-js", "-sd", str(store_dir)], log
     )
-    wait_for_port(port, proc, "nats-server", log)
+    _wait_or_stop(port, proc, "nats-server", log)
     return proc
 
 
@@ -111,8 +111,17 @@ def start_mongo(port: int, data_dir: Path, log: Path, pid_file: Path) -> subproc
         str(pid_file),
     ]
     proc = _spawn(args, log.with_suffix(".out"))
-    wait_for_port(port, proc, "nx-27017", log)
+    _wait_or_stop(port, proc, "nx-27017", log)
     return proc
+
+
+def _wait_or_stop(port: int, proc: subprocess.Popen[bytes], what: str, log: Path) -> None:
+    """`wait_for_port`, and stop the process when it does not come up, so a failed start leaves nothing behind."""
+    try:
+        wait_for_port(port, proc, what, log)
+    except BaseException:
+        stop(proc, timeout=3)
+        raise
 
 
 def stop(proc: subprocess.Popen[bytes], timeout: float = 10) -> int:

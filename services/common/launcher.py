@@ -30,6 +30,9 @@ BACKOFF_MAX = 30.0
 STABLE_AFTER = 60.0
 """Seconds of uptime after which a service's back-off starts again from 1 s."""
 SERVICE_STOP_TIMEOUT = 10.0
+"""Seconds services get to stop after SIGTERM before SIGKILL."""
+SERVER_STOP_TIMEOUT = 5.0
+"""Seconds NATS and MongoDB get to stop after SIGTERM before SIGKILL (all within 20 s with the services')."""
 
 
 class LaunchError(Exception):
@@ -46,6 +49,12 @@ def discover_services(root: Path = SERVICES_DIR) -> list[str]:
 def log(message: str) -> None:
     """A launcher line on stdout, with the time."""
     print(f"{time.strftime('%H:%M:%S')} launcher: {message}", flush=True)
+
+
+def reap_group(pgid: int) -> None:
+    """SIGKILL whatever is left in a process group whose leader has exited (a child it forked, say)."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pgid, signal.SIGKILL)
 
 
 @dataclass
@@ -189,6 +198,7 @@ class Launcher:
         while not self.stopping.is_set():
             assert service.proc is not None
             code = await service.proc.wait()
+            reap_group(service.proc.pid)
             if self.stopping.is_set():
                 return
             if time.monotonic() - service.started_at >= STABLE_AFTER:
@@ -207,51 +217,71 @@ class Launcher:
             log(f"{service.name} restarted (pid {service.proc.pid})")
 
     def table(self, nats_url: str, database_uri: str) -> str:
-        """What runs where."""
-        rows = [("NAME", "PID", "WHERE")]
+        """What runs where: name, pid, address and log file, one process a row."""
+        rows = [("NAME", "PID", "ADDRESS", "LOG")]
         for name, proc in self.servers:
             where = nats_url if name == "nats" else database_uri
-            rows.append((name, str(proc.pid), f"{where}  (log {self.logs / (name + '.log')})"))
+            rows.append((name, str(proc.pid), where, str(self.logs / f"{name}.log")))
         if self.config.nats_url is not None:
-            rows.append(("nats", "-", f"{nats_url}  (external)"))
+            rows.append(("nats", "-", nats_url, "(external, KOMODO_NATS_URL)"))
         if self.config.database_uri is not None:
-            rows.append(("mongo", "-", "external (KOMODO_DATABASE_*)"))
+            rows.append(("mongo", "-", "-", "(external, KOMODO_DATABASE_*)"))
         for service in self.services.values():
             pid = str(service.proc.pid) if service.proc else "-"
-            where = f"log {self.logs / (service.name + '.log')}"
-            if service.name == "gateway":
-                where = f"http://127.0.0.1:{self.config.gateway_port}  ({where})"
-            rows.append((service.name, pid, where))
-        width = [max(len(row[i]) for row in rows) for i in range(2)]
-        return "\n".join(f"  {a:<{width[0]}}  {b:<{width[1]}}  {c}" for a, b, c in rows)
+            where = f"http://127.0.0.1:{self.config.gateway_port}" if service.name == "gateway" else "-"
+            rows.append((service.name, pid, where, str(self.logs / f"{service.name}.log")))
+        width = [max(len(row[i]) for row in rows) for i in range(3)]
+        return "\n".join(
+            f"  {a:<{width[0]}}  {b:<{width[1]}}  {c:<{width[2]}}  {d}".rstrip() for a, b, c, d in rows
+        )
 
     async def stop_services(self) -> None:
-        """SIGTERM every service's process group; SIGKILL what is left after 10 s."""
-        running = [s for s in self.services.values() if s.proc is not None and s.proc.returncode is None]
-        for service in running:
-            assert service.proc is not None
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(service.proc.pid, signal.SIGTERM)
+        """SIGTERM every service's process group; SIGKILL what is left after 10 s.
+
+        Polls rather than waiting on one process after another, so a restart that was under way when the stop
+        came is caught too: its supervisor returns once it sees `stopping`, and its new process is signalled in
+        the next round.
+        """
+        tasks = [s.task for s in self.services.values() if s.task is not None]
+        signalled: dict[int, str] = {}
         deadline = time.monotonic() + SERVICE_STOP_TIMEOUT
-        for service in running:
-            assert service.proc is not None
-            try:
-                await asyncio.wait_for(service.proc.wait(), max(0.1, deadline - time.monotonic()))
-            except TimeoutError:
-                log(f"{service.name} did not stop in {SERVICE_STOP_TIMEOUT:g} s; killing it")
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(service.proc.pid, signal.SIGKILL)
-                await service.proc.wait()
-        for service in self.services.values():
-            if service.task is not None:
-                service.task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await service.task
+        killed = False
+        while True:
+            running = [s for s in self.services.values() if s.proc is not None and s.proc.returncode is None]
+            if not running and all(task.done() for task in tasks):
+                break
+            for service in running:
+                assert service.proc is not None
+                if service.proc.pid not in signalled:
+                    signalled[service.proc.pid] = service.name
+                    with contextlib.suppress(ProcessLookupError, PermissionError):
+                        os.killpg(service.proc.pid, signal.SIGTERM)
+            if not killed and time.monotonic() > deadline and running:
+                killed = True
+                for service in running:
+                    assert service.proc is not None
+                    log(f"{service.name} did not stop in {SERVICE_STOP_TIMEOUT:g} s; killing it")
+                    with contextlib.suppress(ProcessLookupError, PermissionError):
+                        os.killpg(service.proc.pid, signal.SIGKILL)
+            if time.monotonic() > deadline + 3:
+                break  # killed and still there: nothing more a signal can do
+            await asyncio.sleep(0.05)
+        for task in tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        for pgid in signalled:
+            reap_group(pgid)
 
     def stop_servers(self) -> None:
-        """Stop MongoDB, then NATS (reverse start order)."""
+        """Stop MongoDB and NATS together: SIGTERM to both groups, SIGKILL what is left after 5 s."""
+        for _name, proc in self.servers:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(proc.pid, signal.SIGTERM)
+        deadline = time.monotonic() + SERVER_STOP_TIMEOUT
         for name, proc in reversed(self.servers):
-            code = embedded.stop(proc, timeout=4)
+            code = embedded.stop(proc, timeout=max(0.1, deadline - time.monotonic()))
+            reap_group(proc.pid)
             log(f"{name} stopped (code {code})")
         self.servers.clear()
 

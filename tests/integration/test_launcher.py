@@ -129,8 +129,15 @@ def http_post(url: str, body: dict[str, object], headers: dict[str, str] | None 
 
 
 def login(gateway: str, password: str) -> str:
-    """The admin's JWT, from the gateway's /auth/login."""
-    answer = http_post(f"{gateway}/auth/login/LoginLocalUser", {"username": "admin", "password": password})
+    """The admin's JWT, from the gateway's /auth/login (503 while the registry is not up yet: retried)."""
+    deadline = time.monotonic() + 30
+    while True:
+        answer = http_post(
+            f"{gateway}/auth/login/LoginLocalUser", {"username": "admin", "password": password}
+        )
+        if answer.status_code != 503 or time.monotonic() > deadline:
+            break
+        time.sleep(0.3)
     assert answer.status_code == 200 and answer.json()["type"] == "Jwt", answer.text
     return str(answer.json()["data"]["jwt"])
 
