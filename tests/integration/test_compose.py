@@ -34,6 +34,9 @@ def test_production_compose(docker_available: None) -> None:
         env: dict[str, str] = service["environment"]  # type: ignore[assignment]
         assert env["KOMODO_NATS_URL"].count("nats://") == 3
         assert env["KOMODO_SECRETS_KEY_FILE"] == "/run/secrets/secrets_key"
+        assert env["KOMODO_JWT_SECRET_FILE"] == "/run/secrets/jwt_secret"
+        assert "replicaSet=rs0" in env["KOMODO_DATABASE_URI"]
+    assert services["gateway"]["environment"]["KOMODO_BIND_IP"] == "0.0.0.0"  # type: ignore[index]
     assert "--replSet" in services["mongo-1"]["command"]  # type: ignore[operator]
 
 
@@ -41,4 +44,5 @@ def test_agent_compose(docker_available: None) -> None:
     config = compose_config("agent.yaml", {"KOMODO_NATS_URL": "nats://core:4222"})
     agent: dict[str, object] = config["services"]["agent"]  # type: ignore[index]
     assert agent["command"] == ["python", "-m", "services.agent"]
+    assert set(agent["environment"]) >= {"KOMODO_NATS_URL", "KOMODO_ONBOARDING_KEY"}  # type: ignore[call-overload]
     assert any("docker.sock" in str(volume) for volume in agent["volumes"])  # type: ignore[attr-defined]
