@@ -125,6 +125,8 @@ def docker_registry(docker_available: None, servers_dir: Path) -> Iterator[Docke
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-    embedded.wait_for_port(port, proc, "docker-registry", log)
-    yield DockerRegistry(address=f"127.0.0.1:{port}", username="varanus", password=password)
-    embedded.stop(proc)
+    try:
+        embedded.wait_for_port(port, proc, "docker-registry", log)
+        yield DockerRegistry(address=f"127.0.0.1:{port}", username="varanus", password=password)
+    finally:
+        embedded.stop(proc)
