@@ -35,6 +35,17 @@ SERVER_STOP_TIMEOUT = 5.0
 """Seconds NATS and MongoDB get to stop after SIGTERM before SIGKILL (all within 20 s with the services')."""
 
 
+ENVIRONMENT_HELP = """environment:
+  VARANUS_DATA_DIR     data, logs and generated keys (default ./data)
+  VARANUS_NATS_PORT    port of the embedded nats-server (default 4222)
+  VARANUS_MONGO_PORT   port of the embedded nx-27017 (default 27017)
+  KOMODO_PORT          port of the HTTP gateway (default 9120)
+  KOMODO_NATS_URL      use this NATS instead of starting one
+  KOMODO_DATABASE_URI  use this MongoDB instead of starting one (or KOMODO_DATABASE_ADDRESS with
+                       KOMODO_DATABASE_USERNAME and KOMODO_DATABASE_PASSWORD)
+"""
+
+
 class LaunchError(Exception):
     """Something the launcher cannot start; the message says what to do."""
 
@@ -225,7 +236,9 @@ class Launcher:
         if self.config.nats_url is not None:
             rows.append(("nats", "-", nats_url, "(external, KOMODO_NATS_URL)"))
         if self.config.database_uri is not None:
-            rows.append(("mongo", "-", "-", "(external, KOMODO_DATABASE_*)"))
+            # Not the URI itself: it may hold a password.
+            address = self.base_env.get("KOMODO_DATABASE_ADDRESS") or "KOMODO_DATABASE_URI"
+            rows.append(("mongo", "-", address, "(external, KOMODO_DATABASE_*)"))
         for service in self.services.values():
             pid = str(service.proc.pid) if service.proc else "-"
             where = f"http://127.0.0.1:{self.config.gateway_port}" if service.name == "gateway" else "-"
@@ -328,6 +341,7 @@ def main(argv: list[str] | None = None) -> int:
         prog="varanus-launcher",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=ENVIRONMENT_HELP,
     )
     parser.add_argument("command", choices=["up"], help="up: start everything and run until Ctrl-C")
     parser.parse_args(argv)
