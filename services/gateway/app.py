@@ -25,7 +25,7 @@ from services.common.auth import load_jwt_signer
 from services.common.errors import ServiceError
 from services.common.settings import Settings
 from services.common.version import VERSION
-from services.gateway.auth_routes import AuthApi, FailedAttempts
+from services.gateway.auth_routes import AuthApi, FailedAttempts, current_user
 from services.gateway.forward import Answer, bus_headers, error, forward, split_envelope
 from services.gateway.openapi import komodo_openapi
 
@@ -163,6 +163,16 @@ def create_app(settings: Settings) -> FastAPI:
         try:
             caller = await auth.caller(state["nc"], headers, address)
             return _model(await auth.manage(state["nc"], name, body, caller))
+        except ServiceError as err:
+            return _json(error(err.status, err.message, err.trace))
+
+    @app.get("/user", summary="The calling user (without password hash or second-factor secrets)")
+    async def user(request: Request) -> Response:
+        address = request.client.host if request.client else "unknown"
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        try:
+            caller = await auth.caller(state["nc"], headers, address)
+            return _model(await current_user(auth, state["nc"], caller))
         except ServiceError as err:
             return _json(error(err.status, err.message, err.trace))
 

@@ -17,6 +17,9 @@ from pydantic import ValidationError
 from contracts.api.base import NoData, Request
 from contracts.api.internal.auth import (
     CallerInfo,
+    ChangePassword,
+    ChangeUsername,
+    GetUserRecord,
     IssueApiKey,
     RegisterLocalUser,
     ResolveCaller,
@@ -33,6 +36,8 @@ from contracts.auth import (
     JwtResponse,
     LoginLocalUser,
     SignUpLocalUser,
+    UpdatePassword,
+    UpdateUsername,
 )
 from contracts.service_users import SYSTEM_USER_ID
 from services.common.auth import JwtSigner
@@ -81,7 +86,8 @@ class AuthApi:
         self.signer = signer
         self.limiter = limiter
 
-    async def _ask(self, nc: NatsClient, request: Request) -> Any:
+    async def ask(self, nc: NatsClient, request: Request) -> Any:
+        """Send an internal request to the registry and return its answer."""
         # The gateway asks the registry as the built-in System user: these are internal requests.
         headers = {"Authorization": self.signer.issue(SYSTEM_USER_ID)}
         return await request_over(nc, request, headers, self.settings.request_timeout)
@@ -97,9 +103,9 @@ class AuthApi:
         self.limiter.check(address)
         try:
             if token:
-                info: CallerInfo = await self._ask(nc, ResolveCaller(user_id=self.signer.verify(token)))
+                info: CallerInfo = await self.ask(nc, ResolveCaller(user_id=self.signer.verify(token)))
             else:
-                info = await self._ask(nc, VerifyApiKey(key=key, secret=secret))
+                info = await self.ask(nc, VerifyApiKey(key=key, secret=secret))
         except (Unauthorized, RemoteError) as err:
             if err.status == 401:
                 self.limiter.failed(address)
@@ -116,7 +122,7 @@ class AuthApi:
             )
         if name == "SignUpLocalUser":
             sign_up = _parse(SignUpLocalUser, body)
-            info: CallerInfo = await self._ask(
+            info: CallerInfo = await self.ask(
                 nc, RegisterLocalUser(username=sign_up.username, password=sign_up.password)
             )
             return JwtResponse(jwt=self.signer.issue(info.user_id))
@@ -124,7 +130,7 @@ class AuthApi:
             login = _parse(LoginLocalUser, body)
             self.limiter.check(address)
             try:
-                info = await self._ask(nc, VerifyLocalLogin(username=login.username, password=login.password))
+                info = await self.ask(nc, VerifyLocalLogin(username=login.username, password=login.password))
             except RemoteError as err:
                 if err.status == 401:
                     self.limiter.failed(address)
@@ -138,14 +144,27 @@ class AuthApi:
             return GetUserIdResponse(id=caller.user_id)
         if name == "CreateApiKey":
             create = _parse(CreateApiKey, body)
-            return await self._ask(
+            return await self.ask(
                 nc, IssueApiKey(user_id=caller.user_id, name=create.name, expires=create.expires)
             )
+        if name == "UpdateUsername":
+            rename = _parse(UpdateUsername, body)
+            await self.ask(nc, ChangeUsername(user_id=caller.user_id, username=rename.username))
+            return NoData()
+        if name == "UpdatePassword":
+            change = _parse(UpdatePassword, body)
+            await self.ask(nc, ChangePassword(user_id=caller.user_id, password=change.password))
+            return NoData()
         if name == "DeleteApiKey":
             delete = _parse(DeleteApiKey, body)
-            await self._ask(nc, RevokeApiKey(user_id=caller.user_id, key=delete.key))
+            await self.ask(nc, RevokeApiKey(user_id=caller.user_id, key=delete.key))
             return NoData()
         raise BadRequest(f"{name!r} is not available on this server")
+
+
+async def current_user(api: AuthApi, nc: NatsClient, caller: CallerInfo) -> Any:
+    """The calling user's record, for `GET /user`."""
+    return await api.ask(nc, GetUserRecord(user_id=caller.user_id))
 
 
 def _parse(model: Any, body: dict[str, Any]) -> Any:

@@ -179,3 +179,44 @@ class UserStore:
         if not caller.enabled:
             raise Unauthorized(f"user {caller.username!r} is not enabled")
         return caller
+
+    async def _existing(self, user_id: str) -> User:
+        user = await self._user({"_id": ObjectId(user_id)}) if ObjectId.is_valid(user_id) else None
+        if user is None:
+            raise NotFound(f"no user with id {user_id!r}")
+        return user
+
+    async def record(self, user_id: str) -> User:
+        """The user without its password hash or second-factor secrets."""
+        user = await self._existing(user_id)
+        config = user.config
+        if isinstance(config, LocalUserConfig):
+            config = config.model_copy(update={"data": LocalLogin(password="")})
+        return user.model_copy(
+            update={"config": config, "totp": type(user.totp)(), "passkey": type(user.passkey)()}
+        )
+
+    async def change_username(self, user_id: str, username: str) -> None:
+        """Rename a user."""
+        await self._existing(user_id)
+        validate_name(username, "user")
+        if username in SERVICE_USERS.values():
+            raise Conflict(f"{username!r} is the name of a built-in service user")
+        try:
+            await self.users.update_one(
+                {"_id": ObjectId(user_id)}, {"$set": {"username": username, "updated_at": now_ms()}}
+            )
+        except DuplicateKeyError:
+            raise Conflict(f"a user named {username!r} already exists") from None
+
+    async def change_password(self, user_id: str, password: str) -> None:
+        """Set a local user's password."""
+        user = await self._existing(user_id)
+        if not isinstance(user.config, LocalUserConfig):
+            raise BadRequest(f"user {user.username!r} does not log in with a password")
+        if len(password) < MIN_PASSWORD_LENGTH:
+            raise BadRequest(f"password must be at least {MIN_PASSWORD_LENGTH} characters long")
+        hashed = await asyncio.to_thread(hash_secret, password)
+        await self.users.update_one(
+            {"_id": ObjectId(user_id)}, {"$set": {"config.data.password": hashed, "updated_at": now_ms()}}
+        )

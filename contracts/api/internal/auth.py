@@ -8,6 +8,7 @@ from contracts.api.base import InternalRequest, NoData
 from contracts.base import KomodoModel
 from contracts.entities.api_key import CreateApiKeyResponse
 from contracts.entities.common import I64
+from contracts.entities.user import User
 
 
 class CallerInfo(KomodoModel):
@@ -89,3 +90,34 @@ class RevokeApiKey(InternalRequest):
     """The owner."""
     key: str
     """The key."""
+
+
+class GetUserRecord(InternalRequest):
+    """The stored user, without its password hash or second-factor secrets (for `GET /user`)."""
+
+    RESPONSE: ClassVar[Any] = User
+
+    user_id: str
+    """The user id."""
+
+
+class ChangeUsername(InternalRequest):
+    """Rename a user (names stay unique); answers `{}`."""
+
+    RESPONSE: ClassVar[Any] = NoData
+
+    user_id: str
+    """The user id."""
+    username: str
+    """The new username."""
+
+
+class ChangePassword(InternalRequest):
+    """Set a local user's password; answers `{}`."""
+
+    RESPONSE: ClassVar[Any] = NoData
+
+    user_id: str
+    """The user id."""
+    password: str
+    """The new password (stored only as a hash)."""

@@ -7,6 +7,9 @@ from typing import TYPE_CHECKING
 from contracts.api.base import NoData
 from contracts.api.internal.auth import (
     CallerInfo,
+    ChangePassword,
+    ChangeUsername,
+    GetUserRecord,
     IssueApiKey,
     RegisterLocalUser,
     ResolveCaller,
@@ -15,6 +18,7 @@ from contracts.api.internal.auth import (
     VerifyLocalLogin,
 )
 from contracts.entities.api_key import CreateApiKeyResponse
+from contracts.entities.user import User
 from services.common.bus import RequestContext
 
 if TYPE_CHECKING:
@@ -44,6 +48,20 @@ def register(registry: Registry) -> None:
         await users.revoke_api_key(req.user_id, req.key)
         return NoData()
 
+    async def record(req: GetUserRecord, ctx: RequestContext) -> User:
+        return await users.record(req.user_id)
+
+    async def rename(req: ChangeUsername, ctx: RequestContext) -> NoData:
+        await users.change_username(req.user_id, req.username)
+        return NoData()
+
+    async def password(req: ChangePassword, ctx: RequestContext) -> NoData:
+        await users.change_password(req.user_id, req.password)
+        return NoData()
+
+    registry.bus.handle(GetUserRecord, record)
+    registry.bus.handle(ChangeUsername, rename)
+    registry.bus.handle(ChangePassword, password)
     registry.bus.handle(RegisterLocalUser, sign_up)
     registry.bus.handle(VerifyLocalLogin, login)
     registry.bus.handle(VerifyApiKey, api_key)
