@@ -64,6 +64,28 @@ async def test_signup_login_and_api_keys(gateway_url: str, registry: Registry) -
         )
         assert gone.status_code == 401
 
+        profile = await http.get("/user", headers={"Authorization": jwt})
+        assert profile.status_code == 200 and profile.json()["username"] == "ada"
+        assert profile.json()["config"] == {"type": "Local", "data": {"password": ""}}
+        renamed = await http.post(
+            "/auth/manage/UpdateUsername", json={"username": "ada2"}, headers={"Authorization": jwt}
+        )
+        assert renamed.json() == {}
+        assert (await http.get("/user", headers={"Authorization": jwt})).json()["username"] == "ada2"
+        changed = await http.post(
+            "/auth/manage/UpdatePassword", json={"password": "new-s3cret"}, headers={"Authorization": jwt}
+        )
+        assert changed.json() == {}
+        relogin = await http.post(
+            "/auth/login/LoginLocalUser", json={"username": "ada2", "password": "new-s3cret"}
+        )
+        assert relogin.status_code == 200
+        too_short = await http.post(
+            "/auth/manage/UpdatePassword", json={"password": "x"}, headers={"Authorization": jwt}
+        )
+        assert too_short.status_code == 400 and "at least 8" in too_short.json()["error"]
+        assert (await http.get("/user")).status_code == 401
+
         second = await http.post(
             "/auth/login/SignUpLocalUser", json={"username": "eve", "password": "another-pass"}
         )
