@@ -142,6 +142,15 @@ class RepoQuery(ResourceQuery[RepoQuerySpecifics]):
     """Query of ListRepos."""
 
 
+class RepoSortBy(StrEnum):
+    """Sort orders of ListRepos."""
+
+    Name = "Name"
+    Repo = "Repo"
+    Branch = "Branch"
+    State = "State"
+
+
 class RepoActionState(KomodoModel):
     """What a Repo is busy with."""
 

@@ -13,6 +13,7 @@ from contracts.entities.repo import (
     RepoActionState,
     RepoListItem,
     RepoQuery,
+    RepoSortBy,
 )
 
 
@@ -42,6 +43,10 @@ class ListRepos(ReadRequest):
     """Page of results, from 0."""
     limit: int | None = None
     """Results per page; null uses the core's default, 0 returns all."""
+    sort_by: RepoSortBy = RepoSortBy.Name
+    """Sort field (non-name sorts are applied after the query)."""
+    sort_desc: bool = False
+    """Reverse the sort."""
 
 
 class ListFullRepos(ReadRequest):
