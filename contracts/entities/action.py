@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from contracts.base import KomodoModel
 from contracts.entities.common import (
@@ -13,6 +13,7 @@ from contracts.entities.common import (
     ResourceListItem,
     ResourceQuery,
 )
+from contracts.entities.docker import parse_file_contents
 from contracts.entities.schedule import ScheduledConfig, ScheduledListItemInfo
 
 
@@ -29,6 +30,8 @@ class ActionConfig(ScheduledConfig):
     """Format of `arguments`."""
     arguments: str = ""
     """Default arguments, given to the script as ARGS."""
+
+    _contents = field_validator("file_contents", "arguments", mode="before")(parse_file_contents)
 
 
 class ActionInfo(KomodoModel):
@@ -82,6 +85,14 @@ class ActionActionState(KomodoModel):
 
     running: int = 0
     """Number of runs in progress (several may run at once)."""
+
+
+class ActionSortBy(StrEnum):
+    """Fields ListActions can sort by."""
+
+    Name = "Name"
+    State = "State"
+    NextRun = "NextRun"
 
 
 class GetActionsSummaryResponse(KomodoModel):

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Annotated, Literal
 
 from pydantic import Field
 
 from contracts.base import KomodoModel
+from contracts.entities.alert import AlertDataVariant
 from contracts.entities.common import (
     MaintenanceWindow,
     Resource,
@@ -16,81 +18,104 @@ from contracts.entities.common import (
 )
 
 
-class UrlEndpoint(KomodoModel):
-    """An endpoint reached at a URL (variables interpolated; secrets redacted from errors)."""
+class AlerterEndpointVariant(StrEnum):
+    """Kinds of alerter endpoint (the `type` of AlerterEndpoint)."""
 
-    url: str = "http://localhost:7000"
-    """Where alerts are sent."""
-
-
-class NtfyEndpointParams(KomodoModel):
-    """An ntfy topic."""
-
-    url: str = "http://localhost:8080/komodo"
-    """The topic URL."""
-    email: str | None = None
-    """Also send to this address."""
+    Custom = "Custom"
+    Slack = "Slack"
+    Discord = "Discord"
+    Ntfy = "Ntfy"
+    Pushover = "Pushover"
 
 
 class CustomAlerterEndpoint(KomodoModel):
-    """POST the full Alert as JSON."""
+    """Params of a Custom endpoint: the full Alert is POSTed there as JSON."""
 
-    type: Literal["Custom"] = "Custom"
-    """Endpoint kind."""
-    params: UrlEndpoint = Field(default_factory=UrlEndpoint)
-    """Its URL."""
+    url: str = "http://localhost:7000"
+    """The http(s) endpoint to POST to (variables interpolated; secrets redacted from errors)."""
 
 
 class SlackAlerterEndpoint(KomodoModel):
-    """A Slack incoming webhook."""
+    """Params of a Slack endpoint."""
 
-    type: Literal["Slack"] = "Slack"
-    """Endpoint kind."""
-    params: UrlEndpoint = Field(
-        default_factory=lambda: UrlEndpoint(url="https://hooks.slack.com/services/XXXXXXXXXXXX")
-    )
-    """Its webhook URL."""
+    url: str = "https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX"
+    """The Slack app webhook URL."""
 
 
 class DiscordAlerterEndpoint(KomodoModel):
-    """A Discord webhook."""
+    """Params of a Discord endpoint."""
 
-    type: Literal["Discord"] = "Discord"
-    """Endpoint kind."""
-    params: UrlEndpoint = Field(
-        default_factory=lambda: UrlEndpoint(url="https://discord.com/api/webhooks/XXXXXXXXXXXX")
-    )
-    """Its webhook URL."""
+    url: str = "https://discord.com/api/webhooks/XXXXXXXXXXXX/XXXX-XXXXXXXXXX"
+    """The Discord webhook URL."""
 
 
 class NtfyAlerterEndpoint(KomodoModel):
-    """An ntfy topic."""
+    """Params of an ntfy endpoint."""
 
-    type: Literal["Ntfy"] = "Ntfy"
-    """Endpoint kind."""
-    params: NtfyEndpointParams = Field(default_factory=NtfyEndpointParams)
-    """The topic."""
+    url: str = "http://localhost:8080/komodo"
+    """The ntfy topic URL."""
+    email: str | None = None
+    """Also send e-mail notifications to this address (SMTP must be set up on the ntfy server)."""
 
 
 class PushoverAlerterEndpoint(KomodoModel):
-    """Pushover."""
+    """Params of a Pushover endpoint."""
+
+    url: str = "https://api.pushover.net/1/messages.json?token=XXXXXXXXXXXXX&user=XXXXXXXXXXXXX"
+    """The Pushover message URL with the application and user tokens as parameters."""
+
+
+class AlerterEndpointCustom(KomodoModel):
+    """Send the alert serialized to JSON to an http endpoint."""
+
+    type: Literal["Custom"] = "Custom"
+    """Endpoint kind."""
+    params: CustomAlerterEndpoint = Field(default_factory=CustomAlerterEndpoint)
+    """Its URL."""
+
+
+class AlerterEndpointSlack(KomodoModel):
+    """Send a message to a Slack app webhook."""
+
+    type: Literal["Slack"] = "Slack"
+    """Endpoint kind."""
+    params: SlackAlerterEndpoint = Field(default_factory=SlackAlerterEndpoint)
+    """Its webhook URL."""
+
+
+class AlerterEndpointDiscord(KomodoModel):
+    """Send a message to a Discord webhook."""
+
+    type: Literal["Discord"] = "Discord"
+    """Endpoint kind."""
+    params: DiscordAlerterEndpoint = Field(default_factory=DiscordAlerterEndpoint)
+    """Its webhook URL."""
+
+
+class AlerterEndpointNtfy(KomodoModel):
+    """Send a message to an ntfy topic."""
+
+    type: Literal["Ntfy"] = "Ntfy"
+    """Endpoint kind."""
+    params: NtfyAlerterEndpoint = Field(default_factory=NtfyAlerterEndpoint)
+    """The topic URL and optional e-mail."""
+
+
+class AlerterEndpointPushover(KomodoModel):
+    """Send a message through Pushover."""
 
     type: Literal["Pushover"] = "Pushover"
     """Endpoint kind."""
-    params: UrlEndpoint = Field(
-        default_factory=lambda: UrlEndpoint(
-            url="https://api.pushover.net/1/messages.json?token=XXXX&user=XXXX"
-        )
-    )
-    """The message URL with token and user."""
+    params: PushoverAlerterEndpoint = Field(default_factory=PushoverAlerterEndpoint)
+    """The message URL with its tokens."""
 
 
 AlerterEndpoint = Annotated[
-    CustomAlerterEndpoint
-    | SlackAlerterEndpoint
-    | DiscordAlerterEndpoint
-    | NtfyAlerterEndpoint
-    | PushoverAlerterEndpoint,
+    AlerterEndpointCustom
+    | AlerterEndpointSlack
+    | AlerterEndpointDiscord
+    | AlerterEndpointNtfy
+    | AlerterEndpointPushover,
     Field(discriminator="type"),
 ]
 """`{"type": "Custom"|"Slack"|"Discord"|"Ntfy"|"Pushover", "params": {...}}`."""
@@ -101,9 +126,9 @@ class AlerterConfig(KomodoModel):
 
     enabled: bool = False
     """Whether alerts are sent."""
-    endpoint: AlerterEndpoint = Field(default_factory=CustomAlerterEndpoint)
-    """Where alerts go."""
-    alert_types: list[str] = Field(default_factory=list)
+    endpoint: AlerterEndpoint = Field(default_factory=AlerterEndpointCustom)
+    """Where alerts go (default: Custom at `http://localhost:7000`)."""
+    alert_types: list[AlertDataVariant] = Field(default_factory=list)
     """Only these alert types (AlertData variants); empty means all."""
     resources: list[ResourceTarget] = Field(default_factory=list)
     """Only alerts about these resources; empty means all."""
@@ -131,8 +156,8 @@ class AlerterListItemInfo(KomodoModel):
 
     enabled: bool = False
     """Whether alerts are sent."""
-    endpoint_type: str = "Custom"
-    """The endpoint kind."""
+    endpoint_type: AlerterEndpointVariant = AlerterEndpointVariant.Custom
+    """The endpoint kind (`Slack`, `Custom`, ...)."""
 
 
 class AlerterListItem(ResourceListItem[AlerterListItemInfo]):
@@ -144,12 +169,20 @@ class AlerterQuerySpecifics(KomodoModel):
 
     enabled: bool | None = None
     """Only enabled (or disabled) alerters."""
-    types: list[str] = Field(default_factory=list)
-    """Only these endpoint kinds."""
+    types: list[AlerterEndpointVariant] = Field(default_factory=list)
+    """Only these endpoint kinds; empty does not filter."""
 
 
 class AlerterQuery(ResourceQuery[AlerterQuerySpecifics]):
     """Query of ListAlerters."""
+
+
+class AlerterSortBy(StrEnum):
+    """Fields ListAlerters can sort by."""
+
+    Name = "Name"
+    Type = "Type"
+    Enabled = "Enabled"
 
 
 class GetAlertersSummaryResponse(KomodoModel):

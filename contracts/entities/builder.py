@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from enum import StrEnum
+from typing import Annotated, Literal
 
 from pydantic import AliasChoices, Field, field_validator
 
 from contracts.base import KomodoModel
 from contracts.entities.common import Resource, ResourceListItem, ResourceQuery
+from contracts.entities.docker import parse_string_list
 from contracts.entities.provider import GitProvider, ImageRegistry
 
 
@@ -24,21 +26,18 @@ class UrlBuilderConfig(KomodoModel):
     """Deprecated v1 passkey (a secret)."""
 
 
-def _one_or_many(value: Any) -> Any:
-    if isinstance(value, str):
-        return [value] if value else []
-    return value
-
-
 class ServerBuilderConfig(KomodoModel):
     """Build on one of these Servers (the least busy healthy one)."""
 
     server_ids: list[str] = Field(
         default_factory=list, validation_alias=AliasChoices("server_ids", "server_id", "server", "servers")
     )
-    """The Servers (ids; names accepted)."""
+    """The Servers (ids; names accepted); builds overflow to later ones as needed.
 
-    _one = field_validator("server_ids", mode="before")(_one_or_many)
+    A single string is one server; a comma or newline separated string is several.
+    """
+
+    _lists = field_validator("server_ids", mode="before")(parse_string_list)
 
 
 class AwsBuilderConfig(KomodoModel):
@@ -80,6 +79,8 @@ class AwsBuilderConfig(KomodoModel):
     """Image registries available on the AMI."""
     secrets: list[str] = Field(default_factory=list)
     """Names of secrets available on the AMI."""
+
+    _lists = field_validator("security_group_ids", "secrets", mode="before")(parse_string_list)
 
 
 class UrlBuilder(KomodoModel):
@@ -123,16 +124,16 @@ class Builder(Resource[BuilderConfig, BuilderInfo]):
     info: BuilderInfo = Field(default_factory=BuilderInfo)
     """Empty."""
     config: BuilderConfig = Field(default_factory=UrlBuilder)
-    """The builder's configuration (default: an agent at a URL)."""
+    """The builder's configuration (default: an agent at a URL, as CreateBuilder without a config gives)."""
 
 
 class BuilderListItemInfo(KomodoModel):
     """Summary of a Builder in lists."""
 
     builder_type: str = ""
-    """Url, Server or Aws."""
+    """`Url`, `Server` or `Aws`."""
     instance_type: str | None = None
-    """For Aws builders, the instance type."""
+    """Null for Url builders, the server id for Server builders, the instance type for Aws builders."""
 
 
 class BuilderListItem(ResourceListItem[BuilderListItemInfo]):
@@ -145,6 +146,14 @@ class BuilderQuerySpecifics(KomodoModel):
 
 class BuilderQuery(ResourceQuery[BuilderQuerySpecifics]):
     """Query of ListBuilders."""
+
+
+class BuilderSortBy(StrEnum):
+    """Fields ListBuilders can sort by."""
+
+    Name = "Name"
+    Provider = "Provider"
+    InstanceType = "InstanceType"
 
 
 class GetBuildersSummaryResponse(KomodoModel):

@@ -112,6 +112,14 @@ class ProcedureActionState(KomodoModel):
     """A run is in progress."""
 
 
+class ProcedureSortBy(StrEnum):
+    """Fields ListProcedures can sort by."""
+
+    Name = "Name"
+    State = "State"
+    NextRun = "NextRun"
+
+
 class GetProceduresSummaryResponse(KomodoModel):
     """Counts of procedures by state."""
 

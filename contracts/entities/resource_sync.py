@@ -9,7 +9,7 @@ from pydantic import Field, field_validator
 
 from contracts.base import KomodoModel
 from contracts.entities.common import I64, Resource, ResourceListItem, ResourceQuery, ResourceTarget
-from contracts.entities.docker import parse_string_list
+from contracts.entities.docker import parse_file_contents, parse_string_list
 
 
 class ResourceSyncConfig(KomodoModel):
@@ -55,6 +55,7 @@ class ResourceSyncConfig(KomodoModel):
     """Inline TOML, when not from files or git."""
 
     _lists = field_validator("resource_path", "match_tags", mode="before")(parse_string_list)
+    _contents = field_validator("file_contents", mode="before")(parse_file_contents)
 
 
 class DiffCreate(KomodoModel):
@@ -249,6 +250,15 @@ class ResourceSyncActionState(KomodoModel):
 
     syncing: bool = False
     """A sync runs."""
+
+
+class ResourceSyncSortBy(StrEnum):
+    """Fields ListResourceSyncs can sort by."""
+
+    Name = "Name"
+    Source = "Source"
+    Branch = "Branch"
+    State = "State"
 
 
 class GetResourceSyncsSummaryResponse(KomodoModel):

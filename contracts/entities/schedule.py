@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from pydantic import Field
 
 from contracts.base import KomodoModel
@@ -38,6 +40,15 @@ class ScheduledListItemInfo(KomodoModel):
     """When it runs next (unix ms)."""
     schedule_error: str | None = None
     """Why the schedule cannot be parsed."""
+
+
+class ScheduleSortBy(StrEnum):
+    """Fields ListSchedules can sort by."""
+
+    Name = "Name"
+    Schedule = "Schedule"
+    NextRun = "NextRun"
+    Enabled = "Enabled"
 
 
 class Schedule(KomodoModel):

@@ -12,6 +12,7 @@ from contracts.entities.action import (
     ActionActionState,
     ActionListItem,
     ActionQuery,
+    ActionSortBy,
     GetActionsSummaryResponse,
 )
 
@@ -42,6 +43,10 @@ class ListActions(ReadRequest):
     """Page of results, from 0."""
     limit: int | None = None
     """Results per page; null uses the core's default, 0 returns all."""
+    sort_by: ActionSortBy = ActionSortBy.Name
+    """Sort field (non-name sorts are applied after the query)."""
+    sort_desc: bool = False
+    """Reverse the sort."""
 
 
 class ListFullActions(ReadRequest):

@@ -11,6 +11,7 @@ from contracts.entities.alerter import (
     Alerter,
     AlerterListItem,
     AlerterQuery,
+    AlerterSortBy,
     GetAlertersSummaryResponse,
 )
 
@@ -41,6 +42,10 @@ class ListAlerters(ReadRequest):
     """Page of results, from 0."""
     limit: int | None = None
     """Results per page; null uses the core's default, 0 returns all."""
+    sort_by: AlerterSortBy = AlerterSortBy.Name
+    """Sort field (non-name sorts are applied after the query)."""
+    sort_desc: bool = False
+    """Reverse the sort."""
 
 
 class ListFullAlerters(ReadRequest):

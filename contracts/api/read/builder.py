@@ -11,6 +11,7 @@ from contracts.entities.builder import (
     Builder,
     BuilderListItem,
     BuilderQuery,
+    BuilderSortBy,
     GetBuildersSummaryResponse,
 )
 
@@ -41,6 +42,10 @@ class ListBuilders(ReadRequest):
     """Page of results, from 0."""
     limit: int | None = None
     """Results per page; null uses the core's default, 0 returns all."""
+    sort_by: BuilderSortBy = BuilderSortBy.Name
+    """Sort field (non-name sorts are applied after the query)."""
+    sort_desc: bool = False
+    """Reverse the sort."""
 
 
 class ListFullBuilders(ReadRequest):

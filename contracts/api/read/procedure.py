@@ -13,6 +13,7 @@ from contracts.entities.procedure import (
     ProcedureActionState,
     ProcedureListItem,
     ProcedureQuery,
+    ProcedureSortBy,
 )
 
 
@@ -42,6 +43,10 @@ class ListProcedures(ReadRequest):
     """Page of results, from 0."""
     limit: int | None = None
     """Results per page; null uses the core's default, 0 returns all."""
+    sort_by: ProcedureSortBy = ProcedureSortBy.Name
+    """Sort field (non-name sorts are applied after the query)."""
+    sort_desc: bool = False
+    """Reverse the sort."""
 
 
 class ListFullProcedures(ReadRequest):

@@ -13,6 +13,7 @@ from contracts.entities.resource_sync import (
     ResourceSyncActionState,
     ResourceSyncListItem,
     ResourceSyncQuery,
+    ResourceSyncSortBy,
 )
 
 
@@ -42,6 +43,10 @@ class ListResourceSyncs(ReadRequest):
     """Page of results, from 0."""
     limit: int | None = None
     """Results per page; null uses the core's default, 0 returns all."""
+    sort_by: ResourceSyncSortBy = ResourceSyncSortBy.Name
+    """Sort field (non-name sorts are applied after the query)."""
+    sort_desc: bool = False
+    """Reverse the sort."""
 
 
 class ListFullResourceSyncs(ReadRequest):

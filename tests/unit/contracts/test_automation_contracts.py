@@ -9,7 +9,7 @@ from contracts.api.execute.action import RunAction
 from contracts.api.execute.server_template import LaunchServer
 from contracts.api.read.resource_sync import GetResourceSync
 from contracts.entities.alert import Alert
-from contracts.entities.alerter import Alerter, NtfyAlerterEndpoint
+from contracts.entities.alerter import Alerter, AlerterEndpointNtfy
 from contracts.entities.builder import AwsBuilder, Builder, ServerBuilder, UrlBuilder
 from contracts.entities.procedure import Procedure
 from contracts.entities.repo import Repo
@@ -96,7 +96,7 @@ def test_sync_alerter_and_alert() -> None:
     ntfy = Alerter.model_validate(
         {"name": "n", "config": {"endpoint": {"type": "Ntfy", "params": {"url": "http://x/t"}}}}
     )
-    assert isinstance(ntfy.config.endpoint, NtfyAlerterEndpoint) and ntfy.config.endpoint.params.email is None
+    assert isinstance(ntfy.config.endpoint, AlerterEndpointNtfy) and ntfy.config.endpoint.params.email is None
 
     alert = Alert.model_validate(
         {
@@ -106,7 +106,7 @@ def test_sync_alerter_and_alert() -> None:
             "data": {"type": "ServerUnreachable", "data": {"id": "s", "name": "srv"}},
         }
     )
-    assert alert.data.type.value == "ServerUnreachable" and alert.resolved is False
+    assert alert.data.type == "ServerUnreachable" and alert.resolved is False
 
 
 def test_server_template_and_executions() -> None:
