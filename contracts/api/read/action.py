@@ -18,7 +18,7 @@ from contracts.entities.action import (
 
 
 class GetActionsSummary(ReadRequest):
-    """Count actions (by state where they have one); answers GetActionsSummaryResponse."""
+    """Count actions by state; answers GetActionsSummaryResponse."""
 
     RESPONSE: ClassVar[Any] = GetActionsSummaryResponse
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from pydantic import Field
+
 from contracts.api.base import ReadRequest
 from contracts.entities.alert import Alert, ListAlertsResponse
 
@@ -14,9 +16,9 @@ class ListAlerts(ReadRequest):
     RESPONSE: ClassVar[Any] = ListAlertsResponse
 
     query: dict[str, Any] | None = None
-    """Mongo-style filter (e.g. `{"resolved": false}`)."""
-    page: int = 0
-    """The page, from 0."""
+    """A Mongo filter on alerts, e.g. `{"resolved": false, "level": "CRITICAL"}`; null returns all."""
+    page: int = Field(default=0, ge=0)
+    """The page, from 0 (the most recent alerts)."""
 
 
 class GetAlert(ReadRequest):
@@ -25,4 +27,4 @@ class GetAlert(ReadRequest):
     RESPONSE: ClassVar[Any] = Alert
 
     id: str
-    """The alert id."""
+    """Id of the alert."""

@@ -17,7 +17,7 @@ from contracts.entities.alerter import (
 
 
 class GetAlertersSummary(ReadRequest):
-    """Count alerters (by state where they have one); answers GetAlertersSummaryResponse."""
+    """Count alerters; answers GetAlertersSummaryResponse."""
 
     RESPONSE: ClassVar[Any] = GetAlertersSummaryResponse
 

@@ -17,7 +17,7 @@ from contracts.entities.builder import (
 
 
 class GetBuildersSummary(ReadRequest):
-    """Count builders (by state where they have one); answers GetBuildersSummaryResponse."""
+    """Count builders; answers GetBuildersSummaryResponse."""
 
     RESPONSE: ClassVar[Any] = GetBuildersSummaryResponse
 

@@ -18,7 +18,7 @@ from contracts.entities.procedure import (
 
 
 class GetProceduresSummary(ReadRequest):
-    """Count procedures (by state where they have one); answers GetProceduresSummaryResponse."""
+    """Count procedures by state; answers GetProceduresSummaryResponse."""
 
     RESPONSE: ClassVar[Any] = GetProceduresSummaryResponse
 

@@ -18,7 +18,7 @@ from contracts.entities.repo import (
 
 
 class GetReposSummary(ReadRequest):
-    """Count repos (by state where they have one); answers GetReposSummaryResponse."""
+    """Count repos by state; answers GetReposSummaryResponse."""
 
     RESPONSE: ClassVar[Any] = GetReposSummaryResponse
 

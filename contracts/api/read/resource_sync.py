@@ -18,7 +18,7 @@ from contracts.entities.resource_sync import (
 
 
 class GetResourceSyncsSummary(ReadRequest):
-    """Count resource syncs (by state where they have one); answers GetResourceSyncsSummaryResponse."""
+    """Count resource syncs by state; answers GetResourceSyncsSummaryResponse."""
 
     RESPONSE: ClassVar[Any] = GetResourceSyncsSummaryResponse
 

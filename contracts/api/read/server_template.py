@@ -1,4 +1,7 @@
-"""Read requests about server templates (`/read`)."""
+"""Read requests about server templates (`/read`).
+
+Komodo 1.17.4's shapes; the list requests also take Komodo 2's `page` and `limit`, as every other kind's do.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +19,7 @@ from contracts.entities.server_template import (
 
 
 class GetServerTemplatesSummary(ReadRequest):
-    """Count server templates (by state where they have one); answers GetServerTemplatesSummaryResponse."""
+    """Count server templates; answers GetServerTemplatesSummaryResponse."""
 
     RESPONSE: ClassVar[Any] = GetServerTemplatesSummaryResponse
 

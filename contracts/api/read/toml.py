@@ -12,10 +12,10 @@ from contracts.entities.common import ResourceTarget
 
 
 class TomlResponse(KomodoModel):
-    """TOML text."""
+    """Resources as ResourceSync TOML (the answer of the TOML exports)."""
 
     toml: str
-    """The TOML."""
+    """The TOML text."""
 
 
 class ExportAllResourcesToToml(ReadRequest):
@@ -24,15 +24,15 @@ class ExportAllResourcesToToml(ReadRequest):
     RESPONSE: ClassVar[Any] = TomlResponse
 
     include_resources: bool = True
-    """Include resources."""
+    """Include resources (servers, stacks, ...)."""
     tags: list[str] = Field(default_factory=list)
-    """Only resources with these tags."""
+    """Only resources with these tags (names or ids); empty does not filter."""
     include_variables: bool = False
     """Include variables."""
     include_user_groups: bool = False
     """Include user groups."""
-    existing: str | None = None
-    """TOML to keep the order and style of."""
+    existing: dict[str, Any] | None = None
+    """An existing ResourcesToml (parsed, as JSON) whose meta configuration the export keeps."""
 
 
 class ExportResourcesToToml(ReadRequest):
@@ -41,10 +41,10 @@ class ExportResourcesToToml(ReadRequest):
     RESPONSE: ClassVar[Any] = TomlResponse
 
     targets: list[ResourceTarget] = Field(default_factory=list)
-    """The resources."""
+    """The resources to export."""
     user_groups: list[str] = Field(default_factory=list)
-    """User groups to include."""
+    """User groups to include (names or ids)."""
     include_variables: bool = False
     """Include variables."""
-    existing: str | None = None
-    """TOML to keep the order and style of."""
+    existing: dict[str, Any] | None = None
+    """An existing ResourcesToml (parsed, as JSON) whose meta configuration the export keeps."""

@@ -49,7 +49,7 @@ class UpdateAction(WriteRequest):
 
     id: str
     """Id or name of the action."""
-    config: dict[str, Any] = Field(default_factory=dict)
+    config: dict[str, Any]
     """Partial ActionConfig: the fields to change."""
 
 

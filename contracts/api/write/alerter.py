@@ -49,7 +49,7 @@ class UpdateAlerter(WriteRequest):
 
     id: str
     """Id or name of the alerter."""
-    config: dict[str, Any] = Field(default_factory=dict)
+    config: dict[str, Any]
     """Partial AlerterConfig: the fields to change."""
 
 

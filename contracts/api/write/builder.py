@@ -49,7 +49,7 @@ class UpdateBuilder(WriteRequest):
 
     id: str
     """Id or name of the builder."""
-    config: dict[str, Any] = Field(default_factory=dict)
+    config: dict[str, Any]
     """Partial BuilderConfig: the fields to change."""
 
 

@@ -49,7 +49,7 @@ class UpdateProcedure(WriteRequest):
 
     id: str
     """Id or name of the procedure."""
-    config: dict[str, Any] = Field(default_factory=dict)
+    config: dict[str, Any]
     """Partial ProcedureConfig: the fields to change."""
 
 

@@ -49,7 +49,7 @@ class UpdateRepo(WriteRequest):
 
     id: str
     """Id or name of the repo."""
-    config: dict[str, Any] = Field(default_factory=dict)
+    config: dict[str, Any]
     """Partial RepoConfig: the fields to change."""
 
 

@@ -49,7 +49,7 @@ class UpdateResourceSync(WriteRequest):
 
     id: str
     """Id or name of the resource sync."""
-    config: dict[str, Any] = Field(default_factory=dict)
+    config: dict[str, Any]
     """Partial ResourceSyncConfig: the fields to change."""
 
 

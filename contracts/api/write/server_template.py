@@ -49,7 +49,7 @@ class UpdateServerTemplate(WriteRequest):
 
     id: str
     """Id or name of the server template."""
-    config: dict[str, Any] = Field(default_factory=dict)
+    config: dict[str, Any]
     """Partial ServerTemplateConfig: the fields to change."""
 
 
