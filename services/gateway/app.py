@@ -25,6 +25,7 @@ from services.common.auth import load_jwt_signer
 from services.common.errors import ServiceError
 from services.common.settings import Settings
 from services.common.version import VERSION
+from services.gateway.asyncapi import asyncapi_document
 from services.gateway.auth_routes import AuthApi, FailedAttempts, current_user
 from services.gateway.forward import Answer, bus_headers, error, forward, split_envelope
 from services.gateway.openapi import komodo_openapi
@@ -64,6 +65,7 @@ def create_app(settings: Settings) -> FastAPI:
     """The gateway application, connected to the bus while it runs."""
     load_all()
     state: dict[str, NatsClient] = {}
+    documents: dict[str, bytes] = {}
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -90,6 +92,14 @@ def create_app(settings: Settings) -> FastAPI:
         headers = bus_headers({k.lower(): v for k, v in request.headers.items()}, client)
         answer = await forward(state["nc"], kind, name, params, headers, settings.request_timeout)
         return _json(answer)
+
+    @app.get("/asyncapi.json", summary="The AsyncAPI 3.0 document of the bus subjects")
+    async def asyncapi() -> Response:
+        if "asyncapi" not in documents:
+            documents["asyncapi"] = json.dumps(
+                asyncapi_document(settings.title, VERSION, settings.nats_url)
+            ).encode()
+        return Response(content=documents["asyncapi"], media_type="application/json")
 
     @app.get("/version", response_class=PlainTextResponse, summary="The version of the API")
     async def version() -> str:

@@ -77,3 +77,22 @@ async def test_openapi_lists_every_request(gateway_url: str) -> None:
     }
     assert "Deployment" in document["components"]["schemas"]
     json.dumps(document)  # serialisable
+
+
+async def test_asyncapi_lists_bus_subjects(gateway_url: str) -> None:
+    async with httpx.AsyncClient(base_url=gateway_url, timeout=30) as http:
+        document = (await http.get("/asyncapi.json")).json()
+    assert document["asyncapi"] == "3.0.0"
+    channel = document["channels"]["read.GetDeployment"]
+    assert channel["address"] == "komodo.read.GetDeployment"
+    operation = document["operations"]["read.GetDeployment"]
+    assert operation["action"] == "send"
+    assert {"$ref": "#/components/messages/Error"} in operation["reply"]["messages"]
+    assert (
+        document["channels"]["event.resource.ResourceChanged"]["address"]
+        == "komodo.event.resource.ResourceChanged"
+    )
+    assert "GetDeployment" in document["components"]["schemas"]
+    assert not any(
+        address["address"].startswith("komodo.internal.") for address in document["channels"].values()
+    )
