@@ -73,6 +73,9 @@ def _sync(config: dict[str, Any]) -> dict[str, Any]:
 
 def _builder(config: dict[str, Any]) -> dict[str, Any]:
     params = config.get("params") or {}
+    if config.get("type") == "Server":  # Komodo shows the (first) server id there for Server builders
+        servers = params.get("server_ids") or []
+        return {"builder_type": "Server", "instance_type": servers[0] if servers else None}
     return {"builder_type": config.get("type", ""), "instance_type": params.get("instance_type")}
 
 

@@ -521,6 +521,10 @@ def sort_items(
     return ordered
 
 
+SPECIFIC_FIELDS_BY_INFO: dict[str, tuple[str, ...]] = {"types": ("endpoint_type", "provider", "builder_type")}
+"""`types` filters the endpoint kind of alerters, the provider of server templates, the kind of builders."""
+
+
 def matches_specifics(info: Any, specific: Any) -> bool:
     """Whether a list item info passes a query's type-specific filters.
 
@@ -533,6 +537,8 @@ def matches_specifics(info: Any, specific: Any) -> bool:
     for name, value in specific:
         if isinstance(value, list) and value:
             singular = name[:-1] if name.endswith("s") else name
+            if not hasattr(info, singular) and name in SPECIFIC_FIELDS_BY_INFO:
+                singular = next((f for f in SPECIFIC_FIELDS_BY_INFO[name] if hasattr(info, f)), singular)
             if not hasattr(info, singular):
                 continue
             current = _plain(getattr(info, singular))

@@ -216,3 +216,24 @@ async def test_queries_pages_and_tags(client: BusClient) -> None:
     await client.write("DeleteTag", {"id": prod["_id"]["$oid"]})
     server = await client.read("GetServer", {"server": "api-eu"})
     assert prod["_id"]["$oid"] not in server["tags"] and len(server["tags"]) == 1
+
+
+async def test_type_filters_of_alerters_and_templates(client: BusClient) -> None:
+    await client.write(
+        "CreateAlerter", {"name": "hook", "config": {"endpoint": {"type": "Custom", "params": {}}}}
+    )
+    await client.write(
+        "CreateAlerter", {"name": "chat", "config": {"endpoint": {"type": "Slack", "params": {}}}}
+    )
+    slack = await client.read("ListAlerters", {"query": {"specific": {"types": ["Slack"]}}})
+    assert [a["name"] for a in slack] == ["chat"]
+    await client.write("CreateServerTemplate", {"name": "aws", "config": {"type": "Aws", "params": {}}})
+    await client.write("CreateServerTemplate", {"name": "hz", "config": {"type": "Hetzner", "params": {}}})
+    hetzner = await client.read("ListServerTemplates", {"query": {"specific": {"types": ["Hetzner"]}}})
+    assert [t["name"] for t in hetzner] == ["hz"]
+    server = await client.write("CreateServer", {"name": "build-host"})
+    await client.write(
+        "CreateBuilder", {"name": "b", "config": {"type": "Server", "params": {"server_ids": ["build-host"]}}}
+    )
+    builders = await client.read("ListBuilders", {})
+    assert builders[0]["info"] == {"builder_type": "Server", "instance_type": server["_id"]["$oid"]}
