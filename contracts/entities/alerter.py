@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from contracts.base import KomodoModel
 from contracts.entities.alert import AlertDataVariant
@@ -138,6 +138,11 @@ class AlerterConfig(KomodoModel):
     """Periods in which nothing is sent."""
 
 
+def _info_from_null(value: Any) -> Any:
+    """Komodo writes the `()` info of this kind as `null`; read it as the empty info."""
+    return {} if value is None else value
+
+
 class AlerterInfo(KomodoModel):
     """Alerters keep no state."""
 
@@ -146,9 +151,11 @@ class Alerter(Resource[AlerterConfig, AlerterInfo]):
     """Routes alerts to an endpoint."""
 
     info: AlerterInfo = Field(default_factory=AlerterInfo)
-    """Empty."""
+    """Empty (Komodo writes `null`, which is accepted)."""
     config: AlerterConfig = Field(default_factory=AlerterConfig)
     """The alerter's configuration."""
+
+    _info = field_validator("info", mode="before")(_info_from_null)
 
 
 class AlerterListItemInfo(KomodoModel):

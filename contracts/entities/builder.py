@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AliasChoices, Field, field_validator
 
@@ -114,6 +114,11 @@ BuilderConfig = Annotated[UrlBuilder | ServerBuilder | AwsBuilder, Field(discrim
 """`{"type": "Url"|"Server"|"Aws", "params": {...}}`."""
 
 
+def _info_from_null(value: Any) -> Any:
+    """Komodo writes the `()` info of this kind as `null`; read it as the empty info."""
+    return {} if value is None else value
+
+
 class BuilderInfo(KomodoModel):
     """Builders keep no state."""
 
@@ -122,9 +127,11 @@ class Builder(Resource[BuilderConfig, BuilderInfo]):
     """Where builds and repo builds run."""
 
     info: BuilderInfo = Field(default_factory=BuilderInfo)
-    """Empty."""
+    """Empty (Komodo writes `null`, which is accepted)."""
     config: BuilderConfig = Field(default_factory=UrlBuilder)
     """The builder's configuration (default: an agent at a URL, as CreateBuilder without a config gives)."""
+
+    _info = field_validator("info", mode="before")(_info_from_null)
 
 
 class BuilderListItemInfo(KomodoModel):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, field_validator
 
 from contracts.base import KomodoModel
 from contracts.entities.common import I64, Resource, ResourceListItem, ResourceQuery
@@ -57,6 +57,11 @@ class ProcedureConfig(ScheduledConfig):
     """The stages, run in order."""
 
 
+def _info_from_null(value: Any) -> Any:
+    """Komodo writes the `()` info of this kind as `null`; read it as the empty info."""
+    return {} if value is None else value
+
+
 class ProcedureInfo(KomodoModel):
     """Procedures keep no stored state."""
 
@@ -65,9 +70,11 @@ class Procedure(Resource[ProcedureConfig, ProcedureInfo]):
     """A sequence of stages of executions."""
 
     info: ProcedureInfo = Field(default_factory=ProcedureInfo)
-    """Empty."""
+    """Empty (Komodo writes `null`, which is accepted)."""
     config: ProcedureConfig = Field(default_factory=ProcedureConfig)
     """The procedure's configuration."""
+
+    _info = field_validator("info", mode="before")(_info_from_null)
 
 
 class ProcedureState(StrEnum):

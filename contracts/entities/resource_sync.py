@@ -61,7 +61,7 @@ class ResourceSyncConfig(KomodoModel):
 class DiffCreate(KomodoModel):
     """Data of a pending creation."""
 
-    name: str | None = None
+    name: str = ""
     """Name of what would be created."""
     proposed: str = ""
     """Its TOML."""

@@ -6,7 +6,7 @@ Komodo removed ServerTemplate in 1.17.5; Varanus keeps it with Komodo 1.x's shap
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator
 
@@ -210,6 +210,11 @@ class ServerTemplateConfigVariant(StrEnum):
     Hetzner = "Hetzner"
 
 
+def _info_from_null(value: Any) -> Any:
+    """Komodo writes the `()` info of this kind as `null`; read it as the empty info."""
+    return {} if value is None else value
+
+
 class ServerTemplateInfo(KomodoModel):
     """Server templates keep no state."""
 
@@ -218,9 +223,11 @@ class ServerTemplate(Resource[ServerTemplateConfig, ServerTemplateInfo]):
     """A recipe to launch a new server."""
 
     info: ServerTemplateInfo = Field(default_factory=ServerTemplateInfo)
-    """Empty."""
+    """Empty (Komodo writes `null`, which is accepted)."""
     config: ServerTemplateConfig = Field(default_factory=AwsServerTemplate)
     """The template (default: AWS)."""
+
+    _info = field_validator("info", mode="before")(_info_from_null)
 
 
 class ServerTemplateListItemInfo(KomodoModel):

@@ -967,3 +967,27 @@ def test_executions_answer_updates(api: str, module: str, name: str) -> None:
         assert list[BatchExecutionResponseItem] == cls.RESPONSE
     else:
         assert cls.RESPONSE is Update
+
+
+@pytest.mark.parametrize("kind", [Builder, Procedure, Alerter, ServerTemplate])
+def test_unit_info_written_as_null_by_komodo_is_accepted(kind: type[Any]) -> None:
+    # Komodo's Resource<Config, ()> serializes the info of these kinds as `null`.
+    resource = kind.model_validate({"_id": {"$oid": OID}, "name": "x", "info": None})
+    assert resource.id == OID and resource.to_json()["info"] == {}
+    with pytest.raises(ValidationError) as err:
+        kind.model_validate({"name": "x", "info": 5})
+    assert _error_locations(err.value) == ["info"]
+
+
+def test_create_diff_name_defaults_to_empty_string() -> None:
+    sync = ResourceSync.model_validate(
+        {
+            "name": "s",
+            "info": {
+                "variable_updates": [{"type": "Create", "data": {"proposed": "[[variable]]\nname = 'A'\n"}}],
+            },
+        }
+    )
+    diff = sync.info.variable_updates[0]
+    assert isinstance(diff, CreateDiff)
+    assert sync.to_json()["info"]["variable_updates"][0]["data"]["name"] == ""
