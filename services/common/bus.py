@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
@@ -295,8 +294,3 @@ async def ensure_events_stream(js: JetStreamContext) -> None:
             await js.add_stream(config)
         except nats.js.errors.BadRequestError:
             await js.stream_info(EVENTS_STREAM)  # another replica created it first
-
-
-def json_dumps(value: Any) -> bytes:
-    """Compact JSON bytes."""
-    return json.dumps(value, separators=(",", ":")).encode()

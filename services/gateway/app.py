@@ -26,14 +26,31 @@ from services.common.errors import ServiceError
 from services.common.settings import Settings
 from services.common.version import VERSION
 from services.gateway.asyncapi import asyncapi_document
-from services.gateway.auth_routes import AuthApi, FailedAttempts, current_user
-from services.gateway.forward import Answer, bus_headers, error, forward, split_envelope
+from services.gateway.auth_routes import AuthApi, FailedAttempts
+from services.gateway.forward import Answer, bus_headers, error, forward, parse_object, split_envelope
 from services.gateway.openapi import komodo_openapi
 
 log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 10 * 1024 * 1024
 """Largest request body accepted (413 beyond)."""
+
+
+_ANY = TypeAdapter(Any)
+
+
+def _model(result: Any) -> Response:
+    return Response(content=_ANY.dump_json(result, by_alias=True), media_type="application/json")
+
+
+def _address(request: Request) -> str:
+    """The client's address (for rate limits and the services' logs)."""
+    return request.client.host if request.client else "unknown"
+
+
+def _headers(request: Request) -> dict[str, str]:
+    """The request headers with lower-case names."""
+    return {k.lower(): v for k, v in request.headers.items()}
 
 
 def _json(answer: Answer) -> Response:
@@ -88,8 +105,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.openapi = lambda: komodo_openapi(app)  # type: ignore[method-assign]
 
     async def call(kind: str, name: str, request: Request, params: bytes) -> Response:
-        client = request.client.host if request.client else None
-        headers = bus_headers({k.lower(): v for k, v in request.headers.items()}, client)
+        headers = bus_headers(_headers(request), _address(request))
         answer = await forward(state["nc"], kind, name, params, headers, settings.request_timeout)
         return _json(answer)
 
@@ -137,54 +153,31 @@ def create_app(settings: Settings) -> FastAPI:
 
     async def json_object(request: Request) -> dict[str, Any] | Answer:
         body = await _read_body(request)
-        if isinstance(body, Answer):
-            return body
-        try:
-            value = json.loads(body or b"{}")
-        except json.JSONDecodeError as err:
-            return error(400, f"malformed JSON body: {err.msg} at line {err.lineno} column {err.colno}")
-        if not isinstance(value, dict):
-            return error(400, "the body must be a JSON object")
-        return value
-
-    def _model(result: Any) -> Response:
-        return Response(
-            content=TypeAdapter(Any).dump_json(result, by_alias=True), media_type="application/json"
-        )
+        return body if isinstance(body, Answer) else parse_object(body)
 
     @app.post("/auth/login/{name}", include_in_schema=False)
     async def auth_login(name: str, request: Request) -> Response:
         body = await json_object(request)
         if isinstance(body, Answer):
             return _json(body)
-        address = request.client.host if request.client else "unknown"
-        try:
-            return _model(await auth.login(state["nc"], name, body, address))
-        except ServiceError as err:
-            return _json(error(err.status, err.message, err.trace))
+        return _model(await auth.login(state["nc"], name, body, _address(request)))
 
     @app.post("/auth/manage/{name}", include_in_schema=False)
     async def auth_manage(name: str, request: Request) -> Response:
         body = await json_object(request)
         if isinstance(body, Answer):
             return _json(body)
-        address = request.client.host if request.client else "unknown"
-        headers = {k.lower(): v for k, v in request.headers.items()}
-        try:
-            caller = await auth.caller(state["nc"], headers, address)
-            return _model(await auth.manage(state["nc"], name, body, caller))
-        except ServiceError as err:
-            return _json(error(err.status, err.message, err.trace))
+        caller = await auth.caller(state["nc"], _headers(request), _address(request))
+        return _model(await auth.manage(state["nc"], name, body, caller))
 
     @app.get("/user", summary="The calling user (without password hash or second-factor secrets)")
     async def user(request: Request) -> Response:
-        address = request.client.host if request.client else "unknown"
-        headers = {k.lower(): v for k, v in request.headers.items()}
-        try:
-            caller = await auth.caller(state["nc"], headers, address)
-            return _model(await current_user(auth, state["nc"], caller))
-        except ServiceError as err:
-            return _json(error(err.status, err.message, err.trace))
+        caller = await auth.caller(state["nc"], _headers(request), _address(request))
+        return _model(await auth.user(state["nc"], caller))
+
+    @app.exception_handler(ServiceError)
+    async def refused(request: Request, exc: ServiceError) -> Response:
+        return _json(error(exc.status, exc.message, exc.trace))
 
     @app.exception_handler(Exception)
     async def crash(request: Request, exc: Exception) -> Response:

@@ -5,24 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, TypeAdapter
-
 from contracts.api.base import REQUESTS, ErrorEnvelope, NoData
 from contracts.catalog import load_all
 from contracts.events.base import EVENTS
 from contracts.subjects import EVENTS_STREAM, STATUS_HEADER
-
-REF = "#/components/schemas/{model}"
-PUBLIC_KINDS = ("read", "write", "execute")
-
-
-def _schema(shape: Any, schemas: dict[str, Any]) -> dict[str, Any]:
-    schema = TypeAdapter(shape).json_schema(ref_template=REF, by_alias=True)
-    schemas.update(schema.pop("$defs", {}))
-    if isinstance(shape, type) and issubclass(shape, BaseModel):
-        schemas[shape.__name__] = schema
-        return {"$ref": REF.format(model=shape.__name__)}
-    return schema
+from services.gateway.forward import PUBLIC_KINDS
+from services.gateway.schemas import schema_ref
 
 
 def asyncapi_document(title: str, version: str, nats_url: str) -> dict[str, Any]:
@@ -32,7 +20,7 @@ def asyncapi_document(title: str, version: str, nats_url: str) -> dict[str, Any]
     channels: dict[str, Any] = {}
     operations: dict[str, Any] = {}
     messages: dict[str, Any] = {}
-    error_schema = _schema(ErrorEnvelope, schemas)
+    error_schema = schema_ref(ErrorEnvelope, schemas)
     messages["Error"] = {
         "name": "Error",
         "summary": f"Komodo's error envelope; the `{STATUS_HEADER}` header carries the status.",
@@ -55,10 +43,10 @@ def asyncapi_document(title: str, version: str, nats_url: str) -> dict[str, Any]
                         "X-Api-Secret": {"type": "string"},
                     },
                 },
-                "payload": _schema(request_cls, schemas),
+                "payload": schema_ref(request_cls, schemas),
             }
             response = request_cls.RESPONSE if request_cls.RESPONSE is not None else NoData
-            messages[f"{key}.reply"] = {"name": f"{name}Reply", "payload": _schema(response, schemas)}
+            messages[f"{key}.reply"] = {"name": f"{name}Reply", "payload": schema_ref(response, schemas)}
             channels[key] = {
                 "address": request_cls.SUBJECT,
                 "messages": {"request": {"$ref": f"#/components/messages/{key}.request"}},
@@ -78,7 +66,7 @@ def asyncapi_document(title: str, version: str, nats_url: str) -> dict[str, Any]
         messages[key] = {
             "name": event_cls.__name__,
             "summary": (event_cls.__doc__ or event_cls.__name__).strip().splitlines()[0],
-            "payload": _schema(event_cls, schemas),
+            "payload": schema_ref(event_cls, schemas),
         }
         channels[key] = {
             "address": subject,

@@ -114,6 +114,10 @@ class AuthApi:
             raise Unauthorized(f"user {info.username!r} is not enabled")
         return info
 
+    async def user(self, nc: NatsClient, caller: CallerInfo) -> Any:
+        """The calling user's record, for `GET /user`."""
+        return await self.ask(nc, GetUserRecord(user_id=caller.user_id))
+
     async def login(self, nc: NatsClient, name: str, body: dict[str, Any], address: str) -> Any:
         """Answer a `/auth/login/<name>` request."""
         if name == "GetLoginOptions":
@@ -160,11 +164,6 @@ class AuthApi:
             await self.ask(nc, RevokeApiKey(user_id=caller.user_id, key=delete.key))
             return NoData()
         raise BadRequest(f"{name!r} is not available on this server")
-
-
-async def current_user(api: AuthApi, nc: NatsClient, caller: CallerInfo) -> Any:
-    """The calling user's record, for `GET /user`."""
-    return await api.ask(nc, GetUserRecord(user_id=caller.user_id))
 
 
 def _parse(model: Any, body: dict[str, Any]) -> Any:

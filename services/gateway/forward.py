@@ -51,14 +51,22 @@ def bus_headers(headers: Mapping[str, str], client_address: str | None) -> dict[
     return out
 
 
-def split_envelope(body: bytes) -> tuple[str, bytes] | Answer:
-    """Read `{"type": ..., "params": {...}}`: the request name and its params as JSON, or a 400 answer."""
+def parse_object(body: bytes, shape: str = "") -> dict[str, Any] | Answer:
+    """A JSON object body (empty means `{}`), or a 400 answer saying what is wrong with it."""
     try:
-        envelope = json.loads(body or b"{}")
+        value = json.loads(body or b"{}")
     except json.JSONDecodeError as err:
         return error(400, f"malformed JSON body: {err.msg} at line {err.lineno} column {err.colno}")
-    if not isinstance(envelope, dict):
-        return error(400, 'the body must be a JSON object {"type": ..., "params": {...}}')
+    if not isinstance(value, dict):
+        return error(400, f"the body must be a JSON object {shape}".rstrip())
+    return value
+
+
+def split_envelope(body: bytes) -> tuple[str, bytes] | Answer:
+    """Read `{"type": ..., "params": {...}}`: the request name and its params as JSON, or a 400 answer."""
+    envelope = parse_object(body, '{"type": ..., "params": {...}}')
+    if isinstance(envelope, Answer):
+        return envelope
     name = envelope.get("type")
     if not isinstance(name, str) or not name:
         return error(400, 'missing field "type": the name of the request, e.g. "GetDeployment"')

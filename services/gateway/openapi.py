@@ -6,27 +6,15 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
-from pydantic import BaseModel, TypeAdapter
 
 from contracts.api.base import REQUESTS, ErrorEnvelope, NoData
 from contracts.catalog import load_all
-
-REF = "#/components/schemas/{model}"
-PUBLIC_KINDS = ("read", "write", "execute")
-
-
-def _schema(shape: Any, components: dict[str, Any]) -> dict[str, Any]:
-    """The schema of a type; a model goes into the components and is referenced, like the models it uses."""
-    schema = TypeAdapter(shape).json_schema(ref_template=REF, by_alias=True)
-    components.update(schema.pop("$defs", {}))
-    if isinstance(shape, type) and issubclass(shape, BaseModel):
-        components[shape.__name__] = schema
-        return {"$ref": REF.format(model=shape.__name__)}
-    return schema
+from services.gateway.forward import PUBLIC_KINDS
+from services.gateway.schemas import schema_ref
 
 
 def _error_responses(components: dict[str, Any]) -> dict[str, Any]:
-    envelope = {"content": {"application/json": {"schema": _schema(ErrorEnvelope, components)}}}
+    envelope = {"content": {"application/json": {"schema": schema_ref(ErrorEnvelope, components)}}}
     return {
         "400": {"description": "Malformed body, a bad field (named), or an unknown request", **envelope},
         "401": {"description": "Missing or invalid credentials", **envelope},
@@ -52,8 +40,8 @@ def komodo_openapi(app: FastAPI) -> dict[str, Any]:
     paths = document.setdefault("paths", {})
     for kind in PUBLIC_KINDS:
         for name, request_cls in sorted(REQUESTS[kind].items()):
-            request_schema = _schema(request_cls, components)
-            response_schema = _schema(
+            request_schema = schema_ref(request_cls, components)
+            response_schema = schema_ref(
                 request_cls.RESPONSE if request_cls.RESPONSE is not None else NoData, components
             )
             paths[f"/{kind}/{name}"] = {
