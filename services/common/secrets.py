@@ -7,9 +7,11 @@ generated into `<data dir>/secrets.key` with mode 0600 on first use and read fro
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import os
 import secrets as pysecrets
+import tempfile
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken
@@ -49,14 +51,22 @@ class SecretBox:
 
 
 def read_or_create_key_file(path: Path) -> str:
-    """The key stored in `path`, generated (random, mode 0600) on first use; safe when processes race."""
+    """The key stored in `path`, generated (random, mode 0600) on first use; safe when processes race.
+
+    The key is written to a private temporary file first and then hard-linked into place, so a process that
+    loses the race never reads a file that exists but is still empty (the gateway and the registry start at
+    the same moment under `./run up` and both need the JWT key).
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_text(encoding="utf-8").strip()
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(pysecrets.token_urlsafe(32) + "\n")
+    if not path.exists():
+        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:  # mkstemp creates it with mode 0600
+                handle.write(pysecrets.token_urlsafe(32) + "\n")
+            with contextlib.suppress(FileExistsError):
+                os.link(temporary, path)
+        finally:
+            os.unlink(temporary)
     return path.read_text(encoding="utf-8").strip()
 
 

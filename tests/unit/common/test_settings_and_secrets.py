@@ -87,3 +87,14 @@ def test_log_lines_are_json_and_redacted() -> None:
     entry = json.loads(line)
     assert entry["msg"] == f"using {REDACTED}"
     assert entry["service"] == "registry" and entry["server"] == "srv-1"
+
+
+def test_racing_processes_get_the_same_key(tmp_path: Path) -> None:
+    from concurrent.futures import ProcessPoolExecutor
+
+    from services.common.secrets import read_or_create_key_file
+
+    with ProcessPoolExecutor(4) as pool:
+        keys = set(pool.map(read_or_create_key_file, [tmp_path / "jwt.secret"] * 32))
+    assert len(keys) == 1 and all(keys)
+    assert [p.name for p in tmp_path.iterdir()] == ["jwt.secret"]
