@@ -19,10 +19,7 @@ import httpx
 import nats
 from pymongo import AsyncMongoClient
 
-from contracts.service_users import SYSTEM_USER_ID
-from services.common.auth import load_jwt_signer
 from services.common.embedded import free_port
-from services.common.settings import Settings
 
 
 def launcher_env(data: Path, nats_port: int, mongo_port: int) -> dict[str, str]:
@@ -88,11 +85,6 @@ def alive(pid: int) -> bool:
             return stat.read().split()[2] != "Z"
     except OSError:
         return False
-
-
-def system_token(data_dir: Path) -> dict[str, str]:
-    """Credentials of the built-in System user, signed with the data folder's JWT key (as services sign them)."""
-    return {"Authorization": load_jwt_signer(Settings(data_dir=data_dir)).issue(SYSTEM_USER_ID)}
 
 
 async def ask(

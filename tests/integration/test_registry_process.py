@@ -13,10 +13,8 @@ from pathlib import Path
 
 import nats
 
-from contracts.service_users import SYSTEM_USER_ID
 from contracts.subjects import STATUS_HEADER
-from services.common.auth import load_jwt_signer
-from services.common.settings import Settings
+from tests.integration.credentials import system_token
 
 
 def start_registry(nats_url: str, mongo_url: str, prefix: str, data_dir: Path) -> subprocess.Popen[bytes]:
@@ -30,11 +28,6 @@ def start_registry(nats_url: str, mongo_url: str, prefix: str, data_dir: Path) -
     return subprocess.Popen(
         [sys.executable, "-m", "services.registry"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
     )
-
-
-def system_token(data_dir: Path) -> dict[str, str]:
-    """Credentials of the built-in System user, signed with the data folder's JWT key (as services sign them)."""
-    return {"Authorization": load_jwt_signer(Settings(data_dir=data_dir)).issue(SYSTEM_USER_ID)}
 
 
 async def request(
