@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from bson import ObjectId
@@ -106,20 +106,20 @@ class ResourceService:
         await self.coll.create_index([("name", ASCENDING)], unique=True)
         await self.coll.create_index([("tags", ASCENDING)])
 
-    def _from_document(self, doc: Document) -> Resource[Any, Any]:
-        config = doc.get("config") or {}
+    def _map_secrets(self, config: dict[str, Any], change: Callable[[str], str]) -> None:
+        """Replace every non-empty secret field of `config` (in place) by `change(value)`."""
         for path in self.spec.secret_fields:
             for parent, key in _walk(config, path.split(".")):
-                if isinstance(parent[key], str):
-                    parent[key] = self.box.decrypt(parent[key])
+                if isinstance(parent[key], str) and parent[key]:
+                    parent[key] = change(parent[key])
+
+    def _from_document(self, doc: Document) -> Resource[Any, Any]:
+        self._map_secrets(doc.get("config") or {}, self.box.decrypt)
         return self.spec.resource_cls.model_validate(doc)
 
     def _to_document(self, resource: Resource[Any, Any]) -> Document:
         doc = to_document(resource)
-        for path in self.spec.secret_fields:
-            for parent, key in _walk(doc.get("config", {}), path.split(".")):
-                if isinstance(parent[key], str):
-                    parent[key] = self.box.encrypt(parent[key])
+        self._map_secrets(doc.get("config", {}), self.box.encrypt)
         return doc
 
     async def find(self, id_or_name: str) -> Resource[Any, Any] | None:
@@ -187,10 +187,7 @@ class ResourceService:
 
     def _toml(self, resource: Resource[Any, Any]) -> str:
         config = resource.config.model_dump(mode="json")
-        for path in self.spec.secret_fields:
-            for parent, key in _walk(config, path.split(".")):
-                if parent[key]:
-                    parent[key] = REDACTED
+        self._map_secrets(config, lambda _: REDACTED)
         return resource_toml(
             self.spec.toml_section, resource.name, resource.description, resource.tags, config
         )

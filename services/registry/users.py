@@ -137,9 +137,12 @@ class UserStore:
             raise Unauthorized(f"user {username!r} is not enabled; ask an admin to enable it")
         return caller_info(user)
 
+    async def _by_id(self, user_id: str) -> User | None:
+        return await self._user({"_id": ObjectId(user_id)}) if ObjectId.is_valid(user_id) else None
+
     async def resolve(self, user_id: str) -> CallerInfo:
         """The user with that id; 401 when there is none."""
-        user = await self._user({"_id": ObjectId(user_id)}) if ObjectId.is_valid(user_id) else None
+        user = await self._by_id(user_id)
         if user is None:
             raise Unauthorized("the user of this token no longer exists")
         return caller_info(user)
@@ -181,7 +184,7 @@ class UserStore:
         return caller
 
     async def _existing(self, user_id: str) -> User:
-        user = await self._user({"_id": ObjectId(user_id)}) if ObjectId.is_valid(user_id) else None
+        user = await self._by_id(user_id)
         if user is None:
             raise NotFound(f"no user with id {user_id!r}")
         return user
