@@ -5,11 +5,15 @@ from __future__ import annotations
 import logging
 
 from contracts.catalog import load_all
+from contracts.entities.common import ResourceTarget, ResourceTargetVariant
+from contracts.entities.permission import UserTarget, UserTargetVariant
 from contracts.entities.provider import GitProviderAccount, ImageRegistryAccount
 from contracts.entities.update import Operation
+from contracts.service_users import SERVICE_USERS
 from services.common.auth import load_jwt_signer
 from services.common.bus import Bus
 from services.common.caller import Authenticator, CredentialCheck
+from services.common.errors import NotFound
 from services.common.mongo import connect, service_database
 from services.common.presence import PresenceView
 from services.common.secrets import load_secret_box
@@ -22,16 +26,23 @@ from services.registry.handlers.read import provider as read_provider
 from services.registry.handlers.read import resource as read_resource
 from services.registry.handlers.read import tag as read_tag
 from services.registry.handlers.read import update as read_update
+from services.registry.handlers.read import user as read_user
+from services.registry.handlers.read import user_group as read_user_group
 from services.registry.handlers.read import variable as read_variable
+from services.registry.handlers.write import permission as write_permission
 from services.registry.handlers.write import provider as write_provider
 from services.registry.handlers.write import resource as write_resource
 from services.registry.handlers.write import tag as write_tag
+from services.registry.handlers.write import user as write_user
+from services.registry.handlers.write import user_group as write_user_group
 from services.registry.handlers.write import variable as write_variable
 from services.registry.kinds import KINDS
+from services.registry.permissions import PermissionStore
 from services.registry.providers import AccountStore
-from services.registry.resources import ResourceService
+from services.registry.resources import ResourceService, kind_for
 from services.registry.tags import TagStore
 from services.registry.updates import UpdateStore
+from services.registry.user_groups import UserGroupStore
 from services.registry.users import UserStore
 from services.registry.variables import VariableStore
 
@@ -62,6 +73,13 @@ class Registry:
             self.kinds[spec.name] = ResourceService(
                 spec, self.db, box, self.bus, self.updates, self.kinds, settings.default_pagination_limit
             )
+        self.permissions = PermissionStore(
+            self.db,
+            {spec.variant: self.kinds[spec.name].coll for spec in KINDS},
+            settings.transparent_mode,
+        )
+        self.user_groups = UserGroupStore(self.db, self.users)
+        self.service_user_ids = frozenset(SERVICE_USERS)
         self.presence = PresenceView()
         self.tags = TagStore(self.db, self.bus)
         self.variables = VariableStore(self.db, box, self.bus, self.updates)
@@ -104,6 +122,11 @@ class Registry:
             internal_update,
             internal_auth,
             read_general,
+            write_user,
+            read_user,
+            write_user_group,
+            read_user_group,
+            write_permission,
         ):
             module.register(self)
 
@@ -118,10 +141,28 @@ class Registry:
         await self.registry_accounts.ensure_indexes()
         await self.users.ensure_indexes()
         await self.users.ensure_init_admin()
+        await self.permissions.ensure_indexes()
+        await self.user_groups.ensure_indexes()
         await self.bus.start()
         await self.presence.start(self.bus.js)
         await unknown.subscribe(self, self.presence)
         log.info("registry answering %d requests", len(self.bus.handled))
+
+    async def resolve_target(self, target: ResourceTarget) -> ResourceTarget:
+        """The target with its resource's id (a name is accepted), or a 404 naming it."""
+        if target.type == ResourceTargetVariant.System:
+            return target
+        service = self.kinds[kind_for(target.type.value).name]
+        resource_id = await service.resolve_id(target.id)
+        if resource_id is None:
+            raise NotFound(f"no {service.spec.name} named or with id {target.id!r}")
+        return ResourceTarget(type=target.type, id=resource_id)
+
+    async def resolve_holder(self, holder: UserTarget) -> UserTarget:
+        """The user or group with its id (a username or group name is accepted), or a 404 naming it."""
+        if holder.type == UserTargetVariant.User:
+            return UserTarget(type=holder.type, id=(await self.users.find(holder.id)).id)
+        return UserTarget(type=holder.type, id=(await self.user_groups.get(holder.id)).id)
 
     async def stop(self) -> None:
         """Stop answering and close connections."""

@@ -113,6 +113,14 @@ class ResourceService:
                 if isinstance(parent[key], str) and parent[key]:
                     parent[key] = change(parent[key])
 
+    def without_secrets(self, resource: Resource[Any, Any]) -> Resource[Any, Any]:
+        """The resource with every non-empty secret field shown as redacted (for callers who are not admins)."""
+        if not self.spec.secret_fields:
+            return resource
+        doc = resource.model_dump(mode="json", by_alias=True)
+        self._map_secrets(doc.get("config") or {}, lambda _: REDACTED)
+        return self.spec.resource_cls.model_validate(doc)
+
     def _from_document(self, doc: Document) -> Resource[Any, Any]:
         self._map_secrets(doc.get("config") or {}, self.box.decrypt)
         return self.spec.resource_cls.model_validate(doc)
@@ -267,7 +275,13 @@ class ResourceService:
     async def update(self, id_or_name: str, partial: dict[str, Any], operator: str) -> Resource[Any, Any]:
         """Merge a partial config onto the stored one (fields given replace fields stored) and save it."""
         current = await self.get(id_or_name)
-        merged = merge_partial(current.config.model_dump(mode="json"), partial)
+        stored = current.config.model_dump(mode="json")
+        merged = merge_partial(stored, partial)
+        # A secret sent back as shown to a non-admin (redacted) means "unchanged", not a new secret.
+        for path in self.spec.secret_fields:
+            for parent, key in _walk(merged, path.split(".")):
+                if parent[key] == REDACTED:
+                    parent[key] = _get_path(stored, path)
         checked = await self._checked_config(merged)
         if checked == current.config:
             return current
@@ -391,8 +405,13 @@ class ResourceService:
             return {}
         return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
-    async def _matching(self, query: ResourceQuery[Any]) -> list[Resource[Any, Any]]:
-        cursor = self.coll.find(await self._query_filter(query)).sort("name", ASCENDING)
+    async def _matching(
+        self, query: ResourceQuery[Any], scope: dict[str, Any] | None = None
+    ) -> list[Resource[Any, Any]]:
+        found = await self._query_filter(query)
+        if scope is not None:
+            found = {"$and": [found, scope]} if found else scope
+        cursor = self.coll.find(found).sort("name", ASCENDING)
         return [self._from_document(doc) for doc in await cursor.to_list(None)]
 
     def list_item(self, resource: Resource[Any, Any]) -> ResourceListItem[Any]:
@@ -417,10 +436,16 @@ class ResourceService:
         return items[page * size : (page + 1) * size]
 
     async def list_items(
-        self, query: ResourceQuery[Any], page: int, limit: int | None, sort_by: str, sort_desc: bool
+        self,
+        query: ResourceQuery[Any],
+        page: int,
+        limit: int | None,
+        sort_by: str,
+        sort_desc: bool,
+        scope: dict[str, Any] | None = None,
     ) -> list[ResourceListItem[Any]]:
-        """List items matching a ResourceQuery, sorted and paged (limit 0 means all)."""
-        items = [self.list_item(r) for r in await self._matching(query)]
+        """List items matching a ResourceQuery (and the caller's `scope` filter), sorted and paged (limit 0: all)."""
+        items = [self.list_item(r) for r in await self._matching(query, scope)]
         items = [item for item in items if matches_specifics(item.info, query.specific)]
         items = sort_items(items, sort_by, sort_desc)
         return await self._with_names(self._paginate(items, page, limit))
@@ -454,10 +479,15 @@ class ResourceService:
         return items
 
     async def list_full(
-        self, query: ResourceQuery[Any], page: int, limit: int | None, sort_desc: bool
+        self,
+        query: ResourceQuery[Any],
+        page: int,
+        limit: int | None,
+        sort_desc: bool,
+        scope: dict[str, Any] | None = None,
     ) -> list[Resource[Any, Any]]:
-        """Whole resources matching a ResourceQuery, by name, paged."""
-        resources = await self._matching(query)
+        """Whole resources matching a ResourceQuery (and the caller's `scope` filter), by name, paged."""
+        resources = await self._matching(query, scope)
         if query.specific is not None:
             keep = {
                 item.id
@@ -469,9 +499,9 @@ class ResourceService:
             resources.reverse()
         return self._paginate(resources, page, limit)
 
-    async def summary(self) -> Any:
-        """Counts of resources of this kind, by state where the kind has one."""
-        items = [self.list_item(r) for r in await self._matching(ResourceQuery())]
+    async def summary(self, scope: dict[str, Any] | None = None) -> Any:
+        """Counts of the resources of this kind in `scope`, by state where the kind has one."""
+        items = [self.list_item(r) for r in await self._matching(ResourceQuery(), scope)]
         return summarize(self.spec, items)
 
 

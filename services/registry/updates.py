@@ -251,12 +251,17 @@ class UpdateStore:
         """The list form of an Update."""
         return _list_item(update, await self.username(update.operator))
 
-    async def list(self, query: dict[str, Any] | None, page: int) -> ListUpdatesResponse:
-        """A page of Updates, newest first, 100 per page."""
+    async def list(
+        self, query: dict[str, Any] | None, page: int, scope: dict[str, Any] | None = None
+    ) -> ListUpdatesResponse:
+        """A page of the Updates in `scope` that match the query, newest first, 100 per page."""
         if page < 0:
             raise BadRequest("ListUpdates: page must not be negative")
         cursor = (
-            self.coll.find(sanitize_update_query(query), {"logs": 0, "prev_toml": 0, "current_toml": 0})
+            self.coll.find(
+                {"$and": [sanitize_update_query(query), scope]} if scope else sanitize_update_query(query),
+                {"logs": 0, "prev_toml": 0, "current_toml": 0},
+            )
             .sort("start_ts", DESCENDING)
             .skip(page * PAGE_SIZE)
             .limit(PAGE_SIZE + 1)

@@ -17,7 +17,16 @@ from pymongo.errors import DuplicateKeyError
 
 from contracts.api.internal.auth import CallerInfo
 from contracts.entities.api_key import ApiKey, CreateApiKeyResponse
-from contracts.entities.user import LocalLogin, LocalUserConfig, User
+from contracts.entities.common import PermissionLevelAndSpecifics, ResourceTargetVariant
+from contracts.entities.user import (
+    LocalLogin,
+    LocalUserConfig,
+    ServiceLogin,
+    ServiceUserConfig,
+    ServiceUserQueryBehavior,
+    User,
+    UserConfigVariant,
+)
 from contracts.service_users import SERVICE_USERS
 from services.common.auth import hash_secret, new_api_key, verify_secret
 from services.common.errors import BadRequest, Conflict, Forbidden, NotFound, Unauthorized
@@ -48,6 +57,16 @@ def caller_info(user: User) -> CallerInfo:
         enabled=user.enabled,
         admin=user.admin,
         super_admin=user.super_admin,
+    )
+
+
+def public_user(user: User) -> User:
+    """A user as answers show it: no password hash, no second-factor secrets."""
+    config = user.config
+    if isinstance(config, LocalUserConfig):
+        config = config.model_copy(update={"data": LocalLogin(password="")})
+    return user.model_copy(
+        update={"config": config, "totp": type(user.totp)(), "passkey": type(user.passkey)()}
     )
 
 
@@ -191,13 +210,7 @@ class UserStore:
 
     async def record(self, user_id: str) -> User:
         """The user without its password hash or second-factor secrets."""
-        user = await self._existing(user_id)
-        config = user.config
-        if isinstance(config, LocalUserConfig):
-            config = config.model_copy(update={"data": LocalLogin(password="")})
-        return user.model_copy(
-            update={"config": config, "totp": type(user.totp)(), "passkey": type(user.passkey)()}
-        )
+        return public_user(await self._existing(user_id))
 
     async def change_username(self, user_id: str, username: str) -> None:
         """Rename a user."""
@@ -223,3 +236,102 @@ class UserStore:
         await self.users.update_one(
             {"_id": ObjectId(user_id)}, {"$set": {"config.data.password": hashed, "updated_at": now_ms()}}
         )
+
+    # --- administration -----------------------------------------------------------------------------
+
+    async def find(self, id_or_username: str) -> User:
+        """The user with that id or username (stored form), or a 404."""
+        user = await self._by_id(id_or_username) or await self._user({"username": id_or_username})
+        if user is None:
+            raise NotFound(f"no user named or with id {id_or_username!r}")
+        return user
+
+    async def list_users(self, service_users: ServiceUserQueryBehavior) -> list[User]:
+        """Every user by name, service users included, excluded or alone."""
+        query: dict[str, object] = {}
+        if service_users == ServiceUserQueryBehavior.Exclude:
+            people = [v.value for v in UserConfigVariant if v != UserConfigVariant.Service]
+            query = {"config.type": {"$in": people}}
+        elif service_users == ServiceUserQueryBehavior.Only:
+            query = {"config.type": "Service"}
+        cursor = self.users.find(query).sort("username", ASCENDING)
+        return [public_user(User.model_validate(doc)) async for doc in cursor]
+
+    async def create_service(self, username: str, description: str) -> User:
+        """Store a service user: it cannot log in and acts only through API keys."""
+        validate_name(username, "user")
+        if username in SERVICE_USERS.values():
+            raise Conflict(f"{username!r} is the name of a built-in service user")
+        user = User(
+            id=str(ObjectId()),
+            username=username,
+            enabled=True,
+            config=ServiceUserConfig(data=ServiceLogin(description=description)),
+            updated_at=now_ms(),
+        )
+        try:
+            await self.users.insert_one(to_document(user))
+        except DuplicateKeyError:
+            raise Conflict(f"a user named {username!r} already exists") from None
+        return user
+
+    async def service_user(self, id_or_username: str) -> User:
+        """A service user by id or username; a 400 when the user is a person."""
+        user = await self.find(id_or_username)
+        if not isinstance(user.config, ServiceUserConfig):
+            raise BadRequest(f"user {user.username!r} is not a service user")
+        return user
+
+    async def set_service_description(self, username: str, description: str) -> User:
+        """Change what a service user is described as."""
+        user = await self.service_user(username)
+        await self.users.update_one(
+            {"_id": ObjectId(user.id)},
+            {"$set": {"config.data.description": description, "updated_at": now_ms()}},
+        )
+        return public_user(await self._existing(user.id))
+
+    async def delete(self, id_or_username: str, acting: str) -> User:
+        """Delete a user and its API keys; nobody deletes themselves or a super admin."""
+        user = await self.find(id_or_username)
+        if user.id == acting:
+            raise BadRequest("you cannot delete yourself")
+        if user.super_admin:
+            raise Forbidden(f"user {user.username!r} is the super admin and cannot be deleted")
+        await self.users.delete_one({"_id": ObjectId(user.id)})
+        await self.keys.delete_many({"user_id": user.id})
+        return public_user(user)
+
+    async def api_keys(self, user_id: str) -> list[ApiKey]:
+        """A user's API keys, without their secret hashes."""
+        cursor = self.keys.find({"user_id": user_id}).sort("created_at", ASCENDING)
+        return [ApiKey.model_validate({**doc, "secret": ""}) async for doc in cursor]
+
+    async def key_owner(self, key: str) -> str:
+        """The id of the user an API key belongs to, or a 404."""
+        doc = await self.keys.find_one({"key": key}, {"user_id": 1})
+        if doc is None:
+            raise NotFound("no such API key")
+        return str(doc["user_id"])
+
+    async def set_fields(self, user_id: str, fields: dict[str, object]) -> User:
+        """Set some of a user's fields."""
+        await self._existing(user_id)
+        await self.users.update_one({"_id": ObjectId(user_id)}, {"$set": {**fields, "updated_at": now_ms()}})
+        return await self._existing(user_id)
+
+    async def set_type_permission(
+        self, user_id: str, variant: ResourceTargetVariant, grant: PermissionLevelAndSpecifics
+    ) -> None:
+        """Give a user a permission on every resource of a type."""
+        await self.set_fields(user_id, {f"all.{variant.value}": grant.model_dump(mode="json")})
+
+    async def set_last_seen(self, user_id: str) -> None:
+        """Record that a user has seen every Update until now."""
+        await self.set_fields(user_id, {"last_update_view": now_ms()})
+
+    async def push_recent(self, user_id: str, variant: ResourceTargetVariant, resource_id: str) -> None:
+        """Put a resource first in a user's ten most recently viewed of its type."""
+        user = await self._existing(user_id)
+        recents = [resource_id, *[r for r in user.recents.get(variant, []) if r != resource_id]][:10]
+        await self.set_fields(user_id, {f"recents.{variant.value}": recents})

@@ -11,6 +11,7 @@ from contracts.api.read.provider import (
     ListImageRegistryAccounts,
 )
 from services.common.bus import RequestContext
+from services.registry.permissions import require_admin
 from services.registry.providers import AccountStore
 
 if TYPE_CHECKING:
@@ -19,9 +20,11 @@ if TYPE_CHECKING:
 
 def _register(registry: Registry, store: AccountStore[Any], get: Any, list_cls: Any) -> None:
     async def on_get(req: Any, ctx: RequestContext) -> Any:
+        require_admin(ctx.caller, "read accounts (they hold tokens)")
         return await store.get(req.id)
 
     async def on_list(req: Any, ctx: RequestContext) -> Any:
+        require_admin(ctx.caller, "read accounts (they hold tokens)")
         return await store.list(req.domain, req.username)
 
     registry.bus.handle(get, on_get)

@@ -1,10 +1,10 @@
-"""Get, List, ListFull and Get…Summary for every resource kind."""
+"""Get, List, ListFull and Get…Summary for every resource kind, limited to what the caller may Read."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from contracts.entities.common import ResourceQuery
+from contracts.entities.common import PermissionLevel, ResourceQuery, ResourceTarget
 from services.common.bus import RequestContext
 from services.registry.resources import ResourceService
 
@@ -25,9 +25,13 @@ def register(registry: Registry) -> None:
 
 def _register_kind(registry: Registry, service: ResourceService) -> None:
     spec = service.spec
+    permissions = registry.permissions
 
     async def get(req: Any, ctx: RequestContext) -> Any:
-        return await service.get(getattr(req, spec.primary))
+        resource = await service.get(getattr(req, spec.primary))
+        target = ResourceTarget(type=spec.variant, id=resource.id)
+        await permissions.require(ctx.caller, target, PermissionLevel.Read, resource.name)
+        return resource if ctx.caller.admin else service.without_secrets(resource)
 
     async def list_items(req: Any, ctx: RequestContext) -> Any:
         return await service.list_items(
@@ -36,18 +40,21 @@ def _register_kind(registry: Registry, service: ResourceService) -> None:
             getattr(req, "limit", None),
             str(getattr(req, "sort_by", None) or "Name"),
             bool(getattr(req, "sort_desc", False)),
+            await permissions.readable_filter(ctx.caller, spec.variant),
         )
 
     async def list_full(req: Any, ctx: RequestContext) -> Any:
-        return await service.list_full(
+        resources = await service.list_full(
             _query(req),
             getattr(req, "page", 0) or 0,
             getattr(req, "limit", None),
             bool(getattr(req, "sort_desc", False)),
+            await permissions.readable_filter(ctx.caller, spec.variant),
         )
+        return resources if ctx.caller.admin else [service.without_secrets(r) for r in resources]
 
     async def summary(req: Any, ctx: RequestContext) -> Any:
-        return await service.summary()
+        return await service.summary(await permissions.readable_filter(ctx.caller, spec.variant))
 
     for pattern, handler in (
         ("Get{K}", get),

@@ -13,6 +13,7 @@ from contracts.api.write.provider import (
     UpdateImageRegistryAccount,
 )
 from services.common.bus import RequestContext
+from services.registry.permissions import require_admin
 from services.registry.providers import AccountStore
 
 if TYPE_CHECKING:
@@ -21,12 +22,15 @@ if TYPE_CHECKING:
 
 def _register(registry: Registry, store: AccountStore[Any], create: Any, update: Any, delete: Any) -> None:
     async def on_create(req: Any, ctx: RequestContext) -> Any:
+        require_admin(ctx.caller, "change accounts")
         return await store.create(req.account, ctx.caller.user_id)
 
     async def on_update(req: Any, ctx: RequestContext) -> Any:
+        require_admin(ctx.caller, "change accounts")
         return await store.update(req.id, req.account, ctx.caller.user_id)
 
     async def on_delete(req: Any, ctx: RequestContext) -> Any:
+        require_admin(ctx.caller, "change accounts")
         return await store.delete(req.id, ctx.caller.user_id)
 
     registry.bus.handle(create, on_create)

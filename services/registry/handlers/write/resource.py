@@ -1,11 +1,19 @@
-"""Create, Copy, Update, Rename and Delete for every resource kind, and UpdateResourceMeta."""
+"""Create, Copy, Update, Rename and Delete for every resource kind, and UpdateResourceMeta.
+
+Creating needs the right to create (admins; other users unless `disable_non_admin_create`, and for Servers and
+Builds only with the matching user flag); the creator who is not an admin gets Write on what it created.
+Copying also needs Read on the source; changing, renaming and deleting need Write.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
 from contracts.api.base import NoData, find_request
+from contracts.entities.common import PermissionLevel, PermissionLevelAndSpecifics, ResourceTarget
+from contracts.entities.permission import UserTarget, UserTargetVariant
 from services.common.bus import RequestContext
+from services.common.caller import Caller
 from services.registry.resources import ResourceService, kind_for
 
 if TYPE_CHECKING:
@@ -21,7 +29,9 @@ def register(registry: Registry) -> None:
 
         async def update_meta(req: Any, ctx: RequestContext) -> NoData:
             service = registry.kinds[kind_for(req.target.type.value).name]
-            await service.update_meta(req.target.id, req.description, req.template, req.tags)
+            target = await registry.resolve_target(req.target)
+            await registry.permissions.require(ctx.caller, target, PermissionLevel.Write)
+            await service.update_meta(target.id, req.description, req.template, req.tags)
             return NoData()
 
         registry.bus.handle(meta, update_meta)
@@ -29,21 +39,50 @@ def register(registry: Registry) -> None:
 
 def _register_kind(registry: Registry, service: ResourceService) -> None:
     spec = service.spec
+    permissions = registry.permissions
+    non_admin_create = not registry.settings.disable_non_admin_create
+
+    async def writable(id_or_name: str, caller: Caller) -> str:
+        resource = await service.get(id_or_name)
+        target = ResourceTarget(type=spec.variant, id=resource.id)
+        await permissions.require(caller, target, PermissionLevel.Write, resource.name)
+        return resource.id
+
+    async def give_creator_write(resource: Any, caller: Caller) -> None:
+        if not caller.admin:
+            await permissions.set(
+                UserTarget(type=UserTargetVariant.User, id=caller.user_id),
+                ResourceTarget(type=spec.variant, id=resource.id),
+                PermissionLevelAndSpecifics(level=PermissionLevel.Write),
+            )
 
     async def create(req: Any, ctx: RequestContext) -> Any:
-        return await service.create(req.name, dict(req.config or {}), ctx.caller.user_id)
+        await permissions.check_create(ctx.caller, spec.variant, non_admin_create)
+        resource = await service.create(req.name, dict(req.config or {}), ctx.caller.user_id)
+        await give_creator_write(resource, ctx.caller)
+        return resource
 
     async def copy(req: Any, ctx: RequestContext) -> Any:
-        return await service.copy(req.name, req.id, ctx.caller.user_id)
+        await permissions.check_create(ctx.caller, spec.variant, non_admin_create)
+        source = await service.get(req.id)
+        source_target = ResourceTarget(type=spec.variant, id=source.id)
+        await permissions.require(ctx.caller, source_target, PermissionLevel.Read, source.name)
+        resource = await service.copy(req.name, source.id, ctx.caller.user_id)
+        await give_creator_write(resource, ctx.caller)
+        return resource
 
     async def update(req: Any, ctx: RequestContext) -> Any:
-        return await service.update(req.id, dict(req.config or {}), ctx.caller.user_id)
+        resource_id = await writable(req.id, ctx.caller)
+        updated = await service.update(resource_id, dict(req.config or {}), ctx.caller.user_id)
+        return updated if ctx.caller.admin else service.without_secrets(updated)
 
     async def rename(req: Any, ctx: RequestContext) -> Any:
-        return await service.rename(req.id, req.name, ctx.caller.user_id)
+        return await service.rename(await writable(req.id, ctx.caller), req.name, ctx.caller.user_id)
 
     async def delete(req: Any, ctx: RequestContext) -> Any:
-        return await service.delete(req.id, ctx.caller.user_id)
+        deleted = await service.delete(await writable(req.id, ctx.caller), ctx.caller.user_id)
+        await permissions.forget_target(ResourceTarget(type=spec.variant, id=deleted.id))
+        return deleted if ctx.caller.admin else service.without_secrets(deleted)
 
     for pattern, handler in (
         ("Create{K}", create),

@@ -13,6 +13,7 @@ from contracts.api.write.variable import (
 )
 from contracts.entities.variable import Variable
 from services.common.bus import RequestContext
+from services.registry.permissions import require_admin
 
 if TYPE_CHECKING:
     from services.registry.app import Registry
@@ -23,6 +24,7 @@ def register(registry: Registry) -> None:
     variables = registry.variables
 
     async def create(req: CreateVariable, ctx: RequestContext) -> Variable:
+        require_admin(ctx.caller, "change variables")
         variable = Variable(
             name=req.name,
             value=req.value or "",
@@ -32,15 +34,19 @@ def register(registry: Registry) -> None:
         return await variables.create(variable, ctx.caller.user_id)
 
     async def set_value(req: UpdateVariableValue, ctx: RequestContext) -> Variable:
+        require_admin(ctx.caller, "change variables")
         return await variables.set_value(req.name, req.value, ctx.caller.user_id)
 
     async def set_description(req: UpdateVariableDescription, ctx: RequestContext) -> Variable:
+        require_admin(ctx.caller, "change variables")
         return await variables.set_description(req.name, req.description)
 
     async def set_is_secret(req: UpdateVariableIsSecret, ctx: RequestContext) -> Variable:
+        require_admin(ctx.caller, "change variables")
         return await variables.set_is_secret(req.name, req.is_secret)
 
     async def delete(req: DeleteVariable, ctx: RequestContext) -> Variable:
+        require_admin(ctx.caller, "change variables")
         return await variables.delete(req.name, ctx.caller.user_id)
 
     registry.bus.handle(CreateVariable, create)
