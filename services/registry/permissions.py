@@ -169,7 +169,8 @@ class PermissionStore:
         result = self._type_wide(subject, target.type)
         coll = self.collections.get(target.type)
         doc = (
-            await coll.find_one({"_id": ObjectId(target.id)}, {"base_permission": 1, "config.server_id": 1})
+            # The whole config is fetched: nx-27017 answers a dotted projection with a flat "a.b" key.
+            await coll.find_one({"_id": ObjectId(target.id)}, {"base_permission": 1, "config": 1})
             if coll is not None and is_object_id(target.id)
             else None
         )
