@@ -8,7 +8,7 @@ import signal
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
-from services.common.logging import setup_logging
+from services.common.logging import redactor, setup_logging
 from services.common.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -37,6 +37,7 @@ def run_service(name: str, build: Callable[[Settings], Awaitable[ServiceApp]]) -
     """Entry point of `python -m services.<name>`: load settings, log as JSON, serve until a stop signal."""
     settings = Settings.load()
     setup_logging(name, settings.log_level)
+    redactor.add(*settings.config_secret_values())
 
     async def main() -> None:
         stop = asyncio.Event()

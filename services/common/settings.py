@@ -7,6 +7,7 @@ when it is set, the value is read from that file, so secrets can come from Docke
 from __future__ import annotations
 
 import os
+import tomllib
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote_plus
@@ -15,6 +16,7 @@ from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from contracts.entities.common import Timelength
+from contracts.entities.provider import GitProvider, ImageRegistry
 
 SECRET_FIELDS = (
     "secrets_key",
@@ -102,6 +104,15 @@ class Settings(BaseSettings):
         default=10.0, validation_alias=AliasChoices("VARANUS_REQUEST_TIMEOUT", "request_timeout")
     )
     """Seconds a service waits for another service's answer on the bus."""
+    config_path: Path | None = None
+    """A Komodo-style TOML file (`KOMODO_CONFIG_PATH`) whose `[secrets]`, `[[git_provider]]` and
+    `[[image_registry]]` sections are read; every other setting comes from the environment."""
+    secrets: dict[str, SecretStr] = Field(default_factory=dict)
+    """Secrets from the config file's `[secrets]`: usable as `[[NAME]]`, listed by name, never returned."""
+    git_providers: list[GitProvider] = Field(default_factory=list)
+    """Git providers and accounts from the config file's `[[git_provider]]` (tokens never returned)."""
+    image_registries: list[ImageRegistry] = Field(default_factory=list)
+    """Image registries and accounts from the config file's `[[image_registry]]` (tokens never returned)."""
     log_level: str = Field(default="INFO", validation_alias=AliasChoices("KOMODO_LOGGING_LEVEL", "log_level"))
     """Log level (DEBUG, INFO, WARNING, ERROR)."""
 
@@ -118,7 +129,15 @@ class Settings(BaseSettings):
                     raise RuntimeError(
                         f"cannot read KOMODO_{name.upper()}_FILE ({path}): {err.strerror}"
                     ) from err
-        return cls(**{**from_files, **overrides})
+        config_path = overrides.get("config_path") or os.environ.get("KOMODO_CONFIG_PATH")
+        from_config = read_config_file(Path(config_path)) if config_path else {}
+        return cls(**{**from_config, **from_files, **overrides})
+
+    def config_secret_values(self) -> list[str]:
+        """Every secret the config file holds (secrets and account tokens), for log redaction."""
+        tokens = [account.token for provider in self.git_providers for account in provider.accounts]
+        tokens += [account.token for registry in self.image_registries for account in registry.accounts]
+        return [value for value in [*(s.get_secret_value() for s in self.secrets.values()), *tokens] if value]
 
     def mongo_uri(self) -> str:
         """The MongoDB connection URI: `database_uri`, or one built from address and credentials."""
@@ -134,3 +153,22 @@ class Settings(BaseSettings):
     def database_name(self, service: str) -> str:
         """Name of the database that `service` owns."""
         return f"{self.db_prefix}_{service}"
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    """The secrets, git providers and image registries of a Komodo-style core config file (TOML)."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as err:
+        raise RuntimeError(f"cannot read KOMODO_CONFIG_PATH ({path}): {err.strerror}") from err
+    except tomllib.TOMLDecodeError as err:
+        raise RuntimeError(f"KOMODO_CONFIG_PATH ({path}) is not valid TOML: {err}") from err
+    secrets = data.get("secrets") or {}
+    if not isinstance(secrets, dict) or not all(isinstance(v, str) for v in secrets.values()):
+        raise RuntimeError(f"KOMODO_CONFIG_PATH ({path}): [secrets] must map names to strings")
+    return {
+        "config_path": path,
+        "secrets": secrets,
+        "git_providers": data.get("git_provider") or [],
+        "image_registries": data.get("image_registry") or [],
+    }

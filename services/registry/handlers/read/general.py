@@ -1,11 +1,22 @@
-"""General reads: GetVersion and GetCoreInfo."""
+"""General reads: GetVersion, GetCoreInfo, and the secrets, git providers and registries known from configuration.
+
+Configured secrets are listed by name only and tokens never leave; the accounts stored in the registry are
+listed beside the configured ones, as Komodo lists them, so a client can offer every usable account.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from contracts.api.read.general import GetCoreInfo, GetVersion
+from contracts.api.read.general import (
+    GetCoreInfo,
+    GetVersion,
+    ListGitProvidersFromConfig,
+    ListImageRegistriesFromConfig,
+    ListSecrets,
+)
 from contracts.entities.core_info import GetCoreInfoResponse, GetVersionResponse
+from contracts.entities.provider import GitProvider, ImageRegistry, ProviderAccount
 from services.common.bus import RequestContext
 from services.common.version import VERSION
 
@@ -35,5 +46,53 @@ def register(registry: Registry) -> None:
             default_pagination_limit=settings.default_pagination_limit,
         )
 
+    async def secrets(req: ListSecrets, ctx: RequestContext) -> list[str]:
+        if req.target is not None:
+            await registry.resolve_target(req.target)
+        return sorted(settings.secrets)
+
+    async def git_providers(req: ListGitProvidersFromConfig, ctx: RequestContext) -> list[GitProvider]:
+        if req.target is not None:
+            await registry.resolve_target(req.target)
+        merged: dict[tuple[str, bool], list[str]] = {}
+        for provider in settings.git_providers:
+            merged.setdefault((provider.domain, provider.https), []).extend(
+                a.username for a in provider.accounts
+            )
+        for account in await registry.git_accounts.list(None, None):
+            merged.setdefault((account.domain, account.https), []).append(account.username)
+        return [
+            GitProvider(domain=domain, https=https, accounts=_accounts(names))
+            for (domain, https), names in sorted(merged.items())
+        ]
+
+    async def image_registries(
+        req: ListImageRegistriesFromConfig, ctx: RequestContext
+    ) -> list[ImageRegistry]:
+        if req.target is not None:
+            await registry.resolve_target(req.target)
+        accounts: dict[str, list[str]] = {}
+        organizations: dict[str, list[str]] = {}
+        for configured in settings.image_registries:
+            accounts.setdefault(configured.domain, []).extend(a.username for a in configured.accounts)
+            organizations.setdefault(configured.domain, []).extend(configured.organizations)
+        for account in await registry.registry_accounts.list(None, None):
+            accounts.setdefault(account.domain, []).append(account.username)
+        return [
+            ImageRegistry(
+                domain=domain,
+                accounts=_accounts(names),
+                organizations=list(dict.fromkeys(organizations.get(domain, []))),
+            )
+            for domain, names in sorted(accounts.items())
+        ]
+
+    registry.bus.handle(ListSecrets, secrets)
+    registry.bus.handle(ListGitProvidersFromConfig, git_providers)
+    registry.bus.handle(ListImageRegistriesFromConfig, image_registries)
     registry.bus.handle(GetVersion, version)
     registry.bus.handle(GetCoreInfo, core_info)
+
+
+def _accounts(usernames: list[str]) -> list[ProviderAccount]:
+    return [ProviderAccount(username=name) for name in dict.fromkeys(usernames) if name]
