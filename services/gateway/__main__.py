@@ -21,6 +21,8 @@ def main() -> None:
         access_log=False,
         timeout_graceful_shutdown=10,
         server_header=False,
+        ws_ping_interval=30.0,  # Komodo pings its websockets every 30 s
+        ws_ping_timeout=30.0,
     )
 
 

@@ -14,7 +14,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import nats
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, WebSocket
 from fastapi.responses import PlainTextResponse, Response
 from nats.aio.client import Client as NatsClient
 from pydantic import TypeAdapter
@@ -29,6 +29,7 @@ from services.gateway.asyncapi import asyncapi_document
 from services.gateway.auth_routes import AuthApi, FailedAttempts
 from services.gateway.forward import Answer, bus_headers, error, forward, parse_object, split_envelope
 from services.gateway.openapi import komodo_openapi
+from services.gateway.update_feed import UpdateFeed, serve_update_socket
 
 log = logging.getLogger(__name__)
 
@@ -82,15 +83,18 @@ def create_app(settings: Settings) -> FastAPI:
     """The gateway application, connected to the bus while it runs."""
     load_all()
     state: dict[str, NatsClient] = {}
+    feed = UpdateFeed()
     documents: dict[str, bytes] = {}
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         servers = [url.strip() for url in settings.nats_url.split(",") if url.strip()]
         state["nc"] = await nats.connect(servers, name="varanus-gateway", max_reconnect_attempts=-1)
+        await feed.start(state["nc"])
         try:
             yield
         finally:
+            await feed.stop()
             await state["nc"].drain()
 
     app = FastAPI(
@@ -174,6 +178,10 @@ def create_app(settings: Settings) -> FastAPI:
     async def user(request: Request) -> Response:
         caller = await auth.caller(state["nc"], _headers(request), _address(request))
         return _model(await auth.user(state["nc"], caller))
+
+    @app.websocket("/ws/update")
+    async def ws_update(websocket: WebSocket) -> None:
+        await serve_update_socket(websocket, state["nc"], auth, feed, settings)
 
     @app.exception_handler(ServiceError)
     async def refused(request: Request, exc: ServiceError) -> Response:
