@@ -208,3 +208,39 @@ def test_taken_nats_port_is_named(tmp_path: Path) -> None:
     output = result.stdout + result.stderr
     assert result.returncode != 0, output
     assert f"port {taken}" in output and "VARANUS_NATS_PORT" in output, output
+
+
+def test_up_honours_init_admin_and_port(tmp_path: Path) -> None:
+    import httpx
+
+    env = clean_env(tmp_path / "data", free_port(), free_port())
+    env.update(KOMODO_INIT_ADMIN_USERNAME="ops", KOMODO_INIT_ADMIN_PASSWORD="ops-chosen-password")
+    gateway = f"http://127.0.0.1:{env['KOMODO_PORT']}"
+    with run_up(env) as up:
+        up.read_until("Press Ctrl-C", 90)
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                login = httpx.post(
+                    f"{gateway}/auth/login/LoginLocalUser",
+                    json={"username": "ops", "password": "ops-chosen-password"},
+                    timeout=5,
+                )
+                if login.status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, "".join(up.lines)
+            time.sleep(0.3)
+        jwt = login.json()["data"]["jwt"]
+        me = httpx.get(f"{gateway}/user", headers={"Authorization": jwt}, timeout=5).json()
+        assert me["username"] == "ops" and me["admin"] is True
+        up.proc.send_signal(signal.SIGTERM)
+        assert up.proc.wait(20) == 0
+        output = up.rest()
+    # The chosen password is neither printed nor stored; no generated one is either.
+    assert "ops-chosen-password" not in output
+    assert "First admin" not in output
+    assert not (tmp_path / "data" / "admin.password").exists()
+    logs = "".join(p.read_text() for p in (tmp_path / "data" / "logs").glob("*.log"))
+    assert "ops-chosen-password" not in logs
