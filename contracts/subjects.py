@@ -40,3 +40,13 @@ def agent_subject(server_id: str, name: str) -> str:
 def queue_group(service: str) -> str:
     """Queue group shared by the replicas of one service, so each request reaches exactly one replica."""
     return f"varanus-{service}"
+
+
+def agent_status_subject(server_id: str) -> str:
+    """Subject of an agent's heartbeat: `komodo.agent.<server_id>.status` (lower case: never a request name)."""
+    return agent_subject(server_id, "status")
+
+
+def agent_container_subject(server_id: str) -> str:
+    """Subject of an agent's container state changes: `komodo.agent.<server_id>.container`."""
+    return agent_subject(server_id, "container")

@@ -11,14 +11,20 @@ from typing import Any, ClassVar, Literal
 from pydantic import Field, TypeAdapter
 
 from contracts.base import KomodoModel
-from contracts.subjects import request_subject
+from contracts.subjects import agent_subject, request_subject
 
-RequestKind = Literal["read", "write", "execute", "internal"]
+RequestKind = Literal["read", "write", "execute", "internal", "agent"]
 
-REQUESTS: dict[str, dict[str, type[Request]]] = {"read": {}, "write": {}, "execute": {}, "internal": {}}
+REQUESTS: dict[str, dict[str, type[Request]]] = {
+    "read": {},
+    "write": {},
+    "execute": {},
+    "internal": {},
+    "agent": {},
+}
 """Every request class by kind and name, filled as the classes are defined."""
 
-_ABSTRACT = {"Request", "ReadRequest", "WriteRequest", "ExecuteRequest", "InternalRequest"}
+_ABSTRACT = {"Request", "ReadRequest", "WriteRequest", "ExecuteRequest", "InternalRequest", "AgentRequest"}
 
 
 class Request(KomodoModel):
@@ -34,7 +40,12 @@ class Request(KomodoModel):
         super().__pydantic_init_subclass__(**kwargs)
         if cls.__name__ in _ABSTRACT:
             return
-        cls.SUBJECT = request_subject(cls.KIND, cls.__name__)
+        # An agent request goes to one host: its SUBJECT is the wildcard pattern, `subject_for` the real one.
+        cls.SUBJECT = (
+            agent_subject("*", cls.__name__)
+            if cls.KIND == "agent"
+            else request_subject(cls.KIND, cls.__name__)
+        )
         known = REQUESTS[cls.KIND]
         if cls.__name__ in known and known[cls.__name__] is not cls:
             raise TypeError(f"request {cls.KIND}.{cls.__name__} is defined twice")
@@ -72,6 +83,17 @@ class InternalRequest(Request):
     """A request between Varanus services (`komodo.internal.*`); not part of Komodo's public API."""
 
     KIND: ClassVar[RequestKind] = "internal"
+
+
+class AgentRequest(Request):
+    """A request to the agent of one host (`komodo.agent.<server_id>.<Name>`): Komodo's Periphery requests."""
+
+    KIND: ClassVar[RequestKind] = "agent"
+
+    @classmethod
+    def subject_for(cls, server_id: str) -> str:
+        """The subject of this request to the agent of `server_id`."""
+        return agent_subject(server_id, cls.__name__)
 
 
 class NoData(KomodoModel):

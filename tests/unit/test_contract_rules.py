@@ -44,6 +44,11 @@ def test_request_subjects_follow_class_names() -> None:
     for kind, requests in REQUESTS.items():
         for name, cls in requests.items():
             assert issubclass(cls, Request)
+            if kind == "agent":
+                # Agent requests go to one host: the class holds the wildcard, subject_for the real subject.
+                assert cls.SUBJECT == f"komodo.agent.*.{name}"
+                assert cls.subject_for("abc123") == f"komodo.agent.abc123.{name}"  # type: ignore[attr-defined]
+                continue
             assert f"komodo.{kind}.{name}" == cls.SUBJECT
             assert pattern.match(cls.SUBJECT)
             cls.response_adapter()  # the response type is resolvable
