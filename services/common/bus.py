@@ -231,14 +231,20 @@ class Bus:
         return self.nc.jetstream()
 
     async def request(
-        self, request: Request, headers: Mapping[str, str] | None = None, timeout: float | None = None
+        self,
+        request: Request,
+        headers: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+        subject: str | None = None,
     ) -> Any:
         """Send `request` to whichever service answers it and return the validated response.
 
         Raises `RemoteError` with the answering service's status and message, or `Unavailable` when nothing
         answers in time.
         """
-        return await request_over(self.nc, request, headers, timeout or self.settings.request_timeout)
+        return await request_over(
+            self.nc, request, headers, timeout or self.settings.request_timeout, subject
+        )
 
     async def publish(self, event: Event) -> None:
         """Store `event` in the events stream (at most once per event id)."""
@@ -251,13 +257,20 @@ class Bus:
 
 
 async def request_over(
-    nc: NatsClient, request: Request, headers: Mapping[str, str] | None, timeout: float
+    nc: NatsClient,
+    request: Request,
+    headers: Mapping[str, str] | None,
+    timeout: float,
+    subject: str | None = None,
 ) -> Any:
-    """Send `request` on an open nats-py connection and decode the answer (see `Bus.request`)."""
+    """Send `request` on an open nats-py connection and decode the answer (see `Bus.request`).
+
+    `subject` overrides the request's own (agent requests go to `komodo.agent.<server_id>.<Name>`).
+    """
     name = type(request).__name__
     try:
         reply = await nc.request(
-            request.SUBJECT,
+            subject or request.SUBJECT,
             request.model_dump_json(by_alias=True).encode(),
             timeout=timeout,
             headers=dict(headers or {}),
