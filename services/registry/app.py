@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
+from contracts.api.internal.live_info import GetLiveInfo, LiveInfo
 from contracts.catalog import load_all
 from contracts.entities.common import ResourceTarget, ResourceTargetVariant
 from contracts.entities.permission import UserTarget, UserTargetVariant
 from contracts.entities.provider import GitProviderAccount, ImageRegistryAccount
 from contracts.entities.update import Operation
-from contracts.service_users import SERVICE_USERS
+from contracts.service_users import SERVICE_USERS, SYSTEM_USER_ID
 from services.common.auth import load_jwt_signer
 from services.common.bus import Bus
 from services.common.caller import Authenticator, CredentialCheck
-from services.common.errors import NotFound
+from services.common.errors import NotFound, ServiceError
 from services.common.mongo import connect, service_database
 from services.common.presence import PresenceView
 from services.common.secrets import load_secret_box
@@ -51,6 +53,9 @@ SERVICE = "registry"
 
 log = logging.getLogger(__name__)
 
+LIVE_INFO_TIMEOUT_SECONDS = 2.0
+"""How long a list waits for the executor's live state before answering without it."""
+
 
 class Registry:
     """Wires the registry's stores to the bus."""
@@ -81,6 +86,7 @@ class Registry:
         self.user_groups = UserGroupStore(self.db, self.users)
         self.service_user_ids = frozenset(SERVICE_USERS)
         self.presence = PresenceView()
+        self.kinds[ResourceTargetVariant.Server.value].live = self.live_info
         self.tags = TagStore(self.db, self.bus)
         self.variables = VariableStore(self.db, box, self.bus, self.updates)
         self.git_accounts = AccountStore(
@@ -147,6 +153,19 @@ class Registry:
         await self.presence.start(self.bus.js)
         await unknown.subscribe(self, self.presence)
         log.info("registry answering %d requests", len(self.bus.handled))
+
+    async def live_info(self, variant: ResourceTargetVariant, ids: list[str]) -> dict[str, dict[str, Any]]:
+        """The executor's live list-info fields of these resources; empty when it does not answer quickly."""
+        try:
+            live: LiveInfo = await self.bus.request(
+                GetLiveInfo(type=variant, ids=ids),
+                {"Authorization": self.signer.issue(SYSTEM_USER_ID)},
+                timeout=LIVE_INFO_TIMEOUT_SECONDS,
+            )
+        except ServiceError as err:
+            log.debug("no live info for %s: %s", variant.value, err.message)
+            return {}
+        return live.infos
 
     async def resolve_target(self, target: ResourceTarget) -> ResourceTarget:
         """The target with its resource's id (a name is accepted), or a 404 naming it."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 import logging
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 from bson import ObjectId
@@ -27,6 +27,7 @@ from contracts.entities.common import (
     ResourceListItem,
     ResourceQuery,
     ResourceTarget,
+    ResourceTargetVariant,
     TagQueryBehavior,
     TemplatesQueryBehavior,
 )
@@ -45,6 +46,9 @@ from services.registry.toml import diff_lines, resource_toml
 from services.registry.updates import UpdateStore, now_ms
 
 log = logging.getLogger(__name__)
+
+LiveSource = Callable[[ResourceTargetVariant, list[str]], Awaitable[dict[str, dict[str, Any]]]]
+"""Gives the live list-info fields of resources of one type, by id (empty when nothing answers)."""
 
 
 def _walk(container: Any, parts: list[str]) -> Iterator[tuple[Any, Any]]:
@@ -98,6 +102,8 @@ class ResourceService:
         self.updates = updates
         self.kinds = kinds
         self.default_limit = default_limit
+        self.live: LiveSource | None = None
+        """Where live list-info fields come from (the executor), for kinds that have them."""
 
     # --- storage ---------------------------------------------------------------------------------
 
@@ -445,10 +451,32 @@ class ResourceService:
         scope: dict[str, Any] | None = None,
     ) -> list[ResourceListItem[Any]]:
         """List items matching a ResourceQuery (and the caller's `scope` filter), sorted and paged (limit 0: all)."""
-        items = [self.list_item(r) for r in await self._matching(query, scope)]
+        items = await self._with_live([self.list_item(r) for r in await self._matching(query, scope)])
         items = [item for item in items if matches_specifics(item.info, query.specific)]
         items = sort_items(items, sort_by, sort_desc)
         return await self._with_names(self._paginate(items, page, limit))
+
+    async def _with_live(self, items: list[ResourceListItem[Any]]) -> list[ResourceListItem[Any]]:
+        """Overlay the live fields the executor knows (state, stats, agent version) onto list infos.
+
+        Without an answer from the executor the stored view stands; a disabled resource stays Disabled.
+        """
+        if self.live is None or not items:
+            return items
+        infos = await self.live(self.spec.variant, [item.id for item in items])
+        if not infos:
+            return items
+        merged: list[ResourceListItem[Any]] = []
+        for item in items:
+            live = dict(infos.get(item.id) or {})
+            if getattr(item.info, "state", None) == "Disabled":
+                live.pop("state", None)
+            if live:
+                info = type(item.info).model_validate({**item.info.model_dump(), **live})
+                merged.append(item.model_copy(update={"info": info}))
+            else:
+                merged.append(item)
+        return merged
 
     async def _with_names(self, items: list[ResourceListItem[Any]]) -> list[ResourceListItem[Any]]:
         """Fill `server_name`, `linked_repo_name`, ... of list infos from the referenced resources (one query each)."""
@@ -501,7 +529,9 @@ class ResourceService:
 
     async def summary(self, scope: dict[str, Any] | None = None) -> Any:
         """Counts of the resources of this kind in `scope`, by state where the kind has one."""
-        items = [self.list_item(r) for r in await self._matching(ResourceQuery(), scope)]
+        items = await self._with_live(
+            [self.list_item(r) for r in await self._matching(ResourceQuery(), scope)]
+        )
         return summarize(self.spec, items)
 
 

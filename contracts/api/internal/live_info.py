@@ -1,0 +1,29 @@
+"""Live state of resources, which the executor knows from the agents and the registry shows in its lists."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from pydantic import Field
+
+from contracts.api.base import InternalRequest
+from contracts.base import KomodoModel
+from contracts.entities.common import ResourceTargetVariant
+
+
+class LiveInfo(KomodoModel):
+    """Live list-info fields of resources, by resource id."""
+
+    infos: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    """For each resource id the executor knows, the list-info fields to show (e.g. `state`, `stats`, `version`)."""
+
+
+class GetLiveInfo(InternalRequest):
+    """Ask the executor for the live list-info fields of some resources of one type."""
+
+    RESPONSE: ClassVar[Any] = LiveInfo
+
+    type: ResourceTargetVariant
+    """The resource type (Server now; Deployment and Stack later)."""
+    ids: list[str]
+    """The resource ids."""

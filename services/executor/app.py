@@ -1,0 +1,83 @@
+"""The executor service: servers' live state from their agents, their reads, and executions run on them."""
+
+from __future__ import annotations
+
+import logging
+
+from contracts.api.internal.auth import CallerInfo, ResolveCaller, VerifyApiKey
+from contracts.catalog import load_all
+from contracts.service_users import SYSTEM_USER_ID
+from services.common.auth import load_jwt_signer
+from services.common.bus import Bus
+from services.common.caller import Authenticator, CredentialCheck
+from services.common.mongo import connect, service_database
+from services.common.settings import Settings
+from services.executor.agents import AgentClient
+from services.executor.handlers.execute import server as execute_server
+from services.executor.handlers.internal import live_info
+from services.executor.handlers.read import container as read_container
+from services.executor.handlers.read import docker as read_docker
+from services.executor.handlers.read import server as read_server
+from services.executor.registry_client import RegistryClient
+from services.executor.runs import Runner
+from services.executor.servers.cache import ServerCache
+from services.executor.servers.stats import StatsStore
+from services.executor.servers.watch import AgentWatch
+
+SERVICE = "executor"
+"""Name of this service (database `<prefix>_executor`, queue group `varanus-executor`)."""
+
+log = logging.getLogger(__name__)
+
+
+class Executor:
+    """Wires the executor's state, the registry and the agents to the bus."""
+
+    def __init__(self, settings: Settings, authenticate: Authenticator | None = None) -> None:
+        load_all()
+        self.settings = settings
+        self.client = connect(settings)
+        self.db = service_database(self.client, settings, SERVICE)
+        self.signer = load_jwt_signer(settings)
+        check = authenticate or CredentialCheck(self.signer.verify, self._resolve_user, self._verify_api_key)
+        self.bus = Bus(SERVICE, settings, check)
+        self.registry = RegistryClient(self.bus, self.signer)
+        self.agents = AgentClient(self.bus)
+        self.cache = ServerCache()
+        self.stats = StatsStore(self.db, settings.keep_stats_for_days)
+        self.runner = Runner(self.db, self.registry)
+        self.watch = AgentWatch(self.bus, self.cache, self.stats)
+        for module in (read_server, read_container, read_docker, execute_server, live_info):
+            module.register(self)
+
+    def _system(self) -> dict[str, str]:
+        return {"Authorization": self.signer.issue(SYSTEM_USER_ID)}
+
+    async def _resolve_user(self, user_id: str) -> CallerInfo:
+        found: CallerInfo = await self.bus.request(ResolveCaller(user_id=user_id), self._system())
+        return found
+
+    async def _verify_api_key(self, key: str, secret: str) -> CallerInfo:
+        found: CallerInfo = await self.bus.request(VerifyApiKey(key=key, secret=secret), self._system())
+        return found
+
+    async def start(self) -> None:
+        """Create indexes, connect, follow the agents, close what a crash left running, and answer."""
+        await self.stats.ensure_indexes()
+        await self.runner.ensure_indexes()
+        await self.bus.start()
+        await self.watch.start()
+        try:
+            closed = await self.runner.close_abandoned()
+            if closed:
+                log.warning("closed %d executions left running by a stopped executor", closed)
+        except Exception:
+            log.exception("could not close abandoned executions (is the registry up?)")
+        log.info("executor answering %d requests", len(self.bus.handled))
+
+    async def stop(self) -> None:
+        """Stop answering, let executions finish briefly, close connections."""
+        await self.watch.stop()
+        await self.runner.stop()
+        await self.bus.stop()
+        await self.client.close()

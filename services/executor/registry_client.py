@@ -1,0 +1,113 @@
+"""What the executor asks the registry: resources as the caller may see them, permissions, and Updates.
+
+Reads that concern a user's view go out with the caller's own credentials, so the registry applies the same
+permission rules as for a direct request. Updates are recorded as the System service user (the Update's
+`operator` is still the caller).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from contracts.api.internal.update import AppendUpdateLog, CreateUpdate, FinishUpdate
+from contracts.api.read.server import GetServer, ListServers
+from contracts.api.read.user import GetPermission
+from contracts.entities.common import (
+    PermissionLevel,
+    PermissionLevelAndSpecifics,
+    ResourceTarget,
+    ResourceTargetVariant,
+    SpecificPermission,
+)
+from contracts.entities.server import Server, ServerListItem, ServerQuery
+from contracts.entities.update import Log, Operation, Update
+from contracts.service_users import SYSTEM_USER_ID
+from services.common.auth import JwtSigner
+from services.common.bus import Bus
+from services.common.caller import header
+from services.common.errors import Forbidden
+
+CREDENTIAL_HEADERS = ("Authorization", "X-Api-Key", "X-Api-Secret")
+"""The headers that say who the caller is; forwarded as they came."""
+
+
+def credentials(headers: Mapping[str, str]) -> dict[str, str]:
+    """The caller's credential headers from a request's headers."""
+    return {name: value for name in CREDENTIAL_HEADERS if (value := header(headers, name))}
+
+
+class RegistryClient:
+    """Requests from the executor to the registry."""
+
+    def __init__(self, bus: Bus, signer: JwtSigner) -> None:
+        self.bus = bus
+        self.signer = signer
+
+    def _system(self) -> dict[str, str]:
+        return {"Authorization": self.signer.issue(SYSTEM_USER_ID)}
+
+    async def server(self, headers: Mapping[str, str], server: str) -> Server:
+        """The server with that id or name, if the caller may Read it (the registry's 403/404 otherwise)."""
+        found: Server = await self.bus.request(GetServer(server=server), credentials(headers))
+        return found
+
+    async def readable_servers(
+        self, headers: Mapping[str, str], names: list[str] | None = None, tags: list[str] | None = None
+    ) -> list[ServerListItem]:
+        """Every server the caller may Read (only those named, or with all these tags, when given)."""
+        query = ServerQuery(names=list(names or []), tags=list(tags or []))
+        items: list[ServerListItem] = await self.bus.request(
+            ListServers(query=query, limit=0), credentials(headers)
+        )
+        return items
+
+    async def require(
+        self,
+        headers: Mapping[str, str],
+        target: ResourceTarget,
+        level: PermissionLevel,
+        name: str,
+        specific: SpecificPermission | None = None,
+    ) -> None:
+        """A 403 unless the caller has `level` (and `specific`, when given) on the target."""
+        granted: PermissionLevelAndSpecifics = await self.bus.request(
+            GetPermission(target=target), credentials(headers)
+        )
+        shown = f"{target.type.value} {name!r}"
+        if granted.level == PermissionLevel.None_ or PermissionLevel(granted.level).rank < level.rank:
+            raise Forbidden(
+                f"this needs {level.value} permission on {shown} (you have {granted.level.value})"
+            )
+        if specific is not None and specific not in granted.specific:
+            raise Forbidden(f"this needs the {specific.value} permission on {shown}")
+
+    async def server_with(
+        self,
+        headers: Mapping[str, str],
+        server: str,
+        level: PermissionLevel,
+        specific: SpecificPermission | None = None,
+    ) -> Server:
+        """The server, once the caller is known to have `level` (and `specific`) on it."""
+        found = await self.server(headers, server)
+        if level != PermissionLevel.Read or specific is not None:
+            target = ResourceTarget(type=ResourceTargetVariant.Server, id=found.id)
+            await self.require(headers, target, level, found.name, specific)
+        return found
+
+    async def create_update(self, operation: Operation, target: ResourceTarget, operator: str) -> Update:
+        """A new InProgress Update."""
+        created: Update = await self.bus.request(
+            CreateUpdate(operation=operation, target=target, operator=operator), self._system()
+        )
+        return created
+
+    async def append_log(self, update_id: str, log: Log) -> None:
+        """Add a log to an Update in progress."""
+        await self.bus.request(AppendUpdateLog(id=update_id, log=log), self._system())
+
+    async def finish(self, update_id: str, **fields: Any) -> Update:
+        """Complete an Update (success computed from its logs unless given)."""
+        finished: Update = await self.bus.request(FinishUpdate(id=update_id, **fields), self._system())
+        return finished

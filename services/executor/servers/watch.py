@@ -1,0 +1,128 @@
+"""Following the agents: heartbeats into the cache (every replica) and the stats history (one replica), container
+changes into the cache, and ServerStateChanged events when a server goes Ok or NotOk."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from nats.aio.msg import Msg
+from pydantic import ValidationError
+
+from contracts.entities.agent import AgentStatus, ContainerStateChange
+from contracts.entities.common import ResourceTarget, ResourceTargetVariant
+from contracts.entities.server import ServerState
+from contracts.events.execution import ServerStateChanged
+from services.common.bus import Bus
+from services.executor.servers.cache import ServerCache
+from services.executor.servers.stats import StatsStore
+
+log = logging.getLogger(__name__)
+
+CHECK_SECONDS = 0.5
+"""How often server states are checked for missed heartbeats."""
+PRUNE_SECONDS = 3600.0
+"""How often old stats are pruned."""
+
+
+class AgentWatch:
+    """The executor's subscriptions to the agents, and its periodic checks."""
+
+    def __init__(self, bus: Bus, cache: ServerCache, stats: StatsStore) -> None:
+        self.bus = bus
+        self.cache = cache
+        self.stats = stats
+        self.announced: dict[str, ServerState] = {}
+        self._tasks: list[asyncio.Task[None]] = []
+
+    async def start(self) -> None:
+        """Subscribe to heartbeats and container changes, and start the state checks and stats pruning."""
+        nc = self.bus.nc
+        await nc.subscribe("komodo.agent.*.status", cb=self._heartbeat)
+        # One replica (the queue group) stores each heartbeat's stats; every replica keeps it in memory.
+        await nc.subscribe("komodo.agent.*.status", queue="varanus-executor-stats", cb=self._record)
+        await nc.subscribe("komodo.agent.*.container", cb=self._container)
+        self._tasks = [asyncio.create_task(self._check_states()), asyncio.create_task(self._prune())]
+
+    async def stop(self) -> None:
+        """Stop the periodic work (subscriptions end with the connection)."""
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    @staticmethod
+    def _parse(msg: Msg) -> AgentStatus | None:
+        try:
+            status = AgentStatus.model_validate_json(msg.data)
+        except ValidationError:
+            log.warning("ignored a malformed heartbeat on %s", msg.subject)
+            return None
+        # An agent speaks only for the server of its own subject.
+        if msg.subject.split(".")[2] != status.server_id:
+            log.warning("ignored a heartbeat for %s sent on %s", status.server_id, msg.subject)
+            return None
+        return status
+
+    async def _heartbeat(self, msg: Msg) -> None:
+        status = self._parse(msg)
+        if status is not None:
+            self.cache.record(status)
+            await self._announce(status.server_id)
+
+    async def _record(self, msg: Msg) -> None:
+        status = self._parse(msg)
+        if status is not None:
+            try:
+                await self.stats.record(status)
+            except Exception:
+                log.exception("could not store the stats of %s", status.server_id)
+
+    async def _container(self, msg: Msg) -> None:
+        try:
+            change = ContainerStateChange.model_validate_json(msg.data)
+        except ValidationError:
+            log.warning("ignored a malformed container change on %s", msg.subject)
+            return
+        if msg.subject.split(".")[2] == change.server_id:
+            self.cache.apply(change)
+
+    async def _announce(self, server_id: str) -> None:
+        current = self.cache.state(server_id)
+        previous = self.announced.get(server_id, ServerState.NotOk)
+        self.announced[server_id] = current
+        if current == previous:
+            return
+        status = self.cache.status(server_id)
+        # Every replica sees the same last heartbeat, so they publish the same event id and JetStream keeps one.
+        event_id = f"server-state-{server_id}-{current.value}-{status.ts if status else 0}"
+        try:
+            await self.bus.publish(
+                ServerStateChanged(
+                    id=event_id,
+                    previous=previous.value,
+                    current=current.value,
+                    resource=ResourceTarget(type=ResourceTargetVariant.Server, id=server_id),
+                )
+            )
+        except Exception:
+            log.exception("could not publish the state change of server %s", server_id)
+
+    async def _check_states(self) -> None:
+        while True:
+            await asyncio.sleep(CHECK_SECONDS)
+            for server_id in list(self.cache.seen):
+                if self.cache.state(server_id) != self.announced.get(server_id):
+                    await self._announce(server_id)
+
+    async def _prune(self) -> None:
+        while True:
+            try:
+                removed = await self.stats.prune()
+                if removed:
+                    log.info("pruned %d old stats records", removed)
+            except Exception:
+                log.exception("could not prune old stats")
+            await asyncio.sleep(PRUNE_SECONDS)
