@@ -46,7 +46,7 @@ def test_request_subjects_follow_class_names() -> None:
             assert issubclass(cls, Request)
             if kind == "agent":
                 # Agent requests go to one host: the class holds the wildcard, subject_for the real subject.
-                assert cls.SUBJECT == f"komodo.agent.*.{name}"
+                assert f"komodo.agent.*.{name}" == cls.SUBJECT
                 assert cls.subject_for("abc123") == f"komodo.agent.abc123.{name}"  # type: ignore[attr-defined]
                 continue
             assert f"komodo.{kind}.{name}" == cls.SUBJECT
