@@ -20,11 +20,26 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import nats
+
+from contracts.api.read.server import GetServer
+from contracts.entities.server import Server
+from contracts.service_users import SYSTEM_USER_ID
 from services.common import embedded
+from services.common.auth import load_jwt_signer
+from services.common.bus import RemoteError, request_over
+from services.common.errors import Unavailable
 from services.common.secrets import read_or_create_key_file
+from services.common.settings import Settings
 
 SERVICES_DIR = Path(__file__).resolve().parents[1]
-NOT_SERVICES = {"common", "cli", "__pycache__"}
+NOT_SERVICES = {"common", "cli", "agent", "__pycache__"}
+AGENT = "agent"
+"""The host agent: started by the launcher only for the local server, once that server exists."""
+FIRST_SERVER_NAME = "Local"
+"""The server `./run up` creates for this host when the Docker socket is there."""
+AGENT_WAIT_SECONDS = 60.0
+"""How long the launcher waits for the registry to know the local server."""
 BACKOFF_START = 1.0
 BACKOFF_MAX = 30.0
 STABLE_AFTER = 60.0
@@ -40,10 +55,22 @@ ENVIRONMENT_HELP = """environment:
   VARANUS_NATS_PORT    port of the embedded nats-server (default 4222)
   VARANUS_MONGO_PORT   port of the embedded nx-27017 (default 27017)
   KOMODO_PORT          port of the HTTP gateway (default 9120)
+  KOMODO_FIRST_SERVER_NAME
+                       the server created on first start for this host, with an agent, when the
+                       Docker socket is there (default Local)
   KOMODO_NATS_URL      use this NATS instead of starting one
   KOMODO_DATABASE_URI  use this MongoDB instead of starting one (or KOMODO_DATABASE_ADDRESS with
                        KOMODO_DATABASE_USERNAME and KOMODO_DATABASE_PASSWORD)
 """
+
+
+def docker_socket(env: Mapping[str, str]) -> str | None:
+    """The local Docker endpoint when there is one (`DOCKER_HOST`, or the default unix socket if it exists)."""
+    host = env.get("DOCKER_HOST", "")
+    if host and not host.startswith("unix://"):
+        return host
+    path = Path(host.removeprefix("unix://") if host else "/var/run/docker.sock")
+    return str(path) if path.exists() else None
 
 
 class LaunchError(Exception):
@@ -183,6 +210,8 @@ class Launcher:
     def service_env(self, nats_url: str, database_uri: str) -> dict[str, str]:
         """The environment every service gets."""
         env = {**self.base_env, "KOMODO_NATS_URL": nats_url, "VARANUS_DATA_DIR": str(self.config.data_dir)}
+        if docker_socket(self.base_env) is not None:
+            env.setdefault("KOMODO_FIRST_SERVER_NAME", FIRST_SERVER_NAME)
         if database_uri:
             env["KOMODO_DATABASE_URI"] = database_uri
         env.setdefault("KOMODO_PORT", str(self.config.gateway_port))
@@ -226,6 +255,47 @@ class Launcher:
             service.restarts += 1
             await self.spawn(service, env)
             log(f"{service.name} restarted (pid {service.proc.pid})")
+
+    async def local_server(self, env: dict[str, str]) -> Server | None:
+        """The server named `KOMODO_FIRST_SERVER_NAME`, asked of the registry as the System user (None: none)."""
+        name = env["KOMODO_FIRST_SERVER_NAME"]
+        settings = Settings.load(data_dir=self.config.data_dir)
+        headers = {"Authorization": load_jwt_signer(settings).issue(SYSTEM_USER_ID)}
+        nc = await nats.connect(env["KOMODO_NATS_URL"], max_reconnect_attempts=-1)
+        try:
+            deadline = time.monotonic() + AGENT_WAIT_SECONDS
+            while not self.stopping.is_set():
+                try:
+                    server: Server = await request_over(nc, GetServer(server=name), headers, 5.0)
+                    return server
+                except RemoteError as err:
+                    if err.status == 404:
+                        log(f"no server named {name!r} (other servers existed first); no local agent started")
+                        return None
+                    raise
+                except Unavailable:
+                    if time.monotonic() > deadline:
+                        log(
+                            f"the registry did not answer within {AGENT_WAIT_SECONDS:g} s; no local agent started"
+                        )
+                        return None
+                    await asyncio.sleep(0.5)
+            return None
+        finally:
+            await nc.close()
+
+    async def start_local_agent(self, env: dict[str, str]) -> None:
+        """Run an agent for this host's server, when the Docker socket is there and the server exists."""
+        if not (SERVICES_DIR / AGENT / "__main__.py").exists() or "KOMODO_FIRST_SERVER_NAME" not in env:
+            return
+        server = await self.local_server(env)
+        if server is None:
+            return
+        agent_env = {**env, "VARANUS_AGENT_SERVER_ID": server.id}
+        service = Supervised(AGENT)
+        self.services[AGENT] = service
+        await self.spawn(service, agent_env)
+        service.task = asyncio.create_task(self.supervise(service, agent_env))
 
     def table(self, nats_url: str, database_uri: str) -> str:
         """What runs where: name, pid, address and log file, one process a row."""
@@ -315,6 +385,7 @@ class Launcher:
                 self.services[name] = service
                 await self.spawn(service, env)
                 service.task = asyncio.create_task(self.supervise(service, env))
+            await self.start_local_agent(env)
             print(f"Varanus is running (data in {self.config.data_dir}):", flush=True)
             print(self.table(nats_url, database_uri), flush=True)
             if new_password is not None:

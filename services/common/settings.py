@@ -76,6 +76,9 @@ class Settings(BaseSettings):
     """Username of an admin created at start when no user of that name exists."""
     init_admin_password: SecretStr = SecretStr("")
     """Password of that admin."""
+    first_server_name: str = ""
+    """A Server created (enabled) when the registry starts with no server at all; `./run up` sets `Local`
+    when the Docker socket is there, and runs an agent for it."""
     webhook_secret: SecretStr = SecretStr("")
     """Default secret for git webhooks."""
     webhook_base_url: str = ""

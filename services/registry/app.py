@@ -15,7 +15,7 @@ from contracts.service_users import SERVICE_USERS, SYSTEM_USER_ID
 from services.common.auth import load_jwt_signer
 from services.common.bus import Bus
 from services.common.caller import Authenticator, CredentialCheck
-from services.common.errors import NotFound, ServiceError
+from services.common.errors import Conflict, NotFound, ServiceError
 from services.common.mongo import connect, service_database
 from services.common.presence import PresenceView
 from services.common.secrets import load_secret_box
@@ -148,11 +148,24 @@ class Registry:
         await self.users.ensure_indexes()
         await self.users.ensure_init_admin()
         await self.permissions.ensure_indexes()
+        await self.ensure_first_server()
         await self.user_groups.ensure_indexes()
         await self.bus.start()
         await self.presence.start(self.bus.js)
         await unknown.subscribe(self, self.presence)
         log.info("registry answering %d requests", len(self.bus.handled))
+
+    async def ensure_first_server(self) -> None:
+        """Create the first Server (enabled) when `first_server_name` is set and no server exists yet."""
+        name = self.settings.first_server_name
+        servers = self.kinds[ResourceTargetVariant.Server.value]
+        if not name or await servers.coll.count_documents({}, limit=1):
+            return
+        try:
+            await servers.create(name, {"enabled": True}, SYSTEM_USER_ID)
+            log.info("created the first server %s", name)
+        except Conflict:
+            pass  # another replica created it at the same moment
 
     async def live_info(self, variant: ResourceTargetVariant, ids: list[str]) -> dict[str, dict[str, Any]]:
         """The executor's live list-info fields of these resources; empty when it does not answer quickly."""
