@@ -24,6 +24,7 @@ from services.registry.handlers import unknown
 from services.registry.handlers.internal import auth as internal_auth
 from services.registry.handlers.internal import update as internal_update
 from services.registry.handlers.read import general as read_general
+from services.registry.handlers.read import onboarding_key as read_onboarding_key
 from services.registry.handlers.read import provider as read_provider
 from services.registry.handlers.read import resource as read_resource
 from services.registry.handlers.read import tag as read_tag
@@ -31,6 +32,7 @@ from services.registry.handlers.read import update as read_update
 from services.registry.handlers.read import user as read_user
 from services.registry.handlers.read import user_group as read_user_group
 from services.registry.handlers.read import variable as read_variable
+from services.registry.handlers.write import onboarding_key as write_onboarding_key
 from services.registry.handlers.write import permission as write_permission
 from services.registry.handlers.write import provider as write_provider
 from services.registry.handlers.write import resource as write_resource
@@ -39,6 +41,7 @@ from services.registry.handlers.write import user as write_user
 from services.registry.handlers.write import user_group as write_user_group
 from services.registry.handlers.write import variable as write_variable
 from services.registry.kinds import KINDS
+from services.registry.onboarding import OnboardingKeyStore
 from services.registry.permissions import PermissionStore
 from services.registry.providers import AccountStore
 from services.registry.resources import ResourceService, kind_for
@@ -84,6 +87,7 @@ class Registry:
             settings.transparent_mode,
         )
         self.user_groups = UserGroupStore(self.db, self.users)
+        self.onboarding_keys = OnboardingKeyStore(self.db)
         self.service_user_ids = frozenset(SERVICE_USERS)
         self.presence = PresenceView()
         self.kinds[ResourceTargetVariant.Server.value].live = self.live_info
@@ -133,6 +137,8 @@ class Registry:
             write_user_group,
             read_user_group,
             write_permission,
+            write_onboarding_key,
+            read_onboarding_key,
         ):
             module.register(self)
 
@@ -150,6 +156,7 @@ class Registry:
         await self.permissions.ensure_indexes()
         await self.ensure_first_server()
         await self.user_groups.ensure_indexes()
+        await self.onboarding_keys.ensure_indexes()
         await self.bus.start()
         await self.presence.start(self.bus.js)
         await unknown.subscribe(self, self.presence)

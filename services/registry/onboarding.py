@@ -1,0 +1,85 @@
+"""Onboarding keys: what a new host's agent presents to create or claim its Server.
+
+The private key (`O_<28 random characters>_O`) is shown once, when the key is created; only the public key, a
+SHA-256 digest of it, is stored, so a leaked database does not let anyone onboard a host.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import secrets
+import string
+from typing import Any
+
+from pymongo import ASCENDING
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
+from contracts.entities.onboarding_key import CreateOnboardingKeyResponse, OnboardingKey
+from services.common.errors import BadRequest, Conflict, NotFound
+from services.common.mongo import Document
+from services.registry.updates import now_ms
+
+ALPHABET = string.ascii_letters + string.digits
+
+
+def new_private_key() -> str:
+    """A fresh onboarding private key in Komodo's format."""
+    return "O_" + "".join(secrets.choice(ALPHABET) for _ in range(28)) + "_O"
+
+
+def public_key_of(private_key: str) -> str:
+    """The public key of a private key: its SHA-256 digest, base64url without padding."""
+    digest = hashlib.sha256(private_key.encode()).digest()
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+class OnboardingKeyStore:
+    """Onboarding keys in the registry's database (public keys only)."""
+
+    def __init__(self, db: AsyncDatabase[Document]) -> None:
+        self.coll = db["OnboardingKey"]
+
+    async def ensure_indexes(self) -> None:
+        """Unique public keys."""
+        await self.coll.create_index([("public_key", ASCENDING)], unique=True)
+
+    async def create(self, fields: dict[str, Any], private_key: str | None) -> CreateOnboardingKeyResponse:
+        """Store a new, enabled key; answers the private key once."""
+        if private_key is not None and len(private_key) < 16:
+            raise BadRequest("private_key must be at least 16 characters long")
+        private = private_key or new_private_key()
+        key = OnboardingKey.model_validate(
+            {**fields, "public_key": public_key_of(private), "enabled": True, "created_at": now_ms()}
+        )
+        try:
+            await self.coll.insert_one(key.model_dump(mode="json"))
+        except DuplicateKeyError:
+            raise Conflict("an onboarding key with this private key already exists") from None
+        return CreateOnboardingKeyResponse(private_key=private, created=key)
+
+    async def get(self, public_key: str) -> OnboardingKey:
+        """The key with that public key, or a 404."""
+        doc = await self.coll.find_one({"public_key": public_key})
+        if doc is None:
+            raise NotFound(f"no onboarding key with public key {public_key!r}")
+        return OnboardingKey.model_validate(doc)
+
+    async def update(self, public_key: str, changes: dict[str, Any]) -> OnboardingKey:
+        """Change some fields of a key."""
+        current = await self.get(public_key)
+        updated = OnboardingKey.model_validate({**current.model_dump(mode="json"), **changes})
+        await self.coll.replace_one({"public_key": public_key}, updated.model_dump(mode="json"))
+        return updated
+
+    async def delete(self, public_key: str) -> OnboardingKey:
+        """Remove a key."""
+        current = await self.get(public_key)
+        await self.coll.delete_one({"public_key": public_key})
+        return current
+
+    async def list_keys(self) -> list[OnboardingKey]:
+        """Every key, newest first."""
+        cursor = self.coll.find({}).sort("created_at", -1)
+        return [OnboardingKey.model_validate(doc) async for doc in cursor]
