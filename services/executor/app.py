@@ -14,7 +14,7 @@ from services.common.mongo import connect, service_database
 from services.common.settings import Settings
 from services.executor.agents import AgentClient
 from services.executor.handlers.execute import server as execute_server
-from services.executor.handlers.internal import live_info
+from services.executor.handlers.internal import fleet, live_info
 from services.executor.handlers.read import container as read_container
 from services.executor.handlers.read import docker as read_docker
 from services.executor.handlers.read import server as read_server
@@ -47,7 +47,7 @@ class Executor:
         self.stats = StatsStore(self.db, settings.keep_stats_for_days)
         self.runner = Runner(self.db, self.registry)
         self.watch = AgentWatch(self.bus, self.cache, self.stats)
-        for module in (read_server, read_container, read_docker, execute_server, live_info):
+        for module in (read_server, read_container, read_docker, execute_server, live_info, fleet):
             module.register(self)
 
     def _system(self) -> dict[str, str]:

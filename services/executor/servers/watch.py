@@ -6,10 +6,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
+from collections import deque
 
 from nats.aio.msg import Msg
+from nats.aio.subscription import Subscription
 from pydantic import ValidationError
 
+from contracts.api.internal.fleet import FleetStats
 from contracts.entities.agent import AgentStatus, ContainerStateChange
 from contracts.entities.common import ResourceTarget, ResourceTargetVariant
 from contracts.entities.server import ServerState
@@ -24,6 +28,17 @@ CHECK_SECONDS = 0.5
 """How often server states are checked for missed heartbeats."""
 PRUNE_SECONDS = 3600.0
 """How often old stats are pruned."""
+SAMPLES = 20_000
+"""Heartbeat timings kept for FleetStats."""
+PENDING_MESSAGES = 200_000
+"""Heartbeats a replica may hold unprocessed before NATS drops them (a slow consumer)."""
+
+
+def _percentile(values: list[float], pct: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1)))]
 
 
 class AgentWatch:
@@ -35,11 +50,17 @@ class AgentWatch:
         self.stats = stats
         self.announced: dict[str, ServerState] = {}
         self._tasks: list[asyncio.Task[None]] = []
+        self._handling: deque[float] = deque(maxlen=SAMPLES)
+        self._lag: deque[float] = deque(maxlen=SAMPLES)
+        self._heartbeats = 0
+        self._subscription: Subscription | None = None
 
     async def start(self) -> None:
         """Subscribe to heartbeats and container changes, and start the state checks and stats pruning."""
         nc = self.bus.nc
-        await nc.subscribe("komodo.agent.*.status", cb=self._heartbeat)
+        self._subscription = await nc.subscribe(
+            "komodo.agent.*.status", cb=self._heartbeat, pending_msgs_limit=PENDING_MESSAGES
+        )
         # One replica (the queue group) stores each heartbeat's stats; every replica keeps it in memory.
         await nc.subscribe("komodo.agent.*.status", queue="varanus-executor-stats", cb=self._record)
         await nc.subscribe("komodo.agent.*.container", cb=self._container)
@@ -67,10 +88,34 @@ class AgentWatch:
         return status
 
     async def _heartbeat(self, msg: Msg) -> None:
+        started = time.perf_counter()
         status = self._parse(msg)
         if status is not None:
             self.cache.record(status)
-            await self._announce(status.server_id)
+            if self.announced.get(status.server_id) != ServerState.Ok:
+                await self._announce(status.server_id)
+            self._heartbeats += 1
+            self._handling.append((time.perf_counter() - started) * 1e6)
+            self._lag.append(time.time() * 1000 - status.ts)
+
+    def fleet_stats(self, reset: bool) -> FleetStats:
+        """How this replica keeps up with heartbeats (since the last reset)."""
+        handling, lag = list(self._handling), list(self._lag)
+        pending = self._subscription.pending_msgs if self._subscription is not None else 0
+        stats = FleetStats(
+            heartbeats=self._heartbeats,
+            servers=len(self.cache.seen),
+            handling_p50_us=_percentile(handling, 50),
+            handling_p99_us=_percentile(handling, 99),
+            lag_p50_ms=_percentile(lag, 50),
+            lag_p99_ms=_percentile(lag, 99),
+            pending=pending,
+        )
+        if reset:
+            self._handling.clear()
+            self._lag.clear()
+            self._heartbeats = 0
+        return stats
 
     async def _record(self, msg: Msg) -> None:
         status = self._parse(msg)
