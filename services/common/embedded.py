@@ -83,12 +83,16 @@ def _spawn(args: list[str], log: Path) -> subprocess.Popen[bytes]:
         handle.close()
 
 
-def start_nats(port: int, store_dir: Path, log: Path) -> subprocess.Popen[bytes]:
-    """Start nats-server with JetStream on 127.0.0.1:port, storing in `store_dir`, and wait until it listens."""
+def start_nats(port: int, store_dir: Path, log: Path, config: Path | None = None) -> subprocess.Popen[bytes]:
+    """Start nats-server with JetStream on 127.0.0.1:port, storing in `store_dir`, and wait until it listens.
+
+    `config` is a nats-server config file (accounts, auth callout); the flags given here override it.
+    """
     store_dir.mkdir(parents=True, exist_ok=True)
-    proc = _spawn(
-        [program("nats-server"), "-a", "127.0.0.1", "-p", str(port), "-js", "-sd", str(store_dir)], log
-    )
+    args = [program("nats-server"), "-a", "127.0.0.1", "-p", str(port), "-js", "-sd", str(store_dir)]
+    if config is not None:
+        args += ["-c", str(config)]
+    proc = _spawn(args, log)
     _wait_or_stop(port, proc, "nats-server", log)
     return proc
 
@@ -142,3 +146,25 @@ def _signal_group(proc: subprocess.Popen[bytes], sig: signal.Signals) -> None:
     except (ProcessLookupError, PermissionError):
         with contextlib.suppress(ProcessLookupError):
             proc.send_signal(sig)
+
+
+def callout_config(issuer_public_key: str, auth_password: str) -> str:
+    """A nats-server config whose clients are all authorized by the registry's auth callout.
+
+    The user `auth` (account AUTH) is the callout's own connection; every other client lands in account APP,
+    where JetStream is enabled, with the subjects the callout grants it.
+    """
+    if not issuer_public_key.startswith("A") or '"' in auth_password or "\n" in auth_password:
+        raise ValueError("the issuer must be an account public key and the password a plain token")
+    return f"""accounts {{
+  AUTH {{ users: [ {{ user: auth, password: "{auth_password}" }} ] }}
+  APP {{ jetstream: enabled }}
+}}
+authorization {{
+  auth_callout {{
+    issuer: {issuer_public_key}
+    auth_users: [ auth ]
+    account: AUTH
+  }}
+}}
+"""

@@ -12,6 +12,7 @@ import hashlib
 import os
 import secrets as pysecrets
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken
@@ -50,8 +51,8 @@ class SecretBox:
         return value
 
 
-def read_or_create_key_file(path: Path) -> str:
-    """The key stored in `path`, generated (random, mode 0600) on first use; safe when processes race.
+def read_or_create_key_file(path: Path, generate: Callable[[], str] | None = None) -> str:
+    """The key stored in `path`, generated (by `generate`, else random; mode 0600) on first use; race-safe.
 
     The key is written to a private temporary file first and then hard-linked into place, so a process that
     loses the race never reads a file that exists but is still empty (the gateway and the registry start at
@@ -62,7 +63,7 @@ def read_or_create_key_file(path: Path) -> str:
         fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as handle:  # mkstemp creates it with mode 0600
-                handle.write(pysecrets.token_urlsafe(32) + "\n")
+                handle.write((generate() if generate is not None else pysecrets.token_urlsafe(32)) + "\n")
             with contextlib.suppress(FileExistsError):
                 os.link(temporary, path)
         finally:

@@ -25,6 +25,8 @@ SECRET_FIELDS = (
     "database_uri",
     "webhook_secret",
     "init_admin_password",
+    "nats_auth_password",
+    "nats_services_password",
 )
 """Settings that may be given through a `KOMODO_<NAME>_FILE` file."""
 
@@ -76,6 +78,11 @@ class Settings(BaseSettings):
     """Username of an admin created at start when no user of that name exists."""
     init_admin_password: SecretStr = SecretStr("")
     """Password of that admin."""
+    nats_auth_password: SecretStr = SecretStr("")
+    """Password of the NATS user `auth`: when set, the registry answers NATS's auth callout, deciding which
+    subjects each client (service, agent, API key) may use (see docs/bus.md)."""
+    nats_services_password: SecretStr = SecretStr("")
+    """Password of the NATS user `varanus` that the services connect as, checked by the auth callout."""
     first_server_name: str = ""
     """A Server created (enabled) when the registry starts with no server at all; `./run up` sets `Local`
     when the Docker socket is there, and runs an agent for it."""

@@ -5,6 +5,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import nats
+import nkeys
+from nats.aio.client import Client as NatsClient
+
 from contracts.api.internal.live_info import GetLiveInfo, LiveInfo
 from contracts.catalog import load_all
 from contracts.entities.common import ResourceTarget, ResourceTargetVariant
@@ -13,14 +17,16 @@ from contracts.entities.provider import GitProviderAccount, ImageRegistryAccount
 from contracts.entities.update import Operation
 from contracts.service_users import SERVICE_USERS, SYSTEM_USER_ID
 from services.common.auth import load_jwt_signer
-from services.common.bus import Bus
+from services.common.bus import Bus, nats_servers
 from services.common.caller import Authenticator, CredentialCheck
-from services.common.errors import Conflict, NotFound, ServiceError
+from services.common.errors import Conflict, NotFound, ServiceError, Unauthorized
 from services.common.mongo import connect, service_database
 from services.common.presence import PresenceView
-from services.common.secrets import load_secret_box
+from services.common.secrets import load_secret_box, read_or_create_key_file
 from services.common.settings import Settings
+from services.registry.agent_credentials import AgentCredentialStore
 from services.registry.handlers import unknown
+from services.registry.handlers.internal import agent as internal_agent
 from services.registry.handlers.internal import auth as internal_auth
 from services.registry.handlers.internal import update as internal_update
 from services.registry.handlers.read import general as read_general
@@ -41,6 +47,15 @@ from services.registry.handlers.write import user as write_user
 from services.registry.handlers.write import user_group as write_user_group
 from services.registry.handlers.write import variable as write_variable
 from services.registry.kinds import KINDS
+from services.registry.nats_callout import (
+    AGENT_USER_PREFIX,
+    AuthCallout,
+    Grants,
+    agent_grants,
+    api_key_grants,
+    new_issuer_seed,
+    services_decider,
+)
 from services.registry.onboarding import OnboardingKeyStore
 from services.registry.permissions import PermissionStore
 from services.registry.providers import AccountStore
@@ -88,6 +103,8 @@ class Registry:
         )
         self.user_groups = UserGroupStore(self.db, self.users)
         self.onboarding_keys = OnboardingKeyStore(self.db)
+        self.agent_credentials = AgentCredentialStore(self.db)
+        self._callout_nc: NatsClient | None = None
         self.service_user_ids = frozenset(SERVICE_USERS)
         self.presence = PresenceView()
         self.kinds[ResourceTargetVariant.Server.value].live = self.live_info
@@ -131,6 +148,7 @@ class Registry:
             read_update,
             internal_update,
             internal_auth,
+            internal_agent,
             read_general,
             write_user,
             read_user,
@@ -157,10 +175,40 @@ class Registry:
         await self.ensure_first_server()
         await self.user_groups.ensure_indexes()
         await self.onboarding_keys.ensure_indexes()
+        if self.settings.nats_auth_password.get_secret_value():
+            # Before the bus connects: with the callout on, the registry's own connection needs an answer.
+            await self._start_callout()
         await self.bus.start()
         await self.presence.start(self.bus.js)
         await unknown.subscribe(self, self.presence)
         log.info("registry answering %d requests", len(self.bus.handled))
+
+    async def _decide_nats_client(self, user: str, password: str) -> Grants:
+        """The subjects a connecting NATS client may use: an agent its own, an API key Komodo's requests."""
+        if user.startswith(AGENT_USER_PREFIX):
+            server_id = user.removeprefix(AGENT_USER_PREFIX)
+            await self.agent_credentials.verify(server_id, password)
+            return agent_grants(server_id)
+        caller = await self.users.verify_api_key(user, password)
+        if not caller.enabled:
+            raise Unauthorized(f"user {caller.username!r} is not enabled")
+        return api_key_grants(user)
+
+    async def _start_callout(self) -> None:
+        seed = read_or_create_key_file(self.settings.data_dir / "nats-issuer.seed", new_issuer_seed)
+        issuer = nkeys.from_seed(seed.encode())
+        decide = services_decider(
+            self.settings.nats_services_password.get_secret_value(), self._decide_nats_client
+        )
+        self._callout_nc = await nats.connect(
+            nats_servers(self.settings.nats_url),
+            user="auth",
+            password=self.settings.nats_auth_password.get_secret_value(),
+            name="varanus-auth-callout",
+            max_reconnect_attempts=-1,
+        )
+        await AuthCallout(issuer, decide).start(self._callout_nc)
+        log.info("answering the NATS auth callout")
 
     async def ensure_first_server(self) -> None:
         """Create the first Server (enabled) when `first_server_name` is set and no server exists yet."""
@@ -207,4 +255,6 @@ class Registry:
         """Stop answering and close connections."""
         await self.presence.stop()
         await self.bus.stop()
+        if self._callout_nc is not None:
+            await self._callout_nc.close()
         await self.client.close()

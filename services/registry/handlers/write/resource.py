@@ -10,7 +10,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from contracts.api.base import NoData, find_request
-from contracts.entities.common import PermissionLevel, PermissionLevelAndSpecifics, ResourceTarget
+from contracts.entities.common import (
+    PermissionLevel,
+    PermissionLevelAndSpecifics,
+    ResourceTarget,
+    ResourceTargetVariant,
+)
 from contracts.entities.permission import UserTarget, UserTargetVariant
 from services.common.bus import RequestContext
 from services.common.caller import Caller
@@ -82,6 +87,8 @@ def _register_kind(registry: Registry, service: ResourceService) -> None:
     async def delete(req: Any, ctx: RequestContext) -> Any:
         deleted = await service.delete(await writable(req.id, ctx.caller), ctx.caller.user_id)
         await permissions.forget_target(ResourceTarget(type=spec.variant, id=deleted.id))
+        if spec.variant == ResourceTargetVariant.Server:
+            await registry.agent_credentials.forget(deleted.id)
         return deleted if ctx.caller.admin else service.without_secrets(deleted)
 
     for pattern, handler in (

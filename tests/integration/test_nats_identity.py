@@ -1,0 +1,151 @@
+"""NATS itself keeps each agent to its own subjects: the registry answers the auth callout of a real nats-server."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import nats
+import nkeys
+import pytest
+from nats.aio.client import Client as NatsClient
+
+from contracts.service_users import SYSTEM_USER_ID
+from services.common import embedded
+from services.common.secrets import read_or_create_key_file
+from services.common.settings import Settings
+from services.registry.app import Registry
+from services.registry.nats_callout import agent_inbox, new_issuer_seed
+
+
+class Guarded:
+    """A nats-server with the callout config, and the registry answering its callout."""
+
+    def __init__(self, url: str, registry: Registry, services_password: str) -> None:
+        self.url = url
+        self.registry = registry
+        self.services_password = services_password
+
+    async def connect(self, user: str, password: str, **options: object) -> NatsClient:
+        return await nats.connect(self.url, user=user, password=password, allow_reconnect=False, **options)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+async def guarded(tmp_path: Path, mongo_url: str, db_prefix: str) -> AsyncIterator[Guarded]:
+    data = tmp_path / "data"
+    seed = read_or_create_key_file(data / "nats-issuer.seed", new_issuer_seed)
+    issuer_public = nkeys.from_seed(seed.encode()).public_key.decode()
+    auth_password, services_password = secrets.token_urlsafe(16), secrets.token_urlsafe(16)
+    config = tmp_path / "nats.conf"
+    config.write_text(embedded.callout_config(issuer_public, auth_password))
+    port = embedded.free_port()
+    proc = embedded.start_nats(port, tmp_path / "js", tmp_path / "nats.log", config)
+    url = f"nats://127.0.0.1:{port}"
+    settings = Settings(
+        nats_url=f"nats://varanus:{services_password}@127.0.0.1:{port}",
+        database_uri=mongo_url,
+        db_prefix=db_prefix,
+        data_dir=data,
+        nats_auth_password=auth_password,
+        nats_services_password=services_password,
+    )
+    registry = Registry(settings)
+    await registry.start()
+    try:
+        yield Guarded(url, registry, services_password)
+    finally:
+        await registry.stop()
+        embedded.stop(proc)
+
+
+async def agent_for(guarded: Guarded, name: str) -> tuple[str, str]:
+    server = await guarded.registry.kinds["Server"].create(name, {"enabled": True}, SYSTEM_USER_ID)
+    credential = await guarded.registry.agent_credentials.issue(server.id)
+    return server.id, credential.token
+
+
+async def test_an_agent_is_kept_to_its_own_subjects(guarded: Guarded):
+    a_id, a_token = await agent_for(guarded, "host-a")
+    b_id, b_token = await agent_for(guarded, "host-b")
+    services = await guarded.connect("varanus", guarded.services_password)
+    violations: list[str] = []
+
+    async def on_error(err: Exception) -> None:
+        violations.append(str(err))
+
+    agent_a = await guarded.connect(
+        f"agent:{a_id}", a_token, inbox_prefix=agent_inbox(a_id), error_cb=on_error
+    )
+    agent_b = await guarded.connect(f"agent:{b_id}", b_token, inbox_prefix=agent_inbox(b_id))
+    try:
+
+        async def health(msg: nats.aio.msg.Msg) -> None:
+            await msg.respond(b"{}")
+
+        await agent_a.subscribe(f"komodo.agent.{a_id}.GetHealth", cb=health)
+        await agent_a.flush()
+        # A service reaches agent a; agent b may not even ask it.
+        assert (await services.request(f"komodo.agent.{a_id}.GetHealth", b"{}", timeout=5)).data == b"{}"
+        with pytest.raises(nats.errors.Error):
+            await agent_b.request(f"komodo.agent.{a_id}.GetHealth", b"{}", timeout=1)
+
+        commands: list[str] = []
+
+        async def command(msg: nats.aio.msg.Msg) -> None:
+            commands.append(msg.subject)
+
+        await services.subscribe("komodo.execute.>", cb=command)
+        await services.subscribe(f"komodo.agent.{b_id}.>", cb=command)
+        await services.flush()
+        await agent_a.publish("komodo.execute.Deploy", b"{}")
+        await agent_a.publish(f"komodo.agent.{b_id}.status", b"{}")
+        await agent_a.subscribe(f"komodo.agent.{b_id}.>")
+        await agent_a.subscribe("_INBOX.>")
+        await agent_a.flush()
+        await asyncio.sleep(0.5)
+        assert commands == []
+        assert any('publish to "komodo.execute.deploy"' in v.lower() for v in violations), violations
+        assert any(f'subscription to "komodo.agent.{b_id}.>"' in v.lower() for v in violations), violations
+        assert any('subscription to "_inbox.>"' in v.lower() for v in violations), violations
+    finally:
+        for nc in (agent_a, agent_b, services):
+            await nc.close()
+
+
+async def test_wrong_disabled_or_deleted_agents_are_refused(guarded: Guarded):
+    server_id, token = await agent_for(guarded, "host-c")
+    with pytest.raises(nats.errors.Error, match="Authorization Violation"):
+        await guarded.connect(f"agent:{server_id}", "A_wrong_A")
+    with pytest.raises(nats.errors.Error, match="Authorization Violation"):
+        await guarded.connect("varanus", "not-the-services-password")
+    with pytest.raises(nats.errors.Error, match="Authorization Violation"):
+        await guarded.connect("nobody", "nothing")
+    servers = guarded.registry.kinds["Server"]
+    await servers.update(server_id, {"enabled": False}, SYSTEM_USER_ID)
+    with pytest.raises(nats.errors.Error, match="Authorization Violation"):
+        await guarded.connect(f"agent:{server_id}", token)
+    await servers.update(server_id, {"enabled": True}, SYSTEM_USER_ID)
+    ok = await guarded.connect(f"agent:{server_id}", token, inbox_prefix=agent_inbox(server_id))
+    await ok.close()
+    await servers.delete(server_id, SYSTEM_USER_ID)
+    with pytest.raises(nats.errors.Error, match="Authorization Violation"):
+        await guarded.connect(f"agent:{server_id}", token)
+
+
+async def test_a_user_api_key_may_send_requests_and_read_only_its_inbox(guarded: Guarded):
+    users = guarded.registry.users
+    admin = await users.create_local(
+        "nats-admin", "nats-admin-password", enabled=True, admin=True, super_admin=True
+    )
+    key = await users.issue_api_key(admin.id, "bus", 0)
+    client = await guarded.connect(key.key, key.secret, inbox_prefix=f"_INBOX_{key.key}")
+    try:
+        headers = {"X-Api-Key": key.key, "X-Api-Secret": key.secret}
+        reply = await client.request("komodo.read.ListServers", b"{}", timeout=5, headers=headers)
+        assert reply.data == b"[]"
+    finally:
+        await client.close()
+    with pytest.raises(nats.errors.Error, match="Authorization Violation"):
+        await guarded.connect(key.key, "S_wrong_S")
