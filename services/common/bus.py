@@ -131,11 +131,6 @@ def parse_request(request_cls: type[R], body: bytes) -> R:
         raise describe_validation_error(err, f"{name} request") from None
 
 
-def nats_servers(nats_url: str) -> list[str]:
-    """The server URLs of a `KOMODO_NATS_URL` (comma-separated for a cluster)."""
-    return [url.strip() for url in nats_url.split(",") if url.strip()]
-
-
 class Bus:
     """One service's bus: register handlers with `handle`, then `start`; `request` and `publish` go out."""
 
@@ -144,7 +139,7 @@ class Bus:
         self.settings = settings
         self.authenticate = authenticate
         self.broker = NatsBroker(
-            nats_servers(settings.nats_url),
+            settings.nats_connect_urls(),
             name=f"varanus-{service}",
             logger=None,
             error_cb=self._on_error,

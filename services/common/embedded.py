@@ -146,25 +146,3 @@ def _signal_group(proc: subprocess.Popen[bytes], sig: signal.Signals) -> None:
     except (ProcessLookupError, PermissionError):
         with contextlib.suppress(ProcessLookupError):
             proc.send_signal(sig)
-
-
-def callout_config(issuer_public_key: str, auth_password: str) -> str:
-    """A nats-server config whose clients are all authorized by the registry's auth callout.
-
-    The user `auth` (account AUTH) is the callout's own connection; every other client lands in account APP,
-    where JetStream is enabled, with the subjects the callout grants it.
-    """
-    if not issuer_public_key.startswith("A") or '"' in auth_password or "\n" in auth_password:
-        raise ValueError("the issuer must be an account public key and the password a plain token")
-    return f"""accounts {{
-  AUTH {{ users: [ {{ user: auth, password: "{auth_password}" }} ] }}
-  APP {{ jetstream: enabled }}
-}}
-authorization {{
-  auth_callout {{
-    issuer: {issuer_public_key}
-    auth_users: [ auth ]
-    account: AUTH
-  }}
-}}
-"""

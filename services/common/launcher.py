@@ -21,7 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import nats
+import nkeys
 
+from contracts.api.read.general import GetVersion
 from contracts.api.read.server import GetServer
 from contracts.entities.server import Server
 from contracts.service_users import SYSTEM_USER_ID
@@ -29,11 +31,14 @@ from services.common import embedded
 from services.common.auth import load_jwt_signer
 from services.common.bus import RemoteError, request_over
 from services.common.errors import Unavailable
+from services.common.nats_auth import SERVICE_USER, callout_config, new_issuer_seed
 from services.common.secrets import read_or_create_key_file
 from services.common.settings import Settings
 
 SERVICES_DIR = Path(__file__).resolve().parents[1]
 NOT_SERVICES = {"common", "cli", "agent", "__pycache__"}
+REGISTRY = "registry"
+"""Started first: it answers NATS's auth callout."""
 AGENT = "agent"
 """The host agent: started by the launcher only for the local server, once that server exists."""
 FIRST_SERVER_NAME = "Local"
@@ -62,6 +67,10 @@ ENVIRONMENT_HELP = """environment:
   KOMODO_DATABASE_URI  use this MongoDB instead of starting one (or KOMODO_DATABASE_ADDRESS with
                        KOMODO_DATABASE_USERNAME and KOMODO_DATABASE_PASSWORD)
 """
+
+
+async def _quiet(err: Exception) -> None:
+    """An error callback for connections whose failures the caller handles (no trace on the console)."""
 
 
 def docker_socket(env: Mapping[str, str]) -> str | None:
@@ -167,12 +176,37 @@ class Launcher:
                     f"{what} port {port} ({variable}) is already in use; free it or set {variable}"
                 )
 
+    def nats_authorization(self) -> Path:
+        """Write the embedded NATS's config: every client is admitted by the registry's auth callout.
+
+        The issuer key and the two passwords (the callout's `auth` user, the services' `varanus` user) are
+        generated once into the data folder (mode 0600); the services get them as `*_FILE` settings.
+        """
+        data = self.config.data_dir
+        seed = read_or_create_key_file(data / "nats-issuer.seed", new_issuer_seed)
+        issuer = nkeys.from_seed(seed.encode()).public_key.decode()
+        auth_file, services_file = data / "nats-auth.password", data / "nats-services.password"
+        auth_password = read_or_create_key_file(auth_file)
+        read_or_create_key_file(services_file)
+        config = data / "nats" / "nats.conf"
+        config.parent.mkdir(parents=True, exist_ok=True)
+        config.write_text(callout_config(issuer, auth_password), encoding="utf-8")
+        config.chmod(0o600)
+        self.base_env.update(
+            KOMODO_NATS_USER=SERVICE_USER,
+            KOMODO_NATS_PASSWORD_FILE=str(services_file),
+            KOMODO_NATS_SERVICES_PASSWORD_FILE=str(services_file),
+            KOMODO_NATS_AUTH_PASSWORD_FILE=str(auth_file),
+        )
+        return config
+
     def start_servers(self) -> tuple[str, str]:
         """Start the embedded NATS and MongoDB that are not given by URL; return both URLs."""
         nats_url = self.config.nats_url
         if nats_url is None:
             port = self.config.nats_port
-            proc = embedded.start_nats(port, self.config.data_dir / "nats", self.logs / "nats.log")
+            config = self.nats_authorization()
+            proc = embedded.start_nats(port, self.config.data_dir / "nats", self.logs / "nats.log", config)
             self.servers.append(("nats", proc))
             nats_url = f"nats://127.0.0.1:{port}"
         database_uri = self.base_env.get("KOMODO_DATABASE_URI", "")
@@ -256,12 +290,47 @@ class Launcher:
             await self.spawn(service, env)
             log(f"{service.name} restarted (pid {service.proc.pid})")
 
+    def settings(self, env: dict[str, str]) -> Settings:
+        """The settings the launcher's own requests need: the services' NATS user, the data folder."""
+        password_file = env.get("KOMODO_NATS_PASSWORD_FILE")
+        password = Path(password_file).read_text(encoding="utf-8").strip() if password_file else ""
+        return Settings.load(
+            data_dir=self.config.data_dir,
+            nats_url=env["KOMODO_NATS_URL"],
+            nats_user=env.get("KOMODO_NATS_USER", ""),
+            nats_password=password,
+        )
+
+    async def wait_for_registry(self, env: dict[str, str]) -> None:
+        """Wait (up to a minute) until the registry answers on the bus, so the other services can connect."""
+        settings = self.settings(env)
+        headers = {"Authorization": load_jwt_signer(settings).issue(SYSTEM_USER_ID)}
+        deadline = time.monotonic() + AGENT_WAIT_SECONDS
+        while not self.stopping.is_set() and time.monotonic() < deadline:
+            try:
+                nc = await nats.connect(
+                    settings.nats_connect_urls(), allow_reconnect=False, connect_timeout=2, error_cb=_quiet
+                )
+            except Exception:
+                await asyncio.sleep(0.3)
+                continue
+            try:
+                await request_over(nc, GetVersion(), headers, 2.0)
+                return
+            except (Unavailable, RemoteError):
+                await asyncio.sleep(0.3)
+            finally:
+                await nc.close()
+        log(
+            f"the registry did not answer within {AGENT_WAIT_SECONDS:g} s; starting the other services anyway"
+        )
+
     async def local_server(self, env: dict[str, str]) -> Server | None:
         """The server named `KOMODO_FIRST_SERVER_NAME`, asked of the registry as the System user (None: none)."""
         name = env["KOMODO_FIRST_SERVER_NAME"]
-        settings = Settings.load(data_dir=self.config.data_dir)
+        settings = self.settings(env)
         headers = {"Authorization": load_jwt_signer(settings).issue(SYSTEM_USER_ID)}
-        nc = await nats.connect(env["KOMODO_NATS_URL"], max_reconnect_attempts=-1)
+        nc = await nats.connect(settings.nats_connect_urls(), max_reconnect_attempts=-1, error_cb=_quiet)
         try:
             deadline = time.monotonic() + AGENT_WAIT_SECONDS
             while not self.stopping.is_set():
@@ -380,11 +449,14 @@ class Launcher:
             nats_url, database_uri = await asyncio.to_thread(self.start_servers)
             admin, new_password = self.init_admin()
             env = self.service_env(nats_url, database_uri)
-            for name in names:
+            # The registry first: it answers NATS's auth callout, without which no other service may connect.
+            for name in sorted(names, key=lambda n: n != REGISTRY):
                 service = Supervised(name)
                 self.services[name] = service
                 await self.spawn(service, env)
                 service.task = asyncio.create_task(self.supervise(service, env))
+                if name == REGISTRY and len(names) > 1:
+                    await self.wait_for_registry(env)
             await self.start_local_agent(env)
             print(f"Varanus is running (data in {self.config.data_dir}):", flush=True)
             print(self.table(nats_url, database_uri), flush=True)

@@ -7,6 +7,7 @@ when it is set, the value is read from that file, so secrets can come from Docke
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ SECRET_FIELDS = (
     "init_admin_password",
     "nats_auth_password",
     "nats_services_password",
+    "nats_password",
 )
 """Settings that may be given through a `KOMODO_<NAME>_FILE` file."""
 
@@ -78,6 +80,10 @@ class Settings(BaseSettings):
     """Username of an admin created at start when no user of that name exists."""
     init_admin_password: SecretStr = SecretStr("")
     """Password of that admin."""
+    nats_user: str = ""
+    """NATS user this process connects as (`varanus` for the services when NATS checks users)."""
+    nats_password: SecretStr = SecretStr("")
+    """Password of that NATS user."""
     nats_auth_password: SecretStr = SecretStr("")
     """Password of the NATS user `auth`: when set, the registry answers NATS's auth callout, deciding which
     subjects each client (service, agent, API key) may use (see docs/bus.md)."""
@@ -148,6 +154,25 @@ class Settings(BaseSettings):
         tokens = [account.token for provider in self.git_providers for account in provider.accounts]
         tokens += [account.token for registry in self.image_registries for account in registry.accounts]
         return [value for value in [*(s.get_secret_value() for s in self.secrets.values()), *tokens] if value]
+
+    def nats_connect_urls(self) -> list[str]:
+        """The NATS server URLs to connect to, with this process's NATS user and password put in.
+
+        Only for connecting: `nats_url` itself stays free of secrets, so it can be logged and shown.
+        """
+        urls = [url.strip() for url in self.nats_url.split(",") if url.strip()]
+        if not self.nats_user:
+            return urls
+        user, password = self.nats_user, self.nats_password.get_secret_value()
+        # nats-py takes the user and password from the URL as they are (no percent-decoding).
+        if not re.fullmatch(r"[A-Za-z0-9._~-]+", user) or not re.fullmatch(r"[A-Za-z0-9._~-]*", password):
+            raise RuntimeError(
+                "KOMODO_NATS_USER and KOMODO_NATS_PASSWORD may hold only letters, digits and ._~-"
+            )
+        return [
+            f"{scheme}://{user}:{password}@{rest.split('@', 1)[-1]}"
+            for scheme, _, rest in (url.partition("://") for url in urls)
+        ]
 
     def mongo_uri(self) -> str:
         """The MongoDB connection URI: `database_uri`, or one built from address and credentials."""

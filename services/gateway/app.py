@@ -97,8 +97,9 @@ def create_app(settings: Settings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        servers = [url.strip() for url in settings.nats_url.split(",") if url.strip()]
-        state["nc"] = await nats.connect(servers, name="varanus-gateway", max_reconnect_attempts=-1)
+        state["nc"] = await nats.connect(
+            settings.nats_connect_urls(), name="varanus-gateway", max_reconnect_attempts=-1
+        )
         await feed.start(state["nc"])
         try:
             yield

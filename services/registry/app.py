@@ -17,10 +17,11 @@ from contracts.entities.provider import GitProviderAccount, ImageRegistryAccount
 from contracts.entities.update import Operation
 from contracts.service_users import SERVICE_USERS, SYSTEM_USER_ID
 from services.common.auth import load_jwt_signer
-from services.common.bus import Bus, nats_servers
+from services.common.bus import Bus
 from services.common.caller import Authenticator, CredentialCheck
 from services.common.errors import Conflict, NotFound, ServiceError, Unauthorized
 from services.common.mongo import connect, service_database
+from services.common.nats_auth import AGENT_USER_PREFIX, new_issuer_seed
 from services.common.presence import PresenceView
 from services.common.secrets import load_secret_box, read_or_create_key_file
 from services.common.settings import Settings
@@ -47,15 +48,7 @@ from services.registry.handlers.write import user as write_user
 from services.registry.handlers.write import user_group as write_user_group
 from services.registry.handlers.write import variable as write_variable
 from services.registry.kinds import KINDS
-from services.registry.nats_callout import (
-    AGENT_USER_PREFIX,
-    AuthCallout,
-    Grants,
-    agent_grants,
-    api_key_grants,
-    new_issuer_seed,
-    services_decider,
-)
+from services.registry.nats_callout import AuthCallout, Grants, agent_grants, api_key_grants, services_decider
 from services.registry.onboarding import OnboardingKeyStore
 from services.registry.permissions import PermissionStore
 from services.registry.providers import AccountStore
@@ -172,13 +165,13 @@ class Registry:
         await self.users.ensure_indexes()
         await self.users.ensure_init_admin()
         await self.permissions.ensure_indexes()
-        await self.ensure_first_server()
         await self.user_groups.ensure_indexes()
         await self.onboarding_keys.ensure_indexes()
         if self.settings.nats_auth_password.get_secret_value():
             # Before the bus connects: with the callout on, the registry's own connection needs an answer.
             await self._start_callout()
         await self.bus.start()
+        await self.ensure_first_server()  # once connected: creating it publishes events
         await self.presence.start(self.bus.js)
         await unknown.subscribe(self, self.presence)
         log.info("registry answering %d requests", len(self.bus.handled))
@@ -201,7 +194,7 @@ class Registry:
             self.settings.nats_services_password.get_secret_value(), self._decide_nats_client
         )
         self._callout_nc = await nats.connect(
-            nats_servers(self.settings.nats_url),
+            [url.strip() for url in self.settings.nats_url.split(",") if url.strip()],
             user="auth",
             password=self.settings.nats_auth_password.get_secret_value(),
             name="varanus-auth-callout",

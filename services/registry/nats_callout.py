@@ -29,20 +29,14 @@ from typing import Any
 import nkeys
 from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
-from nats_jwt.nkeys_ext import nkeys2
 
 from services.common.errors import ServiceError
+from services.common.nats_auth import AGENT_USER_PREFIX, APP_ACCOUNT, SERVICE_USER, agent_inbox
 
 log = logging.getLogger(__name__)
 
 CALLOUT_SUBJECT = "$SYS.REQ.USER.AUTH"
 """Where nats-server sends authorization requests."""
-SERVICE_USER = "varanus"
-"""The NATS user of the Varanus services."""
-AGENT_USER_PREFIX = "agent:"
-"""NATS users `agent:<server_id>` are host agents."""
-APP_ACCOUNT = "APP"
-"""The NATS account every authorized client lands in (JetStream enabled there)."""
 USER_JWT_SECONDS = 24 * 60 * 60
 """Lifetime of an issued user JWT: a client that stays connected longer is asked again on reconnect."""
 
@@ -59,12 +53,6 @@ class Grants:
     """Subjects it may subscribe to."""
     respond: bool = False
     """Whether it may answer requests it received (publish once to their reply subject)."""
-
-
-def new_issuer_seed() -> str:
-    """A fresh account nkey seed (`SA...`) to sign user JWTs with; its public key goes into the NATS config."""
-    seed: bytes = nkeys2.create_account_pair().seed
-    return seed.decode()
 
 
 def service_grants() -> Grants:
@@ -90,11 +78,6 @@ def api_key_grants(key: str) -> Grants:
         publish=["komodo.read.>", "komodo.write.>", "komodo.execute.>"],
         subscribe=[f"_INBOX_{key}.>"],
     )
-
-
-def agent_inbox(server_id: str) -> str:
-    """The inbox prefix an agent connects with (`nats.connect(..., inbox_prefix=...)`)."""
-    return f"_INBOX_{server_id}"
 
 
 def _b64(data: bytes) -> str:

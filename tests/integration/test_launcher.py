@@ -21,6 +21,7 @@ from pymongo import AsyncMongoClient
 
 from services.common.embedded import free_port
 from services.common.launcher import docker_socket
+from tests.integration.credentials import services_nats_url
 
 
 def launcher_env(data: Path, nats_port: int, mongo_port: int) -> dict[str, str]:
@@ -152,12 +153,13 @@ async def servers_answer(nats_url: str, mongo_port: int) -> None:
 def test_up_restart_and_stop(tmp_path: Path) -> None:
     nats_port, mongo_port = free_port(), free_port()
     env = launcher_env(tmp_path / "data", nats_port, mongo_port)
-    url = f"nats://127.0.0.1:{nats_port}"
     gateway = f"http://127.0.0.1:{env['KOMODO_PORT']}"
     # With a Docker socket, the first start also creates the server "Local" for this host.
     expected = ["Local", "kept"] if docker_socket(env) else ["kept"]
     with launched(env) as (proc, pids):
         assert {"nats", "mongo", "registry", "gateway"} <= set(pids)
+        # NATS admits only the users the registry's auth callout knows: the services' user here.
+        url = services_nats_url(tmp_path / "data", nats_port)
         asyncio.run(servers_answer(url, mongo_port))
         # The first start generates the admin's password, prints it once and keeps it (0600) in the data folder.
         password_file = tmp_path / "data" / "admin.password"

@@ -14,10 +14,10 @@ from nats.aio.client import Client as NatsClient
 
 from contracts.service_users import SYSTEM_USER_ID
 from services.common import embedded
+from services.common.nats_auth import agent_inbox, callout_config, new_issuer_seed
 from services.common.secrets import read_or_create_key_file
 from services.common.settings import Settings
 from services.registry.app import Registry
-from services.registry.nats_callout import agent_inbox, new_issuer_seed
 
 
 class Guarded:
@@ -39,7 +39,7 @@ async def guarded(tmp_path: Path, mongo_url: str, db_prefix: str) -> AsyncIterat
     issuer_public = nkeys.from_seed(seed.encode()).public_key.decode()
     auth_password, services_password = secrets.token_urlsafe(16), secrets.token_urlsafe(16)
     config = tmp_path / "nats.conf"
-    config.write_text(embedded.callout_config(issuer_public, auth_password))
+    config.write_text(callout_config(issuer_public, auth_password))
     port = embedded.free_port()
     proc = embedded.start_nats(port, tmp_path / "js", tmp_path / "nats.log", config)
     url = f"nats://127.0.0.1:{port}"

@@ -20,6 +20,7 @@ from pathlib import Path
 import nats
 
 from services.common.embedded import free_port
+from tests.integration.credentials import services_nats_url
 
 ROOT = Path(__file__).resolve().parents[2]
 RUN = str(ROOT / "run")
@@ -178,7 +179,8 @@ def test_up_answers_then_stops_cleanly(tmp_path: Path) -> None:
         assert {"nats", "mongo", "registry"} <= set(up.pids), "".join(up.lines)
         for port in (nats_port, mongo_port):
             socket.create_connection(("127.0.0.1", port), 5).close()
-        reply = asyncio.run(ask(f"nats://127.0.0.1:{nats_port}", "komodo.read.ListServers", 30))
+        url = services_nats_url(tmp_path / "data", nats_port)
+        reply = asyncio.run(ask(url, "komodo.read.ListServers", 30))
         # The registry answers (a list, or an error such as a missing credential: either way it is serving);
         # at the very least its process must still be running.
         assert reply is not None or process_groups_alive({up.pids["registry"]}), "".join(up.lines)
