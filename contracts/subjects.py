@@ -50,3 +50,7 @@ def agent_status_subject(server_id: str) -> str:
 def agent_container_subject(server_id: str) -> str:
     """Subject of an agent's container state changes: `komodo.agent.<server_id>.container`."""
     return agent_subject(server_id, "container")
+
+
+ONBOARD_SUBJECT: Final = f"{PREFIX}.onboard.OnboardAgent"
+"""Where a new host's agent presents its onboarding key to get its server and credential (answered by the registry)."""

@@ -51,3 +51,12 @@ authorization {{
 def connect_options(user: str, password: str) -> dict[str, Any]:
     """`nats.connect` keyword arguments for a user and password (none when the user is empty)."""
     return {"user": user, "password": password} if user else {}
+
+
+ONBOARD_USER = "onboard"
+"""The NATS user a new agent connects as, with its onboarding key as password, to ask for its credential."""
+
+
+def onboarding_inbox(public_key: str) -> str:
+    """The inbox prefix of an agent onboarding with a key (`_INBOX_ob_<public key>`)."""
+    return f"_INBOX_ob_{public_key}"

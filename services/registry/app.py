@@ -21,12 +21,12 @@ from services.common.bus import Bus
 from services.common.caller import Authenticator, CredentialCheck
 from services.common.errors import Conflict, NotFound, ServiceError, Unauthorized
 from services.common.mongo import connect, service_database
-from services.common.nats_auth import AGENT_USER_PREFIX, new_issuer_seed
+from services.common.nats_auth import AGENT_USER_PREFIX, ONBOARD_USER, new_issuer_seed
 from services.common.presence import PresenceView
 from services.common.secrets import load_secret_box, read_or_create_key_file
 from services.common.settings import Settings
 from services.registry.agent_credentials import AgentCredentialStore
-from services.registry.handlers import unknown
+from services.registry.handlers import onboard, unknown
 from services.registry.handlers.internal import agent as internal_agent
 from services.registry.handlers.internal import auth as internal_auth
 from services.registry.handlers.internal import update as internal_update
@@ -48,7 +48,14 @@ from services.registry.handlers.write import user as write_user
 from services.registry.handlers.write import user_group as write_user_group
 from services.registry.handlers.write import variable as write_variable
 from services.registry.kinds import KINDS
-from services.registry.nats_callout import AuthCallout, Grants, agent_grants, api_key_grants, services_decider
+from services.registry.nats_callout import (
+    AuthCallout,
+    Grants,
+    agent_grants,
+    api_key_grants,
+    onboarding_grants,
+    services_decider,
+)
 from services.registry.onboarding import OnboardingKeyStore
 from services.registry.permissions import PermissionStore
 from services.registry.providers import AccountStore
@@ -174,10 +181,14 @@ class Registry:
         await self.ensure_first_server()  # once connected: creating it publishes events
         await self.presence.start(self.bus.js)
         await unknown.subscribe(self, self.presence)
+        await onboard.subscribe(self)
         log.info("registry answering %d requests", len(self.bus.handled))
 
     async def _decide_nats_client(self, user: str, password: str) -> Grants:
         """The subjects a connecting NATS client may use: an agent its own, an API key Komodo's requests."""
+        if user == ONBOARD_USER:
+            key = await self.onboarding_keys.usable(password)
+            return onboarding_grants(key.public_key)
         if user.startswith(AGENT_USER_PREFIX):
             server_id = user.removeprefix(AGENT_USER_PREFIX)
             await self.agent_credentials.verify(server_id, password)

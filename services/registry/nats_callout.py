@@ -30,8 +30,15 @@ import nkeys
 from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
 
+from contracts.subjects import ONBOARD_SUBJECT
 from services.common.errors import ServiceError
-from services.common.nats_auth import AGENT_USER_PREFIX, APP_ACCOUNT, SERVICE_USER, agent_inbox
+from services.common.nats_auth import (
+    AGENT_USER_PREFIX,
+    APP_ACCOUNT,
+    SERVICE_USER,
+    agent_inbox,
+    onboarding_inbox,
+)
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +75,15 @@ def agent_grants(server_id: str) -> Grants:
         publish=[own],
         subscribe=[own, f"{agent_inbox(server_id)}.>"],
         respond=True,
+    )
+
+
+def onboarding_grants(public_key: str) -> Grants:
+    """A new agent with an onboarding key: ask for its credential, and hear the answer on its own inbox."""
+    return Grants(
+        name=f"onboard:{public_key[:8]}",
+        publish=[ONBOARD_SUBJECT],
+        subscribe=[f"{onboarding_inbox(public_key)}.>"],
     )
 
 

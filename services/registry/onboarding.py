@@ -17,7 +17,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from contracts.entities.onboarding_key import CreateOnboardingKeyResponse, OnboardingKey
-from services.common.errors import BadRequest, Conflict, NotFound
+from services.common.errors import BadRequest, Conflict, NotFound, Unauthorized
 from services.common.mongo import Document
 from services.registry.updates import now_ms
 
@@ -79,7 +79,30 @@ class OnboardingKeyStore:
         await self.coll.delete_one({"public_key": public_key})
         return current
 
+    async def usable(self, private_key: str) -> OnboardingKey:
+        """The enabled, unexpired key of a private key; Unauthorized (never naming which check failed first)."""
+        doc = await self.coll.find_one({"public_key": public_key_of(private_key)})
+        if doc is None:
+            raise Unauthorized("invalid onboarding key")
+        key = OnboardingKey.model_validate(doc)
+        check_usable(key)
+        return key
+
+    async def record_onboarded(self, public_key: str, server_id: str) -> None:
+        """Remember that a key onboarded a server."""
+        current = await self.get(public_key)
+        onboarded = list(dict.fromkeys([*current.onboarded, server_id]))
+        await self.coll.update_one({"public_key": public_key}, {"$set": {"onboarded": onboarded}})
+
     async def list_keys(self) -> list[OnboardingKey]:
         """Every key, newest first."""
         cursor = self.coll.find({}).sort("created_at", -1)
         return [OnboardingKey.model_validate(doc) async for doc in cursor]
+
+
+def check_usable(key: OnboardingKey) -> None:
+    """Nothing when the key may onboard now; Unauthorized saying why not otherwise."""
+    if not key.enabled:
+        raise Unauthorized(f"onboarding key {key.name!r} is disabled")
+    if key.expires and key.expires < now_ms():
+        raise Unauthorized(f"onboarding key {key.name!r} has expired")

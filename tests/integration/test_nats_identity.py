@@ -149,3 +149,57 @@ async def test_a_user_api_key_may_send_requests_and_read_only_its_inbox(guarded:
         await client.close()
     with pytest.raises(nats.errors.Error, match="Authorization Violation"):
         await guarded.connect(key.key, "S_wrong_S")
+
+
+async def test_an_agent_onboards_with_a_key_and_then_connects_as_itself(guarded: Guarded):
+    import json
+
+    from contracts.subjects import ONBOARD_SUBJECT, STATUS_HEADER
+    from services.common.nats_auth import onboarding_inbox
+
+    registry = guarded.registry
+    servers = registry.kinds["Server"]
+    await servers.create("template", {"region": "eu-west", "enabled": False}, SYSTEM_USER_ID)
+    await registry.tags.create("edge", None, SYSTEM_USER_ID)
+    tag_id = (await registry.tags.get("edge")).id
+    made = await registry.onboarding_keys.create(
+        {"name": "fleet", "tags": [tag_id], "copy_server": (await servers.get("template")).id}, None
+    )
+    private, public = made.private_key, made.created.public_key
+
+    async def ask(connect_as: str, key: str = private) -> tuple[int, dict[str, object]]:
+        nc = await guarded.connect("onboard", key, inbox_prefix=onboarding_inbox(public))
+        try:
+            body = json.dumps({"onboarding_key": key, "connect_as": connect_as}).encode()
+            reply = await nc.request(ONBOARD_SUBJECT, body, timeout=5)
+            return int((reply.headers or {}).get(STATUS_HEADER, "200")), json.loads(reply.data)
+        finally:
+            await nc.close()
+
+    status, credential = await ask("edge-host-1")
+    assert status == 200, credential
+    server = await servers.get("edge-host-1")
+    assert server.id == credential["server_id"]
+    assert server.config.enabled and server.config.region == "eu-west" and server.tags == [tag_id]
+    agent = await guarded.connect(
+        f"agent:{server.id}", str(credential["token"]), inbox_prefix=agent_inbox(server.id)
+    )
+    await agent.close()
+    assert (await registry.onboarding_keys.get(public)).onboarded == [server.id]
+
+    # An existing server may be claimed only with a privileged key.
+    status, refused = await ask("edge-host-1")
+    assert status == 403 and "privileged" in str(refused["error"])
+    await registry.onboarding_keys.update(public, {"privileged": True})
+    status, claimed = await ask("edge-host-1")
+    assert status == 200 and claimed["server_id"] == server.id
+
+    # A disabled or expired key is refused by NATS at connect.
+    await registry.onboarding_keys.update(public, {"enabled": False})
+    with pytest.raises(nats.errors.Error, match="Authorization Violation"):
+        await guarded.connect("onboard", private)
+    await registry.onboarding_keys.update(public, {"enabled": True, "expires": 1000})
+    with pytest.raises(nats.errors.Error, match="Authorization Violation"):
+        await guarded.connect("onboard", private)
+    with pytest.raises(nats.errors.Error, match="Authorization Violation"):
+        await guarded.connect("onboard", "O_not_a_key_O")

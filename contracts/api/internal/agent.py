@@ -24,3 +24,16 @@ class IssueAgentCredential(InternalRequest):
 
     server: str
     """Id or name of the server."""
+
+
+class OnboardAgent(KomodoModel):
+    """A new host's agent asks for its server and credential (sent on `komodo.onboard.OnboardAgent`).
+
+    Not a Komodo request: the onboarding key in the body is the agent's only credential. The answer is an
+    AgentCredential, or Komodo's error envelope.
+    """
+
+    onboarding_key: str
+    """The onboarding private key (`O_..._O`) an admin created with CreateOnboardingKey."""
+    connect_as: str
+    """The server name to create, or to claim when it exists (a privileged key is needed for that)."""
