@@ -23,6 +23,7 @@ from pathlib import Path
 import nats
 import nkeys
 
+from contracts.api.internal.agent import AgentCredential, IssueAgentCredential
 from contracts.api.read.general import GetVersion
 from contracts.api.read.server import GetServer
 from contracts.entities.server import Server
@@ -353,6 +354,26 @@ class Launcher:
         finally:
             await nc.close()
 
+    async def agent_token_file(self, env: dict[str, str], server_id: str) -> Path | None:
+        """A fresh agent credential for the local server, written 0600 into the data folder (None: failed)."""
+        settings = self.settings(env)
+        headers = {"Authorization": load_jwt_signer(settings).issue(SYSTEM_USER_ID)}
+        nc = await nats.connect(settings.nats_connect_urls(), allow_reconnect=False, error_cb=_quiet)
+        try:
+            credential: AgentCredential = await request_over(
+                nc, IssueAgentCredential(server=server_id), headers, 10.0
+            )
+        except (RemoteError, Unavailable) as err:
+            log(f"could not issue the local agent's credential ({err.message}); no local agent started")
+            return None
+        finally:
+            await nc.close()
+        path = self.config.data_dir / "agent.token"
+        path.touch(mode=0o600)
+        path.chmod(0o600)
+        path.write_text(credential.token + "\n", encoding="utf-8")
+        return path
+
     async def start_local_agent(self, env: dict[str, str]) -> None:
         """Run an agent for this host's server, when the Docker socket is there and the server exists."""
         if not (SERVICES_DIR / AGENT / "__main__.py").exists() or "KOMODO_FIRST_SERVER_NAME" not in env:
@@ -360,7 +381,19 @@ class Launcher:
         server = await self.local_server(env)
         if server is None:
             return
-        agent_env = {**env, "VARANUS_AGENT_SERVER_ID": server.id}
+        # The agent gets its own NATS credential and none of the services' secrets, as on a remote host.
+        agent_env = {
+            key: value
+            for key, value in env.items()
+            if not key.startswith(("KOMODO_NATS_", "KOMODO_JWT_", "KOMODO_SECRETS_", "KOMODO_INIT_ADMIN_"))
+            and not key.startswith("KOMODO_DATABASE_")
+        }
+        agent_env.update(KOMODO_NATS_URL=env["KOMODO_NATS_URL"], VARANUS_AGENT_SERVER_ID=server.id)
+        if env.get("KOMODO_NATS_AUTH_PASSWORD_FILE"):
+            token_file = await self.agent_token_file(env, server.id)
+            if token_file is None:
+                return
+            agent_env["VARANUS_AGENT_TOKEN_FILE"] = str(token_file)
         service = Supervised(AGENT)
         self.services[AGENT] = service
         await self.spawn(service, agent_env)
