@@ -84,6 +84,18 @@ class UserStore:
         await self.keys.create_index([("key", ASCENDING)], unique=True)
         await self.keys.create_index([("user_id", ASCENDING)])
 
+    async def _insert(self, user: User) -> User:
+        try:
+            await self.users.insert_one(to_document(user))
+        except DuplicateKeyError:
+            raise Conflict(f"a user named {user.username!r} already exists") from None
+        return user
+
+    def _check_new_name(self, username: str) -> None:
+        validate_name(username, "user")
+        if username in SERVICE_USERS.values():
+            raise Conflict(f"{username!r} is the name of a built-in service user")
+
     async def _user(self, query: dict[str, object]) -> User | None:
         doc = await self.users.find_one(query)
         return User.model_validate(doc) if doc else None
@@ -92,11 +104,9 @@ class UserStore:
         self, username: str, password: str, *, enabled: bool, admin: bool, super_admin: bool
     ) -> User:
         """Store a local user with a hashed password."""
-        validate_name(username, "user")
+        self._check_new_name(username)
         if len(password) < MIN_PASSWORD_LENGTH:
             raise BadRequest(f"password must be at least {MIN_PASSWORD_LENGTH} characters long")
-        if username in SERVICE_USERS.values():
-            raise Conflict(f"{username!r} is the name of a built-in service user")
         hashed = await asyncio.to_thread(hash_secret, password)
         user = User(
             id=str(ObjectId()),
@@ -107,11 +117,7 @@ class UserStore:
             config=LocalUserConfig(data=LocalLogin(password=hashed)),
             updated_at=now_ms(),
         )
-        try:
-            await self.users.insert_one(to_document(user))
-        except DuplicateKeyError:
-            raise Conflict(f"a user named {username!r} already exists") from None
-        return user
+        return await self._insert(user)
 
     async def sign_up(self, username: str, password: str) -> CallerInfo:
         """Register a local user; the very first user is an enabled super admin."""
@@ -215,9 +221,7 @@ class UserStore:
     async def change_username(self, user_id: str, username: str) -> None:
         """Rename a user."""
         await self._existing(user_id)
-        validate_name(username, "user")
-        if username in SERVICE_USERS.values():
-            raise Conflict(f"{username!r} is the name of a built-in service user")
+        self._check_new_name(username)
         try:
             await self.users.update_one(
                 {"_id": ObjectId(user_id)}, {"$set": {"username": username, "updated_at": now_ms()}}
@@ -259,9 +263,7 @@ class UserStore:
 
     async def create_service(self, username: str, description: str) -> User:
         """Store a service user: it cannot log in and acts only through API keys."""
-        validate_name(username, "user")
-        if username in SERVICE_USERS.values():
-            raise Conflict(f"{username!r} is the name of a built-in service user")
+        self._check_new_name(username)
         user = User(
             id=str(ObjectId()),
             username=username,
@@ -269,11 +271,7 @@ class UserStore:
             config=ServiceUserConfig(data=ServiceLogin(description=description)),
             updated_at=now_ms(),
         )
-        try:
-            await self.users.insert_one(to_document(user))
-        except DuplicateKeyError:
-            raise Conflict(f"a user named {username!r} already exists") from None
-        return user
+        return await self._insert(user)
 
     async def service_user(self, id_or_username: str) -> User:
         """A service user by id or username; a 400 when the user is a person."""
