@@ -1,0 +1,73 @@
+"""What an agent needs to know beyond the shared settings: the server it serves and where Docker is."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from typing import Final
+
+from contracts.entities.common import Timelength, timelength_seconds
+from services.common.settings import Settings
+
+SERVER_ID_VARIABLE: Final = "VARANUS_AGENT_SERVER_ID"
+"""The environment variable that names the server this agent serves."""
+
+CONTAINER_STATS_MIN_SECONDS: Final = 30.0
+"""Container stats are read at most this often (Komodo's default `container_stats_polling_rate`)."""
+
+_SUBJECT_TOKEN = re.compile(r"[^\s.*>]+")
+
+
+class AgentConfigError(RuntimeError):
+    """The agent's configuration is missing or wrong; the message says what to set."""
+
+
+@dataclass(frozen=True)
+class AgentConfig:
+    """The settings of one agent process."""
+
+    settings: Settings
+    """The shared settings (`KOMODO_NATS_URL`, NATS user, `KOMODO_MONITORING_INTERVAL`, log level)."""
+    server_id: str
+    """The id of the server this agent serves: its subjects are `komodo.agent.<server_id>.*`."""
+    docker_host: str | None = None
+    """The Docker endpoint (`unix:///...`, `tcp://...`); None lets aiodocker find the local socket."""
+
+    def __post_init__(self) -> None:
+        # The id becomes one subject token: a dot or wildcard in it would let this agent answer for others.
+        if not _SUBJECT_TOKEN.fullmatch(self.server_id):
+            raise AgentConfigError(
+                f"{SERVER_ID_VARIABLE} must be one NATS subject token (no spaces, dots, * or >); "
+                f"got {self.server_id!r}"
+            )
+
+    @classmethod
+    def from_env(cls, settings: Settings | None = None) -> AgentConfig:
+        """Read the agent's configuration from the environment; a missing server id is an `AgentConfigError`."""
+        server_id = os.environ.get(SERVER_ID_VARIABLE, "").strip()
+        if not server_id:
+            raise AgentConfigError(
+                f"{SERVER_ID_VARIABLE} is not set: give the id of the server this agent serves "
+                f"(the launcher sets it for the local server)"
+            )
+        return cls(
+            settings=settings or Settings.load(),
+            server_id=server_id,
+            docker_host=os.environ.get("DOCKER_HOST") or None,
+        )
+
+    @property
+    def interval(self) -> Timelength:
+        """The heartbeat interval (`KOMODO_MONITORING_INTERVAL`)."""
+        return self.settings.monitoring_interval
+
+    @property
+    def interval_seconds(self) -> float:
+        """The heartbeat interval in seconds."""
+        return float(timelength_seconds(self.settings.monitoring_interval))
+
+    @property
+    def container_stats_seconds(self) -> float:
+        """How often container stats are read: the interval, but never more often than every 30 s."""
+        return max(self.interval_seconds, CONTAINER_STATS_MIN_SECONDS)
