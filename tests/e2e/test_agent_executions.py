@@ -1,0 +1,153 @@
+"""Servers end to end on real Docker: registry, executor and a real agent, driven over the bus as a client would."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import aiodocker
+import pytest
+
+from services.agent.app import Agent
+from services.agent.settings import AgentConfig
+from services.common.settings import Settings
+from services.executor.app import Executor
+from services.registry.app import Registry
+from tests.e2e.conftest import BusClient
+
+pytestmark = pytest.mark.docker
+
+IMAGE = "local/busybox:1"
+
+
+@pytest.fixture
+async def executor(
+    registry: Registry, nats_url: str, mongo_url: str, db_prefix: str, tmp_path: Path
+) -> AsyncIterator[Executor]:
+    settings = Settings(
+        nats_url=nats_url, database_uri=mongo_url, db_prefix=db_prefix, data_dir=tmp_path / "data"
+    )
+    service = Executor(settings)
+    await service.start()
+    try:
+        yield service
+    finally:
+        await service.stop()
+
+
+def start_agent(nats_url: str, server_id: str) -> Agent:
+    settings = Settings(nats_url=nats_url, monitoring_interval="1-sec")
+    return Agent(AgentConfig(settings=settings, server_id=server_id))
+
+
+@pytest.fixture
+async def container(docker_available: None) -> AsyncIterator[str]:
+    """A running busybox container with a unique name, removed afterwards."""
+    name = f"varanus-e2e-{uuid.uuid4().hex[:8]}"
+    docker = aiodocker.Docker()
+    try:
+        created = await docker.containers.create_or_replace(
+            name, {"Image": IMAGE, "Cmd": ["sh", "-c", "echo ready; sleep 3600"]}
+        )
+        await created.start()
+        yield name
+    finally:
+        with contextlib.suppress(aiodocker.DockerError):
+            await (await docker.containers.get(name)).delete(force=True)
+        await docker.close()
+
+
+async def eventually(check: Any, seconds: float = 10.0) -> Any:
+    deadline = time.monotonic() + seconds
+    while True:
+        result = await check()
+        if result or time.monotonic() > deadline:
+            return result
+        await asyncio.sleep(0.1)
+
+
+async def finished(client: BusClient, update: dict[str, Any], seconds: float = 30.0) -> dict[str, Any]:
+    async def done() -> dict[str, Any] | None:
+        got = await client.read("GetUpdate", {"id": update["_id"]["$oid"]})
+        return got if got["status"] == "Complete" else None
+
+    result = await eventually(done, seconds)
+    assert result is not None, f"{update['operation']} did not finish"
+    return result
+
+
+async def state_of(client: BusClient, container: str) -> str:
+    listed = await client.read("ListContainers", {"server": "dock"})
+    return next((c["state"] for c in listed if c["name"] == container), "")
+
+
+async def test_executions_run_on_the_host_and_state_follows(registry, executor, client, nats_url, container):
+    server = await client.write("CreateServer", {"name": "dock", "config": {"enabled": True}})
+    agent = start_agent(nats_url, server["_id"]["$oid"])
+    await agent.start()
+    try:
+        assert await eventually(lambda: _is(state_of(client, container), "running"))
+
+        stop = await client.ok(
+            "execute", "StopContainer", {"server": "dock", "container": container, "time": 1}
+        )
+        done = await finished(client, stop)
+        assert done["success"] is True, done["logs"]
+        # Docker's event reaches the executor at once; the list shows it within a heartbeat.
+        assert await eventually(lambda: _is(state_of(client, container), "exited"), seconds=3)
+
+        start = await client.ok("execute", "StartContainer", {"server": "dock", "container": container})
+        assert (await finished(client, start))["success"] is True
+        assert await eventually(lambda: _is(state_of(client, container), "running"), seconds=3)
+
+        log = await client.read("GetContainerLog", {"server": "dock", "container": container, "tail": 10})
+        assert "ready" in log["stdout"]
+        inspect = await client.read("InspectContainer", {"server": "dock", "container": container})
+        assert inspect["Name"] == f"/{container}"
+
+        missing = await client.ok(
+            "execute", "RestartContainer", {"server": "dock", "container": "no-such-box"}
+        )
+        failed = await finished(client, missing)
+        assert failed["success"] is False
+        assert "no-such-box" in failed["logs"][-1]["stderr"]
+        not_found = await client.send(
+            "read", "InspectContainer", {"server": "dock", "container": "no-such-box"}
+        )
+        assert not_found.status == 404 and "no-such-box" in not_found.error
+        summary = await client.read("GetServersSummary", {})
+        assert summary["healthy"] == 1
+    finally:
+        await agent.stop()
+
+
+async def test_a_killed_agent_makes_the_server_not_ok_until_it_is_back(registry, executor, client, nats_url):
+    server = await client.write("CreateServer", {"name": "dock", "config": {"enabled": True}})
+    server_id = server["_id"]["$oid"]
+
+    async def state() -> str:
+        return str((await client.read("GetServerState", {"server": "dock"}))["status"])
+
+    agent = start_agent(nats_url, server_id)
+    await agent.start()
+    assert await eventually(lambda: _is(state(), "Ok"))
+    await agent.stop()
+    assert await eventually(lambda: _is(state(), "NotOk"), seconds=6)
+    unreachable = await client.ok("execute", "PruneContainers", {"server": "dock"})
+    failed = await finished(client, unreachable, seconds=15)
+    assert failed["success"] is False and "not reachable" in failed["logs"][-1]["stderr"]
+    again = start_agent(nats_url, server_id)
+    await again.start()
+    try:
+        assert await eventually(lambda: _is(state(), "Ok"))
+    finally:
+        await again.stop()
+
+
+async def _is(value: Any, expected: str) -> bool:
+    return await value == expected
