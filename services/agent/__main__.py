@@ -9,13 +9,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import signal
 import sys
 
 from pydantic import ValidationError
 
 from services.agent.app import SERVICE, Agent
-from services.agent.settings import AgentConfig, AgentConfigError
+from services.agent.credentials import default_connect_as, onboard, read_credential, write_credential
+from services.agent.settings import (
+    CONNECT_AS_VARIABLE,
+    ONBOARDING_KEY_VARIABLE,
+    SERVER_ID_VARIABLE,
+    AgentConfig,
+    AgentConfigError,
+    credential_file,
+)
 from services.common.logging import redactor, setup_logging
 from services.common.settings import Settings
 
@@ -51,10 +60,24 @@ async def serve(config: AgentConfig) -> None:
     log.info("agent stopped")
 
 
+def onboard_if_asked(settings: Settings) -> None:
+    """With an onboarding key and no credential yet, onboard once and keep the credential (0600)."""
+    key = os.environ.get(ONBOARDING_KEY_VARIABLE, "").strip()
+    path = credential_file(settings)
+    if not key or os.environ.get(SERVER_ID_VARIABLE) or read_credential(path) is not None:
+        return
+    connect_as = os.environ.get(CONNECT_AS_VARIABLE, "").strip() or default_connect_as()
+    servers = [url.strip() for url in settings.nats_url.split(",") if url.strip()]
+    credential = asyncio.run(onboard(servers, key, connect_as))
+    write_credential(path, credential)
+    print(f"varanus agent: onboarded as server {connect_as!r} ({credential.server_id}); credential in {path}")
+
+
 def main() -> int:
     """Read the configuration, set up logging, run the agent; 2 when the configuration is wrong."""
     try:
         settings = Settings.load()
+        onboard_if_asked(settings)
         config = AgentConfig.from_env(settings)
     except (AgentConfigError, RuntimeError) as err:
         print(f"varanus agent: {err}", file=sys.stderr)

@@ -1,6 +1,7 @@
 """The agent's one connection to NATS: dialled out, reconnecting for ever.
 
-Kept in one function so the onboarding step can later add the agent's own NATS credential here.
+With a token (from the launcher or from onboarding) the agent connects as its own NATS user
+`agent:<server_id>`, which NATS keeps to the agent's own subjects.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import nats
 from nats.aio.client import Client as NatsClient
 
 from services.agent.settings import AgentConfig
-from services.common.nats_auth import agent_inbox
+from services.common.nats_auth import AGENT_USER_PREFIX, agent_inbox
 
 log = logging.getLogger(__name__)
 
@@ -52,8 +53,15 @@ async def connect_nats(config: AgentConfig) -> NatsClient:
     when the registry's auth callout decides permissions.
     """
     events = _ConnectionLog()
+    credentials: dict[str, str] = {}
+    servers = config.settings.nats_connect_urls()
+    if config.token:
+        # The agent's own NATS user; never the services' user, even when the environment holds one.
+        credentials = {"user": f"{AGENT_USER_PREFIX}{config.server_id}", "password": config.token}
+        servers = [url.strip() for url in config.settings.nats_url.split(",") if url.strip()]
     events.client = await nats.connect(
-        servers=config.settings.nats_connect_urls(),
+        servers=servers,
+        **credentials,
         name=f"varanus-agent-{config.server_id}",
         max_reconnect_attempts=-1,
         reconnect_time_wait=RECONNECT_WAIT_SECONDS,

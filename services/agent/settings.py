@@ -5,9 +5,11 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Final
 
 from contracts.entities.common import Timelength, timelength_seconds
+from services.agent.credentials import read_credential
 from services.common.settings import Settings
 
 SERVER_ID_VARIABLE: Final = "VARANUS_AGENT_SERVER_ID"
@@ -15,6 +17,22 @@ SERVER_ID_VARIABLE: Final = "VARANUS_AGENT_SERVER_ID"
 
 CONTAINER_STATS_MIN_SECONDS: Final = 30.0
 """Container stats are read at most this often (Komodo's default `container_stats_polling_rate`)."""
+
+TOKEN_FILE_VARIABLE: Final = "VARANUS_AGENT_TOKEN_FILE"  # noqa: S105 (a variable name, not a secret)
+"""A file holding the agent's NATS token (the launcher writes one for the local server)."""
+ONBOARDING_KEY_VARIABLE: Final = "VARANUS_AGENT_ONBOARDING_KEY"
+"""An onboarding key (`O_..._O`): with it a new host's agent creates or claims its server."""
+CONNECT_AS_VARIABLE: Final = "VARANUS_AGENT_CONNECT_AS"
+"""The server name to onboard as (default: the host name)."""
+CREDENTIAL_FILE_VARIABLE: Final = "VARANUS_AGENT_CREDENTIAL_FILE"
+"""Where an onboarded agent keeps its server id and token (default `$VARANUS_DATA_DIR/agent.credential`)."""
+
+
+def credential_file(settings: Settings) -> Path:
+    """Where this agent keeps the credential onboarding gave it."""
+    given = os.environ.get(CREDENTIAL_FILE_VARIABLE, "")
+    return Path(given) if given else settings.data_dir / "agent.credential"
+
 
 _SUBJECT_TOKEN = re.compile(r"[^\s.*>]+")
 
@@ -33,6 +51,8 @@ class AgentConfig:
     """The id of the server this agent serves: its subjects are `komodo.agent.<server_id>.*`."""
     docker_host: str | None = None
     """The Docker endpoint (`unix:///...`, `tcp://...`); None lets aiodocker find the local socket."""
+    token: str = ""
+    """The agent's own NATS credential (NATS user `agent:<server_id>`); empty on a NATS that checks no users."""
 
     def __post_init__(self) -> None:
         # The id becomes one subject token: a dot or wildcard in it would let this agent answer for others.
@@ -44,17 +64,36 @@ class AgentConfig:
 
     @classmethod
     def from_env(cls, settings: Settings | None = None) -> AgentConfig:
-        """Read the agent's configuration from the environment; a missing server id is an `AgentConfigError`."""
+        """Read the agent's configuration from the environment; a missing server id is an `AgentConfigError`.
+
+        The server id and token come from `VARANUS_AGENT_SERVER_ID` and `VARANUS_AGENT_TOKEN_FILE`, or from the
+        credential file an earlier onboarding wrote (`VARANUS_AGENT_CREDENTIAL_FILE`).
+        """
+        settings = settings or Settings.load()
         server_id = os.environ.get(SERVER_ID_VARIABLE, "").strip()
+        token = ""
+        token_file = os.environ.get(TOKEN_FILE_VARIABLE, "")
+        if token_file:
+            try:
+                token = Path(token_file).read_text(encoding="utf-8").strip()
+            except OSError as err:
+                raise AgentConfigError(
+                    f"cannot read {TOKEN_FILE_VARIABLE} ({token_file}): {err.strerror}"
+                ) from err
+        if not server_id:
+            kept = read_credential(credential_file(settings))
+            if kept is not None:
+                server_id, token = kept.server_id, kept.token
         if not server_id:
             raise AgentConfigError(
                 f"{SERVER_ID_VARIABLE} is not set: give the id of the server this agent serves "
-                f"(the launcher sets it for the local server)"
+                f"(the launcher sets it for the local server), or onboard with {ONBOARDING_KEY_VARIABLE}"
             )
         return cls(
-            settings=settings or Settings.load(),
+            settings=settings,
             server_id=server_id,
             docker_host=os.environ.get("DOCKER_HOST") or None,
+            token=token,
         )
 
     @property

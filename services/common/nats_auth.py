@@ -3,6 +3,8 @@ admits, the names involved, and how a process connects with its credentials."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from typing import Any
 
 from nats_jwt.nkeys_ext import nkeys2
@@ -60,3 +62,9 @@ ONBOARD_USER = "onboard"
 def onboarding_inbox(public_key: str) -> str:
     """The inbox prefix of an agent onboarding with a key (`_INBOX_ob_<public key>`)."""
     return f"_INBOX_ob_{public_key}"
+
+
+def public_key_of(private_key: str) -> str:
+    """The public key of a private key: its SHA-256 digest, base64url without padding."""
+    digest = hashlib.sha256(private_key.encode()).digest()
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")

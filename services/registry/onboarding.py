@@ -6,8 +6,6 @@ SHA-256 digest of it, is stored, so a leaked database does not let anyone onboar
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import secrets
 import string
 from typing import Any
@@ -19,6 +17,7 @@ from pymongo.errors import DuplicateKeyError
 from contracts.entities.onboarding_key import CreateOnboardingKeyResponse, OnboardingKey
 from services.common.errors import BadRequest, Conflict, NotFound, Unauthorized
 from services.common.mongo import Document
+from services.common.nats_auth import public_key_of
 from services.registry.updates import now_ms
 
 ALPHABET = string.ascii_letters + string.digits
@@ -27,12 +26,6 @@ ALPHABET = string.ascii_letters + string.digits
 def new_private_key() -> str:
     """A fresh onboarding private key in Komodo's format."""
     return "O_" + "".join(secrets.choice(ALPHABET) for _ in range(28)) + "_O"
-
-
-def public_key_of(private_key: str) -> str:
-    """The public key of a private key: its SHA-256 digest, base64url without padding."""
-    digest = hashlib.sha256(private_key.encode()).digest()
-    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
 
 
 class OnboardingKeyStore:

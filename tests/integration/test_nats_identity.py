@@ -203,3 +203,68 @@ async def test_an_agent_onboards_with_a_key_and_then_connects_as_itself(guarded:
         await guarded.connect("onboard", private)
     with pytest.raises(nats.errors.Error, match="Authorization Violation"):
         await guarded.connect("onboard", "O_not_a_key_O")
+
+
+async def test_the_agent_process_onboards_then_heartbeats_as_its_own_user(
+    guarded: Guarded, tmp_path: Path, docker_available: None
+):
+    import os
+    import subprocess
+    import sys
+
+    registry = guarded.registry
+    made = await registry.onboarding_keys.create({"name": "hosts"}, None)
+    credential_path = tmp_path / "agent" / "agent.credential"
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("KOMODO_", "VARANUS_"))},
+        "KOMODO_NATS_URL": guarded.url,
+        "KOMODO_MONITORING_INTERVAL": "1-sec",
+        "VARANUS_AGENT_ONBOARDING_KEY": made.private_key,
+        "VARANUS_AGENT_CONNECT_AS": "onboarded-host",
+        "VARANUS_AGENT_CREDENTIAL_FILE": str(credential_path),
+        "VARANUS_DATA_DIR": str(tmp_path / "agent"),
+    }
+    services = await guarded.connect("varanus", guarded.services_password)
+    heartbeats: list[str] = []
+
+    async def heard(msg: nats.aio.msg.Msg) -> None:
+        heartbeats.append(msg.subject)
+
+    await services.subscribe("komodo.agent.*.status", cb=heard)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "services.agent"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    try:
+        deadline = asyncio.get_running_loop().time() + 30
+        while not heartbeats and asyncio.get_running_loop().time() < deadline and proc.poll() is None:
+            await asyncio.sleep(0.2)
+        assert heartbeats, (
+            proc.stdout.read().decode() if proc.poll() is not None and proc.stdout else "no heartbeat"
+        )
+        server = await registry.kinds["Server"].get("onboarded-host")
+        assert heartbeats[0] == f"komodo.agent.{server.id}.status"
+        assert oct(credential_path.stat().st_mode & 0o777) == "0o600"
+        assert made.private_key not in credential_path.read_text()
+        reply = await services.request(f"komodo.agent.{server.id}.GetHealth", b"{}", timeout=5)
+        assert reply.data == b"{}"
+    finally:
+        proc.terminate()
+        proc.wait(15)
+        await services.close()
+    # The next start needs no key: the credential file is enough.
+    env.pop("VARANUS_AGENT_ONBOARDING_KEY")
+    second = subprocess.Popen([sys.executable, "-m", "services.agent"], env=env)
+    try:
+        services = await guarded.connect("varanus", guarded.services_password)
+        reply = None
+        for _ in range(50):
+            try:
+                reply = await services.request(f"komodo.agent.{server.id}.GetHealth", b"{}", timeout=1)
+                break
+            except nats.errors.Error:
+                await asyncio.sleep(0.2)
+        assert reply is not None and reply.data == b"{}"
+        await services.close()
+    finally:
+        second.terminate()
+        second.wait(15)

@@ -20,7 +20,7 @@ from contracts.service_users import SYSTEM_USER_ID
 from contracts.subjects import ONBOARD_SUBJECT, STATUS_HEADER, queue_group
 from services.common.bus import encode_error
 from services.common.errors import BadRequest, Forbidden, ServiceError, describe_validation_error
-from services.registry.onboarding import public_key_of
+from services.common.nats_auth import public_key_of
 
 if TYPE_CHECKING:
     from services.registry.app import Registry
