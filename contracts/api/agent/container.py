@@ -129,7 +129,7 @@ class StartAllContainers(AgentRequest):
 
 
 class RestartAllContainers(AgentRequest):
-    """Restart every container."""
+    """Restart every running container (as `docker restart $(docker ps -q)`)."""
 
     RESPONSE: ClassVar[Any] = list[Log]
 

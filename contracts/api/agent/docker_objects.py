@@ -108,6 +108,6 @@ class PruneBuildx(AgentRequest):
 
 
 class PruneSystem(AgentRequest):
-    """Remove stopped containers, unused networks, dangling images and the build cache."""
+    """Remove stopped containers, unused networks, dangling images and dangling build cache (`docker system prune -f`)."""
 
     RESPONSE: ClassVar[Any] = Log
