@@ -66,7 +66,7 @@ class DeleteImage(AgentRequest):
 
 
 class PruneImages(AgentRequest):
-    """Remove every dangling image."""
+    """Remove every image no container uses (`docker image prune -a -f`)."""
 
     RESPONSE: ClassVar[Any] = Log
 
@@ -108,6 +108,6 @@ class PruneBuildx(AgentRequest):
 
 
 class PruneSystem(AgentRequest):
-    """Remove stopped containers, unused networks, dangling images and dangling build cache (`docker system prune -f`)."""
+    """Remove stopped containers, unused networks, images and volumes, and the build cache (`docker system prune -a -f --volumes`)."""
 
     RESPONSE: ClassVar[Any] = Log

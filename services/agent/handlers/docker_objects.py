@@ -87,8 +87,9 @@ async def _prune_networks(ctx: AgentContext) -> str:
 
 
 async def _prune_images(ctx: AgentContext) -> str:
+    # dangling=false: every image no container uses, not only untagged ones (the CLI's `-a`).
     async with ctx.docker.reachable() as docker:
-        result = await docker.images.prune(filters={"dangling": ["true"]})
+        result = await docker.images.prune(filters={"dangling": ["false"]})
     deleted = [
         f"{key.lower()}: {value}" for item in result.get("ImagesDeleted") or [] for key, value in item.items()
     ]
@@ -117,8 +118,8 @@ async def prune_networks(ctx: AgentContext, request: api.PruneNetworks) -> Log:
 
 
 async def prune_images(ctx: AgentContext, request: api.PruneImages) -> Log:
-    """Remove every dangling image (`docker image prune -f`)."""
-    return await docker_step("Prune Images", "docker image prune -f", lambda: _prune_images(ctx))
+    """Remove every image no container uses (`docker image prune -a -f`, as Komodo)."""
+    return await docker_step("Prune Images", "docker image prune -a -f", lambda: _prune_images(ctx))
 
 
 async def prune_volumes(ctx: AgentContext, request: api.PruneVolumes) -> Log:
@@ -141,7 +142,8 @@ async def prune_buildx(ctx: AgentContext, request: api.PruneBuildx) -> Log:
 
 
 async def prune_system(ctx: AgentContext, request: api.PruneSystem) -> Log:
-    """`docker system prune -f`: stopped containers, unused networks, dangling images and dangling build cache.
+    """`docker system prune -a -f --volumes` (Komodo's PruneSystem): stopped containers, unused networks, every
+    unused image, unused volumes and the whole build cache.
 
     The parts run one after another, as the CLI does them; stdout has each part's output.
     """
@@ -151,11 +153,12 @@ async def prune_system(ctx: AgentContext, request: api.PruneSystem) -> Log:
             await prune_stopped(ctx),
             await _prune_networks(ctx),
             await _prune_images(ctx),
-            await _prune_build_cache(ctx, False),
+            await _prune_volumes(ctx),
+            await _prune_build_cache(ctx, True),
         ]
         return "\n\n".join(part for part in parts if part)
 
-    return await docker_step("Prune System", "docker system prune -f", act)
+    return await docker_step("Prune System", "docker system prune -a -f --volumes", act)
 
 
 def handlers(ctx: AgentContext) -> HandlerTable:
