@@ -7,7 +7,6 @@ import contextlib
 import time
 import uuid
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import aiodocker
@@ -16,28 +15,11 @@ import pytest
 from services.agent.app import Agent
 from services.agent.settings import AgentConfig
 from services.common.settings import Settings
-from services.executor.app import Executor
-from services.registry.app import Registry
 from tests.e2e.conftest import BusClient
 
 pytestmark = pytest.mark.docker
 
 IMAGE = "local/busybox:1"
-
-
-@pytest.fixture
-async def executor(
-    registry: Registry, nats_url: str, mongo_url: str, db_prefix: str, tmp_path: Path
-) -> AsyncIterator[Executor]:
-    settings = Settings(
-        nats_url=nats_url, database_uri=mongo_url, db_prefix=db_prefix, data_dir=tmp_path / "data"
-    )
-    service = Executor(settings)
-    await service.start()
-    try:
-        yield service
-    finally:
-        await service.stop()
 
 
 def start_agent(nats_url: str, server_id: str) -> Agent:

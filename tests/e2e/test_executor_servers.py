@@ -11,7 +11,6 @@ import asyncio
 import json
 import time
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import nats
@@ -27,26 +26,7 @@ from contracts.entities.docker import (
 )
 from contracts.entities.system import PeripheryInformation, SingleDiskUsage, SystemInformation, SystemStats
 from contracts.subjects import agent_status_subject
-from services.common.settings import Settings
-from services.executor.app import Executor
-from services.registry.app import Registry
 from tests.e2e.conftest import BusClient
-
-
-@pytest.fixture
-async def executor(
-    registry: Registry, nats_url: str, mongo_url: str, db_prefix: str, tmp_path: Path
-) -> AsyncIterator[Executor]:
-    """The executor service next to the registry, with the same signing key."""
-    settings = Settings(
-        nats_url=nats_url, database_uri=mongo_url, db_prefix=db_prefix, data_dir=tmp_path / "data"
-    )
-    service = Executor(settings)
-    await service.start()
-    try:
-        yield service
-    finally:
-        await service.stop()
 
 
 @pytest.fixture
