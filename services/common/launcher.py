@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import nats
-import nkeys
 
 from contracts.api.internal.agent import AgentCredential, IssueAgentCredential
 from contracts.api.read.general import GetVersion
@@ -32,7 +31,7 @@ from services.common import embedded
 from services.common.auth import load_jwt_signer
 from services.common.bus import RemoteError, request_over
 from services.common.errors import Unavailable
-from services.common.nats_auth import SERVICE_USER, callout_config, new_issuer_seed
+from services.common.nats_auth import write_callout_files
 from services.common.secrets import read_or_create_key_file
 from services.common.settings import Settings
 
@@ -183,23 +182,9 @@ class Launcher:
         The issuer key and the two passwords (the callout's `auth` user, the services' `varanus` user) are
         generated once into the data folder (mode 0600); the services get them as `*_FILE` settings.
         """
-        data = self.config.data_dir
-        seed = read_or_create_key_file(data / "nats-issuer.seed", new_issuer_seed)
-        issuer = nkeys.from_seed(seed.encode()).public_key.decode()
-        auth_file, services_file = data / "nats-auth.password", data / "nats-services.password"
-        auth_password = read_or_create_key_file(auth_file)
-        read_or_create_key_file(services_file)
-        config = data / "nats" / "nats.conf"
-        config.parent.mkdir(parents=True, exist_ok=True)
-        config.write_text(callout_config(issuer, auth_password), encoding="utf-8")
-        config.chmod(0o600)
-        self.base_env.update(
-            KOMODO_NATS_USER=SERVICE_USER,
-            KOMODO_NATS_PASSWORD_FILE=str(services_file),
-            KOMODO_NATS_SERVICES_PASSWORD_FILE=str(services_file),
-            KOMODO_NATS_AUTH_PASSWORD_FILE=str(auth_file),
-        )
-        return config
+        files = write_callout_files(self.config.data_dir, "nats/nats.conf")
+        self.base_env.update(files.service_env(registry=True))
+        return files.config
 
     def start_servers(self) -> tuple[str, str]:
         """Start the embedded NATS and MongoDB that are not given by URL; return both URLs."""

@@ -3,11 +3,17 @@ admits, the names involved, and how a process connects with its credentials."""
 
 from __future__ import annotations
 
+import argparse
 import base64
 import hashlib
-from typing import Any
+import sys
+from dataclasses import dataclass
+from pathlib import Path
 
+import nkeys
 from nats_jwt.nkeys_ext import nkeys2
+
+from services.common.secrets import read_or_create_key_file
 
 SERVICE_USER = "varanus"
 """The NATS user of the Varanus services."""
@@ -50,9 +56,66 @@ authorization {{
 """
 
 
-def connect_options(user: str, password: str) -> dict[str, Any]:
-    """`nats.connect` keyword arguments for a user and password (none when the user is empty)."""
-    return {"user": user, "password": password} if user else {}
+@dataclass(frozen=True)
+class CalloutFiles:
+    """Where the files of a callout-guarded NATS are: the config to include and the three secrets."""
+
+    config: Path
+    """The nats-server config (accounts and the auth callout), to use or to `include`."""
+    issuer_seed: Path
+    """The account seed the registry signs user JWTs with."""
+    auth_password: Path
+    """The password of the callout's own NATS user `auth`."""
+    services_password: Path
+    """The password of the services' NATS user `varanus`."""
+
+    def service_env(self, registry: bool) -> dict[str, str]:
+        """The settings a service needs to connect (the registry also those to answer the callout)."""
+        env = {"KOMODO_NATS_USER": SERVICE_USER, "KOMODO_NATS_PASSWORD_FILE": str(self.services_password)}
+        if registry:
+            env.update(
+                KOMODO_NATS_AUTH_PASSWORD_FILE=str(self.auth_password),
+                KOMODO_NATS_SERVICES_PASSWORD_FILE=str(self.services_password),
+                KOMODO_NATS_ISSUER_SEED_FILE=str(self.issuer_seed),
+            )
+        return env
+
+
+def write_callout_files(folder: Path, config_name: str = "auth.conf") -> CalloutFiles:
+    """Generate (once; mode 0600) the issuer seed and passwords in `folder`, and (each time) the config."""
+    files = CalloutFiles(
+        config=folder / config_name,
+        issuer_seed=folder / "nats-issuer.seed",
+        auth_password=folder / "nats-auth.password",
+        services_password=folder / "nats-services.password",
+    )
+    seed = read_or_create_key_file(files.issuer_seed, new_issuer_seed)
+    issuer = nkeys.from_seed(seed.encode()).public_key.decode()
+    auth_password = read_or_create_key_file(files.auth_password)
+    read_or_create_key_file(files.services_password)
+    files.config.parent.mkdir(parents=True, exist_ok=True)
+    files.config.write_text(callout_config(issuer, auth_password), encoding="utf-8")
+    files.config.chmod(0o600)
+    return files
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m services.common.nats_auth FOLDER`: write a callout-guarded NATS's files (compose's init job)."""
+    parser = argparse.ArgumentParser(
+        prog="python -m services.common.nats_auth",
+        description="Generate the issuer key, the passwords (once) and the auth.conf of a NATS whose clients "
+        "the Varanus registry admits through the auth callout.",
+    )
+    parser.add_argument(
+        "folder", type=Path, help="where to write auth.conf and the secrets (kept if present)"
+    )
+    files = write_callout_files(parser.parse_args(argv).folder)
+    print(f"wrote {files.config}; secrets in {files.config.parent} (mode 0600)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
 
 
 ONBOARD_USER = "onboard"

@@ -29,6 +29,7 @@ SECRET_FIELDS = (
     "nats_auth_password",
     "nats_services_password",
     "nats_password",
+    "nats_issuer_seed",
 )
 """Settings that may be given through a `KOMODO_<NAME>_FILE` file."""
 
@@ -87,6 +88,8 @@ class Settings(BaseSettings):
     nats_auth_password: SecretStr = SecretStr("")
     """Password of the NATS user `auth`: when set, the registry answers NATS's auth callout, deciding which
     subjects each client (service, agent, API key) may use (see docs/bus.md)."""
+    nats_issuer_seed: SecretStr = SecretStr("")
+    """The account seed the registry signs NATS user JWTs with (default: generated into the data folder)."""
     nats_services_password: SecretStr = SecretStr("")
     """Password of the NATS user `varanus` that the services connect as, checked by the auth callout."""
     first_server_name: str = ""

@@ -199,7 +199,9 @@ class Registry:
         return api_key_grants(user)
 
     async def _start_callout(self) -> None:
-        seed = read_or_create_key_file(self.settings.data_dir / "nats-issuer.seed", new_issuer_seed)
+        seed = self.settings.nats_issuer_seed.get_secret_value() or read_or_create_key_file(
+            self.settings.data_dir / "nats-issuer.seed", new_issuer_seed
+        )
         issuer = nkeys.from_seed(seed.encode())
         decide = services_decider(
             self.settings.nats_services_password.get_secret_value(), self._decide_nats_client

@@ -26,13 +26,25 @@ def compose_config(file: str, env: dict[str, str] | None = None) -> dict[str, ob
 def test_production_compose(docker_available: None) -> None:
     config = compose_config("compose.yaml")
     services: dict[str, dict[str, object]] = config["services"]  # type: ignore[assignment]
-    assert {"nats-1", "nats-2", "nats-3", "mongo-1", "mongo-2", "mongo-3", "mongo-init"} <= set(services)
+    assert {"nats-1", "nats-2", "nats-3", "mongo-1", "mongo-2", "mongo-3", "mongo-init", "nats-auth"} <= set(
+        services
+    )
+    # Every NATS node waits for the callout files and reads them; every service connects as `varanus`.
+    for node in ("nats-1", "nats-2", "nats-3"):
+        assert services[node]["depends_on"]["nats-auth"]["condition"] == "service_completed_successfully"  # type: ignore[index]
+        assert any(v["target"] == "/etc/nats/auth" for v in services[node]["volumes"])  # type: ignore[attr-defined, index]
+    assert "include auth/auth.conf" in (ROOT / "compose" / "nats.conf").read_text()
+    registry_env: dict[str, str] = services["registry"]["environment"]  # type: ignore[assignment]
+    assert registry_env["KOMODO_NATS_AUTH_PASSWORD_FILE"] == "/nats-auth/nats-auth.password"
+    assert registry_env["KOMODO_NATS_ISSUER_SEED_FILE"] == "/nats-auth/nats-issuer.seed"
     for name in ("registry", "gateway", "executor", "builder", "alerter", "sync"):
         service = services[name]
         assert service["deploy"]["replicas"] == 2, name  # type: ignore[index]
         assert service["command"] == ["python", "-m", f"services.{name}"]
         env: dict[str, str] = service["environment"]  # type: ignore[assignment]
         assert env["KOMODO_NATS_URL"].count("nats://") == 3
+        assert env["KOMODO_NATS_USER"] == "varanus"
+        assert env["KOMODO_NATS_PASSWORD_FILE"] == "/nats-auth/nats-services.password"
         assert env["KOMODO_SECRETS_KEY_FILE"] == "/run/secrets/secrets_key"
         assert env["KOMODO_JWT_SECRET_FILE"] == "/run/secrets/jwt_secret"
         assert "replicaSet=rs0" in env["KOMODO_DATABASE_URI"]
@@ -44,5 +56,9 @@ def test_agent_compose(docker_available: None) -> None:
     config = compose_config("agent.yaml", {"KOMODO_NATS_URL": "nats://core:4222"})
     agent: dict[str, object] = config["services"]["agent"]  # type: ignore[index]
     assert agent["command"] == ["python", "-m", "services.agent"]
-    assert set(agent["environment"]) >= {"KOMODO_NATS_URL", "KOMODO_ONBOARDING_KEY"}  # type: ignore[call-overload]
+    assert set(agent["environment"]) >= {
+        "KOMODO_NATS_URL",
+        "VARANUS_AGENT_ONBOARDING_KEY",
+        "VARANUS_AGENT_CREDENTIAL_FILE",
+    }  # type: ignore[call-overload]
     assert any("docker.sock" in str(volume) for volume in agent["volumes"])  # type: ignore[attr-defined]

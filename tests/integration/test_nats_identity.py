@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-import secrets
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import nats
-import nkeys
 import pytest
 from nats.aio.client import Client as NatsClient
 
 from contracts.service_users import SYSTEM_USER_ID
 from services.common import embedded
-from services.common.nats_auth import agent_inbox, callout_config, new_issuer_seed
-from services.common.secrets import read_or_create_key_file
+from services.common.nats_auth import agent_inbox, write_callout_files
 from services.common.settings import Settings
 from services.registry.app import Registry
 
@@ -35,11 +32,12 @@ class Guarded:
 @pytest.fixture
 async def guarded(tmp_path: Path, mongo_url: str, db_prefix: str) -> AsyncIterator[Guarded]:
     data = tmp_path / "data"
-    seed = read_or_create_key_file(data / "nats-issuer.seed", new_issuer_seed)
-    issuer_public = nkeys.from_seed(seed.encode()).public_key.decode()
-    auth_password, services_password = secrets.token_urlsafe(16), secrets.token_urlsafe(16)
+    # The files compose's init job writes (`python -m services.common.nats_auth`), included by a node's config.
+    files = write_callout_files(tmp_path / "nats-auth")
     config = tmp_path / "nats.conf"
-    config.write_text(callout_config(issuer_public, auth_password))
+    config.write_text("include nats-auth/auth.conf\n")
+    auth_password = files.auth_password.read_text().strip()
+    services_password = files.services_password.read_text().strip()
     port = embedded.free_port()
     proc = embedded.start_nats(port, tmp_path / "js", tmp_path / "nats.log", config)
     url = f"nats://127.0.0.1:{port}"
@@ -50,6 +48,7 @@ async def guarded(tmp_path: Path, mongo_url: str, db_prefix: str) -> AsyncIterat
         data_dir=data,
         nats_auth_password=auth_password,
         nats_services_password=services_password,
+        nats_issuer_seed=files.issuer_seed.read_text().strip(),
     )
     registry = Registry(settings)
     await registry.start()
