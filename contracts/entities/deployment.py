@@ -289,3 +289,8 @@ class CheckDeploymentForUpdateResponse(KomodoModel):
     """The deployment id."""
     update_available: bool = False
     """Whether an update is available."""
+
+
+def container_name(name: str, custom_name: str = "") -> str:
+    """The container a Deployment runs as: its `custom_name`, else its name, with spaces as underscores."""
+    return (custom_name or name).strip().replace(" ", "_")

@@ -13,6 +13,7 @@ from services.common.caller import Authenticator, CredentialCheck
 from services.common.mongo import connect, service_database
 from services.common.settings import Settings
 from services.executor.agents import AgentClient
+from services.executor.handlers.execute import deployment as execute_deployment
 from services.executor.handlers.execute import server as execute_server
 from services.executor.handlers.internal import fleet, live_info
 from services.executor.handlers.read import container as read_container
@@ -47,7 +48,15 @@ class Executor:
         self.stats = StatsStore(self.db, settings.keep_stats_for_days)
         self.runner = Runner(self.db, self.registry)
         self.watch = AgentWatch(self.bus, self.cache, self.stats)
-        for module in (read_server, read_container, read_docker, execute_server, live_info, fleet):
+        for module in (
+            read_server,
+            read_container,
+            read_docker,
+            execute_server,
+            execute_deployment,
+            live_info,
+            fleet,
+        ):
             module.register(self)
 
     def _system(self) -> dict[str, str]:

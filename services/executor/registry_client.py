@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from contracts.api.internal.update import AppendUpdateLog, CreateUpdate, FinishUpdate
+from contracts.api.read.deployment import GetDeployment
 from contracts.api.read.server import GetServer, ListServers
 from contracts.api.read.user import GetPermission
 from contracts.entities.common import (
@@ -20,6 +21,7 @@ from contracts.entities.common import (
     ResourceTargetVariant,
     SpecificPermission,
 )
+from contracts.entities.deployment import Deployment
 from contracts.entities.server import Server, ServerListItem, ServerQuery
 from contracts.entities.update import Log, Operation, Update
 from contracts.service_users import SYSTEM_USER_ID
@@ -50,6 +52,21 @@ class RegistryClient:
     async def server(self, headers: Mapping[str, str], server: str) -> Server:
         """The server with that id or name, if the caller may Read it (the registry's 403/404 otherwise)."""
         found: Server = await self.bus.request(GetServer(server=server), credentials(headers))
+        return found
+
+    async def server_for_work(self, server_id: str) -> Server:
+        """A server as the System user sees it (for work on a resource the caller may execute)."""
+        found: Server = await self.bus.request(GetServer(server=server_id), self._system())
+        return found
+
+    async def deployment_with(
+        self, headers: Mapping[str, str], deployment: str, level: PermissionLevel
+    ) -> Deployment:
+        """The deployment, once the caller is known to have `level` on it."""
+        found: Deployment = await self.bus.request(GetDeployment(deployment=deployment), credentials(headers))
+        if level != PermissionLevel.Read:
+            target = ResourceTarget(type=ResourceTargetVariant.Deployment, id=found.id)
+            await self.require(headers, target, level, found.name)
         return found
 
     async def readable_servers(

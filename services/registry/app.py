@@ -108,6 +108,7 @@ class Registry:
         self.service_user_ids = frozenset(SERVICE_USERS)
         self.presence = PresenceView()
         self.kinds[ResourceTargetVariant.Server.value].live = self.live_info
+        self.kinds[ResourceTargetVariant.Deployment.value].live = self.live_info
         self.tags = TagStore(self.db, self.bus)
         self.variables = VariableStore(self.db, box, self.bus, self.updates)
         self.git_accounts = AccountStore(
@@ -228,11 +229,13 @@ class Registry:
         except Conflict:
             pass  # another replica created it at the same moment
 
-    async def live_info(self, variant: ResourceTargetVariant, ids: list[str]) -> dict[str, dict[str, Any]]:
+    async def live_info(
+        self, variant: ResourceTargetVariant, ids: list[str], hints: dict[str, dict[str, str]]
+    ) -> dict[str, dict[str, Any]]:
         """The executor's live list-info fields of these resources; empty when it does not answer quickly."""
         try:
             live: LiveInfo = await self.bus.request(
-                GetLiveInfo(type=variant, ids=ids),
+                GetLiveInfo(type=variant, ids=ids, hints=hints),
                 {"Authorization": self.signer.issue(SYSTEM_USER_ID)},
                 timeout=LIVE_INFO_TIMEOUT_SECONDS,
             )

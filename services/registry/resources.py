@@ -31,6 +31,7 @@ from contracts.entities.common import (
     TagQueryBehavior,
     TemplatesQueryBehavior,
 )
+from contracts.entities.deployment import container_name
 from contracts.entities.update import Log, Operation, Update
 from contracts.events.resource import ResourceChange, ResourceChanged
 from services.common.bus import Bus
@@ -47,8 +48,11 @@ from services.registry.updates import UpdateStore, now_ms
 
 log = logging.getLogger(__name__)
 
-LiveSource = Callable[[ResourceTargetVariant, list[str]], Awaitable[dict[str, dict[str, Any]]]]
-"""Gives the live list-info fields of resources of one type, by id (empty when nothing answers)."""
+LiveSource = Callable[
+    [ResourceTargetVariant, list[str], dict[str, dict[str, str]]], Awaitable[dict[str, dict[str, Any]]]
+]
+"""Gives the live list-info fields of resources of one type, by id (empty when nothing answers); the third
+argument passes what the executor needs to know of each (a deployment's server and container name)."""
 
 
 def _walk(container: Any, parts: list[str]) -> Iterator[tuple[Any, Any]]:
@@ -463,7 +467,10 @@ class ResourceService:
         """
         if self.live is None or not items:
             return items
-        infos = await self.live(self.spec.variant, [item.id for item in items])
+        hints = {item.id: live_hint(item) for item in items}
+        infos = await self.live(
+            self.spec.variant, [item.id for item in items], {k: v for k, v in hints.items() if v}
+        )
         if not infos:
             return items
         merged: list[ResourceListItem[Any]] = []
@@ -533,6 +540,17 @@ class ResourceService:
             [self.list_item(r) for r in await self._matching(ResourceQuery(), scope)]
         )
         return summarize(self.spec, items)
+
+
+def live_hint(item: ResourceListItem[Any]) -> dict[str, str]:
+    """What the executor needs to find a list item's live state (a Deployment's server and container)."""
+    server_id = getattr(item.info, "server_id", "")
+    if item.type == ResourceTargetVariant.Deployment and server_id:
+        return {
+            "server_id": server_id,
+            "container": container_name(item.name, getattr(item.info, "custom_name", "")),
+        }
+    return {}
 
 
 def merge_partial(current: dict[str, Any], partial: dict[str, Any]) -> dict[str, Any]:

@@ -133,3 +133,67 @@ async def test_a_killed_agent_makes_the_server_not_ok_until_it_is_back(registry,
 
 async def _is(value: Any, expected: str) -> bool:
     return await value == expected
+
+
+async def deployment_state(client: BusClient, name: str) -> str:
+    listed = await client.read("ListDeployments", {"query": {"names": [name]}})
+    return str(listed[0]["info"]["state"]) if listed else ""
+
+
+async def test_a_deployments_container_lifecycle_and_state(registry, executor, client, nats_url, container):
+    server = await client.write("CreateServer", {"name": "dock", "config": {"enabled": True}})
+    await client.write(
+        "CreateDeployment", {"name": "web", "config": {"server_id": "dock", "custom_name": container}}
+    )
+    await client.write("CreateDeployment", {"name": "never-deployed", "config": {"server_id": "dock"}})
+    agent = start_agent(nats_url, server["_id"]["$oid"])
+    await agent.start()
+    try:
+        assert await eventually(lambda: _is(deployment_state(client, "web"), "running"))
+        assert await deployment_state(client, "never-deployed") == "not_deployed"
+        summary = await client.read("GetDeploymentsSummary", {})
+        assert (summary["running"], summary["not_deployed"]) == (1, 1)
+
+        stop = await client.ok("execute", "StopDeployment", {"deployment": "web", "time": 1})
+        assert (await finished(client, stop))["success"] is True
+        assert await eventually(lambda: _is(deployment_state(client, "web"), "exited"), seconds=3)
+        start = await client.ok("execute", "StartDeployment", {"deployment": "web"})
+        assert (await finished(client, start))["success"] is True
+        assert await eventually(lambda: _is(deployment_state(client, "web"), "running"), seconds=3)
+
+        missing = await client.ok("execute", "StartDeployment", {"deployment": "never-deployed"})
+        failed = await finished(client, missing)
+        assert failed["success"] is False and "never-deployed" in failed["logs"][-1]["stderr"]
+        assert failed["target"]["type"] == "Deployment"
+
+        destroy = await client.ok("execute", "DestroyDeployment", {"deployment": "web", "time": 1})
+        assert (await finished(client, destroy))["success"] is True
+        assert await eventually(lambda: _is(deployment_state(client, "web"), "not_deployed"), seconds=3)
+    finally:
+        await agent.stop()
+
+
+async def test_deployment_executions_need_execute(registry, executor, client, nats_url):
+    import nats
+
+    await client.write("CreateServer", {"name": "dock", "config": {"enabled": True}})
+    await client.write("CreateDeployment", {"name": "web", "config": {"server_id": "dock"}})
+    await client.write("CreateDeployment", {"name": "nowhere"})
+    user = await client.write("CreateLocalUser", {"username": "reader", "password": "reader-password"})
+    await client.write(
+        "UpdatePermissionOnTarget",
+        {
+            "user_target": {"type": "User", "id": "reader"},
+            "resource_target": {"type": "Deployment", "id": "web"},
+            "permission": "Read",
+        },
+    )
+    nc = await nats.connect(nats_url)
+    try:
+        reader = BusClient(nc, {"Authorization": registry.signer.issue(user["_id"]["$oid"])})
+        refused = await reader.send("execute", "RestartDeployment", {"deployment": "web"})
+        assert refused.status == 403 and "Execute" in refused.error
+    finally:
+        await nc.close()
+    no_server = await client.send("execute", "StartDeployment", {"deployment": "nowhere"})
+    assert no_server.status == 400 and "no server" in no_server.error

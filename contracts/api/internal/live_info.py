@@ -27,3 +27,5 @@ class GetLiveInfo(InternalRequest):
     """The resource type (Server now; Deployment and Stack later)."""
     ids: list[str]
     """The resource ids."""
+    hints: dict[str, dict[str, str]] = Field(default_factory=dict)
+    """What the registry knows that the executor needs, by id (a Deployment's `server_id` and `container`)."""
