@@ -17,6 +17,7 @@ from services.executor.handlers.execute import deployment as execute_deployment
 from services.executor.handlers.execute import server as execute_server
 from services.executor.handlers.internal import fleet, live_info
 from services.executor.handlers.read import container as read_container
+from services.executor.handlers.read import deployment as read_deployment
 from services.executor.handlers.read import docker as read_docker
 from services.executor.handlers.read import server as read_server
 from services.executor.registry_client import RegistryClient
@@ -52,6 +53,7 @@ class Executor:
             read_server,
             read_container,
             read_docker,
+            read_deployment,
             execute_server,
             execute_deployment,
             live_info,

@@ -60,13 +60,17 @@ class RegistryClient:
         return found
 
     async def deployment_with(
-        self, headers: Mapping[str, str], deployment: str, level: PermissionLevel
+        self,
+        headers: Mapping[str, str],
+        deployment: str,
+        level: PermissionLevel,
+        specific: SpecificPermission | None = None,
     ) -> Deployment:
-        """The deployment, once the caller is known to have `level` on it."""
+        """The deployment, once the caller is known to have `level` (and `specific`) on it."""
         found: Deployment = await self.bus.request(GetDeployment(deployment=deployment), credentials(headers))
-        if level != PermissionLevel.Read:
+        if level != PermissionLevel.Read or specific is not None:
             target = ResourceTarget(type=ResourceTargetVariant.Deployment, id=found.id)
-            await self.require(headers, target, level, found.name)
+            await self.require(headers, target, level, found.name, specific)
         return found
 
     async def readable_servers(

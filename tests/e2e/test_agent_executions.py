@@ -153,6 +153,31 @@ async def test_a_deployments_container_lifecycle_and_state(registry, executor, c
         assert await deployment_state(client, "never-deployed") == "not_deployed"
         summary = await client.read("GetDeploymentsSummary", {})
         assert (summary["running"], summary["not_deployed"]) == (1, 1)
+        found = await client.read("GetDeploymentContainer", {"deployment": "web"})
+        assert found["state"] == "running" and found["container"]["name"] == container
+        assert (await client.read("GetDeploymentContainer", {"deployment": "never-deployed"}))[
+            "state"
+        ] == "not_deployed"
+        log = await client.read("GetDeploymentLog", {"deployment": "web", "tail": 5})
+        assert "ready" in log["stdout"]
+        searched = await client.read("SearchDeploymentLog", {"deployment": "web", "terms": ["ready"]})
+        assert searched["stdout"].strip().endswith("ready")
+        inspected = await client.read("InspectDeploymentContainer", {"deployment": "web"})
+        assert inspected["Name"] == f"/{container}"
+        stats = await client.read("GetDeploymentStats", {"deployment": "web"})
+        assert stats["name"] == container and stats["mem_usage"]
+        assert await client.read("GetDeploymentActionState", {"deployment": "web"}) == {
+            "pulling": False,
+            "deploying": False,
+            "updating": False,
+            "starting": False,
+            "restarting": False,
+            "pausing": False,
+            "unpausing": False,
+            "stopping": False,
+            "destroying": False,
+            "renaming": False,
+        }
 
         stop = await client.ok("execute", "StopDeployment", {"deployment": "web", "time": 1})
         assert (await finished(client, stop))["success"] is True
