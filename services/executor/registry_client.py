@@ -12,6 +12,7 @@ from typing import Any
 
 from contracts.api.internal.update import AppendUpdateLog, CreateUpdate, FinishUpdate
 from contracts.api.read.deployment import GetDeployment
+from contracts.api.read.provider import ListImageRegistryAccounts
 from contracts.api.read.server import GetServer, ListServers
 from contracts.api.read.user import GetPermission
 from contracts.entities.common import (
@@ -22,6 +23,7 @@ from contracts.entities.common import (
     SpecificPermission,
 )
 from contracts.entities.deployment import Deployment
+from contracts.entities.provider import ImageRegistryAccount
 from contracts.entities.server import Server, ServerListItem, ServerQuery
 from contracts.entities.update import Log, Operation, Update
 from contracts.service_users import SYSTEM_USER_ID
@@ -72,6 +74,13 @@ class RegistryClient:
             target = ResourceTarget(type=ResourceTargetVariant.Deployment, id=found.id)
             await self.require(headers, target, level, found.name, specific)
         return found
+
+    async def registry_account(self, domain: str, username: str) -> ImageRegistryAccount | None:
+        """The stored image registry account of that domain and username, with its token (as System)."""
+        found: list[ImageRegistryAccount] = await self.bus.request(
+            ListImageRegistryAccounts(domain=domain, username=username), self._system()
+        )
+        return found[0] if found else None
 
     async def readable_servers(
         self, headers: Mapping[str, str], names: list[str] | None = None, tags: list[str] | None = None

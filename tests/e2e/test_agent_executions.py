@@ -222,3 +222,116 @@ async def test_deployment_executions_need_execute(registry, executor, client, na
         await nc.close()
     no_server = await client.send("execute", "StartDeployment", {"deployment": "nowhere"})
     assert no_server.status == 400 and "no server" in no_server.error
+
+
+WEB = "mkdir -p /www && echo hello-$GREETING > /www/index.html && httpd -f -p 80 -h /www"
+
+
+async def fetch(port: int) -> str:
+    import httpx
+
+    try:
+        async with httpx.AsyncClient(timeout=2) as http:
+            return (await http.get(f"http://127.0.0.1:{port}/")).text.strip()
+    except httpx.HTTPError:
+        return ""
+
+
+async def test_deploy_runs_the_container_and_a_failed_redeploy_loses_nothing(
+    registry, executor, client, nats_url, docker_available
+):
+    from services.common.embedded import free_port
+
+    port = free_port()
+    name = f"varanus-e2e-deploy-{uuid.uuid4().hex[:6]}"
+    server = await client.write("CreateServer", {"name": "dock", "config": {"enabled": True}})
+    config = {
+        "server_id": "dock",
+        "image": {"type": "Image", "params": {"image": IMAGE}},
+        "network": "bridge",
+        "ports": f"{port}:80",
+        "environment": "GREETING=one\n# a comment",
+        "labels": "team=web",
+        "command": f"sh -c '{WEB}'",
+    }
+    await client.write("CreateDeployment", {"name": name, "config": config})
+    agent = start_agent(nats_url, server["_id"]["$oid"])
+    await agent.start()
+    docker = aiodocker.Docker()
+    try:
+        deployed = await finished(client, await client.ok("execute", "Deploy", {"deployment": name}))
+        assert deployed["success"] is True, deployed["logs"]
+        assert [log["stage"] for log in deployed["logs"]] == ["Run Container"]
+        assert (
+            "GREETING=..." in deployed["logs"][0]["command"] and "one" not in deployed["logs"][0]["command"]
+        )
+        assert await eventually(lambda: _is(fetch(port), "hello-one"))
+        assert (await docker.containers.get(name))._container["Config"]["Labels"]["team"] == "web"
+
+        # A redeploy whose image does not exist fails and leaves the running container as it was.
+        await client.write(
+            "UpdateDeployment",
+            {"id": name, "config": {"image": {"type": "Image", "params": {"image": "local/missing:0"}}}},
+        )
+        failed = await finished(client, await client.ok("execute", "Deploy", {"deployment": name}))
+        assert failed["success"] is False and failed["logs"][0]["stage"] == "Pull Image"
+        assert await fetch(port) == "hello-one"
+
+        # A redeploy that cannot start (its port is taken) puts the previous container back.
+        blocker = await docker.containers.create_or_replace(
+            f"{name}-blocker",
+            {
+                "Image": IMAGE,
+                "Cmd": ["sh", "-c", "sleep 3600"],
+                "HostConfig": {
+                    "PortBindings": {"80/tcp": [{"HostPort": str(port + 1 if port < 65000 else port - 1)}]}
+                },
+                "ExposedPorts": {"80/tcp": {}},
+            },
+        )
+        await blocker.start()
+        taken = port + 1 if port < 65000 else port - 1
+        await client.write(
+            "UpdateDeployment",
+            {
+                "id": name,
+                "config": {
+                    "image": {"type": "Image", "params": {"image": IMAGE}},
+                    "ports": f"{taken}:80",
+                    "environment": "GREETING=two",
+                },
+            },
+        )
+        clash = await finished(client, await client.ok("execute", "Deploy", {"deployment": name}))
+        assert clash["success"] is False
+        assert [log["stage"] for log in clash["logs"]] == [
+            "Stop Previous",
+            "Run Container",
+            "Restore Previous",
+        ]
+        assert clash["logs"][-1]["success"] is True
+        assert await eventually(lambda: _is(fetch(port), "hello-one"))
+        await blocker.delete(force=True)
+
+        # A good redeploy replaces it.
+        again = await finished(client, await client.ok("execute", "Deploy", {"deployment": name}))
+        assert again["success"] is True, again["logs"]
+        assert [log["stage"] for log in again["logs"]] == [
+            "Stop Previous",
+            "Run Container",
+            "Remove Previous",
+        ]
+        assert await eventually(lambda: _is(fetch(taken), "hello-two"))
+        names = [c["Names"][0].lstrip("/") for c in await docker.containers.list(all=True)]
+        assert name in names and f"{name}-previous" not in names
+
+        bad = await client.send("write", "UpdateDeployment", {"id": name, "config": {"ports": "80:eighty"}})
+        assert bad.status == 200
+        refused = await client.send("execute", "Deploy", {"deployment": name})
+        assert refused.status == 400 and "80:eighty" in refused.error
+    finally:
+        await agent.stop()
+        for leftover in (name, f"{name}-previous", f"{name}-blocker"):
+            with contextlib.suppress(aiodocker.DockerError):
+                await (await docker.containers.get(leftover)).delete(force=True)
+        await docker.close()

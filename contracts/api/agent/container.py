@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from contracts.api.base import AgentRequest
+from contracts.base import KomodoModel
 from contracts.entities.common import SearchCombinator
 from contracts.entities.docker import ContainerStats, InspectContainerResponse
 from contracts.entities.update import Log
@@ -156,3 +157,77 @@ class PruneContainers(AgentRequest):
     """Remove every stopped container."""
 
     RESPONSE: ClassVar[Any] = Log
+
+
+class RegistryAuth(KomodoModel):
+    """Credentials to pull from a private image registry (never logged)."""
+
+    server: str
+    """The registry's address (e.g. `ghcr.io`, `127.0.0.1:5000`)."""
+    username: str
+    """The account."""
+    password: str
+    """The token or password."""
+
+
+class RunContainer(AgentRequest):
+    """(Re)create and start a Deployment's container; answers the Logs of each stage.
+
+    A container of that name already there is kept aside (renamed and stopped) while the new one is created
+    and started, removed once the new one runs, and restored (renamed back, started again if it ran) when the
+    new one cannot be created or started.
+    """
+
+    RESPONSE: ClassVar[Any] = list[Log]
+
+    name: str
+    """The container name."""
+    image: str
+    """The image to run."""
+    registry_auth: RegistryAuth | None = None
+    """Credentials to pull the image with, if it is private."""
+    environment: list[str] = Field(default_factory=list)
+    """`KEY=value` entries."""
+    ports: list[str] = Field(default_factory=list)
+    """Port mappings: `[ip:]host:container[/protocol]`."""
+    volumes: list[str] = Field(default_factory=list)
+    """Mounts: `source:target[:mode]` (a source path or a volume name)."""
+    labels: list[str] = Field(default_factory=list)
+    """`key=value` labels."""
+    command: list[str] = Field(default_factory=list)
+    """The command, as its arguments (empty: the image's)."""
+    network: str = "host"
+    """The network mode or network to join."""
+    restart: str = "no"
+    """Restart policy: `no`, `on-failure`, `always`, `unless-stopped`."""
+    stop_signal: str = "SIGTERM"
+    """Signal that stops the container (also for the previous one)."""
+    stop_time: int = Field(default=10, ge=0)
+    """Seconds before a stop kills it."""
+
+    @field_validator("ports")
+    @classmethod
+    def _ports(cls, ports: list[str]) -> list[str]:
+        for entry in ports:
+            parts = entry.partition("/")[0].split(":")
+            if len(parts) not in (2, 3) or not all(p.isdigit() for p in parts[-2:]):
+                raise ValueError(f"{entry!r} is not [ip:]host_port:container_port[/protocol]")
+        return ports
+
+    @field_validator("volumes")
+    @classmethod
+    def _volumes(cls, volumes: list[str]) -> list[str]:
+        for entry in volumes:
+            parts = entry.split(":")
+            if len(parts) not in (2, 3) or not all(parts[:2]):
+                raise ValueError(f"{entry!r} is not source:target[:mode]")
+        return volumes
+
+    @field_validator("environment", "labels")
+    @classmethod
+    def _key_values(cls, entries: list[str]) -> list[str]:
+        for entry in entries:
+            key, sep, _ = entry.partition("=")
+            if not sep or not key.strip():
+                raise ValueError(f"{key.strip() or entry!r} is not key=value")
+        return entries

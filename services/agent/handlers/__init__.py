@@ -7,10 +7,15 @@ async functions that take the agent's context and the request.
 from __future__ import annotations
 
 from services.agent.context import AgentContext
-from services.agent.handlers import container, docker_objects, system
+from services.agent.handlers import container, docker_objects, run, system
 from services.agent.handlers.base import HandlerTable
 
 
 def all_handlers(ctx: AgentContext) -> HandlerTable:
     """Every request the agent answers."""
-    return {**system.handlers(ctx), **container.handlers(ctx), **docker_objects.handlers(ctx)}
+    return {
+        **system.handlers(ctx),
+        **container.handlers(ctx),
+        **docker_objects.handlers(ctx),
+        **run.handlers(ctx),
+    }

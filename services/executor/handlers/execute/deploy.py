@@ -1,0 +1,127 @@
+"""Deploy: run a Deployment's container from its config on its server (Komodo's `docker run`, via the agent).
+
+The config is turned into a RunContainer request here, so a malformed port, volume, label or environment line
+is a 400 before anything reaches the host. A private image is pulled with the deployment's image registry
+account. The agent keeps the previous container until the new one runs, and restores it when it does not.
+`DeploymentDeployed` follows every deploy.
+"""
+
+from __future__ import annotations
+
+import shlex
+from typing import TYPE_CHECKING, Any
+
+from contracts.api.agent.container import RegistryAuth, RunContainer
+from contracts.api.execute.deployment import Deploy
+from contracts.entities.common import PermissionLevel, ResourceTarget, ResourceTargetVariant
+from contracts.entities.deployment import Deployment, DeploymentImageBuild, container_name
+from contracts.entities.update import Log, Operation, Update
+from contracts.events.execution import DeploymentDeployed
+from services.common.bus import RequestContext
+from services.common.errors import BadRequest
+
+if TYPE_CHECKING:
+    from services.executor.app import Executor
+
+DEPLOY_TIMEOUT_SECONDS = 900.0
+"""Longest a deploy may take on the host (a large pull)."""
+
+
+def lines(text: str, commas: bool = False) -> list[str]:
+    """The entries of one of Komodo's multi-line fields: one per line (or comma), `#` comments dropped."""
+    entries: list[str] = []
+    for raw in text.splitlines():
+        line = raw.split(" #", 1)[0].strip()
+        if not line or line.startswith("#"):
+            continue
+        entries.extend(part.strip() for part in (line.split(",") if commas else [line]) if part.strip())
+    return entries
+
+
+def environment(text: str) -> list[str]:
+    """`KEY=value` entries from Komodo's environment field (`KEY: value` is accepted too)."""
+    found = []
+    for entry in lines(text):
+        item = entry.removeprefix("- ")
+        if "=" not in item and ": " in item:
+            key, value = item.split(": ", 1)
+            item = f"{key.strip()}={value}"
+        found.append(item)
+    return found
+
+
+def registry_domain(image: str) -> str:
+    """The registry an image comes from (`docker.io` when its first part is no host)."""
+    first = image.split("/", 1)[0]
+    return first if "/" in image and ("." in first or ":" in first or first == "localhost") else "docker.io"
+
+
+async def run_request(executor: Executor, deployment: Deployment, req: Deploy) -> RunContainer:
+    """The agent request of a deploy; a 400 saying what in the config cannot run."""
+    config = deployment.config
+    if isinstance(config.image, DeploymentImageBuild):
+        raise BadRequest(
+            f"deployment {deployment.name!r} deploys a Build's image: that comes with the builder service"
+        )
+    image = config.image.params.image.strip()
+    if not image:
+        raise BadRequest(f"deployment {deployment.name!r} has no image: set config.image")
+    if config.extra_args:
+        raise BadRequest(f"extra_args are not supported yet ({', '.join(config.extra_args)}): remove them")
+    auth = None
+    if config.image_registry_account:
+        domain = registry_domain(image)
+        account = await executor.registry.registry_account(domain, config.image_registry_account)
+        if account is None:
+            raise BadRequest(
+                f"image_registry_account: no account {config.image_registry_account!r} for registry {domain!r}"
+            )
+        auth = RegistryAuth(server=domain, username=account.username, password=account.token)
+    try:
+        command = shlex.split(config.command)
+    except ValueError as err:
+        raise BadRequest(f"command: {err}") from None
+    return RunContainer(
+        name=container_name(deployment.name, config.custom_name),
+        image=image,
+        registry_auth=auth,
+        environment=environment(config.environment),
+        ports=lines(config.ports, commas=True),
+        volumes=lines(config.volumes, commas=True),
+        labels=lines(config.labels),
+        command=command,
+        network=config.network or "host",
+        restart=config.restart.value,
+        stop_signal=(req.stop_signal or config.termination_signal).value,
+        stop_time=req.stop_time if req.stop_time is not None else config.termination_timeout,
+    )
+
+
+def register(executor: Executor) -> None:
+    """Answer Deploy."""
+
+    async def deploy(req: Deploy, ctx: RequestContext) -> Update:
+        deployment = await executor.registry.deployment_with(
+            ctx.headers, req.deployment, PermissionLevel.Execute
+        )
+        if not deployment.config.server_id:
+            raise BadRequest(f"deployment {deployment.name!r} has no server to run on: set its server_id")
+        server = await executor.registry.server_for_work(deployment.config.server_id)
+        request = await run_request(executor, deployment, req)
+        target = ResourceTarget(type=ResourceTargetVariant.Deployment, id=deployment.id)
+
+        async def work(update: Update) -> list[Log]:
+            logs: list[Log] = []
+            try:
+                answer: Any = await executor.agents.ask(server, request, timeout=DEPLOY_TIMEOUT_SECONDS)
+                logs = list(answer)
+                return logs
+            finally:
+                success = bool(logs) and all(log.success for log in logs)
+                await executor.bus.publish(
+                    DeploymentDeployed(update_id=update.id, success=success, resource=target)
+                )
+
+        return await executor.runner.start(Operation.Deploy, target, ctx.caller.user_id, work)
+
+    executor.bus.handle(Deploy, deploy)
