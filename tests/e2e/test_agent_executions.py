@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -334,4 +335,64 @@ async def test_deploy_runs_the_container_and_a_failed_redeploy_loses_nothing(
         for leftover in (name, f"{name}-previous", f"{name}-blocker"):
             with contextlib.suppress(aiodocker.DockerError):
                 await (await docker.containers.get(leftover)).delete(force=True)
+        await docker.close()
+
+
+async def test_a_private_image_is_pulled_with_the_registry_account(
+    registry, executor, client, nats_url, docker_registry
+):
+    private = f"{docker_registry.address}/varanus/busybox-{uuid.uuid4().hex[:6]}:1"
+    auth = {
+        "username": docker_registry.username,
+        "password": docker_registry.password,
+        "serveraddress": docker_registry.address,
+    }
+    docker = aiodocker.Docker()
+    name = f"varanus-e2e-private-{uuid.uuid4().hex[:6]}"
+    server = await client.write("CreateServer", {"name": "dock", "config": {"enabled": True}})
+    agent = start_agent(nats_url, server["_id"]["$oid"])
+    await agent.start()
+    try:
+        repository, tag = private.rsplit(":", 1)
+        await docker.images.tag(IMAGE, repository, tag=tag)
+        await docker.images.push(repository, tag=tag, auth=auth)
+        await docker.images.delete(private)  # so the deploy has to pull it
+        await client.write(
+            "CreateImageRegistryAccount",
+            {
+                "account": {
+                    "domain": docker_registry.address,
+                    "username": docker_registry.username,
+                    "token": docker_registry.password,
+                }
+            },
+        )
+        config = {
+            "server_id": "dock",
+            "image": {"type": "Image", "params": {"image": private}},
+            "image_registry_account": docker_registry.username,
+            "command": "sleep 3600",
+        }
+        await client.write("CreateDeployment", {"name": name, "config": config})
+        done = await finished(client, await client.ok("execute", "Deploy", {"deployment": name}))
+        assert done["success"] is True, done["logs"]
+        assert [log["stage"] for log in done["logs"]] == ["Pull Image", "Run Container"]
+        assert docker_registry.password not in json.dumps(done)
+        assert await eventually(lambda: _is(deployment_state(client, name), "running"))
+
+        # A wrong token fails the pull, says so, and leaves the running container alone.
+        account = (await client.read("ListImageRegistryAccounts", {}))[0]
+        await client.write(
+            "UpdateImageRegistryAccount", {"id": account["_id"]["$oid"], "account": {"token": "wrong-token"}}
+        )
+        refused = await finished(client, await client.ok("execute", "Deploy", {"deployment": name}))
+        assert refused["success"] is False and refused["logs"][0]["stage"] == "Pull Image"
+        assert refused["logs"][0]["stderr"]
+        assert await deployment_state(client, name) == "running"
+    finally:
+        await agent.stop()
+        with contextlib.suppress(aiodocker.DockerError):
+            await (await docker.containers.get(name)).delete(force=True)
+        with contextlib.suppress(aiodocker.DockerError):
+            await docker.images.delete(private, force=True)
         await docker.close()
