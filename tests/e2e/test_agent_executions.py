@@ -374,6 +374,9 @@ async def test_a_private_image_is_pulled_with_the_registry_account(
             "command": "sleep 3600",
         }
         await client.write("CreateDeployment", {"name": name, "config": config})
+        pulled = await finished(client, await client.ok("execute", "PullDeployment", {"deployment": name}))
+        assert pulled["success"] is True and pulled["logs"][0]["stage"] == "Pull Image", pulled["logs"]
+        await docker.images.inspect(private)
         done = await finished(client, await client.ok("execute", "Deploy", {"deployment": name}))
         assert done["success"] is True, done["logs"]
         assert [log["stage"] for log in done["logs"]] == ["Pull Image", "Run Container"]

@@ -231,3 +231,14 @@ class RunContainer(AgentRequest):
             if not sep or not key.strip():
                 raise ValueError(f"{key.strip() or entry!r} is not key=value")
         return entries
+
+
+class PullImage(AgentRequest):
+    """Pull an image (with registry credentials when given); answers the Log."""
+
+    RESPONSE: ClassVar[Any] = Log
+
+    image: str
+    """The image to pull."""
+    registry_auth: RegistryAuth | None = None
+    """Credentials for a private registry."""

@@ -83,6 +83,31 @@ def run_command(request: api.RunContainer) -> str:
     return shlex.join([*args, request.image, *request.command])
 
 
+async def pull_image(ctx: AgentContext, image: str, registry_auth: api.RegistryAuth | None) -> Log:
+    """`docker pull`, with the registry credentials when given (they never reach the Log)."""
+    auth = (
+        {
+            "username": registry_auth.username,
+            "password": registry_auth.password,
+            "serveraddress": registry_auth.server,
+        }
+        if registry_auth is not None
+        else None
+    )
+
+    async def pull() -> str:
+        async with ctx.docker.reachable() as docker:
+            await docker.images.pull(image, auth=auth)
+        return f"pulled {image}"
+
+    return await docker_step("Pull Image", f"docker pull {shlex.quote(image)}", pull)
+
+
+async def pull_request(ctx: AgentContext, request: api.PullImage) -> Log:
+    """Answer PullImage."""
+    return await pull_image(ctx, request.image, request.registry_auth)
+
+
 async def run_container(ctx: AgentContext, request: api.RunContainer) -> list[Log]:
     """Pull if needed, keep the previous container aside, start the new one, then drop or restore the previous."""
     config = container_config(request)
@@ -93,22 +118,7 @@ async def run_container(ctx: AgentContext, request: api.RunContainer) -> list[Lo
     except NotFound:
         present = False
     if not present or request.registry_auth is not None:
-        auth = (
-            {
-                "username": request.registry_auth.username,
-                "password": request.registry_auth.password,
-                "serveraddress": request.registry_auth.server,
-            }
-            if request.registry_auth is not None
-            else None
-        )
-
-        async def pull() -> str:
-            async with ctx.docker.reachable() as docker:
-                await docker.images.pull(request.image, auth=auth)
-            return f"pulled {request.image}"
-
-        logs.append(await docker_step("Pull Image", f"docker pull {shlex.quote(request.image)}", pull))
+        logs.append(await pull_image(ctx, request.image, request.registry_auth))
         if not logs[-1].success:
             return logs
 
@@ -173,5 +183,5 @@ async def run_container(ctx: AgentContext, request: api.RunContainer) -> list[Lo
 
 
 def handlers(ctx: AgentContext) -> HandlerTable:
-    """RunContainer and its handler."""
-    return {api.RunContainer: bind(ctx, run_container)}
+    """RunContainer, PullImage and their handlers."""
+    return {api.RunContainer: bind(ctx, run_container), api.PullImage: bind(ctx, pull_request)}

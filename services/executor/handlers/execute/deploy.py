@@ -1,4 +1,4 @@
-"""Deploy: run a Deployment's container from its config on its server (Komodo's `docker run`, via the agent).
+"""Deploy and PullDeployment: run a Deployment's container from its config on its server (Komodo's `docker run`, via the agent).
 
 The config is turned into a RunContainer request here, so a malformed port, volume, label or environment line
 is a 400 before anything reaches the host. A private image is pulled with the deployment's image registry
@@ -11,8 +11,8 @@ from __future__ import annotations
 import shlex
 from typing import TYPE_CHECKING, Any
 
-from contracts.api.agent.container import RegistryAuth, RunContainer
-from contracts.api.execute.deployment import Deploy
+from contracts.api.agent.container import PullImage, RegistryAuth, RunContainer
+from contracts.api.execute.deployment import Deploy, PullDeployment
 from contracts.entities.common import PermissionLevel, ResourceTarget, ResourceTargetVariant
 from contracts.entities.deployment import Deployment, DeploymentImageBuild, container_name
 from contracts.entities.update import Log, Operation, Update
@@ -56,8 +56,8 @@ def registry_domain(image: str) -> str:
     return first if "/" in image and ("." in first or ":" in first or first == "localhost") else "docker.io"
 
 
-async def run_request(executor: Executor, deployment: Deployment, req: Deploy) -> RunContainer:
-    """The agent request of a deploy; a 400 saying what in the config cannot run."""
+async def image_and_auth(executor: Executor, deployment: Deployment) -> tuple[str, RegistryAuth | None]:
+    """The image a deployment runs and the credentials to pull it with; a 400 saying what is missing."""
     config = deployment.config
     if isinstance(config.image, DeploymentImageBuild):
         raise BadRequest(
@@ -66,17 +66,23 @@ async def run_request(executor: Executor, deployment: Deployment, req: Deploy) -
     image = config.image.params.image.strip()
     if not image:
         raise BadRequest(f"deployment {deployment.name!r} has no image: set config.image")
+    if not config.image_registry_account:
+        return image, None
+    domain = registry_domain(image)
+    account = await executor.registry.registry_account(domain, config.image_registry_account)
+    if account is None:
+        raise BadRequest(
+            f"image_registry_account: no account {config.image_registry_account!r} for registry {domain!r}"
+        )
+    return image, RegistryAuth(server=domain, username=account.username, password=account.token)
+
+
+async def run_request(executor: Executor, deployment: Deployment, req: Deploy) -> RunContainer:
+    """The agent request of a deploy; a 400 saying what in the config cannot run."""
+    config = deployment.config
+    image, auth = await image_and_auth(executor, deployment)
     if config.extra_args:
         raise BadRequest(f"extra_args are not supported yet ({', '.join(config.extra_args)}): remove them")
-    auth = None
-    if config.image_registry_account:
-        domain = registry_domain(image)
-        account = await executor.registry.registry_account(domain, config.image_registry_account)
-        if account is None:
-            raise BadRequest(
-                f"image_registry_account: no account {config.image_registry_account!r} for registry {domain!r}"
-            )
-        auth = RegistryAuth(server=domain, username=account.username, password=account.token)
     try:
         command = shlex.split(config.command)
     except ValueError as err:
@@ -98,7 +104,7 @@ async def run_request(executor: Executor, deployment: Deployment, req: Deploy) -
 
 
 def register(executor: Executor) -> None:
-    """Answer Deploy."""
+    """Answer Deploy and PullDeployment."""
 
     async def deploy(req: Deploy, ctx: RequestContext) -> Update:
         deployment = await executor.registry.deployment_with(
@@ -124,4 +130,23 @@ def register(executor: Executor) -> None:
 
         return await executor.runner.start(Operation.Deploy, target, ctx.caller.user_id, work)
 
+    async def pull(req: PullDeployment, ctx: RequestContext) -> Update:
+        deployment = await executor.registry.deployment_with(
+            ctx.headers, req.deployment, PermissionLevel.Execute
+        )
+        if not deployment.config.server_id:
+            raise BadRequest(f"deployment {deployment.name!r} has no server to pull on: set its server_id")
+        server = await executor.registry.server_for_work(deployment.config.server_id)
+        image, auth = await image_and_auth(executor, deployment)
+        target = ResourceTarget(type=ResourceTargetVariant.Deployment, id=deployment.id)
+
+        async def work(update: Update) -> list[Log]:
+            answer: Log = await executor.agents.ask(
+                server, PullImage(image=image, registry_auth=auth), timeout=DEPLOY_TIMEOUT_SECONDS
+            )
+            return [answer]
+
+        return await executor.runner.start(Operation.PullDeployment, target, ctx.caller.user_id, work)
+
     executor.bus.handle(Deploy, deploy)
+    executor.bus.handle(PullDeployment, pull)
