@@ -163,6 +163,10 @@ class Bus:
         self._handled[request_cls.SUBJECT] = request_cls
         self._handlers[request_cls.SUBJECT] = (request_cls, handler)
 
+    def handler_of(self, request_cls: type[Request]) -> Handler:
+        """The handler this service registered for `request_cls` (batch executions run the single one)."""
+        return self._handlers[request_cls.SUBJECT][1]
+
     @property
     def handled(self) -> dict[str, type[Request]]:
         """The requests this service answers, by subject."""

@@ -13,6 +13,7 @@ from services.common.caller import Authenticator, CredentialCheck
 from services.common.mongo import connect, service_database
 from services.common.settings import Settings
 from services.executor.agents import AgentClient
+from services.executor.handlers.execute import batch_deployment as execute_batch_deployment
 from services.executor.handlers.execute import deploy as execute_deploy
 from services.executor.handlers.execute import deployment as execute_deployment
 from services.executor.handlers.execute import server as execute_server
@@ -58,6 +59,7 @@ class Executor:
             execute_server,
             execute_deployment,
             execute_deploy,
+            execute_batch_deployment,
             live_info,
             fleet,
         ):

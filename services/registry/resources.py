@@ -493,6 +493,8 @@ class ResourceService:
             name_field = reference.path.removesuffix("_id") + "_name"
             if not items or name_field not in type(items[0].info).model_fields:
                 continue
+            # A reference to nothing shows as the field's default ("" or null, as Komodo's type has it).
+            missing = type(items[0].info).model_fields[name_field].default
             ids = {getattr(item.info, reference.path, "") for item in items} - {""}
             oids = [ObjectId(i) for i in ids if is_object_id(i)]
             names: dict[str, str] = {}
@@ -505,7 +507,7 @@ class ResourceService:
                 item.model_copy(
                     update={
                         "info": item.info.model_copy(
-                            update={name_field: names.get(getattr(item.info, reference.path, ""))}
+                            update={name_field: names.get(getattr(item.info, reference.path, ""), missing)}
                         )
                     }
                 )

@@ -399,3 +399,57 @@ async def test_a_private_image_is_pulled_with_the_registry_account(
         with contextlib.suppress(aiodocker.DockerError):
             await docker.images.delete(private, force=True)
         await docker.close()
+
+
+async def test_batch_deploy_and_destroy_by_pattern(registry, executor, client, nats_url, docker_available):
+    prefix = f"varanus-batch-{uuid.uuid4().hex[:6]}"
+    server = await client.write("CreateServer", {"name": "dock", "config": {"enabled": True}})
+    image = {"type": "Image", "params": {"image": IMAGE}}
+    for suffix in ("a", "b"):
+        await client.write(
+            "CreateDeployment",
+            {
+                "name": f"{prefix}-{suffix}",
+                "config": {"server_id": "dock", "image": image, "command": "sleep 3600"},
+            },
+        )
+    await client.write("CreateDeployment", {"name": f"{prefix}-noserver", "config": {"image": image}})
+    await client.write(
+        "CreateDeployment", {"name": "unrelated", "config": {"server_id": "dock", "image": image}}
+    )
+    agent = start_agent(nats_url, server["_id"]["$oid"])
+    await agent.start()
+    docker = aiodocker.Docker()
+    try:
+        answer = await client.ok("execute", "BatchDeploy", {"pattern": f"{prefix}-*"})
+        by_status = {item["status"] for item in answer}
+        assert by_status == {"Ok", "Err"} and len(answer) == 3
+        failed = next(item for item in answer if item["status"] == "Err")
+        assert (
+            failed["data"]["name"] == f"{prefix}-noserver" and "no server" in failed["data"]["error"]["error"]
+        )
+        for item in answer:
+            if item["status"] == "Ok":
+                assert (await finished(client, item["data"]))["success"] is True
+        for suffix in ("a", "b"):
+            assert await eventually(
+                lambda s=suffix: _is(deployment_state(client, f"{prefix}-{s}"), "running")
+            )
+        assert await deployment_state(client, "unrelated") == "not_deployed"
+
+        destroyed = await client.ok("execute", "BatchDestroyDeployment", {"pattern": f"\\^{prefix}-[ab]$\\"})
+        assert len(destroyed) == 2
+        for item in destroyed:
+            assert (await finished(client, item["data"]))["success"] is True
+        for suffix in ("a", "b"):
+            assert await eventually(
+                lambda s=suffix: _is(deployment_state(client, f"{prefix}-{s}"), "not_deployed")
+            )
+        empty = await client.send("execute", "BatchDeploy", {"pattern": " , "})
+        assert empty.status == 400
+    finally:
+        await agent.stop()
+        for suffix in ("a", "b"):
+            with contextlib.suppress(aiodocker.DockerError):
+                await (await docker.containers.get(f"{prefix}-{suffix}")).delete(force=True)
+        await docker.close()

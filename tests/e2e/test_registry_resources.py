@@ -237,3 +237,17 @@ async def test_type_filters_of_alerters_and_templates(client: BusClient) -> None
     )
     builders = await client.read("ListBuilders", {})
     assert builders[0]["info"] == {"builder_type": "Server", "instance_type": server["_id"]["$oid"]}
+
+
+async def test_list_answers_validate_against_the_contracts_also_without_references(client):
+    """What a typed client (the CLI, the executor) reads back must validate: an absent server is "" not null."""
+    from contracts.api.base import find_request
+
+    await client.write("CreateDeployment", {"name": "no-server"})
+    await client.write("CreateStack", {"name": "no-server-stack"})
+    await client.write("CreateRepo", {"name": "no-server-repo"})
+    await client.write("CreateBuild", {"name": "no-builder-build"})
+    for name in ("ListDeployments", "ListStacks", "ListRepos", "ListBuilds", "ListServers", "ListProcedures"):
+        request_cls = find_request("read", name)
+        assert request_cls is not None
+        request_cls.response_adapter().validate_python(await client.read(name, {}))
