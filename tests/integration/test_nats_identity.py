@@ -103,7 +103,12 @@ async def test_an_agent_is_kept_to_its_own_subjects(guarded: Guarded):
         await agent_a.subscribe(f"komodo.agent.{b_id}.>")
         await agent_a.subscribe("_INBOX.>")
         await agent_a.flush()
-        await asyncio.sleep(0.5)
+        # The server reports each violation asynchronously: wait (bounded) until all three have come.
+        for _ in range(100):
+            if len(violations) >= 3:
+                break
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(0.2)
         assert commands == []
         assert any('publish to "komodo.execute.deploy"' in v.lower() for v in violations), violations
         assert any(f'subscription to "komodo.agent.{b_id}.>"' in v.lower() for v in violations), violations
