@@ -30,7 +30,7 @@ from contracts.service_users import SYSTEM_USER_ID
 from services.common.auth import JwtSigner
 from services.common.bus import Bus
 from services.common.caller import header
-from services.common.errors import Forbidden
+from services.common.errors import BadRequest, Forbidden
 
 CREDENTIAL_HEADERS = ("Authorization", "X-Api-Key", "X-Api-Secret")
 """The headers that say who the caller is; forwarded as they came."""
@@ -74,6 +74,19 @@ class RegistryClient:
             target = ResourceTarget(type=ResourceTargetVariant.Deployment, id=found.id)
             await self.require(headers, target, level, found.name, specific)
         return found
+
+    async def deployment_on_server(
+        self,
+        headers: Mapping[str, str],
+        deployment: str,
+        level: PermissionLevel,
+        specific: SpecificPermission | None = None,
+    ) -> tuple[Deployment, Server]:
+        """The deployment (once the caller has `level` and `specific` on it) and its server; a 400 without one."""
+        found = await self.deployment_with(headers, deployment, level, specific)
+        if not found.config.server_id:
+            raise BadRequest(f"deployment {found.name!r} has no server: set its server_id")
+        return found, await self.server_for_work(found.config.server_id)
 
     async def registry_account(self, domain: str, username: str) -> ImageRegistryAccount | None:
         """The stored image registry account of that domain and username, with its token (as System)."""

@@ -107,12 +107,9 @@ def register(executor: Executor) -> None:
     """Answer Deploy and PullDeployment."""
 
     async def deploy(req: Deploy, ctx: RequestContext) -> Update:
-        deployment = await executor.registry.deployment_with(
+        deployment, server = await executor.registry.deployment_on_server(
             ctx.headers, req.deployment, PermissionLevel.Execute
         )
-        if not deployment.config.server_id:
-            raise BadRequest(f"deployment {deployment.name!r} has no server to run on: set its server_id")
-        server = await executor.registry.server_for_work(deployment.config.server_id)
         request = await run_request(executor, deployment, req)
         target = ResourceTarget(type=ResourceTargetVariant.Deployment, id=deployment.id)
 
@@ -131,12 +128,9 @@ def register(executor: Executor) -> None:
         return await executor.runner.start(Operation.Deploy, target, ctx.caller.user_id, work)
 
     async def pull(req: PullDeployment, ctx: RequestContext) -> Update:
-        deployment = await executor.registry.deployment_with(
+        deployment, server = await executor.registry.deployment_on_server(
             ctx.headers, req.deployment, PermissionLevel.Execute
         )
-        if not deployment.config.server_id:
-            raise BadRequest(f"deployment {deployment.name!r} has no server to pull on: set its server_id")
-        server = await executor.registry.server_for_work(deployment.config.server_id)
         image, auth = await image_and_auth(executor, deployment)
         target = ResourceTarget(type=ResourceTargetVariant.Deployment, id=deployment.id)
 

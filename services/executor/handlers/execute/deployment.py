@@ -17,7 +17,6 @@ from contracts.entities.common import PermissionLevel, ResourceTarget, ResourceT
 from contracts.entities.deployment import Deployment, container_name
 from contracts.entities.update import Log, Operation, Update
 from services.common.bus import RequestContext
-from services.common.errors import BadRequest
 
 if TYPE_CHECKING:
     from services.executor.app import Executor
@@ -58,12 +57,9 @@ def _register(executor: Executor, request_cls: type[ExecuteRequest], translate: 
     operation = Operation(request_cls.__name__)
 
     async def execute(req: Any, ctx: RequestContext) -> Update:
-        deployment = await executor.registry.deployment_with(
+        deployment, server = await executor.registry.deployment_on_server(
             ctx.headers, req.deployment, PermissionLevel.Execute
         )
-        if not deployment.config.server_id:
-            raise BadRequest(f"deployment {deployment.name!r} has no server to run on: set its server_id")
-        server = await executor.registry.server_for_work(deployment.config.server_id)
         agent_request = translate(
             req, deployment, container_name(deployment.name, deployment.config.custom_name)
         )

@@ -30,7 +30,6 @@ from contracts.entities.docker import ContainerListItem, ContainerStats
 from contracts.entities.server import Server
 from contracts.entities.update import Log
 from services.common.bus import RequestContext
-from services.common.errors import BadRequest
 
 if TYPE_CHECKING:
     from services.executor.app import Executor
@@ -56,10 +55,9 @@ def register(executor: Executor) -> None:
     async def located(
         ctx: RequestContext, name: str, specific: SpecificPermission | None = None
     ) -> tuple[Deployment, Server, str]:
-        deployment = await registry.deployment_with(ctx.headers, name, PermissionLevel.Read, specific)
-        if not deployment.config.server_id:
-            raise BadRequest(f"deployment {deployment.name!r} has no server")
-        server = await registry.server_for_work(deployment.config.server_id)
+        deployment, server = await registry.deployment_on_server(
+            ctx.headers, name, PermissionLevel.Read, specific
+        )
         return deployment, server, container_name(deployment.name, deployment.config.custom_name)
 
     async def container(req: GetDeploymentContainer, ctx: RequestContext) -> GetDeploymentContainerResponse:
