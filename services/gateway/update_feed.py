@@ -31,6 +31,7 @@ from services.common.bus import RemoteError, request_over
 from services.common.errors import ServiceError, Unavailable
 from services.common.settings import Settings
 from services.gateway.auth_routes import AuthApi
+from services.gateway.forward import bus_headers
 
 log = logging.getLogger(__name__)
 
@@ -158,17 +159,10 @@ class UpdateSocket:
             return True
         if item.target.type == ResourceTargetVariant.System:
             return False
-        bus_headers = (
-            {"Authorization": self.headers["authorization"]}
-            if "authorization" in self.headers
-            else {
-                "X-Api-Key": self.headers["x-api-key"],
-                "X-Api-Secret": self.headers["x-api-secret"],
-            }
-        )
+        headers = bus_headers(self.headers, self.address)
         try:
             granted: PermissionLevelAndSpecifics = await request_over(
-                self.nc, GetPermission(target=item.target), bus_headers, self.settings.request_timeout
+                self.nc, GetPermission(target=item.target), headers, self.settings.request_timeout
             )
         except (RemoteError, Unavailable):
             # The resource may be gone already (a Delete's Update); an unanswered check shows nothing.

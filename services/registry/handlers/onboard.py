@@ -59,9 +59,11 @@ async def subscribe(registry: Registry) -> None:
     """Answer onboarding requests (registry replicas share them)."""
 
     async def on_message(msg: Msg) -> None:
+        key = ""
         try:
             try:
                 request = OnboardAgent.model_validate_json(msg.data)
+                key = request.onboarding_key
             except ValidationError as err:
                 raise describe_validation_error(err, "OnboardAgent request") from None
             if not request.connect_as:
@@ -69,7 +71,7 @@ async def subscribe(registry: Registry) -> None:
             answer = (await onboard(registry, request)).model_dump_json().encode()
             status = 200
         except ServiceError as err:
-            log.info("onboarding refused (key %s): %s", public_key_of(_key_of(msg.data))[:8], err.message)
+            log.info("onboarding refused (key %s): %s", public_key_of(key)[:8], err.message)
             answer, status = encode_error(err), err.status
         except Exception:
             log.exception("onboarding failed")
@@ -78,10 +80,3 @@ async def subscribe(registry: Registry) -> None:
             await registry.bus.nc.publish(msg.reply, answer, headers={STATUS_HEADER: str(status)})
 
     await registry.bus.nc.subscribe(ONBOARD_SUBJECT, queue=queue_group("registry"), cb=on_message)
-
-
-def _key_of(data: bytes) -> str:
-    try:
-        return OnboardAgent.model_validate_json(data).onboarding_key
-    except ValidationError:
-        return ""
