@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import nats
+from nats.aio.client import Client as NatsClient
 
 from contracts.api.internal.agent import AgentCredential, IssueAgentCredential
 from contracts.api.read.general import GetVersion
@@ -159,6 +160,7 @@ class Launcher:
         self.servers: list[tuple[str, subprocess.Popen[bytes]]] = []
         self.services: dict[str, Supervised] = {}
         self.stopping = asyncio.Event()
+        self._system: tuple[Settings, dict[str, str]] | None = None
         self.logs = config.data_dir / "logs"
 
     def check_ports(self, services: list[str]) -> None:
@@ -276,21 +278,24 @@ class Launcher:
             await self.spawn(service, env)
             log(f"{service.name} restarted (pid {service.proc.pid})")
 
-    def settings(self, env: dict[str, str]) -> Settings:
-        """The settings the launcher's own requests need: the services' NATS user, the data folder."""
-        password_file = env.get("KOMODO_NATS_PASSWORD_FILE")
-        password = Path(password_file).read_text(encoding="utf-8").strip() if password_file else ""
-        return Settings.load(
-            data_dir=self.config.data_dir,
-            nats_url=env["KOMODO_NATS_URL"],
-            nats_user=env.get("KOMODO_NATS_USER", ""),
-            nats_password=password,
-        )
+    def system_access(self, env: dict[str, str]) -> tuple[Settings, dict[str, str]]:
+        """Settings and System credentials for the launcher's own requests (the services' NATS user, the data
+        folder's JWT key), loaded once."""
+        if self._system is None:
+            password_file = env.get("KOMODO_NATS_PASSWORD_FILE")
+            password = Path(password_file).read_text(encoding="utf-8").strip() if password_file else ""
+            settings = Settings.load(
+                data_dir=self.config.data_dir,
+                nats_url=env["KOMODO_NATS_URL"],
+                nats_user=env.get("KOMODO_NATS_USER", ""),
+                nats_password=password,
+            )
+            self._system = (settings, {"Authorization": load_jwt_signer(settings).issue(SYSTEM_USER_ID)})
+        return self._system
 
     async def wait_for_registry(self, env: dict[str, str]) -> None:
         """Wait (up to a minute) until the registry answers on the bus, so the other services can connect."""
-        settings = self.settings(env)
-        headers = {"Authorization": load_jwt_signer(settings).issue(SYSTEM_USER_ID)}
+        settings, headers = self.system_access(env)
         deadline = time.monotonic() + AGENT_WAIT_SECONDS
         while not self.stopping.is_set() and time.monotonic() < deadline:
             try:
@@ -311,39 +316,29 @@ class Launcher:
             f"the registry did not answer within {AGENT_WAIT_SECONDS:g} s; starting the other services anyway"
         )
 
-    async def local_server(self, env: dict[str, str]) -> Server | None:
-        """The server named `KOMODO_FIRST_SERVER_NAME`, asked of the registry as the System user (None: none)."""
-        name = env["KOMODO_FIRST_SERVER_NAME"]
-        settings = self.settings(env)
-        headers = {"Authorization": load_jwt_signer(settings).issue(SYSTEM_USER_ID)}
-        nc = await nats.connect(settings.nats_connect_urls(), max_reconnect_attempts=-1, error_cb=_quiet)
-        try:
-            deadline = time.monotonic() + AGENT_WAIT_SECONDS
-            while not self.stopping.is_set():
-                try:
-                    server: Server = await request_over(nc, GetServer(server=name), headers, 5.0)
-                    return server
-                except RemoteError as err:
-                    if err.status == 404:
-                        log(f"no server named {name!r} (other servers existed first); no local agent started")
-                        return None
-                    raise
-                except Unavailable:
-                    if time.monotonic() > deadline:
-                        log(
-                            f"the registry did not answer within {AGENT_WAIT_SECONDS:g} s; no local agent started"
-                        )
-                        return None
-                    await asyncio.sleep(0.5)
-            return None
-        finally:
-            await nc.close()
+    async def local_server(self, nc: NatsClient, headers: dict[str, str], name: str) -> Server | None:
+        """The server named `name`, asked of the registry as the System user (None: there is none)."""
+        deadline = time.monotonic() + AGENT_WAIT_SECONDS
+        while not self.stopping.is_set():
+            try:
+                server: Server = await request_over(nc, GetServer(server=name), headers, 5.0)
+                return server
+            except RemoteError as err:
+                if err.status == 404:
+                    log(f"no server named {name!r} (other servers existed first); no local agent started")
+                    return None
+                raise
+            except Unavailable:
+                if time.monotonic() > deadline:
+                    log(
+                        f"the registry did not answer within {AGENT_WAIT_SECONDS:g} s; no local agent started"
+                    )
+                    return None
+                await asyncio.sleep(0.5)
+        return None
 
-    async def agent_token_file(self, env: dict[str, str], server_id: str) -> Path | None:
+    async def agent_token_file(self, nc: NatsClient, headers: dict[str, str], server_id: str) -> Path | None:
         """A fresh agent credential for the local server, written 0600 into the data folder (None: failed)."""
-        settings = self.settings(env)
-        headers = {"Authorization": load_jwt_signer(settings).issue(SYSTEM_USER_ID)}
-        nc = await nats.connect(settings.nats_connect_urls(), allow_reconnect=False, error_cb=_quiet)
         try:
             credential: AgentCredential = await request_over(
                 nc, IssueAgentCredential(server=server_id), headers, 10.0
@@ -351,8 +346,6 @@ class Launcher:
         except (RemoteError, Unavailable) as err:
             log(f"could not issue the local agent's credential ({err.message}); no local agent started")
             return None
-        finally:
-            await nc.close()
         path = self.config.data_dir / "agent.token"
         path.touch(mode=0o600)
         path.chmod(0o600)
@@ -363,7 +356,15 @@ class Launcher:
         """Run an agent for this host's server, when the Docker socket is there and the server exists."""
         if not (SERVICES_DIR / AGENT / "__main__.py").exists() or "KOMODO_FIRST_SERVER_NAME" not in env:
             return
-        server = await self.local_server(env)
+        settings, headers = self.system_access(env)
+        nc = await nats.connect(settings.nats_connect_urls(), max_reconnect_attempts=-1, error_cb=_quiet)
+        try:
+            await self._start_local_agent(env, nc, headers)
+        finally:
+            await nc.close()
+
+    async def _start_local_agent(self, env: dict[str, str], nc: NatsClient, headers: dict[str, str]) -> None:
+        server = await self.local_server(nc, headers, env["KOMODO_FIRST_SERVER_NAME"])
         if server is None:
             return
         # The agent gets its own NATS credential and none of the services' secrets, as on a remote host.
@@ -375,7 +376,7 @@ class Launcher:
         }
         agent_env.update(KOMODO_NATS_URL=env["KOMODO_NATS_URL"], VARANUS_AGENT_SERVER_ID=server.id)
         if env.get("KOMODO_NATS_AUTH_PASSWORD_FILE"):
-            token_file = await self.agent_token_file(env, server.id)
+            token_file = await self.agent_token_file(nc, headers, server.id)
             if token_file is None:
                 return
             agent_env["VARANUS_AGENT_TOKEN_FILE"] = str(token_file)
