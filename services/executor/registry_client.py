@@ -48,7 +48,7 @@ class RegistryClient:
         self.bus = bus
         self.signer = signer
 
-    def _system(self) -> dict[str, str]:
+    def system_headers(self) -> dict[str, str]:
         return {"Authorization": self.signer.issue(SYSTEM_USER_ID)}
 
     async def server(self, headers: Mapping[str, str], server: str) -> Server:
@@ -58,7 +58,7 @@ class RegistryClient:
 
     async def server_for_work(self, server_id: str) -> Server:
         """A server as the System user sees it (for work on a resource the caller may execute)."""
-        found: Server = await self.bus.request(GetServer(server=server_id), self._system())
+        found: Server = await self.bus.request(GetServer(server=server_id), self.system_headers())
         return found
 
     async def deployment_with(
@@ -91,7 +91,7 @@ class RegistryClient:
     async def registry_account(self, domain: str, username: str) -> ImageRegistryAccount | None:
         """The stored image registry account of that domain and username, with its token (as System)."""
         found: list[ImageRegistryAccount] = await self.bus.request(
-            ListImageRegistryAccounts(domain=domain, username=username), self._system()
+            ListImageRegistryAccounts(domain=domain, username=username), self.system_headers()
         )
         return found[0] if found else None
 
@@ -142,15 +142,15 @@ class RegistryClient:
     async def create_update(self, operation: Operation, target: ResourceTarget, operator: str) -> Update:
         """A new InProgress Update."""
         created: Update = await self.bus.request(
-            CreateUpdate(operation=operation, target=target, operator=operator), self._system()
+            CreateUpdate(operation=operation, target=target, operator=operator), self.system_headers()
         )
         return created
 
     async def append_log(self, update_id: str, log: Log) -> None:
         """Add a log to an Update in progress."""
-        await self.bus.request(AppendUpdateLog(id=update_id, log=log), self._system())
+        await self.bus.request(AppendUpdateLog(id=update_id, log=log), self.system_headers())
 
     async def finish(self, update_id: str, **fields: Any) -> Update:
         """Complete an Update (success computed from its logs unless given)."""
-        finished: Update = await self.bus.request(FinishUpdate(id=update_id, **fields), self._system())
+        finished: Update = await self.bus.request(FinishUpdate(id=update_id, **fields), self.system_headers())
         return finished

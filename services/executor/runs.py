@@ -35,6 +35,8 @@ RENEW_SECONDS = 20.0
 
 Work = Callable[[Update], Awaitable[list[Log]]]
 """The work of an execution: given its Update, the logs it produced (appended as they come is up to it)."""
+Redact = Callable[[str], str]
+"""Hides an execution's secret values in a text."""
 
 
 def now_ms() -> int:
@@ -87,8 +89,12 @@ class Runner:
         operator: str,
         work: Work,
         lock: str = "",
+        redact: Redact | None = None,
     ) -> Update:
-        """Claim the action's lease (409 busy when held), create the Update and start the work in a task."""
+        """Claim the action's lease (409 busy when held), create the Update and start the work in a task.
+
+        `redact` (the execution's secrets) is applied to every Log before it is stored, errors included.
+        """
         owner = uuid.uuid4().hex
         key = f"{target_key(target)}:{operation.value}" + (f":{lock}" if lock else "")
         await self._claim(key, target, operation.value, owner)
@@ -98,7 +104,7 @@ class Runner:
             await self.leases.delete_one({"_id": key, "owner": owner})
             raise
         await self.leases.update_one({"_id": key, "owner": owner}, {"$set": {"update_id": update.id}})
-        task = asyncio.create_task(self._run(update, work, key, owner))
+        task = asyncio.create_task(self._run(update, work, key, owner, redact))
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
         return update
@@ -110,7 +116,7 @@ class Runner:
                 {"_id": key, "owner": owner}, {"$set": {"until": now_ms() + int(LEASE_SECONDS * 1000)}}
             )
 
-    async def _run(self, update: Update, work: Work, key: str, owner: str) -> None:
+    async def _run(self, update: Update, work: Work, key: str, owner: str, redact: Redact | None) -> None:
         renewing = asyncio.create_task(self._renew(key, owner))
         logs: list[Log] = []
         started = now_ms()
@@ -142,6 +148,17 @@ class Runner:
             renewing.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await renewing
+            if redact is not None:
+                logs = [
+                    log.model_copy(
+                        update={
+                            "command": redact(log.command),
+                            "stdout": redact(log.stdout),
+                            "stderr": redact(log.stderr),
+                        }
+                    )
+                    for log in logs
+                ]
             try:
                 await self.registry.finish(update.id, logs=logs)
             except Exception:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from typing import Any, ClassVar
 
 from pydantic import Field, field_validator
@@ -204,6 +205,8 @@ class RunContainer(AgentRequest):
     """Signal that stops the container (also for the previous one)."""
     stop_time: int = Field(default=10, ge=0)
     """Seconds before a stop kills it."""
+    extra_args: list[str] = Field(default_factory=list)
+    """More `docker run` arguments (each split as a shell would, never run through one)."""
 
     @field_validator("ports")
     @classmethod
@@ -222,6 +225,16 @@ class RunContainer(AgentRequest):
             if len(parts) not in (2, 3) or not all(parts[:2]):
                 raise ValueError(f"{entry!r} is not source:target[:mode]")
         return volumes
+
+    @field_validator("extra_args")
+    @classmethod
+    def _extra_args(cls, entries: list[str]) -> list[str]:
+        for entry in entries:
+            try:
+                shlex.split(entry)
+            except ValueError as err:
+                raise ValueError(f"extra argument {entry!r}: {err}") from None
+        return entries
 
     @field_validator("environment", "labels")
     @classmethod

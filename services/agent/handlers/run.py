@@ -8,8 +8,14 @@ or started, remove what was created and put the previous one back (renamed back,
 
 from __future__ import annotations
 
+import asyncio
+import os
 import shlex
+import shutil
+import tempfile
 from typing import Any
+
+from aiodocker.exceptions import DockerError
 
 from contracts.api.agent import container as api
 from contracts.entities.update import Log
@@ -20,67 +26,74 @@ from services.common.errors import NotFound
 
 PREVIOUS_SUFFIX = "-previous"
 """Suffix of the name a container is kept under while its replacement starts."""
+CLI_TIMEOUT_SECONDS = 120.0
+"""Longest a `docker create` may take (the image is already on the host)."""
 
 
-def port_bindings(ports: list[str]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Docker's ExposedPorts and PortBindings for `[ip:]host:container[/protocol]` entries (checked by the contract)."""
-    exposed: dict[str, Any] = {}
-    bindings: dict[str, list[dict[str, str]]] = {}
-    for entry in ports:
-        spec, _, protocol = entry.partition("/")
-        parts = spec.split(":")
-        key = f"{parts[-1]}/{protocol or 'tcp'}"
-        exposed[key] = {}
-        bindings.setdefault(key, []).append(
-            {"HostIp": parts[0] if len(parts) == 3 else "", "HostPort": parts[-2]}
-        )
-    return exposed, bindings
+class CreateFailed(DockerError):
+    """`docker create` refused the container (its message says why: a bad option, a name in use, ...)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(400, message)
 
 
-def container_config(request: api.RunContainer) -> dict[str, Any]:
-    """The Docker create body of a RunContainer request."""
-    exposed, bindings = port_bindings(request.ports)
-    config: dict[str, Any] = {
-        "Image": request.image,
-        "Env": list(request.environment),
-        "Labels": dict(label.split("=", 1) for label in request.labels),
-        "StopSignal": request.stop_signal,
-        "StopTimeout": request.stop_time,
-        "ExposedPorts": exposed,
-        "HostConfig": {
-            "NetworkMode": request.network or "host",
-            "RestartPolicy": {"Name": request.restart or "no"},
-            "PortBindings": bindings,
-            "Binds": list(request.volumes),
-        },
-    }
-    if request.command:
-        config["Cmd"] = list(request.command)
-    return config
+def restart_policy(restart: str) -> str:
+    """Docker's `--restart` value: Komodo renders `on-failure` as `on-failure:10`."""
+    return "on-failure:10" if restart == "on-failure" else restart or "no"
 
 
-def run_command(request: api.RunContainer) -> str:
-    """The `docker run` line this request amounts to (for the Log; no credentials in it)."""
-    args = [
-        "docker",
-        "run",
-        "-d",
-        "--name",
-        request.name,
-        "--network",
-        request.network,
-        "--restart",
-        request.restart,
-    ]
+def create_args(request: api.RunContainer, env_file: str) -> list[str]:
+    """The `docker create` arguments of a RunContainer request, as Komodo's `docker run` line.
+
+    The environment goes through `--env-file` (a 0600 file) so no value is on a command line another local
+    user could read; `extra_args` are split as a shell would, since Komodo joins them into its command.
+    """
+    args = ["create", "--pull", "never", "--name", request.name, "--network", request.network or "host"]
     for port in request.ports:
         args += ["-p", port]
     for volume in request.volumes:
         args += ["-v", volume]
-    for entry in request.environment:
-        args += ["--env", entry.split("=", 1)[0] + "=..."]  # values may be secrets; names say enough
+    if request.environment:
+        args += ["--env-file", env_file]
+    args += ["--restart", restart_policy(request.restart)]
     for label in request.labels:
         args += ["--label", label]
-    return shlex.join([*args, request.image, *request.command])
+    args += ["--stop-signal", request.stop_signal, "--stop-timeout", str(request.stop_time)]
+    for extra in request.extra_args:
+        args += shlex.split(extra)
+    return [*args, request.image, *request.command]
+
+
+def run_command(request: api.RunContainer) -> str:
+    """The `docker run` line this request amounts to (for the Log; environment values left out)."""
+    args = create_args(request, "").copy()
+    shown = ["docker", "run", "-d", *args[4:]]
+    if request.environment:
+        at = shown.index("--env-file")
+        shown[at : at + 2] = [
+            part for entry in request.environment for part in ("--env", entry.split("=", 1)[0] + "=...")
+        ]
+    return shlex.join(shown)
+
+
+async def docker_cli(ctx: AgentContext, args: list[str]) -> tuple[int, str, str]:
+    """Run the docker CLI with an argument list (no shell); its exit code, stdout and stderr."""
+    docker = shutil.which("docker")
+    if docker is None:
+        return 127, "", "the docker CLI is not installed on this host (the agent needs it for docker create)"
+    env = dict(os.environ)
+    if ctx.config.docker_host:
+        env["DOCKER_HOST"] = ctx.config.docker_host
+    proc = await asyncio.create_subprocess_exec(
+        docker, *args, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=env
+    )
+    try:
+        out, err = await asyncio.wait_for(proc.communicate(), timeout=CLI_TIMEOUT_SECONDS)
+    except TimeoutError:
+        proc.kill()
+        await proc.wait()
+        return 124, "", f"docker {args[0]} did not finish in {CLI_TIMEOUT_SECONDS:.0f} s"
+    return proc.returncode or 0, out.decode(errors="replace").strip(), err.decode(errors="replace").strip()
 
 
 async def pull_image(ctx: AgentContext, image: str, registry_auth: api.RegistryAuth | None) -> Log:
@@ -110,7 +123,6 @@ async def pull_request(ctx: AgentContext, request: api.PullImage) -> Log:
 
 async def run_container(ctx: AgentContext, request: api.RunContainer) -> list[Log]:
     """Pull if needed, keep the previous container aside, start the new one, then drop or restore the previous."""
-    config = container_config(request)
     logs: list[Log] = []
     present = True
     try:
@@ -148,10 +160,17 @@ async def run_container(ctx: AgentContext, request: api.RunContainer) -> list[Lo
     created: dict[str, str] = {}
 
     async def create_and_start() -> str:
+        with tempfile.TemporaryDirectory(prefix="varanus-run-") as folder:
+            env_file = os.path.join(folder, "env")
+            descriptor = os.open(env_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(descriptor, "w") as handle:
+                handle.write("".join(f"{entry}\n" for entry in request.environment))
+            code, out, err = await docker_cli(ctx, create_args(request, env_file))
+        if code != 0:
+            raise CreateFailed(err or f"docker create exited with {code}")
+        created["id"] = out.splitlines()[-1] if out else request.name
         async with ctx.docker.reachable() as docker:
-            container = await docker.containers.create(config, name=request.name)
-            created["id"] = container.id
-            await container.start()
+            await docker.containers.container(created["id"]).start()
         return created["id"]
 
     logs.append(await docker_step("Run Container", run_command(request), create_and_start))

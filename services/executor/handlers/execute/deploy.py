@@ -11,6 +11,8 @@ from __future__ import annotations
 import shlex
 from typing import TYPE_CHECKING, Any
 
+from pydantic import ValidationError
+
 from contracts.api.agent.container import PullImage, RegistryAuth, RunContainer
 from contracts.api.execute.deployment import Deploy, PullDeployment
 from contracts.entities.common import PermissionLevel, ResourceTarget, ResourceTargetVariant
@@ -19,6 +21,9 @@ from contracts.entities.update import Log, Operation, Update
 from contracts.events.execution import DeploymentDeployed
 from services.common.bus import RequestContext
 from services.common.errors import BadRequest
+from services.executor import interpolation
+from services.executor.interpolation import Interpolation
+from services.executor.runs import now_ms
 
 if TYPE_CHECKING:
     from services.executor.app import Executor
@@ -77,30 +82,55 @@ async def image_and_auth(executor: Executor, deployment: Deployment) -> tuple[st
     return image, RegistryAuth(server=domain, username=account.username, password=account.token)
 
 
-async def run_request(executor: Executor, deployment: Deployment, req: Deploy) -> RunContainer:
-    """The agent request of a deploy; a 400 saying what in the config cannot run."""
-    config = deployment.config
-    image, auth = await image_and_auth(executor, deployment)
-    if config.extra_args:
-        raise BadRequest(f"extra_args are not supported yet ({', '.join(config.extra_args)}): remove them")
-    try:
-        command = shlex.split(config.command)
-    except ValueError as err:
-        raise BadRequest(f"command: {err}") from None
-    return RunContainer(
-        name=container_name(deployment.name, config.custom_name),
-        image=image,
-        registry_auth=auth,
-        environment=environment(config.environment),
-        ports=lines(config.ports, commas=True),
-        volumes=lines(config.volumes, commas=True),
-        labels=lines(config.labels),
-        command=command,
-        network=config.network or "host",
-        restart=config.restart.value,
-        stop_signal=(req.stop_signal or config.termination_signal).value,
-        stop_time=req.stop_time if req.stop_time is not None else config.termination_timeout,
+async def secrets_for(executor: Executor, skip_secrets: bool) -> Interpolation:
+    """The variables and secrets an execution interpolates (read as the System user)."""
+    return await interpolation.load(
+        executor.bus, executor.registry.system_headers(), executor.settings, skip_secrets
     )
+
+
+async def run_request(
+    executor: Executor, deployment: Deployment, req: Deploy, values: Interpolation
+) -> RunContainer:
+    """The agent request of a deploy, variables interpolated; a 400 saying what in the config cannot run.
+
+    The fields Komodo interpolates are environment, ports, volumes, labels, command and extra_args; a reference
+    to a name that exists nowhere is a 400 naming it, before anything reaches the host.
+    """
+    config = deployment.config
+    fields = [
+        config.environment,
+        config.ports,
+        config.volumes,
+        config.labels,
+        config.command,
+        *config.extra_args,
+    ]
+    values.check(fields)
+    image, auth = await image_and_auth(executor, deployment)
+    try:
+        command = shlex.split(values.apply(config.command))
+    except ValueError as err:
+        raise BadRequest(f"command: {values.redact(str(err))}") from None
+    try:
+        return RunContainer(
+            name=container_name(deployment.name, config.custom_name),
+            image=image,
+            registry_auth=auth,
+            environment=environment(values.apply(config.environment)),
+            ports=lines(values.apply(config.ports), commas=True),
+            volumes=lines(values.apply(config.volumes), commas=True),
+            labels=lines(values.apply(config.labels)),
+            command=command,
+            network=config.network or "host",
+            restart=config.restart.value,
+            stop_signal=(req.stop_signal or config.termination_signal).value,
+            stop_time=req.stop_time if req.stop_time is not None else config.termination_timeout,
+            extra_args=values.apply_all(list(config.extra_args)),
+        )
+    except ValidationError as err:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in err.errors())
+        raise BadRequest(f"deployment {deployment.name!r} cannot run: {values.redact(problems)}") from None
 
 
 def register(executor: Executor) -> None:
@@ -110,22 +140,26 @@ def register(executor: Executor) -> None:
         deployment, server = await executor.registry.deployment_on_server(
             ctx.headers, req.deployment, PermissionLevel.Execute
         )
-        request = await run_request(executor, deployment, req)
+        values = await secrets_for(executor, deployment.config.skip_secret_interp)
+        request = await run_request(executor, deployment, req, values)
         target = ResourceTarget(type=ResourceTargetVariant.Deployment, id=deployment.id)
+        started = now_ms()
 
         async def work(update: Update) -> list[Log]:
             logs: list[Log] = []
             try:
                 answer: Any = await executor.agents.ask(server, request, timeout=DEPLOY_TIMEOUT_SECONDS)
                 logs = list(answer)
-                return logs
+                return [*values.logs(started), *logs]
             finally:
                 success = bool(logs) and all(log.success for log in logs)
                 await executor.bus.publish(
                     DeploymentDeployed(update_id=update.id, success=success, resource=target)
                 )
 
-        return await executor.runner.start(Operation.Deploy, target, ctx.caller.user_id, work)
+        return await executor.runner.start(
+            Operation.Deploy, target, ctx.caller.user_id, work, redact=values.redact
+        )
 
     async def pull(req: PullDeployment, ctx: RequestContext) -> Update:
         deployment, server = await executor.registry.deployment_on_server(
