@@ -456,3 +456,20 @@ class CheckStackForUpdateResponse(KomodoModel):
     """The stack id."""
     services: list[StackServiceWithUpdate] = Field(default_factory=list)
     """The services and their update status."""
+
+
+def project_name(name: str, project: str = "") -> str:
+    """The compose project a Stack runs as: its `project_name`, else its name, in what compose accepts.
+
+    Lowercase; anything but letters, digits, `_` and `-` becomes `_`; leading `_`/`-` are dropped.
+    """
+    raw = (project or name).strip().lower()
+    cleaned = "".join(c if c.isascii() and (c.isalnum() or c in "_-") else "_" for c in raw).lstrip("_-")
+    return cleaned or "stack"
+
+
+def stack_folder(name: str) -> str:
+    """The folder a Stack's files live in under the agent's stack root: its name with unsafe characters as `_`."""
+    cleaned = "".join(c if c.isascii() and (c.isalnum() or c in "._-") else "_" for c in name.strip())
+    cleaned = cleaned.lstrip(".-_")
+    return cleaned or "stack"

@@ -10,10 +10,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from contracts.api.internal.resource_info import UpdateResourceInfo
 from contracts.api.internal.update import AppendUpdateLog, CreateUpdate, FinishUpdate
 from contracts.api.read.deployment import GetDeployment
-from contracts.api.read.provider import ListImageRegistryAccounts
+from contracts.api.read.provider import ListGitProviderAccounts, ListImageRegistryAccounts
+from contracts.api.read.repo import GetRepo
 from contracts.api.read.server import GetServer, ListServers
+from contracts.api.read.stack import GetStack
 from contracts.api.read.user import GetPermission
 from contracts.entities.common import (
     PermissionLevel,
@@ -23,8 +26,10 @@ from contracts.entities.common import (
     SpecificPermission,
 )
 from contracts.entities.deployment import Deployment
-from contracts.entities.provider import ImageRegistryAccount
+from contracts.entities.provider import GitProviderAccount, ImageRegistryAccount
+from contracts.entities.repo import Repo
 from contracts.entities.server import Server, ServerListItem, ServerQuery
+from contracts.entities.stack import Stack
 from contracts.entities.update import Log, Operation, Update
 from contracts.service_users import SYSTEM_USER_ID
 from services.common.auth import JwtSigner
@@ -61,6 +66,25 @@ class RegistryClient:
         found: Server = await self.bus.request(GetServer(server=server_id), self.system_headers())
         return found
 
+    async def _resource_with(
+        self,
+        headers: Mapping[str, str],
+        request: GetDeployment | GetStack,
+        variant: ResourceTargetVariant,
+        level: PermissionLevel,
+        specific: SpecificPermission | None,
+    ) -> Any:
+        found = await self.bus.request(request, credentials(headers))
+        if level != PermissionLevel.Read or specific is not None:
+            target = ResourceTarget(type=variant, id=found.id)
+            await self.require(headers, target, level, found.name, specific)
+        return found
+
+    async def _server_of(self, kind: str, name: str, server_id: str) -> Server:
+        if not server_id:
+            raise BadRequest(f"{kind} {name!r} has no server: set its server_id")
+        return await self.server_for_work(server_id)
+
     async def deployment_with(
         self,
         headers: Mapping[str, str],
@@ -69,10 +93,9 @@ class RegistryClient:
         specific: SpecificPermission | None = None,
     ) -> Deployment:
         """The deployment, once the caller is known to have `level` (and `specific`) on it."""
-        found: Deployment = await self.bus.request(GetDeployment(deployment=deployment), credentials(headers))
-        if level != PermissionLevel.Read or specific is not None:
-            target = ResourceTarget(type=ResourceTargetVariant.Deployment, id=found.id)
-            await self.require(headers, target, level, found.name, specific)
+        found: Deployment = await self._resource_with(
+            headers, GetDeployment(deployment=deployment), ResourceTargetVariant.Deployment, level, specific
+        )
         return found
 
     async def deployment_on_server(
@@ -84,9 +107,47 @@ class RegistryClient:
     ) -> tuple[Deployment, Server]:
         """The deployment (once the caller has `level` and `specific` on it) and its server; a 400 without one."""
         found = await self.deployment_with(headers, deployment, level, specific)
-        if not found.config.server_id:
-            raise BadRequest(f"deployment {found.name!r} has no server: set its server_id")
-        return found, await self.server_for_work(found.config.server_id)
+        return found, await self._server_of("deployment", found.name, found.config.server_id)
+
+    async def stack_with(
+        self,
+        headers: Mapping[str, str],
+        stack: str,
+        level: PermissionLevel,
+        specific: SpecificPermission | None = None,
+    ) -> Stack:
+        """The stack, once the caller is known to have `level` (and `specific`) on it."""
+        found: Stack = await self._resource_with(
+            headers, GetStack(stack=stack), ResourceTargetVariant.Stack, level, specific
+        )
+        return found
+
+    async def stack_on_server(
+        self,
+        headers: Mapping[str, str],
+        stack: str,
+        level: PermissionLevel,
+        specific: SpecificPermission | None = None,
+    ) -> tuple[Stack, Server]:
+        """The stack (once the caller has `level` and `specific` on it) and its server; a 400 without one."""
+        found = await self.stack_with(headers, stack, level, specific)
+        return found, await self._server_of("stack", found.name, found.config.server_id)
+
+    async def git_account(self, domain: str, username: str) -> GitProviderAccount | None:
+        """The stored git provider account of that domain and username, with its token (as System)."""
+        found: list[GitProviderAccount] = await self.bus.request(
+            ListGitProviderAccounts(domain=domain, username=username), self.system_headers()
+        )
+        return found[0] if found else None
+
+    async def repo_for_work(self, repo: str) -> Repo:
+        """A Repo resource as the System user sees it (a stack's `linked_repo`)."""
+        found: Repo = await self.bus.request(GetRepo(repo=repo), self.system_headers())
+        return found
+
+    async def set_info(self, target: ResourceTarget, info: dict[str, Any]) -> None:
+        """Record fields of a resource's info (what an execution learned)."""
+        await self.bus.request(UpdateResourceInfo(target=target, info=info), self.system_headers())
 
     async def registry_account(self, domain: str, username: str) -> ImageRegistryAccount | None:
         """The stored image registry account of that domain and username, with its token (as System)."""

@@ -29,6 +29,7 @@ from services.registry.agent_credentials import AgentCredentialStore
 from services.registry.handlers import onboard, unknown
 from services.registry.handlers.internal import agent as internal_agent
 from services.registry.handlers.internal import auth as internal_auth
+from services.registry.handlers.internal import resource_info as internal_resource_info
 from services.registry.handlers.internal import update as internal_update
 from services.registry.handlers.read import general as read_general
 from services.registry.handlers.read import onboarding_key as read_onboarding_key
@@ -109,6 +110,7 @@ class Registry:
         self.presence = PresenceView()
         self.kinds[ResourceTargetVariant.Server.value].live = self.live_info
         self.kinds[ResourceTargetVariant.Deployment.value].live = self.live_info
+        self.kinds[ResourceTargetVariant.Stack.value].live = self.live_info
         self.tags = TagStore(self.db, self.bus)
         self.variables = VariableStore(self.db, box, self.bus, self.updates)
         self.git_accounts = AccountStore(
@@ -150,6 +152,7 @@ class Registry:
             internal_update,
             internal_auth,
             internal_agent,
+            internal_resource_info,
             read_general,
             write_user,
             read_user,

@@ -57,6 +57,13 @@ def _stack(config: dict[str, Any]) -> dict[str, Any]:
     return {**_repo_link(config), "file_contents": bool(config.get("file_contents"))}
 
 
+def stack_services(info: dict[str, Any]) -> list[dict[str, Any]]:
+    """A stack's services as its list item shows them: those deployed, else those its files declare."""
+    deployed = info.get("deployed_services")
+    services = deployed if deployed is not None else info.get("latest_services") or []
+    return [{"service": s.get("service_name", ""), "image": s.get("image", "")} for s in services]
+
+
 def _build(config: dict[str, Any]) -> dict[str, Any]:
     registries = config.get("image_registry") or []
     domain = registries[0].get("domain", "") if registries and isinstance(registries[0], dict) else ""
@@ -131,6 +138,8 @@ def list_item_info(spec: KindSpec, resource: Resource[Any, Any]) -> Any:
     extras = EXTRAS.get(spec.variant)
     if extras is not None:
         source.update(extras(config))
+    if spec.variant == V.Stack:
+        source["services"] = stack_services(info)
     fields = info_cls.model_fields
     data = {name: source[name] for name in fields if name in source}
     if "state" in fields and "state" not in data:

@@ -9,6 +9,7 @@ publishes `ResourceChanged`.
 from __future__ import annotations
 
 import enum
+import json
 import logging
 import re
 from collections.abc import Awaitable, Callable, Iterator
@@ -31,7 +32,8 @@ from contracts.entities.common import (
     TagQueryBehavior,
     TemplatesQueryBehavior,
 )
-from contracts.entities.deployment import container_name
+from contracts.entities.deployment import Deployment, container_name
+from contracts.entities.stack import Stack, project_name
 from contracts.entities.update import Log, Operation, Update
 from contracts.events.resource import ResourceChange, ResourceChanged
 from services.common.bus import Bus
@@ -455,19 +457,20 @@ class ResourceService:
         scope: dict[str, Any] | None = None,
     ) -> list[ResourceListItem[Any]]:
         """List items matching a ResourceQuery (and the caller's `scope` filter), sorted and paged (limit 0: all)."""
-        items = await self._with_live([self.list_item(r) for r in await self._matching(query, scope)])
+        items = await self._with_live(await self._matching(query, scope))
         items = [item for item in items if matches_specifics(item.info, query.specific)]
         items = sort_items(items, sort_by, sort_desc)
         return await self._with_names(self._paginate(items, page, limit))
 
-    async def _with_live(self, items: list[ResourceListItem[Any]]) -> list[ResourceListItem[Any]]:
-        """Overlay the live fields the executor knows (state, stats, agent version) onto list infos.
+    async def _with_live(self, resources: list[Resource[Any, Any]]) -> list[ResourceListItem[Any]]:
+        """The list items of resources, with the live fields the executor knows (state, stats, agent version).
 
         Without an answer from the executor the stored view stands; a disabled resource stays Disabled.
         """
+        items = [self.list_item(r) for r in resources]
         if self.live is None or not items:
             return items
-        hints = {item.id: live_hint(item) for item in items}
+        hints = {resource.id: live_hint(resource) for resource in resources}
         infos = await self.live(
             self.spec.variant, [item.id for item in items], {k: v for k, v in hints.items() if v}
         )
@@ -538,19 +541,27 @@ class ResourceService:
 
     async def summary(self, scope: dict[str, Any] | None = None) -> Any:
         """Counts of the resources of this kind in `scope`, by state where the kind has one."""
-        items = await self._with_live(
-            [self.list_item(r) for r in await self._matching(ResourceQuery(), scope)]
-        )
+        items = await self._with_live(await self._matching(ResourceQuery(), scope))
         return summarize(self.spec, items)
 
 
-def live_hint(item: ResourceListItem[Any]) -> dict[str, str]:
-    """What the executor needs to find a list item's live state (a Deployment's server and container)."""
-    server_id = getattr(item.info, "server_id", "")
-    if item.type == ResourceTargetVariant.Deployment and server_id:
+def live_hint(resource: Resource[Any, Any]) -> dict[str, str]:
+    """What the executor needs to find a resource's live state: a Deployment's server and container, a Stack's
+    server, compose project, services (JSON) and ignored services (JSON)."""
+    config = resource.config
+    server_id = getattr(config, "server_id", "")
+    if not server_id:
+        return {}
+    if isinstance(resource, Deployment):
+        return {"server_id": server_id, "container": container_name(resource.name, resource.config.custom_name)}
+    if isinstance(resource, Stack):
+        info = resource.info
+        services = info.deployed_services if info.deployed_services is not None else info.latest_services
         return {
             "server_id": server_id,
-            "container": container_name(item.name, getattr(item.info, "custom_name", "")),
+            "project": project_name(resource.name, resource.config.project_name),
+            "services": json.dumps([{"service": s.service_name, "image": s.image} for s in services]),
+            "ignore": json.dumps(list(resource.config.ignore_services)),
         }
     return {}
 

@@ -1,0 +1,137 @@
+"""A Stack's files as the agent gets them: written from the config, on the host, or from a git repository.
+
+Komodo's three modes (§11.2). UI-defined: `file_contents` (interpolated) is written to the first of
+`file_paths` (`compose.yaml`) in the stack's folder. Files on host: `run_directory` (absolute: a folder the
+agent allows; relative: inside the stack's folder) and `file_paths`. Git: `repo`/`branch`/`commit` (or a
+`linked_repo`'s) cloned into the stack's folder with the token of `git_account`, looked up as Komodo does (the
+stored account, then the config file's `[[git_provider]]`). `environment` (interpolated) becomes the env file.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from contracts.api.agent.compose import GitSource, StackFiles
+from contracts.api.agent.container import RegistryAuth
+from contracts.entities.stack import FileContents, Stack, project_name, stack_folder
+from services.common.errors import BadRequest
+from services.executor.interpolation import Interpolation
+
+if TYPE_CHECKING:
+    from services.executor.app import Executor
+
+DEFAULT_COMPOSE_FILE = "compose.yaml"
+"""The compose file when `file_paths` is empty."""
+
+
+def interpolated_fields(stack: Stack) -> list[str]:
+    """The stack fields Komodo interpolates (`compose_cmd_wrapper` aside, which Varanus does not run)."""
+    config = stack.config
+    return [
+        config.file_contents,
+        config.environment,
+        config.pre_deploy.command,
+        config.post_deploy.command,
+        *config.extra_args,
+        *config.build_extra_args,
+    ]
+
+
+async def git_token(executor: Executor, domain: str, username: str) -> str:
+    """The token of a git account: the stored account, else the config file's; a 400 when neither has it."""
+    stored = await executor.registry.git_account(domain, username)
+    if stored is not None:
+        return stored.token
+    for provider in executor.settings.git_providers:
+        if provider.domain == domain:
+            for account in provider.accounts:
+                if account.username == username:
+                    return account.token
+    raise BadRequest(f"git_account: no account {username!r} for git provider {domain!r}")
+
+
+async def git_source(executor: Executor, stack: Stack) -> GitSource | None:
+    """The repository a stack clones (its own, or its `linked_repo`'s), with the account's token; None without."""
+    config = stack.config
+    provider, https, repo, branch, commit, account = (
+        config.git_provider,
+        config.git_https,
+        config.repo,
+        config.branch,
+        config.commit,
+        config.git_account,
+    )
+    if config.linked_repo:
+        linked = (await executor.registry.repo_for_work(config.linked_repo)).config
+        provider, https, repo, branch, commit, account = (
+            linked.git_provider,
+            linked.git_https,
+            linked.repo,
+            linked.branch,
+            linked.commit,
+            linked.git_account,
+        )
+    if not repo:
+        return None
+    token = await git_token(executor, provider, account) if account else ""
+    url = f"{'https' if https else 'http'}://{provider}/{repo.removesuffix('.git')}.git"
+    try:
+        return GitSource(
+            url=url,
+            branch=branch or "main",
+            commit=commit,
+            username=account,
+            token=token,
+            reclone=config.reclone,
+        )
+    except ValueError as err:
+        raise BadRequest(f"stack {stack.name!r}: {err}") from None
+
+
+async def stack_files(executor: Executor, stack: Stack, values: Interpolation) -> StackFiles:
+    """The StackFiles of a stack, interpolated; a 400 saying what in the config cannot be used."""
+    config = stack.config
+    file_paths = list(config.file_paths) or [DEFAULT_COMPOSE_FILE]
+    run_directory, host_directory = config.run_directory.strip(), ""
+    if run_directory.startswith("/"):
+        if not config.files_on_host:
+            raise BadRequest(
+                f"run_directory {run_directory!r}: absolute paths are for files on the host only"
+            )
+        host_directory, run_directory = run_directory, ""
+    git = None if config.files_on_host else await git_source(executor, stack)
+    files: list[FileContents] = []
+    if not config.files_on_host and git is None:
+        if not config.file_contents.strip():
+            raise BadRequest(
+                f"stack {stack.name!r} has no compose file: set file_contents, a repo, or files_on_host"
+            )
+        files = [FileContents(path=file_paths[0], contents=values.apply(config.file_contents))]
+    try:
+        return StackFiles(
+            folder=stack_folder(stack.name),
+            project=project_name(stack.name, config.project_name),
+            run_directory=run_directory,
+            host_directory=host_directory,
+            file_paths=file_paths,
+            files=files,
+            git=git,
+            env_file_path=config.env_file_path or ".env",
+            environment=values.apply(config.environment),
+            additional_env_files=[f.path for f in config.additional_env_files],
+            config_files=[f.path for f in config.config_files],
+        )
+    except ValueError as err:
+        raise BadRequest(f"stack {stack.name!r}: {values.redact(str(err))}") from None
+
+
+async def registry_auth(executor: Executor, stack: Stack) -> RegistryAuth | None:
+    """Credentials for the stack's private images (`registry_provider` + `registry_account`), if set."""
+    config = stack.config
+    if not config.registry_account:
+        return None
+    domain = config.registry_provider or "docker.io"
+    account = await executor.registry.registry_account(domain, config.registry_account)
+    if account is None:
+        raise BadRequest(f"registry_account: no account {config.registry_account!r} for registry {domain!r}")
+    return RegistryAuth(server=domain, username=account.username, password=account.token)
