@@ -26,6 +26,10 @@ CONNECT_AS_VARIABLE: Final = "VARANUS_AGENT_CONNECT_AS"
 """The server name to onboard as (default: the host name)."""
 CREDENTIAL_FILE_VARIABLE: Final = "VARANUS_AGENT_CREDENTIAL_FILE"
 """Where an onboarded agent keeps its server id and token (default `$VARANUS_DATA_DIR/agent.credential`)."""
+STACK_DIR_VARIABLE: Final = "VARANUS_AGENT_STACK_DIR"
+"""The folder holding each stack's folder (default `$VARANUS_DATA_DIR/stacks`)."""
+HOST_DIRECTORIES_VARIABLE: Final = "VARANUS_AGENT_HOST_DIRECTORIES"
+"""Colon-separated absolute folders where stacks with files on the host may run (besides the stack folder)."""
 
 
 def credential_file(settings: Settings) -> Path:
@@ -41,6 +45,15 @@ class AgentConfigError(RuntimeError):
     """The agent's configuration is missing or wrong; the message says what to set."""
 
 
+def host_directories(value: str) -> tuple[Path, ...]:
+    """The folders of `VARANUS_AGENT_HOST_DIRECTORIES` (colon-separated); a relative one is an `AgentConfigError`."""
+    folders = tuple(Path(part) for part in value.split(":") if part.strip())
+    relative = [str(folder) for folder in folders if not folder.is_absolute()]
+    if relative:
+        raise AgentConfigError(f"{HOST_DIRECTORIES_VARIABLE} must list absolute folders; got {relative}")
+    return folders
+
+
 @dataclass(frozen=True)
 class AgentConfig:
     """The settings of one agent process."""
@@ -53,8 +66,14 @@ class AgentConfig:
     """The Docker endpoint (`unix:///...`, `tcp://...`); None lets aiodocker find the local socket."""
     token: str = ""
     """The agent's own NATS credential (NATS user `agent:<server_id>`); empty on a NATS that checks no users."""
+    stack_dir: Path = Path()
+    """The folder holding each stack's folder; the default (`Path()`) means `settings.data_dir / "stacks"`."""
+    host_directories: tuple[Path, ...] = ()
+    """Absolute folders where stacks with files on the host may run; none: only inside `stack_dir`."""
 
     def __post_init__(self) -> None:
+        if self.stack_dir == Path():
+            object.__setattr__(self, "stack_dir", self.settings.data_dir / "stacks")
         # The id becomes one subject token: a dot or wildcard in it would let this agent answer for others.
         if not _SUBJECT_TOKEN.fullmatch(self.server_id):
             raise AgentConfigError(
@@ -94,6 +113,8 @@ class AgentConfig:
             server_id=server_id,
             docker_host=os.environ.get("DOCKER_HOST") or None,
             token=token,
+            stack_dir=Path(os.environ.get(STACK_DIR_VARIABLE, "") or settings.data_dir / "stacks"),
+            host_directories=host_directories(os.environ.get(HOST_DIRECTORIES_VARIABLE, "")),
         )
 
     @property

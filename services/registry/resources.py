@@ -553,7 +553,10 @@ def live_hint(resource: Resource[Any, Any]) -> dict[str, str]:
     if not server_id:
         return {}
     if isinstance(resource, Deployment):
-        return {"server_id": server_id, "container": container_name(resource.name, resource.config.custom_name)}
+        return {
+            "server_id": server_id,
+            "container": container_name(resource.name, resource.config.custom_name),
+        }
     if isinstance(resource, Stack):
         info = resource.info
         services = info.deployed_services if info.deployed_services is not None else info.latest_services

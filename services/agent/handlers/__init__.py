@@ -7,7 +7,7 @@ async functions that take the agent's context and the request.
 from __future__ import annotations
 
 from services.agent.context import AgentContext
-from services.agent.handlers import container, docker_objects, run, system
+from services.agent.handlers import compose, container, docker_objects, image_digest, run, system
 from services.agent.handlers.base import HandlerTable
 
 
@@ -17,5 +17,7 @@ def all_handlers(ctx: AgentContext) -> HandlerTable:
         **system.handlers(ctx),
         **container.handlers(ctx),
         **docker_objects.handlers(ctx),
+        **image_digest.handlers(ctx),
         **run.handlers(ctx),
+        **compose.handlers(ctx),
     }
