@@ -83,3 +83,31 @@ class ProcedureStageStarted(Event):
     """Index of the stage."""
     stage_name: str = ""
     """Name of the stage."""
+
+
+class DeploymentImageUpdateAvailable(Event):
+    """A newer image than the one a deployment's container runs is in the registry under the same tag."""
+
+    KIND: ClassVar[str] = "deployment"
+
+    image: str
+    """The deployment's image reference (the tag that moved)."""
+    latest_digest: str
+    """The digest the tag points to now (`sha256:...`)."""
+    server_id: str = ""
+    """The server the container runs on."""
+
+
+class DeploymentAutoUpdated(Event):
+    """A deployment with `auto_update` was redeployed because its image's tag points to a newer image."""
+
+    KIND: ClassVar[str] = "deployment"
+
+    update_id: str
+    """The Update of the redeploy."""
+    success: bool
+    """Whether the redeploy succeeded."""
+    image: str
+    """The deployment's image reference."""
+    latest_digest: str = ""
+    """The digest the redeploy was for (`sha256:...`)."""

@@ -14,19 +14,30 @@ from services.common.mongo import connect, service_database
 from services.common.settings import Settings
 from services.executor.agents import AgentClient
 from services.executor.handlers.execute import batch_deployment as execute_batch_deployment
+from services.executor.handlers.execute import batch_stack as execute_batch_stack
 from services.executor.handlers.execute import deploy as execute_deploy
 from services.executor.handlers.execute import deployment as execute_deployment
+from services.executor.handlers.execute import global_auto_update as execute_global_auto_update
 from services.executor.handlers.execute import server as execute_server
+from services.executor.handlers.execute import stack as execute_stack
+from services.executor.handlers.execute import stack_lifecycle as execute_stack_lifecycle
 from services.executor.handlers.internal import fleet, live_info
 from services.executor.handlers.read import container as read_container
 from services.executor.handlers.read import deployment as read_deployment
 from services.executor.handlers.read import docker as read_docker
 from services.executor.handlers.read import server as read_server
+from services.executor.handlers.read import stack as read_stack
+from services.executor.handlers.write import check_deployment_update as write_check_deployment_update
+from services.executor.handlers.write import create_deployment_from_container
+from services.executor.handlers.write import stack as write_stack
 from services.executor.registry_client import RegistryClient
+from services.executor.resource_states import ResourceStates
 from services.executor.runs import Runner
 from services.executor.servers.cache import ServerCache
 from services.executor.servers.stats import StatsStore
 from services.executor.servers.watch import AgentWatch
+from services.executor.updates.poller import UpdatePoller
+from services.executor.updates.service import ImageUpdates
 
 SERVICE = "executor"
 """Name of this service (database `<prefix>_executor`, queue group `varanus-executor`)."""
@@ -51,6 +62,9 @@ class Executor:
         self.stats = StatsStore(self.db, settings.keep_stats_for_days)
         self.runner = Runner(self.db, self.registry)
         self.watch = AgentWatch(self.bus, self.cache, self.stats)
+        self.resource_states = ResourceStates(self)
+        self.image_updates = ImageUpdates(self, self.db)
+        self.update_poller = UpdatePoller(self.image_updates, self.db["ImageUpdatePoll"])
         for module in (
             read_server,
             read_container,
@@ -60,8 +74,16 @@ class Executor:
             execute_deployment,
             execute_deploy,
             execute_batch_deployment,
+            read_stack,
+            execute_stack,
+            execute_stack_lifecycle,
+            execute_batch_stack,
+            write_stack,
+            execute_global_auto_update,
+            write_check_deployment_update,
             live_info,
             fleet,
+            create_deployment_from_container,
         ):
             module.register(self)
 
@@ -82,6 +104,8 @@ class Executor:
         await self.runner.ensure_indexes()
         await self.bus.start()
         await self.watch.start()
+        self.resource_states.start()
+        self.update_poller.start()
         try:
             closed = await self.runner.close_abandoned()
             if closed:
@@ -93,6 +117,9 @@ class Executor:
     async def stop(self) -> None:
         """Stop answering, let executions finish briefly, close connections."""
         await self.watch.stop()
+        await self.resource_states.stop()
+        await self.update_poller.stop()
+        await self.image_updates.stop()
         await self.runner.stop()
         await self.bus.stop()
         await self.client.close()

@@ -620,8 +620,9 @@ def matches_specifics(info: Any, specific: Any) -> bool:
     """Whether a list item info passes a query's type-specific filters.
 
     A list filter `xs` (e.g. `states`, `server_ids`) keeps items whose info field `x` (`state`, `server_id`)
-    is among the values; a boolean filter keeps items whose info field of that name equals it. Empty lists and
-    missing values do not filter. Filters whose field the list info does not carry cannot be applied here.
+    is among the values; a boolean filter set to true keeps items whose info field of that name is true (false
+    does not filter, as in Komodo). Empty lists and missing values do not filter. Filters whose field the list
+    info does not carry cannot be applied here.
     """
     if specific is None:
         return True
@@ -635,7 +636,7 @@ def matches_specifics(info: Any, specific: Any) -> bool:
             current = _plain(getattr(info, singular))
             if current not in {_plain(v) for v in value}:
                 return False
-        elif isinstance(value, bool) and hasattr(info, name) and getattr(info, name) != value:
+        elif value is True and hasattr(info, name) and getattr(info, name) is not True:
             return False
     return True
 

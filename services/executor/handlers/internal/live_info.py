@@ -1,5 +1,5 @@
 """GetLiveInfo: what the registry shows of live state in its lists (servers: state, stats, agent version;
-deployments: their container's state)."""
+deployments: their container's state, and whether an image update is available)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from contracts.entities.common import ResourceTargetVariant
 from contracts.entities.deployment import DeploymentState
 from contracts.entities.system import MinimalSystemStats
 from services.common.bus import RequestContext
+from services.executor.stacks.live import stack_info
+from services.executor.updates.store import UpdateRecord
 
 if TYPE_CHECKING:
     from services.executor.app import Executor
@@ -37,7 +39,7 @@ def register(executor: Executor) -> None:
             info["stats"] = MinimalSystemStats.from_stats(status.status.system_stats).model_dump(mode="json")
         return info
 
-    def deployment_info(hint: dict[str, str]) -> dict[str, Any]:
+    def deployment_info(hint: dict[str, str], record: UpdateRecord | None) -> dict[str, Any]:
         server_id, container = hint.get("server_id", ""), hint.get("container", "")
         if not server_id or cache.status(server_id) is None:
             return {"state": DeploymentState.Unknown.value}
@@ -45,13 +47,22 @@ def register(executor: Executor) -> None:
         if found is None:
             return {"state": DeploymentState.NotDeployed.value}
         state = found.state.value or DeploymentState.Unknown.value
-        return {"state": state, "status": found.status}
+        # The last image check, unless the container was redeployed with another image since.
+        update = record is not None and record.shows_update(found.image_id)
+        return {"state": state, "status": found.status, "update_available": update}
+
+    async def deployment_infos(req: GetLiveInfo) -> dict[str, dict[str, Any]]:
+        ids = [i for i in req.ids if i in req.hints]
+        records = await executor.image_updates.store.get_many(ids)
+        return {i: deployment_info(req.hints[i], records.get(i)) for i in ids}
 
     async def live(req: GetLiveInfo, ctx: RequestContext) -> LiveInfo:
         if req.type == ResourceTargetVariant.Server:
             return LiveInfo(infos={server_id: server_info(server_id) for server_id in req.ids})
         if req.type == ResourceTargetVariant.Deployment:
-            return LiveInfo(infos={i: deployment_info(req.hints[i]) for i in req.ids if i in req.hints})
+            return LiveInfo(infos=await deployment_infos(req))
+        if req.type == ResourceTargetVariant.Stack:
+            return LiveInfo(infos={i: stack_info(cache, req.hints[i]) for i in req.ids if i in req.hints})
         return LiveInfo()
 
     executor.bus.handle(GetLiveInfo, live)

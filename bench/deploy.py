@@ -1,0 +1,218 @@
+"""Time of a `Deploy` through the gateway's HTTP API until the new container runs, beside raw Docker create + start.
+
+Starts nats-server and nx-27017 on free ports (or uses BENCH_NATS_URL / BENCH_MONGO_URL), runs the registry, the
+executor, the gateway and an agent for this host as their own processes, logs in as the init admin and creates
+an API key, a server and a Deployment (`local/busybox:1`, bridge network, a shell that sleeps and exits at
+once on SIGTERM, a unique name). Each timed deploy is what a Komodo client does: POST /execute `Deploy` with
+the API key, then POST /read `GetUpdate` every 20 ms until the Update is Complete, then Docker's inspect says
+the new container (a new id) runs. The agent keeps the previous container aside until the new one runs, so
+each deploy replaces the container.
+
+The peer is the floor of the same work from Python: aiodocker removes the previous container (`rm -f`), then
+`containers.create` + `start` of the same container (image, command, network, restart, stop signal and
+timeout). The agent creates with the docker CLI (`docker create`, as Komodo's `docker run`), then starts. One untimed deploy of each comes
+first, so every timed one replaces a container. Every container is removed at the end.
+
+    .venv/bin/python bench/deploy.py [-n 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import shlex
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import aiodocker
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench._servers import percentile, servers
+from bench.http_read import wait_for_gateway
+from services.common.embedded import free_port
+
+ADMIN, PASSWORD = "bench-admin", "bench-admin-password"
+PREVIOUS_SUFFIX = "-previous"
+"""The name the agent keeps a replaced container under until the new one runs (removed at the end too)."""
+IMAGE = "local/busybox:1"
+COMMAND = "sh -c 'trap \"exit 0\" TERM; sleep 3600 & wait'"
+"""Sleeps, and ends at once on SIGTERM (a bare `sleep` as PID 1 ignores it and every replace would wait 10 s)."""
+POLL_SECONDS = 0.02
+"""How often the client asks for the Update while it runs."""
+
+
+async def ask(
+    http: httpx.AsyncClient, kind: str, name: str, params: dict[str, Any], creds: dict[str, str]
+) -> Any:
+    """POST /<kind> with Komodo's `{"type", "params"}` body; the JSON answer, or an error saying what failed."""
+    answer = await http.post(f"/{kind}", json={"type": name, "params": params}, headers=creds)
+    if answer.status_code != 200:
+        raise RuntimeError(f"{name} answered {answer.status_code}: {answer.text}")
+    return answer.json()
+
+
+async def running_id(docker: aiodocker.Docker, name: str) -> str:
+    """The id of the running container of that name; empty when there is none or it does not run."""
+    try:
+        shown = await (await docker.containers.get(name)).show()
+    except aiodocker.DockerError:
+        return ""
+    return str(shown["Id"]) if shown["State"]["Running"] else ""
+
+
+async def deploy_once(
+    http: httpx.AsyncClient, docker: aiodocker.Docker, creds: dict[str, str], name: str
+) -> float:
+    """Seconds from POST /execute Deploy until its Update is Complete and a new container runs."""
+    before = await running_id(docker, name)
+    started = time.perf_counter()
+    update = await ask(http, "execute", "Deploy", {"deployment": name}, creds)
+    update_id = update["_id"]["$oid"]
+    while update["status"] != "Complete":
+        await asyncio.sleep(POLL_SECONDS)
+        update = await ask(http, "read", "GetUpdate", {"id": update_id}, creds)
+    now = await running_id(docker, name)
+    elapsed = time.perf_counter() - started
+    if not update["success"] or not now or now == before:
+        raise RuntimeError(f"the deploy did not replace the container: {update['logs']}")
+    return elapsed
+
+
+async def peer_once(docker: aiodocker.Docker, body: dict[str, Any], name: str) -> float:
+    """Seconds to remove the previous container and create + start the same one with aiodocker."""
+    started = time.perf_counter()
+    with contextlib.suppress(aiodocker.DockerError):
+        await (await docker.containers.get(name)).delete(force=True)
+    container = await docker.containers.create(body, name=name)
+    await container.start()
+    return time.perf_counter() - started
+
+
+async def wait_for_agent(
+    http: httpx.AsyncClient, creds: dict[str, str], server: str, deadline: float
+) -> None:
+    while time.monotonic() < deadline:
+        state = await ask(http, "read", "GetServerState", {"server": server}, creds)
+        if state["status"] == "Ok":
+            return
+        await asyncio.sleep(0.2)
+    raise RuntimeError("the agent did not report within 60 s")
+
+
+def stop(procs: list[subprocess.Popen[bytes]]) -> None:
+    for proc in reversed(procs):
+        proc.terminate()
+    for proc in procs:
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+async def run(count: int) -> None:
+    tag = uuid.uuid4().hex[:8]
+    ours, peer_name = f"bench-deploy-{tag}", f"bench-peer-{tag}"
+    docker = aiodocker.Docker()
+    ours_samples: list[float] = []
+    peer_samples: list[float] = []
+    try:
+        with servers() as (nats_url, mongo_url):
+            port = free_port()
+            env = {
+                **os.environ,
+                "KOMODO_NATS_URL": nats_url,
+                "KOMODO_DATABASE_URI": mongo_url,
+                "VARANUS_DB_PREFIX": f"bench_deploy_{tag}",
+                "VARANUS_DATA_DIR": tempfile.mkdtemp(prefix="varanus-bench-data-"),
+                "KOMODO_LOGGING_LEVEL": "WARNING",
+                "KOMODO_PORT": str(port),
+                "KOMODO_INIT_ADMIN_USERNAME": ADMIN,
+                "KOMODO_INIT_ADMIN_PASSWORD": PASSWORD,
+            }
+            procs = [
+                subprocess.Popen([sys.executable, "-m", f"services.{service}"], env=env)
+                for service in ("registry", "executor", "gateway")
+            ]
+            try:
+                async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
+                    await wait_for_gateway(http, time.monotonic() + 60)
+                    login = await http.post(
+                        "/auth/login/LoginLocalUser", json={"username": ADMIN, "password": PASSWORD}
+                    )
+                    jwt = login.json()["data"]["jwt"]
+                    key = (
+                        await http.post(
+                            "/auth/manage/CreateApiKey",
+                            json={"name": "bench"},
+                            headers={"Authorization": jwt},
+                        )
+                    ).json()
+                    creds = {"X-Api-Key": key["key"], "X-Api-Secret": key["secret"]}
+                    server = await ask(
+                        http,
+                        "write",
+                        "CreateServer",
+                        {"name": "bench-host", "config": {"enabled": True}},
+                        creds,
+                    )
+                    agent_env = {**env, "VARANUS_AGENT_SERVER_ID": server["_id"]["$oid"]}
+                    procs.append(subprocess.Popen([sys.executable, "-m", "services.agent"], env=agent_env))
+                    await wait_for_agent(http, creds, "bench-host", time.monotonic() + 60)
+                    config = {
+                        "server_id": "bench-host",
+                        "image": {"type": "Image", "params": {"image": IMAGE}},
+                        "network": "bridge",
+                        "command": COMMAND,
+                    }
+                    await ask(http, "write", "CreateDeployment", {"name": ours, "config": config}, creds)
+
+                    # The body `docker create` sends for the deployment's container (what the agent runs).
+                    body = {
+                        "Image": IMAGE,
+                        "Cmd": shlex.split(COMMAND),
+                        "StopSignal": "SIGTERM",
+                        "StopTimeout": 10,
+                        "HostConfig": {"NetworkMode": "bridge", "RestartPolicy": {"Name": "no"}},
+                    }
+                    await deploy_once(http, docker, creds, ours)  # untimed: later ones replace a container
+                    await peer_once(docker, body, peer_name)
+                    for _ in range(count):
+                        ours_samples.append(await deploy_once(http, docker, creds, ours))
+                        peer_samples.append(await peer_once(docker, body, peer_name))
+            finally:
+                stop(procs)
+    finally:
+        for name in (ours, ours + PREVIOUS_SUFFIX, peer_name):
+            with contextlib.suppress(aiodocker.DockerError):
+                await (await docker.containers.get(name)).delete(force=True)
+        await docker.close()
+
+    o50, o90 = percentile(ours_samples, 50) * 1e3, percentile(ours_samples, 90) * 1e3
+    p50, p90 = percentile(peer_samples, 50) * 1e3, percentile(peer_samples, 90) * 1e3
+    print(f"deploys per case: {count} (sequential, each replacing a running {IMAGE} container)")
+    print(f"{'case':<58}{'p50 ms':>10}{'p90 ms':>10}")
+    print(f"{'Deploy over HTTP (execute, poll GetUpdate, container runs)':<58}{o50:>10.0f}{o90:>10.0f}")
+    print(f"{'peer: aiodocker rm -f + create + start':<58}{p50:>10.0f}{p90:>10.0f}")
+    print(f"{'ratio Deploy / peer':<58}{o50 / p50:>10.1f}{o90 / p90:>10.1f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("-n", "--count", type=int, default=20, help="timed deploys per case (default 20)")
+    args = parser.parse_args()
+    asyncio.run(run(args.count))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,121 @@
+"""Image update results per deployment, and the registry digests recently seen per image.
+
+Both live in the executor's database, so every replica shows the same `update_available` in ListDeployments
+and a digest asked by one replica saves the others a registry request.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Final
+
+from pymongo.asynchronous.database import AsyncDatabase
+
+from services.common.mongo import Document
+
+DIGEST_CACHE_SECONDS: Final = 600.0
+"""How long a registry digest is reused by polls (Komodo caches them for 10 minutes too)."""
+
+
+def now_ms() -> int:
+    """Unix time in milliseconds."""
+    return int(time.time() * 1000)
+
+
+@dataclass(frozen=True)
+class UpdateRecord:
+    """The last check of one deployment."""
+
+    deployment_id: str
+    """The deployment checked."""
+    update_available: bool
+    """Whether the registry's image under the tag differs from the one the container runs."""
+    image: str = ""
+    """The image reference that was checked."""
+    latest_digest: str = ""
+    """The digest the tag had in the registry then."""
+    running_image_id: str = ""
+    """The id of the image the container ran then (a redeploy with another image makes the record stale)."""
+    checked_ts: int = 0
+    """When the check ran (unix ms)."""
+
+    def to_document(self) -> Document:
+        """The record as stored (`_id` is the deployment id)."""
+        return {
+            "_id": self.deployment_id,
+            "update_available": self.update_available,
+            "image": self.image,
+            "latest_digest": self.latest_digest,
+            "running_image_id": self.running_image_id,
+            "checked_ts": self.checked_ts,
+        }
+
+    @classmethod
+    def from_document(cls, doc: Document) -> UpdateRecord:
+        """A stored record."""
+        return cls(
+            deployment_id=str(doc["_id"]),
+            update_available=bool(doc.get("update_available")),
+            image=str(doc.get("image", "")),
+            latest_digest=str(doc.get("latest_digest", "")),
+            running_image_id=str(doc.get("running_image_id", "")),
+            checked_ts=int(doc.get("checked_ts", 0)),
+        )
+
+    def shows_update(self, running_image_id: str | None) -> bool:
+        """Whether a list should show an update, given the image the container runs now (None: not known).
+
+        A container redeployed since the check runs another image, and the result no longer applies to it.
+        """
+        if not self.update_available:
+            return False
+        return (
+            running_image_id is None or not self.running_image_id or running_image_id == self.running_image_id
+        )
+
+
+class UpdateStore:
+    """The `ImageUpdate` results and the `ImageDigest` cache."""
+
+    def __init__(self, db: AsyncDatabase[Document]) -> None:
+        self.results = db["ImageUpdate"]
+        self.digests = db["ImageDigest"]
+
+    async def get(self, deployment_id: str) -> UpdateRecord | None:
+        """The last check of a deployment, if any."""
+        doc = await self.results.find_one({"_id": deployment_id})
+        return UpdateRecord.from_document(doc) if doc is not None else None
+
+    async def get_many(self, deployment_ids: list[str]) -> dict[str, UpdateRecord]:
+        """The last checks of these deployments, by id (those never checked are missing)."""
+        if not deployment_ids:
+            return {}
+        found: dict[str, UpdateRecord] = {}
+        async for doc in self.results.find({"_id": {"$in": deployment_ids}}):
+            record = UpdateRecord.from_document(doc)
+            found[record.deployment_id] = record
+        return found
+
+    async def save(self, record: UpdateRecord) -> None:
+        """Keep a check's result (replacing the previous one)."""
+        await self.results.replace_one({"_id": record.deployment_id}, record.to_document(), upsert=True)
+
+    async def clear(self, deployment_id: str) -> None:
+        """Forget a deployment's result (its container is gone or stopped: nothing to compare with)."""
+        await self.results.delete_one({"_id": deployment_id})
+
+    async def cached_digest(self, key: str, max_age_seconds: float) -> str | None:
+        """The digest seen for an image key within `max_age_seconds`, or None."""
+        if max_age_seconds <= 0:
+            return None
+        doc = await self.digests.find_one(
+            {"_id": key, "ts": {"$gte": now_ms() - int(max_age_seconds * 1000)}}
+        )
+        return str(doc["digest"]) if doc is not None else None
+
+    async def remember_digest(self, key: str, digest: str) -> None:
+        """Keep the digest just read from the registry for an image key."""
+        await self.digests.replace_one(
+            {"_id": key}, {"_id": key, "digest": digest, "ts": now_ms()}, upsert=True
+        )

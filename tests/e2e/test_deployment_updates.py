@@ -1,0 +1,308 @@
+"""Image update detection end to end: a real agent and Docker, and docker-registry with htpasswd auth.
+
+A deployment runs `<registry>/varanus/updates-…:latest`; a different image is then pushed to the same tag.
+The checks must see that without pulling, show it in ListDeployments, and (with auto_update) redeploy.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import uuid
+from typing import Any
+
+import aiodocker
+import nats
+import pytest
+
+from tests.e2e.test_agent_executions import IMAGE, _is, eventually, finished, start_agent
+
+pytestmark = pytest.mark.docker
+
+
+async def listed_update(client: Any, name: str) -> bool:
+    listed = await client.read("ListDeployments", {"query": {"names": [name]}})
+    return bool(listed and listed[0]["info"]["update_available"])
+
+
+async def running_image_id(docker: aiodocker.Docker, name: str) -> str:
+    return str((await docker.containers.get(name))._container["Image"])
+
+
+async def test_a_moved_tag_is_found_shown_and_auto_deployed(
+    registry, executor, client, nats_url, docker_registry
+):
+    repository = f"{docker_registry.address}/varanus/updates-{uuid.uuid4().hex[:6]}"
+    image = f"{repository}:latest"
+    push_auth = {
+        "username": docker_registry.username,
+        "password": docker_registry.password,
+        "serveraddress": docker_registry.address,
+    }
+    name = f"varanus-e2e-updates-{uuid.uuid4().hex[:6]}"
+    builder = f"{name}-builder"
+    docker = aiodocker.Docker()
+    events = await nats.connect(nats_url)
+    seen: list[dict[str, Any]] = []
+
+    async def on_event(msg: Any) -> None:
+        seen.append({"subject": msg.subject, **json.loads(msg.data)})
+
+    await events.subscribe("komodo.event.deployment.*", cb=on_event)
+    server = await client.write("CreateServer", {"name": "dock", "config": {"enabled": True}})
+    agent = start_agent(nats_url, server["_id"]["$oid"])
+    await agent.start()
+    try:
+        # v1: the local busybox, pushed as :latest, deployed with the registry account.
+        await docker.images.tag(IMAGE, repository, tag="latest")
+        await docker.images.push(repository, tag="latest", auth=push_auth)
+        await client.write(
+            "CreateImageRegistryAccount",
+            {
+                "account": {
+                    "domain": docker_registry.address,
+                    "username": docker_registry.username,
+                    "token": docker_registry.password,
+                }
+            },
+        )
+        config = {
+            "server_id": "dock",
+            "image": {"type": "Image", "params": {"image": image}},
+            "image_registry_account": docker_registry.username,
+            "command": "sleep 3600",
+            "poll_for_updates": True,
+            # `sleep` ignores SIGTERM: a short grace keeps the redeploy within the client's 10 s wait.
+            "termination_timeout": 1,
+        }
+        created = await client.write("CreateDeployment", {"name": name, "config": config})
+        deployment_id = created["_id"]["$oid"]
+        deployed = await finished(client, await client.ok("execute", "Deploy", {"deployment": name}))
+        assert deployed["success"] is True, deployed["logs"]
+        assert await eventually(lambda: _is(_state(client, name), "running"))
+        v1 = await running_image_id(docker, name)
+
+        check = await client.write("CheckDeploymentForUpdate", {"deployment": name})
+        assert check == {"deployment": deployment_id, "update_available": False}
+        assert await listed_update(client, name) is False
+
+        # v2: another image (a changed file) pushed to the same tag.
+        made = await docker.containers.create_or_replace(
+            builder, {"Image": IMAGE, "Cmd": ["sh", "-c", f"echo {uuid.uuid4().hex} > /version"]}
+        )
+        await made.start()
+        await made.wait()
+        await made.commit(repository=repository, tag="latest")
+        await docker.images.push(repository, tag="latest", auth=push_auth)
+        v2 = str((await docker.images.inspect(image))["Id"])
+        assert v2 != v1
+
+        check = await client.write("CheckDeploymentForUpdate", {"deployment": name})
+        assert check == {"deployment": deployment_id, "update_available": True}
+        assert await running_image_id(docker, name) == v1, "a check must not redeploy without auto_update"
+        assert await listed_update(client, name) is True
+        assert await client.read(
+            "ListDeployments", {"query": {"names": [name], "specific": {"update_available": True}}}
+        )
+        batch = await client.write("BatchCheckDeploymentForUpdate", {"pattern": f"{name}, nothing-*"})
+        assert batch == [{"deployment": deployment_id, "update_available": True}]
+        assert await eventually(
+            lambda: _any(seen, "DeploymentImageUpdateAvailable", deployment_id), seconds=5
+        )
+
+        # GlobalAutoUpdate covers the polled deployment, and only checks when told to skip auto updates.
+        sweep = await finished(
+            client, await client.ok("execute", "GlobalAutoUpdate", {"skip_auto_update": True})
+        )
+        assert sweep["success"] is True, sweep["logs"]
+        mine = next(log for log in sweep["logs"] if log["stage"] == f"Check {name}")
+        assert mine["stdout"] == "update available"
+
+        # A wrong token: a clear error that does not hold it.
+        account = (await client.read("ListImageRegistryAccounts", {}))[0]
+        account_id = account["_id"]["$oid"]
+        await client.write(
+            "UpdateImageRegistryAccount", {"id": account_id, "account": {"token": "wrong-token-123"}}
+        )
+        refused = await client.send("write", "CheckDeploymentForUpdate", {"deployment": name})
+        assert refused.status == 400, refused.body
+        assert "refused the credentials" in refused.error and docker_registry.username in refused.error
+        assert "wrong-token-123" not in json.dumps(refused.body)
+        await client.write(
+            "UpdateImageRegistryAccount",
+            {"id": account_id, "account": {"token": docker_registry.password}},
+        )
+
+        # auto_update: the check redeploys, and afterwards the container runs v2 and no update is shown.
+        await client.write("UpdateDeployment", {"id": name, "config": {"auto_update": True}})
+        skipped = await client.write(
+            "CheckDeploymentForUpdate", {"deployment": name, "skip_auto_update": True}
+        )
+        assert skipped["update_available"] is True and await running_image_id(docker, name) == v1
+        updated = await client.write(
+            "CheckDeploymentForUpdate", {"deployment": name, "wait_for_auto_update": True}
+        )
+        assert updated == {"deployment": deployment_id, "update_available": False}
+        assert await running_image_id(docker, name) == v2
+        assert await eventually(lambda: _not(listed_update(client, name)), seconds=5)
+        assert await eventually(lambda: _any(seen, "DeploymentAutoUpdated", deployment_id), seconds=5)
+        auto = next(e for e in seen if e["subject"].endswith("DeploymentAutoUpdated"))
+        assert auto["success"] is True and auto["image"] == image
+        deploys = await client.read(
+            "ListUpdates", {"query": {"operation": "Deploy", "target.id": deployment_id}}
+        )
+        assert len(deploys["updates"]) == 2
+        again = await client.write("CheckDeploymentForUpdate", {"deployment": name})
+        assert again["update_available"] is False
+    finally:
+        await agent.stop()
+        await events.close()
+        for leftover in (name, f"{name}-previous", builder):
+            with contextlib.suppress(aiodocker.DockerError):
+                await (await docker.containers.get(leftover)).delete(force=True)
+        await forget(docker, image)
+        await docker.close()
+
+
+async def test_not_deployed_and_unreachable_registry(registry, executor, client, nats_url, docker_available):
+    from services.common.embedded import free_port
+
+    server = await client.write("CreateServer", {"name": "dock", "config": {"enabled": True}})
+    missing = f"127.0.0.1:{free_port()}/varanus/nowhere:1"
+    config = {
+        "server_id": "dock",
+        "image": {"type": "Image", "params": {"image": missing}},
+        "command": "sleep 3600",
+        "termination_timeout": 1,
+    }
+    created = await client.write("CreateDeployment", {"name": "never-deployed", "config": config})
+    name = f"varanus-e2e-updates-{uuid.uuid4().hex[:6]}"
+    await client.write(
+        "CreateDeployment",
+        {"name": name, "config": {**config, "image": {"type": "Image", "params": {"image": IMAGE}}}},
+    )
+    agent = start_agent(nats_url, server["_id"]["$oid"])
+    await agent.start()
+    docker = aiodocker.Docker()
+    try:
+        # No container: nothing to compare, no registry asked.
+        check = await client.write("CheckDeploymentForUpdate", {"deployment": "never-deployed"})
+        assert check == {"deployment": created["_id"]["$oid"], "update_available": False}
+
+        # A running container whose registry is not there: a clear 503.
+        assert (await finished(client, await client.ok("execute", "Deploy", {"deployment": name})))["success"]
+        await client.write(
+            "UpdateDeployment",
+            {"id": name, "config": {"image": {"type": "Image", "params": {"image": missing}}}},
+        )
+        unreachable = await client.send("write", "CheckDeploymentForUpdate", {"deployment": name})
+        assert unreachable.status == 503 and "not reachable" in unreachable.error, unreachable.body
+    finally:
+        await agent.stop()
+        with contextlib.suppress(aiodocker.DockerError):
+            await (await docker.containers.get(name)).delete(force=True)
+        await docker.close()
+
+
+async def forget(docker: aiodocker.Docker, image: str) -> None:
+    """Remove the test's tag, and the digest references its pushes left on the shared local image."""
+    with contextlib.suppress(aiodocker.DockerError):
+        await docker.images.delete(image, force=True)
+    repository = image.rsplit(":", 1)[0]
+    with contextlib.suppress(aiodocker.DockerError):
+        for entry in (await docker.images.inspect(IMAGE)).get("RepoDigests") or []:
+            if entry.startswith(f"{repository}@"):
+                await docker.images.delete(entry)
+
+
+async def _state(client: Any, name: str) -> str:
+    listed = await client.read("ListDeployments", {"query": {"names": [name]}})
+    return str(listed[0]["info"]["state"]) if listed else ""
+
+
+async def _not(value: Any) -> bool:
+    return not await value
+
+
+async def _any(seen: list[dict[str, Any]], event: str, deployment_id: str) -> bool:
+    return any(
+        e["subject"].endswith(f".{event}") and (e.get("resource") or {}).get("id") == deployment_id
+        for e in seen
+    )
+
+
+async def test_the_poll_redeploys_auto_update_deployments_on_one_replica(
+    registry, executor, client, nats_url, docker_registry
+):
+    from services.executor.updates.poller import UpdatePoller
+
+    repository = f"{docker_registry.address}/varanus/polled-{uuid.uuid4().hex[:6]}"
+    image = f"{repository}:latest"
+    push_auth = {
+        "username": docker_registry.username,
+        "password": docker_registry.password,
+        "serveraddress": docker_registry.address,
+    }
+    name = f"varanus-e2e-polled-{uuid.uuid4().hex[:6]}"
+    builder = f"{name}-builder"
+    docker = aiodocker.Docker()
+    server = await client.write("CreateServer", {"name": "dock", "config": {"enabled": True}})
+    agent = start_agent(nats_url, server["_id"]["$oid"])
+    await agent.start()
+    try:
+        await docker.images.tag(IMAGE, repository, tag="latest")
+        await docker.images.push(repository, tag="latest", auth=push_auth)
+        await client.write(
+            "CreateImageRegistryAccount",
+            {
+                "account": {
+                    "domain": docker_registry.address,
+                    "username": docker_registry.username,
+                    "token": docker_registry.password,
+                }
+            },
+        )
+        config = {
+            "server_id": "dock",
+            "image": {"type": "Image", "params": {"image": image}},
+            "image_registry_account": docker_registry.username,
+            "command": "sleep 3600",
+            "auto_update": True,
+            "termination_timeout": 1,
+        }
+        await client.write("CreateDeployment", {"name": name, "config": config})
+        deployed = await finished(client, await client.ok("execute", "Deploy", {"deployment": name}))
+        assert deployed["success"] is True, deployed["logs"]
+        assert await eventually(lambda: _is(_state(client, name), "running"))
+        v1 = await running_image_id(docker, name)
+
+        made = await docker.containers.create_or_replace(
+            builder, {"Image": IMAGE, "Cmd": ["sh", "-c", f"echo {uuid.uuid4().hex} > /version"]}
+        )
+        await made.start()
+        await made.wait()
+        await made.commit(repository=repository, tag="latest")
+        await docker.images.push(repository, tag="latest", auth=push_auth)
+        v2 = str((await docker.images.inspect(image))["Id"])
+
+        # One sweep per interval, whichever replica claims it.
+        other = UpdatePoller(executor.image_updates, executor.db["ImageUpdatePoll"], interval=300)
+        assert await executor.update_poller.run_once() is True
+        assert await other.run_once() is False
+        assert await executor.update_poller.run_once() is False
+
+        async def redeployed() -> bool:
+            with contextlib.suppress(aiodocker.DockerError):
+                return await running_image_id(docker, name) == v2
+            return False
+
+        assert await eventually(redeployed, seconds=20)
+        assert v1 != v2
+        assert await eventually(lambda: _not(listed_update(client, name)), seconds=10)
+    finally:
+        await agent.stop()
+        for leftover in (name, f"{name}-previous", builder):
+            with contextlib.suppress(aiodocker.DockerError):
+                await (await docker.containers.get(leftover)).delete(force=True)
+        await forget(docker, image)
+        await docker.close()
