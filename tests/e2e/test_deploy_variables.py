@@ -119,3 +119,37 @@ async def test_a_missing_variable_fails_before_anything_runs_and_skip_secret_int
         with contextlib.suppress(aiodocker.DockerError):
             await (await docker.containers.get(name)).delete(force=True)
         await docker.close()
+
+
+async def test_a_failing_healthcheck_makes_the_deployment_unhealthy(
+    registry, executor, client, nats_url, docker_available
+):
+    name = f"varanus-e2e-health-{uuid.uuid4().hex[:6]}"
+    server = await client.write("CreateServer", {"name": "dock", "config": {"enabled": True}})
+    config = {
+        "server_id": "dock",
+        "image": {"type": "Image", "params": {"image": IMAGE}},
+        "command": "sleep 3600",
+        "termination_timeout": 0,
+        "extra_args": ["--health-cmd false", "--health-interval 1s", "--health-retries 1"],
+    }
+    await client.write("CreateDeployment", {"name": name, "config": config})
+    agent = start_agent(nats_url, server["_id"]["$oid"])
+    await agent.start()
+    docker = aiodocker.Docker()
+
+    async def state() -> str:
+        listed = await client.read("ListDeployments", {})
+        return next(d["info"]["state"] for d in listed if d["name"] == name)
+
+    try:
+        deployed = await finished(client, await client.ok("execute", "Deploy", {"deployment": name}))
+        assert deployed["success"] is True, deployed["logs"]
+        assert await eventually(lambda: _is(state(), "unhealthy"), 30)
+        got = await client.read("GetDeploymentContainer", {"deployment": name})
+        assert got["state"] == "unhealthy"
+    finally:
+        await agent.stop()
+        with contextlib.suppress(aiodocker.DockerError):
+            await (await docker.containers.get(name)).delete(force=True)
+        await docker.close()

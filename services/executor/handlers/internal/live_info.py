@@ -10,6 +10,7 @@ from contracts.entities.common import ResourceTargetVariant
 from contracts.entities.deployment import DeploymentState
 from contracts.entities.system import MinimalSystemStats
 from services.common.bus import RequestContext
+from services.executor.resource_states import deployment_state
 from services.executor.stacks.live import stack_info
 from services.executor.updates.store import UpdateRecord
 
@@ -41,15 +42,13 @@ def register(executor: Executor) -> None:
 
     def deployment_info(hint: dict[str, str], record: UpdateRecord | None) -> dict[str, Any]:
         server_id, container = hint.get("server_id", ""), hint.get("container", "")
-        if not server_id or cache.status(server_id) is None:
-            return {"state": DeploymentState.Unknown.value}
-        found = next((c for c in cache.containers(server_id) if c.name == container), None)
-        if found is None:
-            return {"state": DeploymentState.NotDeployed.value}
-        state = found.state.value or DeploymentState.Unknown.value
+        state, status = deployment_state(cache, server_id, container)
+        if state in (DeploymentState.Unknown, DeploymentState.NotDeployed):
+            return {"state": state.value}
+        found = next(c for c in cache.containers(server_id) if c.name == container)
         # The last image check, unless the container was redeployed with another image since.
         update = record is not None and record.shows_update(found.image_id)
-        return {"state": state, "status": found.status, "update_available": update}
+        return {"state": state.value, "status": status, "update_available": update}
 
     async def deployment_infos(req: GetLiveInfo) -> dict[str, dict[str, Any]]:
         ids = [i for i in req.ids if i in req.hints]

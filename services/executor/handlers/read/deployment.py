@@ -22,7 +22,6 @@ from contracts.entities.common import (
 from contracts.entities.deployment import (
     Deployment,
     DeploymentActionState,
-    DeploymentState,
     GetDeploymentContainerResponse,
     container_name,
 )
@@ -30,6 +29,7 @@ from contracts.entities.docker import ContainerListItem, ContainerStats
 from contracts.entities.server import Server
 from contracts.entities.update import Log
 from services.common.bus import RequestContext
+from services.executor.resource_states import deployment_state
 
 if TYPE_CHECKING:
     from services.executor.app import Executor
@@ -63,18 +63,17 @@ def register(executor: Executor) -> None:
     async def container(req: GetDeploymentContainer, ctx: RequestContext) -> GetDeploymentContainerResponse:
         deployment = await registry.deployment_with(ctx.headers, req.deployment, PermissionLevel.Read)
         server_id = deployment.config.server_id
-        if not server_id or cache.status(server_id) is None:
-            return GetDeploymentContainerResponse(state=DeploymentState.Unknown)
         wanted = container_name(deployment.name, deployment.config.custom_name)
-        found = next((c for c in cache.containers(server_id) if c.name == wanted), None)
+        state, _ = deployment_state(cache, server_id, wanted)
+        found = (
+            next((c for c in cache.containers(server_id) if c.name == wanted), None) if server_id else None
+        )
         if found is None:
-            return GetDeploymentContainerResponse(state=DeploymentState.NotDeployed)
+            return GetDeploymentContainerResponse(state=state)
         item = ContainerListItem.model_validate(
             {**found.model_dump(exclude={"labels"}), "server_id": server_id}
         )
-        return GetDeploymentContainerResponse(
-            state=DeploymentState(found.state.value or DeploymentState.Unknown.value), container=item
-        )
+        return GetDeploymentContainerResponse(state=state, container=item)
 
     async def action_state(req: GetDeploymentActionState, ctx: RequestContext) -> DeploymentActionState:
         deployment = await registry.deployment_with(ctx.headers, req.deployment, PermissionLevel.Read)
