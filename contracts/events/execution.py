@@ -111,3 +111,33 @@ class DeploymentAutoUpdated(Event):
     """The deployment's image reference."""
     latest_digest: str = ""
     """The digest the redeploy was for (`sha256:...`)."""
+
+
+class StackImageUpdateAvailable(Event):
+    """A newer image than the one a stack service's container runs is in the registry under the same tag."""
+
+    KIND: ClassVar[str] = "stack"
+
+    service: str
+    """The compose service."""
+    image: str
+    """The service's image reference (the tag that moved)."""
+    latest_digest: str
+    """The digest the tag points to now (`sha256:...`)."""
+    server_id: str = ""
+    """The server the stack runs on."""
+
+
+class StackAutoUpdated(Event):
+    """A stack with `auto_update` was redeployed because images of its services have newer versions."""
+
+    KIND: ClassVar[str] = "stack"
+
+    update_id: str
+    """The Update of the redeploy."""
+    success: bool
+    """Whether the redeploy succeeded."""
+    services: list[str] = []
+    """The services redeployed (empty: the whole stack, `auto_update_all_services`)."""
+    images: list[str] = []
+    """The images with updates that caused it."""

@@ -28,6 +28,7 @@ from services.executor.handlers.read import docker as read_docker
 from services.executor.handlers.read import server as read_server
 from services.executor.handlers.read import stack as read_stack
 from services.executor.handlers.write import check_deployment_update as write_check_deployment_update
+from services.executor.handlers.write import check_stack_update as write_check_stack_update
 from services.executor.handlers.write import create_deployment_from_container
 from services.executor.handlers.write import stack as write_stack
 from services.executor.registry_client import RegistryClient
@@ -81,6 +82,7 @@ class Executor:
             write_stack,
             execute_global_auto_update,
             write_check_deployment_update,
+            write_check_stack_update,
             live_info,
             fleet,
             create_deployment_from_container,

@@ -621,8 +621,9 @@ def matches_specifics(info: Any, specific: Any) -> bool:
 
     A list filter `xs` (e.g. `states`, `server_ids`) keeps items whose info field `x` (`state`, `server_id`)
     is among the values; a boolean filter set to true keeps items whose info field of that name is true (false
-    does not filter, as in Komodo). Empty lists and missing values do not filter. Filters whose field the list
-    info does not carry cannot be applied here.
+    does not filter, as in Komodo); `update_available` keeps a stack when one of its services has an update.
+    Empty lists and missing values do not filter. Filters whose field the list info does not carry cannot be
+    applied here.
     """
     if specific is None:
         return True
@@ -635,6 +636,10 @@ def matches_specifics(info: Any, specific: Any) -> bool:
                 continue
             current = _plain(getattr(info, singular))
             if current not in {_plain(v) for v in value}:
+                return False
+        elif value is True and name == "update_available" and not hasattr(info, name):
+            # A stack has no flag of its own: it has an update when one of its services has.
+            if not any(getattr(s, "update_available", False) for s in getattr(info, "services", [])):
                 return False
         elif value is True and hasattr(info, name) and getattr(info, name) is not True:
             return False

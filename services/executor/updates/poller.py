@@ -1,4 +1,4 @@
-"""The timer that checks polled deployments for image updates, on one executor replica at a time.
+"""The timer that checks polled deployments and stacks for image updates, on one executor replica at a time.
 
 Every replica wakes regularly and tries to claim the `ImageUpdatePoll` schedule document: a claim succeeds
 only once its `next` time has passed (claimed atomically, a unique `_id`, as the execution leases in
@@ -111,7 +111,7 @@ class UpdatePoller:
         found = sum(1 for entry in logs if "update available" in entry.stdout)
         failed = [entry for entry in logs if not entry.success]
         log.info(
-            "image update poll: %d deployments checked, %d with updates, %d failed",
+            "image update poll: %d deployments and stacks checked, %d with updates, %d failed",
             len(logs),
             found,
             len(failed),

@@ -1,7 +1,7 @@
-"""The image update checks as the executor runs them: one deployment (with its auto update), and a sweep over
-every deployment that polls for updates (GlobalAutoUpdate and the timer).
+"""The image update checks as the executor runs them: one deployment or stack (with its auto update), and a
+sweep over every deployment and stack that polls for updates (GlobalAutoUpdate and the timer).
 
-Redeploys go through the bus as a Deploy request, so they take Deploy's lease, permission check and Update
+Redeploys go through the bus as a Deploy (DeployStack) request, so they take Deploy's lease, permission check and Update
 like any other deploy. A redeploy nobody waits for is followed in a task here, which publishes
 `DeploymentAutoUpdated` and checks again once it is done.
 """
@@ -11,20 +11,30 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Coroutine, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
 from contracts.api.read.deployment import ListFullDeployments
+from contracts.api.read.stack import ListFullStacks
 from contracts.entities.deployment import Deployment, container_name
 from contracts.entities.docker import ContainerStateStatusEnum
 from contracts.entities.server import Server
+from contracts.entities.stack import Stack
 from contracts.entities.update import Log
 from services.common.errors import ServiceError
 from services.common.logging import redactor
 from services.common.mongo import Document
+from services.executor.stacks.services import project_of
+from services.executor.stacks.state import project_containers
 from services.executor.updates.check import check_deployment, follow_redeploy, start_redeploy
-from services.executor.updates.store import DIGEST_CACHE_SECONDS, UpdateStore, now_ms
+from services.executor.updates.stack_check import (
+    check_stack,
+    follow_stack_redeploy,
+    redeploy_services,
+    start_stack_redeploy,
+)
+from services.executor.updates.store import DIGEST_CACHE_SECONDS, StackUpdateRecord, UpdateStore, now_ms
 
 if TYPE_CHECKING:
     from pymongo.asynchronous.database import AsyncDatabase
@@ -47,6 +57,8 @@ class Outcome:
     """The Update of the redeploy it started, if any."""
     redeployed: bool | None = None
     """Whether that redeploy succeeded, when it was waited for."""
+    stack: StackUpdateRecord | None = None
+    """A stack's result per service (stack checks only)."""
 
 
 def wants_polling(deployment: Deployment) -> bool:
@@ -123,35 +135,89 @@ class ImageUpdates:
         )
         return [d for d in found if wants_polling(d) and d.config.server_id and self.running_here(d)]
 
-    async def sweep(self, skip_auto_update: bool, wait: bool, fresh: bool) -> list[Log]:
-        """Check every polled deployment as the System user (auto updates too, unless skipped); a Log each.
+    async def check_stack(
+        self,
+        stack: Stack,
+        server: Server,
+        redeploy_headers: Mapping[str, str] | None,
+        skip_auto_update: bool,
+        wait_for_auto_update: bool,
+        max_age_seconds: float,
+        skip_services: Iterable[str] = (),
+    ) -> Outcome:
+        """Check one stack's services; when some have updates, the stack has `auto_update` and
+        `skip_auto_update` is not set, redeploy them (all services with `auto_update_all_services`) with
+        `redeploy_headers` (None: as the System user) and wait for that (or follow it in the background)."""
+        record = await check_stack(self.executor, self.store, stack, server, max_age_seconds, skip_services)
+        updated = bool(record.updated())
+        if not (updated and stack.config.auto_update and not skip_auto_update):
+            return Outcome(update_available=updated, stack=record)
+        headers = (
+            redeploy_headers if redeploy_headers is not None else self.executor.registry.system_headers()
+        )
+        services = redeploy_services(stack, record)
+        update = await start_stack_redeploy(self.executor, stack, services, headers)
+        follow = follow_stack_redeploy(self.executor, self.store, stack, server, update, record, services)
+        if not wait_for_auto_update:
+            self.background(follow, f"following the auto update of stack {stack.name}")
+            return Outcome(update_available=True, redeploy_id=update.id, stack=record)
+        after = await follow
+        return Outcome(
+            update_available=bool(after.updated()) if after is not None else True,
+            redeploy_id=update.id,
+            redeployed=after is not None,
+            stack=after if after is not None else record,
+        )
 
-        `fresh` asks the registries again (a digest read during this sweep is still shared by the deployments
+    def stack_running_here(self, stack: Stack) -> bool:
+        """Whether the last heartbeat of the stack's server shows a running container of its project."""
+        containers = project_containers(
+            self.executor.cache.containers(stack.config.server_id), project_of(stack)
+        )
+        return any(c.state == ContainerStateStatusEnum.Running for c in containers)
+
+    async def polled_stacks(self) -> list[Stack]:
+        """Every stack with `poll_for_updates` or `auto_update`, a server, and a running container."""
+        found: list[Stack] = await self.executor.bus.request(
+            ListFullStacks(limit=0), self.executor.registry.system_headers()
+        )
+        return [
+            s
+            for s in found
+            if (s.config.poll_for_updates or s.config.auto_update)
+            and s.config.server_id
+            and self.stack_running_here(s)
+        ]
+
+    async def sweep(self, skip_auto_update: bool, wait: bool, fresh: bool) -> list[Log]:
+        """Check every polled deployment and stack as the System user (auto updates too, unless skipped); a Log
+        each. Stack services in `auto_update_skip_services` are left out, as in Komodo's global flow.
+
+        `fresh` asks the registries again (a digest read during this sweep is still shared by the resources
         of the same image); otherwise digests up to 10 minutes old are reused.
         """
         deployments = await self.polled_deployments()
+        stacks = await self.polled_stacks()
         sweep_started = now_ms()
         servers: dict[str, Server] = {}
         limit = asyncio.Semaphore(SWEEP_CONCURRENCY)
 
-        async def one(deployment: Deployment) -> Log:
-            stage = f"Check {deployment.name}"
+        async def guarded(
+            stage: str, server_id: str, work: Callable[[Server, float], Awaitable[Outcome]]
+        ) -> Log:
             started = now_ms()
             async with limit:
                 try:
-                    server_id = deployment.config.server_id
                     if server_id not in servers:
                         servers[server_id] = await self.executor.registry.server_for_work(server_id)
                     max_age = (now_ms() - sweep_started) / 1000 if fresh else DIGEST_CACHE_SECONDS
-                    outcome = await self.check(
-                        deployment, servers[server_id], None, skip_auto_update, wait, max_age
-                    )
+                    outcome = await work(servers[server_id], max_age)
                 except ServiceError as err:
                     return failed(stage, redactor.redact(err.message), started)
                 except Exception:
-                    # One deployment's unexpected failure must not end the sweep of the others.
+                    # One resource's unexpected failure must not end the sweep of the others.
                     error_id = uuid.uuid4().hex[:12]
-                    log.exception("update check of %s failed", deployment.name, extra={"error_id": error_id})
+                    log.exception("update check %r failed", stage, extra={"error_id": error_id})
                     return failed(stage, f"internal error in the executor (error id {error_id})", started)
             return Log(
                 stage=stage,
@@ -161,7 +227,32 @@ class ImageUpdates:
                 end_ts=now_ms(),
             )
 
-        return list(await asyncio.gather(*(one(d) for d in deployments)))
+        def deployment_work(deployment: Deployment) -> Callable[[Server, float], Awaitable[Outcome]]:
+            async def work(server: Server, max_age: float) -> Outcome:
+                return await self.check(deployment, server, None, skip_auto_update, wait, max_age)
+
+            return work
+
+        def stack_work(stack: Stack) -> Callable[[Server, float], Awaitable[Outcome]]:
+            async def work(server: Server, max_age: float) -> Outcome:
+                return await self.check_stack(
+                    stack,
+                    server,
+                    None,
+                    skip_auto_update,
+                    wait,
+                    max_age,
+                    stack.config.auto_update_skip_services,
+                )
+
+            return work
+
+        return list(
+            await asyncio.gather(
+                *(guarded(f"Check {d.name}", d.config.server_id, deployment_work(d)) for d in deployments),
+                *(guarded(f"Check stack {s.name}", s.config.server_id, stack_work(s)) for s in stacks),
+            )
+        )
 
     async def poll(self) -> list[Log]:
         """One timed sweep: cached digests (10 min), auto updates followed in the background."""
@@ -183,7 +274,13 @@ def failed(stage: str, message: str, started: int) -> Log:
 def describe(outcome: Outcome) -> str:
     """A check's outcome as a Log line."""
     if not outcome.redeploy_id:
-        return "update available" if outcome.update_available else "up to date"
+        if not outcome.update_available:
+            return "up to date"
+        if outcome.stack is not None:
+            return "update available: " + ", ".join(
+                f"{s.service} ({s.image})" for s in outcome.stack.updated()
+            )
+        return "update available"
     if outcome.redeployed is None:
         return f"update available: redeploying (Update {outcome.redeploy_id})"
     if outcome.redeployed:

@@ -1,4 +1,4 @@
-"""Image update results per deployment, and the registry digests recently seen per image.
+"""Image update results per deployment and per stack service, and the registry digests recently seen per image.
 
 Both live in the executor's database, so every replica shows the same `update_available` in ListDeployments
 and a digest asked by one replica saves the others a registry request.
@@ -75,12 +75,104 @@ class UpdateRecord:
         )
 
 
+@dataclass(frozen=True)
+class ServiceUpdate:
+    """The last check of one service of a stack."""
+
+    service: str
+    """The compose service."""
+    image: str
+    """The image reference of the service."""
+    update_available: bool
+    """Whether the registry's image under the tag differs from the one the service's container runs."""
+    latest_digest: str = ""
+    """The digest the tag had in the registry then ("" when the service was not compared)."""
+    running_image_id: str = ""
+    """The id of the image the container ran then."""
+
+    def shows_update(self, running_image_id: str | None) -> bool:
+        """Whether a list should show an update, given the image the container runs now (None: not known)."""
+        return self.update_available and (
+            running_image_id is None or not self.running_image_id or running_image_id == self.running_image_id
+        )
+
+
+@dataclass(frozen=True)
+class StackUpdateRecord:
+    """The last check of one stack: a result per service."""
+
+    stack_id: str
+    """The stack checked."""
+    services: tuple[ServiceUpdate, ...]
+    """Each service's result, in the stack's order."""
+    checked_ts: int = 0
+    """When the check ran (unix ms)."""
+
+    def to_document(self) -> Document:
+        """The record as stored (`_id` is the stack id)."""
+        return {
+            "_id": self.stack_id,
+            "services": [
+                {
+                    "service": s.service,
+                    "image": s.image,
+                    "update_available": s.update_available,
+                    "latest_digest": s.latest_digest,
+                    "running_image_id": s.running_image_id,
+                }
+                for s in self.services
+            ],
+            "checked_ts": self.checked_ts,
+        }
+
+    @classmethod
+    def from_document(cls, doc: Document) -> StackUpdateRecord:
+        """A stored record."""
+        return cls(
+            stack_id=str(doc["_id"]),
+            services=tuple(
+                ServiceUpdate(
+                    service=str(s.get("service", "")),
+                    image=str(s.get("image", "")),
+                    update_available=bool(s.get("update_available")),
+                    latest_digest=str(s.get("latest_digest", "")),
+                    running_image_id=str(s.get("running_image_id", "")),
+                )
+                for s in doc.get("services") or []
+            ),
+            checked_ts=int(doc.get("checked_ts", 0)),
+        )
+
+    def updated(self) -> list[ServiceUpdate]:
+        """The services with an update available."""
+        return [s for s in self.services if s.update_available]
+
+
 class UpdateStore:
-    """The `ImageUpdate` results and the `ImageDigest` cache."""
+    """The `ImageUpdate` (deployments) and `StackImageUpdate` results and the `ImageDigest` cache."""
 
     def __init__(self, db: AsyncDatabase[Document]) -> None:
         self.results = db["ImageUpdate"]
+        self.stack_results = db["StackImageUpdate"]
         self.digests = db["ImageDigest"]
+
+    async def get_stack(self, stack_id: str) -> StackUpdateRecord | None:
+        """The last check of a stack, if any."""
+        doc = await self.stack_results.find_one({"_id": stack_id})
+        return StackUpdateRecord.from_document(doc) if doc is not None else None
+
+    async def get_stacks(self, stack_ids: list[str]) -> dict[str, StackUpdateRecord]:
+        """The last checks of these stacks, by id (those never checked are missing)."""
+        if not stack_ids:
+            return {}
+        return {
+            str(doc["_id"]): StackUpdateRecord.from_document(doc)
+            async for doc in self.stack_results.find({"_id": {"$in": stack_ids}})
+        }
+
+    async def save_stack(self, record: StackUpdateRecord) -> None:
+        """Keep a stack check's result (replacing the previous one)."""
+        await self.stack_results.replace_one({"_id": record.stack_id}, record.to_document(), upsert=True)
 
     async def get(self, deployment_id: str) -> UpdateRecord | None:
         """The last check of a deployment, if any."""

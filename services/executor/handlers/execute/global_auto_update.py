@@ -1,9 +1,11 @@
-"""GlobalAutoUpdate: check every deployment that polls for image updates, and redeploy those with auto_update.
+"""GlobalAutoUpdate: check every deployment and stack that polls for image updates, and redeploy those with
+auto_update.
 
-Admins only (a maintenance execution). It covers the deployments with `poll_for_updates` or `auto_update`
-whose container the last heartbeat shows running, asks their registries afresh, and redeploys (as the System
-user) the `auto_update` ones with an update unless `skip_auto_update`, waiting for each redeploy so the Update
-says how it went: a Log per deployment, and a summary. Stacks are not covered yet.
+Admins only (a maintenance execution). It covers the deployments and stacks with `poll_for_updates` or
+`auto_update` whose containers the last heartbeat shows running, asks their registries afresh, and redeploys (as
+the System user) the `auto_update` ones with an update unless `skip_auto_update` (a stack: only its updated
+services, unless `auto_update_all_services`; never its `auto_update_skip_services`), waiting for each redeploy
+so the Update says how it went: a Log per resource, and a summary.
 """
 
 from __future__ import annotations
@@ -27,8 +29,9 @@ async def auto_update_all(executor: Executor, skip_auto_update: bool) -> list[Lo
     logs = await executor.image_updates.sweep(skip_auto_update=skip_auto_update, wait=True, fresh=True)
     available = sum(1 for entry in logs if entry.stdout.startswith("update available"))
     failed = sum(1 for entry in logs if not entry.success)
+    stacks = sum(1 for entry in logs if entry.stage.startswith("Check stack "))
     summary = (
-        f"{len(logs)} deployments checked, {available} with an update available"
+        f"{len(logs) - stacks} deployments and {stacks} stacks checked, {available} with an update available"
         + (f", {failed} failed" if failed else "")
         + (" (auto updates skipped)" if skip_auto_update else "")
     )

@@ -1,5 +1,6 @@
 """GetLiveInfo: what the registry shows of live state in its lists (servers: state, stats, agent version;
-deployments: their container's state, and whether an image update is available)."""
+deployments: their container's state, and whether an image update is available; stacks: state, and their
+services with image updates)."""
 
 from __future__ import annotations
 
@@ -61,7 +62,9 @@ def register(executor: Executor) -> None:
         if req.type == ResourceTargetVariant.Deployment:
             return LiveInfo(infos=await deployment_infos(req))
         if req.type == ResourceTargetVariant.Stack:
-            return LiveInfo(infos={i: stack_info(cache, req.hints[i]) for i in req.ids if i in req.hints})
+            ids = [i for i in req.ids if i in req.hints]
+            records = await executor.image_updates.store.get_stacks(ids)
+            return LiveInfo(infos={i: stack_info(cache, req.hints[i], records.get(i)) for i in ids})
         return LiveInfo()
 
     executor.bus.handle(GetLiveInfo, live)

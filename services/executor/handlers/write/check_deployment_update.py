@@ -8,11 +8,7 @@ registry afresh; the digests it reads are cached for the timed polls.
 
 from __future__ import annotations
 
-import asyncio
-import logging
 from typing import TYPE_CHECKING
-
-from pydantic import ValidationError
 
 from contracts.api.read.deployment import ListDeployments
 from contracts.api.write.deployment import BatchCheckDeploymentForUpdate, CheckDeploymentForUpdate
@@ -23,15 +19,12 @@ from contracts.entities.deployment import (
     DeploymentQuery,
 )
 from services.common.bus import RequestContext
-from services.common.errors import ServiceError
-from services.common.patterns import select
 from services.executor.registry_client import credentials
+from services.executor.updates.batch import check_picked
 from services.executor.updates.store import now_ms
 
 if TYPE_CHECKING:
     from services.executor.app import Executor
-
-log = logging.getLogger(__name__)
 
 BATCH_CONCURRENCY = 8
 """How many deployments a batch checks at once."""
@@ -70,25 +63,19 @@ async def check_batch(
     listed: list[DeploymentListItem] = await executor.bus.request(
         ListDeployments(query=DeploymentQuery(tags=list(req.tags)), limit=0), credentials(ctx.headers)
     )
-    picked = select(req.pattern, [(item.id, item.name) for item in listed])
     started = now_ms()
-    limit = asyncio.Semaphore(BATCH_CONCURRENCY)
 
-    async def one(deployment_id: str, name: str) -> CheckDeploymentForUpdateResponse | None:
+    async def one(deployment_id: str) -> CheckDeploymentForUpdateResponse:
         single = CheckDeploymentForUpdate(
             deployment=deployment_id,
             skip_auto_update=req.skip_auto_update,
             wait_for_auto_update=req.wait_for_auto_update,
         )
-        async with limit:
-            try:
-                return await check_one(executor, single, ctx, fresh_since_ms=started)
-            except (ServiceError, ValidationError) as err:
-                log.warning("update check of deployment %s failed: %s", name, getattr(err, "message", err))
-                return None
+        return await check_one(executor, single, ctx, fresh_since_ms=started)
 
-    answers = await asyncio.gather(*(one(rid, name) for rid, name in picked))
-    return [answer for answer in answers if answer is not None]
+    return await check_picked(
+        "deployment", req.pattern, [(item.id, item.name) for item in listed], one, BATCH_CONCURRENCY
+    )
 
 
 def register(executor: Executor) -> None:
