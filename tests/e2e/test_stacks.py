@@ -316,3 +316,41 @@ async def _log_has(client: BusClient, name: str, text: str) -> bool:
 async def _account_id(client: BusClient) -> str:
     accounts = await client.read("ListGitProviderAccounts", {})
     return str(accounts[0]["_id"]["$oid"])
+
+
+async def test_the_compose_wrapper_gets_secrets_and_the_log_does_not(
+    registry, executor, client, nats_url, docker_available, tmp_path
+):
+    name = f"e2e-wrap-{uuid.uuid4().hex[:6]}"
+    server = await client.write("CreateServer", {"name": "dock", "config": {"enabled": True}})
+    await client.write("CreateVariable", {"name": "WRAP_SECRET", "value": SECRET, "is_secret": True})
+    compose = (
+        "services:\n  app:\n"
+        f"    image: {IMAGE}\n    pull_policy: never\n"
+        "    command: ['sh', '-c', 'echo token=$$TOKEN; sleep 3600']\n"
+        "    stop_signal: SIGKILL\n"
+        "    environment:\n      TOKEN: ${FROM_WRAPPER:-none}\n"
+    )
+    config = {
+        "server_id": "dock",
+        "file_contents": compose,
+        "auto_pull": False,
+        "compose_cmd_wrapper": "env FROM_WRAPPER=[[WRAP_SECRET]] [[COMPOSE_COMMAND]]",
+    }
+    await client.write("CreateStack", {"name": name, "config": config})
+    agent = start_agent(nats_url, server["_id"]["$oid"], tmp_path / "stacks")
+    await agent.start()
+    try:
+        deployed = await finished(client, await client.ok("execute", "DeployStack", {"stack": name}), 120)
+        assert deployed["success"] is True, json.dumps(deployed["logs"], indent=1)
+        up = next(log for log in deployed["logs"] if log["stage"] == "Compose Up")
+        assert up["command"].startswith("env FROM_WRAPPER=<WRAP_SECRET> docker compose ")
+        assert SECRET not in json.dumps(deployed)
+        assert await eventually(lambda: _log_has(client, name, f"token={SECRET}"), 20)
+
+        await client.write("UpdateStack", {"id": name, "config": {"compose_cmd_wrapper": "op run --"}})
+        refused = await client.send("execute", "DeployStack", {"stack": name})
+        assert refused.status == 400 and "must contain [[COMPOSE_COMMAND]]" in refused.error
+    finally:
+        await agent.stop()
+        down(name)

@@ -204,6 +204,40 @@ async def test_a_ui_defined_stack_deploys_serves_and_gets_its_env(
     assert docker_cli("exec", container, "sh", "-c", "echo $LEAK").strip() == "unset"
 
 
+async def test_the_compose_command_wrapper_runs_compose_for_the_stack(
+    ctx: AgentContext, projects: list[str]
+) -> None:
+    project = project_name()
+    projects.append(project)
+    compose = busybox(LOOP, "    environment:\n      MARK: ${WRAPPED:-none}\n")
+    stack = ui_stack(project, compose)
+    # A wrapper word of its own: compose's arguments follow the wrapper's (as `op run -- ...`).
+    request = api.ComposeUp(
+        stack=stack,
+        auto_pull=False,
+        compose_cmd_wrapper="env WRAPPED=plain [[COMPOSE_COMMAND]]",
+        compose_cmd_wrapper_include=["config", "up"],
+    )
+    response = await handlers.up(ctx, request)
+    assert response.deployed, response.logs
+    config_log, up = response.logs[1], response.logs[2]
+    assert config_log.command.startswith("env WRAPPED=plain docker compose -p ")
+    assert up.command.startswith("env WRAPPED=plain docker compose -p ") and up.command.endswith(" up -d")
+    container = f"{project}-app-1"
+    assert docker_cli("exec", container, "sh", "-c", "echo $MARK").strip() == "plain"
+
+    # Quoted: the compose command is handed over as one command line (as `sops exec-file ... '...'`); only
+    # `up` is wrapped by default.
+    request = api.ComposeUp(
+        stack=stack, auto_pull=False, compose_cmd_wrapper="sh -c 'WRAPPED=quoted exec [[COMPOSE_COMMAND]]'"
+    )
+    response = await handlers.up(ctx, request)
+    assert response.deployed, response.logs
+    assert response.logs[1].command.startswith("docker compose -p ")
+    assert response.logs[2].command.startswith("sh -c 'WRAPPED=quoted exec docker compose -p ")
+    assert docker_cli("exec", container, "sh", "-c", "echo $MARK").strip() == "quoted"
+
+
 async def test_invalid_and_missing_compose_files_run_nothing(ctx: AgentContext, projects: list[str]) -> None:
     project = project_name()
     projects.append(project)

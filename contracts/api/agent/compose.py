@@ -9,6 +9,7 @@ files on the host, inside a folder its operator allowed).
 from __future__ import annotations
 
 import re
+import shlex
 from pathlib import PurePosixPath
 from typing import Any, ClassVar, Literal
 
@@ -27,6 +28,24 @@ SERVICE_PATTERN = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9._-]{0,127}$")
 """What docker compose accepts as a service name."""
 FOLDER_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 """A stack's folder: one path component, no dots-only names, nothing a shell or a path could misread."""
+COMPOSE_COMMAND = "[[COMPOSE_COMMAND]]"
+"""Where the compose command goes in a stack's `compose_cmd_wrapper`."""
+WRAPPABLE = ("config", "build", "pull", "up")
+"""The compose subcommands of a deploy that `compose_cmd_wrapper_include` may name."""
+
+
+def check_wrapper(value: str) -> str:
+    """A `compose_cmd_wrapper` as the agent runs it ("" when blank); a ValueError when it cannot be split into
+    words or lacks `[[COMPOSE_COMMAND]]` (the message never repeats the wrapper, which may hold secrets)."""
+    if not value.strip():
+        return ""
+    try:
+        words = shlex.split(value)
+    except ValueError as err:
+        raise ValueError(f"compose_cmd_wrapper cannot be parsed as a command line: {err}") from None
+    if not any(COMPOSE_COMMAND in word for word in words):
+        raise ValueError(f"compose_cmd_wrapper must contain {COMPOSE_COMMAND} where the compose command goes")
+    return value
 
 
 def relative_path(value: str, what: str) -> str:
@@ -204,11 +223,32 @@ class ComposeUp(AgentRequest):
     """Arguments for `compose up -d`."""
     stop_time: int | None = Field(default=None, ge=0)
     """`--timeout` for containers being replaced."""
+    compose_cmd_wrapper: str = ""
+    """A command that wraps compose (already interpolated), `[[COMPOSE_COMMAND]]` standing for the compose
+    command (e.g. `op run -- [[COMPOSE_COMMAND]]`); none when empty."""
+    compose_cmd_wrapper_include: list[str] = Field(default_factory=list)
+    """The compose subcommands the wrapper wraps, of `config`, `build`, `pull`, `up` (empty: `up` only)."""
 
     @field_validator("services")
     @classmethod
     def _services(cls, values: list[str]) -> list[str]:
         return service_names(values)
+
+    @field_validator("compose_cmd_wrapper")
+    @classmethod
+    def _wrapper(cls, value: str) -> str:
+        return check_wrapper(value)
+
+    @field_validator("compose_cmd_wrapper_include")
+    @classmethod
+    def _include(cls, values: list[str]) -> list[str]:
+        unknown = sorted(set(values) - set(WRAPPABLE))
+        if unknown:
+            raise ValueError(
+                f"compose_cmd_wrapper_include: {', '.join(map(repr, unknown))} cannot be wrapped "
+                f"(choose among {', '.join(WRAPPABLE)})"
+            )
+        return values
 
 
 class ComposeContentsResponse(KomodoModel):

@@ -28,6 +28,7 @@ from typing import Final
 from contracts.api.agent.container import RegistryAuth
 from contracts.entities.update import Log
 from services.agent.compose.args import DOCKER_COMPOSE
+from services.agent.compose.wrapper import Wrapper
 from services.agent.oplog import now_ms
 
 DEPLOY_TIMEOUT: Final = 15 * 60.0
@@ -151,9 +152,13 @@ async def compose(
     env: Mapping[str, str],
     timeout: float = COMMAND_TIMEOUT,
     shown: str | None = None,
+    wrapper: Wrapper | None = None,
 ) -> Log:
-    """`docker compose args` in `cwd` as a Log; `shown` replaces the command line in the Log when given."""
+    """`docker compose args` in `cwd` as a Log, run through `wrapper` when given; `shown` replaces the command
+    line in the Log when given."""
     argv = [*DOCKER_COMPOSE, *args]
+    if wrapper is not None:
+        argv = wrapper.argv(argv)
     return await run_process(stage, argv, shown or shlex.join(argv), cwd, env, timeout)
 
 

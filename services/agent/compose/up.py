@@ -26,6 +26,7 @@ from services.agent.compose.command import (
 )
 from services.agent.compose.files import read_files
 from services.agent.compose.stack import PreparedStack, prepare_stack
+from services.agent.compose.wrapper import Wrapper
 from services.agent.oplog import now_ms
 from services.agent.settings import AgentConfig
 
@@ -72,10 +73,15 @@ def missing_files_log(missing: list[str]) -> Log:
     )
 
 
-async def read_config(prepared: PreparedStack, env: dict[str, str]) -> tuple[Log, list[StackServiceNames]]:
-    """The "Compose Config" Log and the services of the merged config (none when compose refuses the files)."""
+async def read_config(
+    prepared: PreparedStack, env: dict[str, str], wrapper: Wrapper | None = None
+) -> tuple[Log, list[StackServiceNames]]:
+    """The "Compose Config" Log and the services of the merged config (none when compose refuses the files);
+    through `wrapper` when it wraps `config`."""
+    wrapped = wrapper if wrapper is not None and wrapper.wraps("config") else None
+    args = cargs.config_args(prepared.base_args())
     log = prepared.with_notes(
-        await compose("Compose Config", cargs.config_args(prepared.base_args()), prepared.paths.run_dir, env)
+        await compose("Compose Config", args, prepared.paths.run_dir, env, wrapper=wrapped)
     )
     if not log.success:
         return log, []
@@ -104,31 +110,33 @@ async def compose_up(config: AgentConfig, request: api.ComposeUp) -> api.Compose
     logs = prepared.logs
     run_dir = prepared.paths.run_dir
     base = prepared.base_args()
+    wrapper = Wrapper(request.compose_cmd_wrapper, tuple(request.compose_cmd_wrapper_include))
     with docker_config(request.registry_auth) as auth_env:
         env = subprocess_env(config.docker_host, auth_env)
         if request.pre_deploy.strip():
             logs.append(await shell("Pre Deploy", request.pre_deploy, run_dir, env, DEPLOY_TIMEOUT))
             if not logs[-1].success:
                 return api.ComposeUpResponse(**response)
-        config_log, services = await read_config(prepared, env)
+        config_log, services = await read_config(prepared, env, wrapper)
         logs.append(config_log)
         if not config_log.success:
             return api.ComposeUpResponse(**response)
         response |= {"services": services, "merged_config": config_log.stdout}
-        steps: list[tuple[str, list[str], Path]] = []
+        steps: list[tuple[str, list[str], Path, str]] = []
         if request.run_build:
             build = cargs.build_args(base, request.build_extra_args, request.services)
-            steps.append(("Compose Build", build, run_dir))
+            steps.append(("Compose Build", build, run_dir, "build"))
         if request.auto_pull:
-            steps.append(("Compose Pull", cargs.pull_args(base, request.services), run_dir))
+            steps.append(("Compose Pull", cargs.pull_args(base, request.services), run_dir, "pull"))
         if request.destroy_before_deploy:
             # By project only, like Komodo: what runs now goes, even services the files no longer declare.
             down = cargs.down_args(request.stack.project, request.stop_time, request.services)
-            steps.append(("Compose Down", down, PROJECT_ONLY_DIR))
+            steps.append(("Compose Down", down, PROJECT_ONLY_DIR, "down"))
         up = cargs.up_args(base, request.extra_args, request.stop_time, request.services)
-        steps.append(("Compose Up", up, run_dir))
-        for stage, arguments, cwd in steps:
-            logs.append(await compose(stage, arguments, cwd, env, DEPLOY_TIMEOUT))
+        steps.append(("Compose Up", up, run_dir, "up"))
+        for stage, arguments, cwd, subcommand in steps:
+            wrapped = wrapper if wrapper.wraps(subcommand) else None
+            logs.append(await compose(stage, arguments, cwd, env, DEPLOY_TIMEOUT, wrapper=wrapped))
             if not logs[-1].success:
                 return api.ComposeUpResponse(**response)
         response["deployed"] = True

@@ -25,13 +25,14 @@ DEFAULT_COMPOSE_FILE = "compose.yaml"
 
 
 def interpolated_fields(stack: Stack) -> list[str]:
-    """The stack fields Komodo interpolates (`compose_cmd_wrapper` aside, which Varanus does not run)."""
+    """The stack fields Komodo interpolates (`[[COMPOSE_COMMAND]]` in the wrapper is no variable)."""
     config = stack.config
     return [
         config.file_contents,
         config.environment,
         config.pre_deploy.command,
         config.post_deploy.command,
+        config.compose_cmd_wrapper,
         *config.extra_args,
         *config.build_extra_args,
     ]

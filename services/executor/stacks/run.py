@@ -8,18 +8,22 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from pydantic import ValidationError
+
 from contracts.api.agent.compose import (
     ComposeContentsResponse,
     ComposeUp,
     ComposeUpResponse,
     GetComposeContents,
     StackFiles,
+    check_wrapper,
 )
 from contracts.entities.common import PermissionLevel, ResourceTarget, ResourceTargetVariant
 from contracts.entities.server import Server
 from contracts.entities.stack import FileContents, Stack
 from contracts.entities.update import Log, Operation
 from services.common.bus import RequestContext
+from services.common.errors import BadRequest
 from services.executor import interpolation
 from services.executor.interpolation import Interpolation
 from services.executor.stacks.files import interpolated_fields, registry_auth, stack_files
@@ -52,12 +56,25 @@ async def prepared(
         executor.bus, executor.registry.system_headers(), executor.settings, stack.config.skip_secret_interp
     )
     values.check(interpolated_fields(stack))
+    try:
+        check_wrapper(stack.config.compose_cmd_wrapper)
+    except ValueError as err:
+        raise BadRequest(f"stack {stack.name!r}: {err}") from None
     return stack, server, values, await stack_files(executor, stack, values)
 
 
 def redacted(values: Interpolation, files: list[FileContents]) -> list[FileContents]:
     """Files with every secret value replaced by its name."""
     return [FileContents(path=f.path, contents=values.redact(f.contents)) for f in files]
+
+
+def compose_request(**fields: Any) -> ComposeUp:
+    """The ComposeUp request; a 400 saying which field the agent would refuse (the wrapper, a service name)."""
+    try:
+        return ComposeUp(**fields)
+    except ValidationError as err:
+        problems = "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in err.errors())
+        raise BadRequest(problems) from None
 
 
 async def compose_up(
@@ -71,7 +88,7 @@ async def compose_up(
 ) -> tuple[list[Log], bool]:
     """Run ComposeUp and record what was deployed; the Logs and whether it deployed."""
     config = stack.config
-    request = ComposeUp(
+    request = compose_request(
         stack=files,
         services=services,
         registry_auth=await registry_auth(executor, stack),
@@ -83,6 +100,8 @@ async def compose_up(
         destroy_before_deploy=config.destroy_before_deploy,
         extra_args=values.apply_all(list(config.extra_args)),
         stop_time=stop_time,
+        compose_cmd_wrapper=values.apply(config.compose_cmd_wrapper),
+        compose_cmd_wrapper_include=list(config.compose_cmd_wrapper_include),
     )
     answer: ComposeUpResponse = await executor.agents.ask(server, request, timeout=DEPLOY_TIMEOUT_SECONDS)
     info: dict[str, Any] = {
