@@ -215,7 +215,7 @@ async def test_bad_stacks_fail_clearly_and_touch_nothing(
             30,
         )
         assert written["success"] is True, written["logs"]
-        assert (tmp_path / "stacks" / name / "host-run" / "compose.yaml").read_text() == "services: {}\n"
+        assert (tmp_path / "stacks" / "host-run" / "compose.yaml").read_text() == "services: {}\n"
     finally:
         await agent.stop()
         await asyncio.sleep(0)

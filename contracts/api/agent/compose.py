@@ -97,7 +97,11 @@ class StackFiles(KomodoModel):
     project: str
     """The compose project name (`-p`)."""
     run_directory: str = ""
-    """The folder compose runs in, relative to the stack's folder (empty: the folder itself)."""
+    """The folder compose runs in, relative to the stack's folder (empty: the folder itself); for files on the
+    host (`files_on_host`), relative to the agent's stack root, as Komodo's `${stack_dir}/{run_directory}`."""
+    files_on_host: bool = False
+    """The files are on the host already: nothing is written or cloned, and a relative `run_directory` is taken
+    from the stack root (empty: the stack's folder)."""
     host_directory: str = ""
     """For files on the host: the absolute run directory (must be inside a folder the agent allows)."""
     file_paths: list[str] = Field(default_factory=lambda: ["compose.yaml"])

@@ -50,7 +50,8 @@ def stack_paths(stack: StackFiles, stack_dir: Path, host_directories: tuple[Path
     """Resolve a stack's folder and run directory; a `BadRequest` names the path when one leaves where it may be.
 
     The stack root itself may be a symlink (resolved first). The run directory of a stack on the host must be
-    inside the stack root or one of the folders the operator allowed (`host_directories`).
+    inside the stack root or one of the folders the operator allowed (`host_directories`); a relative one is
+    taken from the stack root (Komodo's `${stack_dir}/{run_directory}`).
     """
     root = stack_dir.resolve()
     folder = (root / stack.folder).resolve()
@@ -63,6 +64,14 @@ def stack_paths(stack: StackFiles, stack_dir: Path, host_directories: tuple[Path
             raise BadRequest(
                 f"run directory {stack.host_directory!r} resolves to {run_dir}, which is not inside the stack "
                 f"root or a folder this agent allows (VARANUS_AGENT_HOST_DIRECTORIES)"
+            )
+        return StackPaths(folder=folder, run_dir=run_dir, boundary=run_dir, on_host=True)
+    if stack.files_on_host:
+        run_dir = (root / stack.run_directory).resolve() if stack.run_directory else folder
+        if not inside(run_dir, root) or run_dir == root:
+            raise BadRequest(
+                f"run directory {stack.run_directory!r} resolves to {run_dir}: files on the host with a "
+                f"relative run directory must be in a folder below the stack root {root}"
             )
         return StackPaths(folder=folder, run_dir=run_dir, boundary=run_dir, on_host=True)
     run_dir = (folder / stack.run_directory).resolve() if stack.run_directory else folder

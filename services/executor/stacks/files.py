@@ -2,7 +2,8 @@
 
 Komodo's three modes (§11.2). UI-defined: `file_contents` (interpolated) is written to the first of
 `file_paths` (`compose.yaml`) in the stack's folder. Files on host: `run_directory` (absolute: a folder the
-agent allows; relative: inside the stack's folder) and `file_paths`. Git: `repo`/`branch`/`commit` (or a
+agent allows; relative: below the agent's stack root, as Komodo's `${stack_dir}/{run_directory}`) and
+`file_paths`. Git: `repo`/`branch`/`commit` (or a
 `linked_repo`'s) cloned into the stack's folder with the token of `git_account`, looked up as Komodo does (the
 stored account, then the config file's `[[git_provider]]`). `environment` (interpolated) becomes the env file.
 """
@@ -113,6 +114,7 @@ async def stack_files(executor: Executor, stack: Stack, values: Interpolation) -
             folder=stack_folder(stack.name),
             project=project_name(stack.name, config.project_name),
             run_directory=run_directory,
+            files_on_host=config.files_on_host,
             host_directory=host_directory,
             file_paths=file_paths,
             files=files,

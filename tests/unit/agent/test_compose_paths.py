@@ -210,3 +210,15 @@ def test_search_matches_like_the_container_search() -> None:
 
     grep = search_command("-", ["a b"], SearchCombinator.Or, False, False).split(" | ", 1)[1]
     assert grep == "grep -F -e 'a b'"
+
+
+def test_files_on_the_host_with_a_relative_run_directory_are_below_the_stack_root(tmp_path: Path) -> None:
+    paths = stack_paths(stack(files_on_host=True, run_directory="shared/app"), tmp_path, ())
+    assert paths.on_host and paths.run_dir == tmp_path.resolve() / "shared" / "app"
+    assert paths.boundary == paths.run_dir
+    assert stack_paths(stack(files_on_host=True), tmp_path, ()).run_dir == tmp_path.resolve() / "web"
+    with pytest.raises(BadRequest, match="below the stack root"):
+        stack_paths(stack(files_on_host=True, run_directory="."), tmp_path, ())
+    (tmp_path / "out").symlink_to(tmp_path.parent)
+    with pytest.raises(BadRequest, match="below the stack root"):
+        stack_paths(stack(files_on_host=True, run_directory="out"), tmp_path, ())

@@ -49,7 +49,9 @@ def register(executor: Executor) -> None:
         found = next(c for c in cache.containers(server_id) if c.name == container)
         # The last image check, unless the container was redeployed with another image since.
         update = record is not None and record.shows_update(found.image_id)
-        return {"state": state.value, "status": status, "update_available": update}
+        info = {"state": state.value, "status": status, "update_available": update}
+        # What runs, as Komodo shows it (a Build's deployment has no image in its config).
+        return info | ({"image": found.image} if found.image else {})
 
     async def deployment_infos(req: GetLiveInfo) -> dict[str, dict[str, Any]]:
         ids = [i for i in req.ids if i in req.hints]
