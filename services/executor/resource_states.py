@@ -4,7 +4,8 @@ Every replica keeps, from the registry, which container each deployment runs as 
 stack runs as (refreshed every 10 s), and every 5 s derives their states from the heartbeats it holds. A change
 is published as `DeploymentStateChanged` / `StackStateChanged`; the event id is made of the resource, the new
 state and the heartbeat it was seen in, so replicas that see the same heartbeat publish one event. The first
-state seen after a start is recorded without an event (it is not a change anyone caused).
+state seen after a start is recorded without an event (it is not a change anyone caused); a resource deployed
+before the next refresh is followed from the moment its deploy starts, so its first change is published.
 """
 
 from __future__ import annotations
@@ -129,6 +130,15 @@ class ResourceStates:
         self.watched = watched
         for gone in set(self.known) - set(watched):
             del self.known[gone]
+
+    def follow(self, resource: Deployment | Stack) -> None:
+        """Follow a resource from now on, with the state it has now, if it is not followed yet: a deployment or
+        stack created since the last refresh and deployed at once has its first change published too."""
+        if resource.id in self.watched or not resource.config.server_id:
+            return
+        item = watched_deployment(resource) if isinstance(resource, Deployment) else watched_stack(resource)
+        self.watched[resource.id] = item
+        self.known[resource.id] = state_of(self.executor.cache, item)
 
     async def check(self) -> int:
         """Compare states with the last seen and publish the changes; answers how many were published."""

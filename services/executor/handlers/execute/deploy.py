@@ -255,6 +255,7 @@ def register(executor: Executor) -> None:
                     DeploymentDeployed(update_id=update.id, success=success, resource=target)
                 )
 
+        executor.resource_states.follow(deployment)
         return await executor.runner.start(
             Operation.Deploy, target, ctx.caller.user_id, work, redact=values.redact
         )

@@ -57,6 +57,7 @@ def register(executor: Executor) -> None:
                 await finish_event(update, stack, logs, req.services)
 
         operation = operation_for("DeployStack", req.services)
+        executor.resource_states.follow(stack)
         return await executor.runner.start(
             operation, target_of(stack), ctx.caller.user_id, work, redact=values.redact
         )
@@ -123,6 +124,7 @@ def register(executor: Executor) -> None:
                 if deployed:
                     await finish_event(update, stack, deployed, [])
 
+        executor.resource_states.follow(stack)
         return await executor.runner.start(
             Operation.DeployStack, target_of(stack), ctx.caller.user_id, work, redact=values.redact
         )
