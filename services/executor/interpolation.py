@@ -10,7 +10,9 @@ variables only) and "Interpolate Secrets" (names only) logs; every secret value 
 
 from __future__ import annotations
 
+import json
 import re
+import shlex
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -118,8 +120,18 @@ class Interpolation:
         return found
 
     def replacers(self) -> list[tuple[str, str]]:
-        """(secret value, `<NAME>`) pairs, longest value first so one secret inside another is still hidden."""
-        pairs = {value: f"<{name}>" for name, value in self.secrets.items() if value}
+        """(secret text, `<NAME>`) pairs, longest text first so one secret inside another is still hidden.
+
+        Each secret is there as written and in the forms tools print it in: escaped in JSON (`compose config`,
+        docker's errors) and quoted for a shell (command lines), so a quote or backslash in a secret does not
+        let it through.
+        """
+        pairs: dict[str, str] = {}
+        for name, value in self.secrets.items():
+            if not value:
+                continue
+            for form in (value, json.dumps(value)[1:-1], shlex.quote(value)):
+                pairs.setdefault(form, f"<{name}>")
         return sorted(pairs.items(), key=lambda pair: len(pair[0]), reverse=True)
 
     def redact(self, text: str) -> str:
@@ -138,5 +150,6 @@ async def load(bus: Bus, headers: Mapping[str, str], settings: Settings, skip_se
     plain = {v.name: v.value for v in variables if not v.is_secret}
     secret = {name: value.get_secret_value() for name, value in settings.secrets.items()}
     secret.update({v.name: v.value for v in variables if v.is_secret})
-    redactor.add(*(value for value in secret.values() if value))
-    return Interpolation(variables=plain, secrets=secret, skip_secrets=skip_secrets)
+    loaded = Interpolation(variables=plain, secrets=secret, skip_secrets=skip_secrets)
+    redactor.add(*(form for form, _ in loaded.replacers()))
+    return loaded

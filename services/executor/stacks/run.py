@@ -6,8 +6,10 @@ redacted from whatever the registry keeps (deployed files, merged config, file e
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any
 
+import yaml
 from pydantic import ValidationError
 
 from contracts.api.agent.compose import (
@@ -68,6 +70,29 @@ def redacted(values: Interpolation, files: list[FileContents]) -> list[FileConte
     return [FileContents(path=f.path, contents=values.redact(f.contents)) for f in files]
 
 
+def redacted_tree(value: Any, values: Interpolation) -> Any:
+    """A parsed JSON value with every secret removed from its strings (keys included)."""
+    if isinstance(value, str):
+        return values.redact(value)
+    if isinstance(value, list):
+        return [redacted_tree(item, values) for item in value]
+    if isinstance(value, dict):
+        return {values.redact(str(k)): redacted_tree(v, values) for k, v in value.items()}
+    return value
+
+
+def merged_yaml(config_json: str, values: Interpolation) -> str:
+    """The merged compose config the registry keeps: YAML, as `docker compose config` prints it and Komodo
+    keeps it, with secrets removed from each value before it is written (so no quoting can hide one)."""
+    try:
+        parsed = json.loads(config_json)
+    except ValueError:
+        return values.redact(config_json)
+    return yaml.safe_dump(
+        redacted_tree(parsed, values), sort_keys=False, default_flow_style=False, allow_unicode=True
+    )
+
+
 def compose_request(**fields: Any) -> ComposeUp:
     """The ComposeUp request; a 400 saying which field the agent would refuse (the wrapper, a service name)."""
     try:
@@ -117,7 +142,7 @@ async def compose_up(
             deployed_message=answer.commit_message,
             deployed_contents=[f.model_dump(mode="json") for f in redacted(values, answer.file_contents)],
             deployed_services=[s.model_dump(mode="json") for s in answer.services],
-            deployed_config=values.redact(answer.merged_config) if answer.merged_config else None,
+            deployed_config=merged_yaml(answer.merged_config, values) if answer.merged_config else None,
         )
     await executor.registry.set_info(target_of(stack), info)
     return answer.logs, answer.deployed

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import shlex
+
 import pytest
+import yaml
 
 from services.common.errors import BadRequest
 from services.executor.interpolation import Interpolation, references
+from services.executor.stacks.run import merged_yaml
 
 
 def values(skip: bool = False) -> Interpolation:
@@ -53,3 +58,21 @@ def test_redaction_hides_the_longest_secret_first() -> None:
 
 def test_text_without_references_is_unchanged() -> None:
     assert values().apply("services:\n  web: {ports: [[80, 81]]}") == "services:\n  web: {ports: [[80, 81]]}"
+
+
+def test_a_secret_with_quotes_is_hidden_in_json_and_shell_forms_too() -> None:
+    secret = "pa\"ss\\word it's"
+    values = Interpolation(variables={}, secrets={"PW": secret})
+    assert values.redact(json.dumps({"pw": secret})) == '{"pw": "<PW>"}'
+    assert values.redact(shlex.join(["--password", secret])) == "--password <PW>"
+    assert secret not in values.redact(f"raw {secret}")
+
+
+def test_the_merged_config_is_yaml_without_secrets() -> None:
+    secret = "s3cr3t: with 'quotes' and # hash"
+    values = Interpolation(variables={}, secrets={"DB": secret})
+    config = {"name": "web", "services": {"app": {"environment": {"DB_PASSWORD": secret, "MODE": "prod"}}}}
+    kept = merged_yaml(json.dumps(config), values)
+    assert kept.startswith("name: web\n")
+    assert yaml.safe_load(kept)["services"]["app"]["environment"] == {"DB_PASSWORD": "<DB>", "MODE": "prod"}
+    assert "s3cr3t" not in kept
