@@ -216,6 +216,10 @@ async def test_bad_stacks_fail_clearly_and_touch_nothing(
         )
         assert written["success"] is True, written["logs"]
         assert (tmp_path / "stacks" / "host-run" / "compose.yaml").read_text() == "services: {}\n"
+        # The cache is refreshed after the write, as Komodo does.
+        stored = await client.read("GetStack", {"stack": name})
+        remote = {f["path"]: f["contents"] for f in stored["info"]["remote_contents"]}
+        assert remote.get("compose.yaml") == "services: {}\n"
     finally:
         await agent.stop()
         await asyncio.sleep(0)

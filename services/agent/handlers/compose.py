@@ -11,6 +11,7 @@ import shlex
 from typing import Final, get_args
 
 from contracts.api.agent import compose as api
+from contracts.api.agent.compose_git import CommitComposeFile
 from contracts.entities.stack import FileContents
 from contracts.entities.update import Log
 from services.agent.compose import args as cargs
@@ -24,6 +25,7 @@ from services.agent.compose.command import (
     subprocess_env,
 )
 from services.agent.compose.files import ENV_FILE_MODE, read_files, write_file
+from services.agent.compose.git import commit_file
 from services.agent.compose.paths import stack_paths
 from services.agent.compose.stack import PreparedStack, prepare_stack
 from services.agent.compose.up import compose_up, missing_files_log, read_config
@@ -99,6 +101,12 @@ async def write(ctx: AgentContext, request: api.WriteComposeFile) -> Log:
         start_ts=start,
         end_ts=now_ms(),
     )
+
+
+async def commit(ctx: AgentContext, request: CommitComposeFile) -> list[Log]:
+    """Answer CommitComposeFile: pull the stack's clone, write the file, commit it and push it to the branch
+    ("Pull Repo", "Write File", "Commit", "Push"; dulwich runs in worker threads)."""
+    return await commit_file(request, ctx.config.stack_dir)
 
 
 async def execution(ctx: AgentContext, request: api.ComposeExecution) -> Log:
@@ -180,6 +188,7 @@ def handlers(ctx: AgentContext) -> HandlerTable:
         api.ComposeUp: bind(ctx, up),
         api.GetComposeContents: bind(ctx, contents),
         api.WriteComposeFile: bind(ctx, write),
+        CommitComposeFile: bind(ctx, commit),
         api.ComposeExecution: bind(ctx, execution),
         api.ComposeRun: bind(ctx, run),
         api.GetComposeLog: bind(ctx, logs),
