@@ -1,4 +1,5 @@
-"""Running executions: a lease per (target, action), the Update that tracks the work, and the work itself.
+"""Running executions: a lease per target (deployments, stacks) or per (target, action), the Update that tracks
+the work, and the work itself.
 
 An execution answers at once with its InProgress Update; the work goes on in a task. The lease is a Mongo
 document claimed atomically (a unique `_id`), renewed while the work runs and released at its end, so two
@@ -19,7 +20,7 @@ from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from contracts.entities.common import ResourceTarget
+from contracts.entities.common import ResourceTarget, ResourceTargetVariant
 from contracts.entities.update import Log, Operation, Update
 from services.common.errors import Busy, ServiceError
 from services.common.logging import redactor
@@ -44,9 +45,27 @@ def now_ms() -> int:
     return int(time.time() * 1000)
 
 
+EXCLUSIVE: frozenset[ResourceTargetVariant] = frozenset(
+    {ResourceTargetVariant.Deployment, ResourceTargetVariant.Stack}
+)
+"""Kinds that run one execution at a time, whatever it is (Komodo's "busy" resource): a Destroy must not run
+while a Deploy of the same deployment does. Other kinds (a server's container operations, ...) run different
+actions side by side, one of each at a time."""
+
+
 def target_key(target: ResourceTarget) -> str:
     """`<Type>:<id>`, the key of a target in leases."""
     return f"{target.type.value}:{target.id}"
+
+
+def lease_key(target: ResourceTarget, operation: Operation, lock: str = "") -> str:
+    """The lease an execution claims: the whole target for the exclusive kinds, else the target's action; a
+    `lock` (one service of a stack for RunStackService) makes a lease of its own beside them."""
+    if lock:
+        return f"{target_key(target)}:{operation.value}:{lock}"
+    if target.type in EXCLUSIVE:
+        return f"{target_key(target)}:*"
+    return f"{target_key(target)}:{operation.value}"
 
 
 class Runner:
@@ -78,8 +97,10 @@ class Runner:
                 upsert=True,
             )
         except DuplicateKeyError:
+            held = await self.leases.find_one({"_id": key})
+            running = str(held.get("action")) if held is not None else action
             raise Busy(
-                f"{target.type.value} {target.id} is busy: {action} is already running on it"
+                f"{target.type.value} {target.id} is busy: {running} is already running on it"
             ) from None
 
     async def start(
@@ -96,7 +117,7 @@ class Runner:
         `redact` (the execution's secrets) is applied to every Log before it is stored, errors included.
         """
         owner = uuid.uuid4().hex
-        key = f"{target_key(target)}:{operation.value}" + (f":{lock}" if lock else "")
+        key = lease_key(target, operation, lock)
         await self._claim(key, target, operation.value, owner)
         try:
             update = await self.registry.create_update(operation, target, operator)

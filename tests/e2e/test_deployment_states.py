@@ -10,6 +10,8 @@ from typing import Any
 import aiodocker
 import pytest
 
+from contracts.entities.common import ResourceTarget, ResourceTargetVariant
+from contracts.entities.update import Operation
 from contracts.subjects import event_subject
 from tests.e2e.test_agent_executions import IMAGE, eventually, finished, start_agent
 
@@ -67,3 +69,64 @@ async def _changed(seen: list[dict[str, Any]], resource_id: str, previous: str, 
         e["resource"]["id"] == resource_id and e["previous"] == previous and e["current"] == current
         for e in seen
     )
+
+
+async def test_a_busy_deployment_refuses_a_second_execution_until_its_lease_ends(
+    registry, executor, client, nats_url, docker_available
+):
+    from services.executor.runs import now_ms
+
+    name = f"varanus-e2e-busy-{uuid.uuid4().hex[:6]}"
+    server = await client.write("CreateServer", {"name": "dock", "config": {"enabled": True}})
+    agent = start_agent(nats_url, server["_id"]["$oid"])
+    await agent.start()
+    try:
+        config = {
+            "server_id": "dock",
+            "image": {"type": "Image", "params": {"image": IMAGE}},
+            # `sleep` ignores SIGTERM: replacing it waits the whole termination timeout.
+            "command": "sleep 3600",
+            "termination_timeout": 4,
+        }
+        created = await client.write("CreateDeployment", {"name": name, "config": config})
+        first = await finished(client, await client.ok("execute", "Deploy", {"deployment": name}))
+        assert first["success"] is True, first["logs"]
+
+        redeploy = await client.ok("execute", "Deploy", {"deployment": name})
+        refused = await client.send("execute", "DestroyDeployment", {"deployment": name})
+        assert refused.status == 409, refused.body
+        assert "busy" in refused.error and "Deploy is already running" in refused.error
+        state = await client.read("GetDeploymentActionState", {"deployment": name})
+        assert state["deploying"] is True and state["destroying"] is False
+        assert (await finished(client, redeploy, 60))["success"] is True
+
+        # A lease its replica stopped renewing (it died) expires: the next execution takes it, and the dead
+        # execution's Update is closed as failed.
+        deployment_id = created["_id"]["$oid"]
+        ghost = await executor.registry.create_update(
+            Operation.Deploy, ResourceTarget(type=ResourceTargetVariant.Deployment, id=deployment_id), "x"
+        )
+        await executor.db["Lease"].insert_one(
+            {
+                "_id": f"Deployment:{deployment_id}:*",
+                "target": f"Deployment:{deployment_id}",
+                "action": "Deploy",
+                "until": now_ms() - 1,
+                "owner": "dead-replica",
+                "update_id": ghost.id,
+            }
+        )
+        assert await executor.runner.close_abandoned() == 1
+        closed = await client.read("GetUpdate", {"id": ghost.id})
+        assert closed["status"] == "Complete" and closed["success"] is False
+        destroyed = await finished(
+            client, await client.ok("execute", "DestroyDeployment", {"deployment": name})
+        )
+        assert destroyed["success"] is True, destroyed["logs"]
+    finally:
+        await agent.stop()
+        docker = aiodocker.Docker()
+        for leftover in (name, f"{name}-previous"):
+            with contextlib.suppress(aiodocker.DockerError):
+                await (await docker.containers.get(leftover)).delete(force=True)
+        await docker.close()
