@@ -15,6 +15,9 @@ import aiodocker
 import nats
 import pytest
 
+from contracts.entities.common import ResourceTarget, ResourceTargetVariant
+from contracts.entities.update import Operation
+from services.executor.updates.store import FollowUp
 from tests.e2e.test_agent_executions import IMAGE, _is, eventually, finished, start_agent
 
 pytestmark = pytest.mark.docker
@@ -304,5 +307,85 @@ async def test_the_poll_redeploys_auto_update_deployments_on_one_replica(
         for leftover in (name, f"{name}-previous", builder):
             with contextlib.suppress(aiodocker.DockerError):
                 await (await docker.containers.get(leftover)).delete(force=True)
+        await forget(docker, image)
+        await docker.close()
+
+
+async def test_a_redeploy_whose_follower_died_is_announced_by_the_next_poll(
+    registry, executor, client, nats_url, docker_registry
+):
+    repository = f"{docker_registry.address}/varanus/followed-{uuid.uuid4().hex[:6]}"
+    image = f"{repository}:latest"
+    push_auth = {
+        "username": docker_registry.username,
+        "password": docker_registry.password,
+        "serveraddress": docker_registry.address,
+    }
+    name = f"varanus-e2e-followed-{uuid.uuid4().hex[:6]}"
+    docker = aiodocker.Docker()
+    events = await nats.connect(nats_url)
+    seen: list[dict[str, Any]] = []
+
+    async def on_event(msg: Any) -> None:
+        seen.append({"subject": msg.subject, **json.loads(msg.data)})
+
+    await events.subscribe("komodo.event.deployment.DeploymentAutoUpdated", cb=on_event)
+    server = await client.write("CreateServer", {"name": "dock", "config": {"enabled": True}})
+    agent = start_agent(nats_url, server["_id"]["$oid"])
+    await agent.start()
+    try:
+        await docker.images.tag(IMAGE, repository, tag="latest")
+        await docker.images.push(repository, tag="latest", auth=push_auth)
+        await client.write(
+            "CreateImageRegistryAccount",
+            {
+                "account": {
+                    "domain": docker_registry.address,
+                    "username": docker_registry.username,
+                    "token": docker_registry.password,
+                }
+            },
+        )
+        config = {
+            "server_id": "dock",
+            "image": {"type": "Image", "params": {"image": image}},
+            "image_registry_account": docker_registry.username,
+            "command": "sleep 3600",
+            "auto_update": True,
+            "termination_timeout": 1,
+        }
+        created = await client.write("CreateDeployment", {"name": name, "config": config})
+        deployment_id = created["_id"]["$oid"]
+        # The auto update's Deploy ran, but the replica that followed it died before announcing it.
+        deployed = await finished(client, await client.ok("execute", "Deploy", {"deployment": name}))
+        assert deployed["success"] is True, deployed["logs"]
+        store = executor.image_updates.store
+        await store.add_follow_up(
+            FollowUp(update_id=deployed["_id"]["$oid"], kind="Deployment", resource_id=deployment_id)
+        )
+        # One still running is left for later; one of a deleted deployment is dropped.
+        running = await executor.registry.create_update(
+            Operation.Deploy, ResourceTarget(type=ResourceTargetVariant.Deployment, id=deployment_id), "x"
+        )
+        await store.add_follow_up(
+            FollowUp(update_id=running.id, kind="Deployment", resource_id=deployment_id)
+        )
+        await store.add_follow_up(
+            FollowUp(update_id=running.id + "0", kind="Deployment", resource_id="6b0000000000000000000000")
+        )
+
+        assert await executor.image_updates.resume_follow_ups() == 1
+        assert await eventually(lambda: _any(seen, "DeploymentAutoUpdated", deployment_id), seconds=5)
+        announced = next(e for e in seen if e["subject"].endswith("DeploymentAutoUpdated"))
+        assert announced["id"] == f"auto-updated-{deployed['_id']['$oid']}" and announced["success"] is True
+        assert [f.update_id for f in await store.pending_follow_ups()] == [running.id]
+        # Checked again after it: the container runs the registry's image.
+        check = await store.get(deployment_id)
+        assert check is not None and check.update_available is False
+    finally:
+        await agent.stop()
+        await events.close()
+        with contextlib.suppress(aiodocker.DockerError):
+            await (await docker.containers.get(name)).delete(force=True)
         await forget(docker, image)
         await docker.close()

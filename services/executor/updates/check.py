@@ -178,13 +178,20 @@ async def follow_redeploy(
     update: Update,
     latest: str,
 ) -> UpdateRecord | None:
-    """Wait for an auto update's Deploy, publish `DeploymentAutoUpdated`, and check again once it succeeded
-    (with the digest just seen, so the result shows what runs now). None when the redeploy did not succeed."""
+    """Wait for an auto update's Deploy, publish `DeploymentAutoUpdated`, forget its follow-up, and check again
+    once it succeeded (with the digest just seen, so the result shows what runs now). None when the redeploy did
+    not succeed or is not over."""
     finished = await wait_for_update(executor, update.id)
-    success = finished is not None and finished.success
+    if finished is None:
+        # Still running after the deploy timeout: the next poll announces it (the follow-up is kept).
+        log.warning("auto update of deployment %s still runs (Update %s)", deployment.name, update.id)
+        return None
+    success = finished.success
     image = (await image_and_auth(executor, deployment))[0]
+    # One event per redeploy, whichever replica announces it (JetStream drops the duplicate id).
     await executor.bus.publish(
         DeploymentAutoUpdated(
+            id=f"auto-updated-{update.id}",
             update_id=update.id,
             success=success,
             image=image,
@@ -192,6 +199,7 @@ async def follow_redeploy(
             resource=deployment_target(deployment),
         )
     )
+    await store.drop_follow_up(update.id)
     if not success:
         log.warning("auto update of deployment %s did not succeed (Update %s)", deployment.name, update.id)
         return None

@@ -17,11 +17,13 @@ from typing import TYPE_CHECKING, Any, Final
 
 from contracts.api.read.deployment import ListFullDeployments
 from contracts.api.read.stack import ListFullStacks
+from contracts.api.read.update import GetUpdate
+from contracts.entities.common import PermissionLevel, ResourceTargetVariant
 from contracts.entities.deployment import Deployment, container_name
 from contracts.entities.docker import ContainerStateStatusEnum
 from contracts.entities.server import Server
 from contracts.entities.stack import Stack
-from contracts.entities.update import Log
+from contracts.entities.update import Log, Update, UpdateStatus
 from services.common.errors import ServiceError
 from services.common.logging import redactor
 from services.common.mongo import Document
@@ -34,7 +36,13 @@ from services.executor.updates.stack_check import (
     redeploy_services,
     start_stack_redeploy,
 )
-from services.executor.updates.store import DIGEST_CACHE_SECONDS, StackUpdateRecord, UpdateStore, now_ms
+from services.executor.updates.store import (
+    DIGEST_CACHE_SECONDS,
+    FollowUp,
+    StackUpdateRecord,
+    UpdateStore,
+    now_ms,
+)
 
 if TYPE_CHECKING:
     from pymongo.asynchronous.database import AsyncDatabase
@@ -107,6 +115,15 @@ class ImageUpdates:
             redeploy_headers if redeploy_headers is not None else self.executor.registry.system_headers()
         )
         update = await start_redeploy(self.executor, deployment, headers)
+        await self.store.add_follow_up(
+            FollowUp(
+                update_id=update.id,
+                kind=ResourceTargetVariant.Deployment.value,
+                resource_id=deployment.id,
+                latest_digest=record.latest_digest,
+                checked_ts=record.checked_ts,
+            )
+        )
         follow = follow_redeploy(self.executor, self.store, deployment, server, update, record.latest_digest)
         if not wait_for_auto_update:
             self.background(follow, f"following the auto update of deployment {deployment.name}")
@@ -157,7 +174,16 @@ class ImageUpdates:
         )
         services = redeploy_services(stack, record)
         update = await start_stack_redeploy(self.executor, stack, services, headers)
-        follow = follow_stack_redeploy(self.executor, self.store, stack, server, update, record, services)
+        follow_up = FollowUp(
+            update_id=update.id,
+            kind=ResourceTargetVariant.Stack.value,
+            resource_id=stack.id,
+            services=tuple(services),
+            images=tuple(s.image for s in record.updated()),
+            checked_ts=record.checked_ts,
+        )
+        await self.store.add_follow_up(follow_up)
+        follow = follow_stack_redeploy(self.executor, self.store, stack, server, update, follow_up)
         if not wait_for_auto_update:
             self.background(follow, f"following the auto update of stack {stack.name}")
             return Outcome(update_available=True, redeploy_id=update.id, stack=record)
@@ -255,8 +281,46 @@ class ImageUpdates:
         )
 
     async def poll(self) -> list[Log]:
-        """One timed sweep: cached digests (10 min), auto updates followed in the background."""
+        """One timed sweep: the follow-ups a dead replica left are finished first, then the checks with cached
+        digests (10 min), auto updates followed in the background."""
+        await self.resume_follow_ups()
         return await self.sweep(skip_auto_update=False, wait=False, fresh=False)
+
+    async def resume_follow_ups(self) -> int:
+        """Announce (and check again after) the auto update redeploys whose Update is complete but whose
+        follow-up is still stored: the replica following them died. Answers how many were finished."""
+        registry = self.executor.registry
+        finished = 0
+        for follow_up in await self.store.pending_follow_ups():
+            try:
+                found: Update = await self.executor.bus.request(
+                    GetUpdate(id=follow_up.update_id), registry.system_headers()
+                )
+                if found.status != UpdateStatus.Complete:
+                    continue  # still running (or followed by a live replica)
+                if follow_up.kind == ResourceTargetVariant.Deployment.value:
+                    deployment, server = await registry.deployment_on_server(
+                        registry.system_headers(), follow_up.resource_id, PermissionLevel.Read
+                    )
+                    await follow_redeploy(
+                        self.executor, self.store, deployment, server, found, follow_up.latest_digest
+                    )
+                else:
+                    stack, server = await registry.stack_on_server(
+                        registry.system_headers(), follow_up.resource_id, PermissionLevel.Read
+                    )
+                    await follow_stack_redeploy(self.executor, self.store, stack, server, found, follow_up)
+                finished += 1
+            except ServiceError as err:
+                # The resource, its server or the Update is gone (4xx): nothing is left to announce.
+                if err.status < 500:
+                    await self.store.drop_follow_up(follow_up.update_id)
+                log.warning(
+                    "could not finish the auto update of Update %s: %s",
+                    follow_up.update_id,
+                    redactor.redact(err.message),
+                )
+        return finished
 
     async def stop(self) -> None:
         """Cancel the redeploys being followed (the Deploys themselves go on; their results are not rechecked)."""

@@ -29,7 +29,7 @@ from services.executor.stacks.files import registry_auth
 from services.executor.stacks.run import target_of
 from services.executor.stacks.services import services_of
 from services.executor.updates.check import is_update_available, latest_digest, running_image, wait_for_update
-from services.executor.updates.store import ServiceUpdate, StackUpdateRecord, UpdateStore, now_ms
+from services.executor.updates.store import FollowUp, ServiceUpdate, StackUpdateRecord, UpdateStore, now_ms
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -182,27 +182,31 @@ async def follow_stack_redeploy(
     stack: Stack,
     server: Server,
     update: Update,
-    record: StackUpdateRecord,
-    services: list[str],
+    follow_up: FollowUp,
 ) -> StackUpdateRecord | None:
-    """Wait for an auto update's DeployStack, publish `StackAutoUpdated`, and check again once it succeeded
-    (with the digests just seen). None when the redeploy did not succeed."""
+    """Wait for an auto update's DeployStack, publish `StackAutoUpdated`, forget its follow-up, and check again
+    once it succeeded (with the digests just seen). None when the redeploy did not succeed or is not over."""
     finished = await wait_for_update(executor, update.id)
-    success = finished is not None and finished.success
+    if finished is None:
+        log.warning("auto update of stack %s still runs (Update %s)", stack.name, update.id)
+        return None
+    # One event per redeploy, whichever replica announces it (JetStream drops the duplicate id).
     await executor.bus.publish(
         StackAutoUpdated(
+            id=f"auto-updated-{update.id}",
             update_id=update.id,
-            success=success,
-            services=services,
-            images=[s.image for s in record.updated()],
+            success=finished.success,
+            services=list(follow_up.services),
+            images=list(follow_up.images),
             resource=target_of(stack),
         )
     )
-    if not success:
+    await store.drop_follow_up(update.id)
+    if not finished.success:
         log.warning("auto update of stack %s did not succeed (Update %s)", stack.name, update.id)
         return None
     fresh = await executor.registry.stack_with(
         executor.registry.system_headers(), stack.id, PermissionLevel.Read
     )
-    age = max(now_ms() - record.checked_ts, 0) / 1000 + 1
+    age = max(now_ms() - follow_up.checked_ts, 0) / 1000 + 1
     return await check_stack(executor, store, fresh, server, age)

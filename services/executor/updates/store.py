@@ -148,6 +148,54 @@ class StackUpdateRecord:
         return [s for s in self.services if s.update_available]
 
 
+@dataclass(frozen=True)
+class FollowUp:
+    """An auto update's redeploy whose outcome is still to be announced (`*AutoUpdated`) and checked again.
+
+    Kept in the database while the redeploy runs, so that when the replica that started it dies, the next poll
+    (on whichever replica) finishes the job once the Update is complete."""
+
+    update_id: str
+    """The redeploy's Update."""
+    kind: str
+    """`Deployment` or `Stack`."""
+    resource_id: str
+    """The deployment or stack."""
+    latest_digest: str = ""
+    """A deployment's digest the redeploy is for."""
+    services: tuple[str, ...] = ()
+    """A stack's services redeployed (empty: all)."""
+    images: tuple[str, ...] = ()
+    """A stack's images with updates."""
+    checked_ts: int = 0
+    """When the check that started it ran (unix ms)."""
+
+    def to_document(self) -> Document:
+        """The follow-up as stored (`_id` is the Update id)."""
+        return {
+            "_id": self.update_id,
+            "kind": self.kind,
+            "resource_id": self.resource_id,
+            "latest_digest": self.latest_digest,
+            "services": list(self.services),
+            "images": list(self.images),
+            "checked_ts": self.checked_ts,
+        }
+
+    @classmethod
+    def from_document(cls, doc: Document) -> FollowUp:
+        """A stored follow-up."""
+        return cls(
+            update_id=str(doc["_id"]),
+            kind=str(doc.get("kind", "")),
+            resource_id=str(doc.get("resource_id", "")),
+            latest_digest=str(doc.get("latest_digest", "")),
+            services=tuple(str(s) for s in doc.get("services") or []),
+            images=tuple(str(i) for i in doc.get("images") or []),
+            checked_ts=int(doc.get("checked_ts", 0)),
+        )
+
+
 class UpdateStore:
     """The `ImageUpdate` (deployments) and `StackImageUpdate` results and the `ImageDigest` cache."""
 
@@ -155,6 +203,19 @@ class UpdateStore:
         self.results = db["ImageUpdate"]
         self.stack_results = db["StackImageUpdate"]
         self.digests = db["ImageDigest"]
+        self.follow_ups = db["AutoUpdateFollowUp"]
+
+    async def add_follow_up(self, follow_up: FollowUp) -> None:
+        """Remember a redeploy to announce."""
+        await self.follow_ups.replace_one({"_id": follow_up.update_id}, follow_up.to_document(), upsert=True)
+
+    async def pending_follow_ups(self) -> list[FollowUp]:
+        """The redeploys not announced yet, oldest first."""
+        return [FollowUp.from_document(doc) async for doc in self.follow_ups.find({}).sort("checked_ts", 1)]
+
+    async def drop_follow_up(self, update_id: str) -> None:
+        """Forget a redeploy once announced."""
+        await self.follow_ups.delete_one({"_id": update_id})
 
     async def get_stack(self, stack_id: str) -> StackUpdateRecord | None:
         """The last check of a stack, if any."""
