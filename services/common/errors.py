@@ -76,3 +76,18 @@ def describe_validation_error(err: ValidationError, what: str) -> BadRequest:
     if len(problems) > 3:
         head += f" (and {len(problems) - 3} more)"
     return BadRequest(head, problems)
+
+
+def plain_reason(err: ValueError) -> str:
+    """What a refused value did wrong, in one line: for a pydantic error each field and its reason (without the
+    input, which may be long or secret, and without pydantic's "Value error, " prefix); else the message."""
+    if not isinstance(err, ValidationError):
+        return str(err)
+    reasons: list[str] = []
+    for item in err.errors(include_url=False, include_input=False):
+        message = str(item["msg"]).removeprefix("Value error, ")
+        location = ".".join(str(part) for part in item["loc"])
+        reason = f"{location}: {message}" if location else message
+        if reason not in reasons:
+            reasons.append(reason)
+    return "; ".join(reasons)

@@ -67,7 +67,7 @@ def create_args(request: api.RunContainer, env_file: str) -> list[str]:
 def run_command(request: api.RunContainer) -> str:
     """The `docker run` line this request amounts to (for the Log; environment values left out)."""
     args = create_args(request, "").copy()
-    shown = ["docker", "run", "-d", *args[4:]]
+    shown = ["docker", "run", "-d", *args[3:]]  # without `create --pull never`
     if request.environment:
         at = shown.index("--env-file")
         shown[at : at + 2] = [

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from contracts.api.agent.compose import GitSource, StackFiles
 from contracts.api.agent.container import RegistryAuth
 from contracts.entities.stack import FileContents, Stack, project_name, stack_folder
-from services.common.errors import BadRequest
+from services.common.errors import BadRequest, plain_reason
 from services.executor.interpolation import Interpolation
 
 if TYPE_CHECKING:
@@ -87,7 +87,7 @@ async def git_source(executor: Executor, stack: Stack) -> GitSource | None:
             reclone=config.reclone,
         )
     except ValueError as err:
-        raise BadRequest(f"stack {stack.name!r}: {err}") from None
+        raise BadRequest(f"stack {stack.name!r}: {plain_reason(err)}") from None
 
 
 async def stack_files(executor: Executor, stack: Stack, values: Interpolation) -> StackFiles:
@@ -125,7 +125,7 @@ async def stack_files(executor: Executor, stack: Stack, values: Interpolation) -
             config_files=[f.path for f in config.config_files],
         )
     except ValueError as err:
-        raise BadRequest(f"stack {stack.name!r}: {values.redact(str(err))}") from None
+        raise BadRequest(f"stack {stack.name!r}: {values.redact(plain_reason(err))}") from None
 
 
 async def registry_auth(executor: Executor, stack: Stack) -> RegistryAuth | None:

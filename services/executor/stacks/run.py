@@ -25,7 +25,7 @@ from contracts.entities.server import Server
 from contracts.entities.stack import FileContents, Stack
 from contracts.entities.update import Log, Operation
 from services.common.bus import RequestContext
-from services.common.errors import BadRequest
+from services.common.errors import BadRequest, plain_reason
 from services.executor import interpolation
 from services.executor.interpolation import Interpolation
 from services.executor.stacks.files import interpolated_fields, registry_auth, stack_files
@@ -61,7 +61,7 @@ async def prepared(
     try:
         check_wrapper(stack.config.compose_cmd_wrapper)
     except ValueError as err:
-        raise BadRequest(f"stack {stack.name!r}: {err}") from None
+        raise BadRequest(f"stack {stack.name!r}: {plain_reason(err)}") from None
     return stack, server, values, await stack_files(executor, stack, values)
 
 

@@ -24,7 +24,7 @@ from contracts.entities.deployment import Deployment, DeploymentImageBuild, cont
 from contracts.entities.update import Log, Operation, Update
 from contracts.events.execution import DeploymentDeployed
 from services.common.bus import RemoteError, RequestContext
-from services.common.errors import BadRequest
+from services.common.errors import BadRequest, plain_reason
 from services.executor import interpolation
 from services.executor.build_image import BuildImage, build_image
 from services.executor.interpolation import Interpolation
@@ -208,7 +208,7 @@ async def run_request(
     try:
         command = shlex.split(values.apply(config.command))
     except ValueError as err:
-        raise BadRequest(f"command: {values.redact(str(err))}") from None
+        raise BadRequest(f"command: {values.redact(plain_reason(err))}") from None
     try:
         request = RunContainer(
             name=container_name(deployment.name, config.custom_name),

@@ -16,7 +16,7 @@ from contracts.entities.common import PermissionLevel
 from contracts.entities.stack import project_name
 from contracts.entities.update import Log, Operation, Update
 from services.common.bus import RequestContext
-from services.common.errors import BadRequest
+from services.common.errors import BadRequest, plain_reason
 from services.executor.stacks.files import registry_auth
 from services.executor.stacks.run import (
     DEPLOY_TIMEOUT_SECONDS,
@@ -84,7 +84,7 @@ def register(executor: Executor) -> None:
                 registry_auth=await registry_auth(executor, stack),
             )
         except ValueError as err:
-            raise BadRequest(f"RunStackService: {err}") from None
+            raise BadRequest(f"RunStackService: {plain_reason(err)}") from None
 
         async def work(update: Update) -> list[Log]:
             return [await executor.agents.ask(server, request, timeout=DEPLOY_TIMEOUT_SECONDS)]
@@ -120,7 +120,7 @@ def _register(executor: Executor, request_cls: type[ExecuteRequest], verb: Compo
                 remove_orphans=bool(getattr(req, "remove_orphans", False)),
             )
         except ValueError as err:
-            raise BadRequest(f"{base}: {err}") from None
+            raise BadRequest(f"{base}: {plain_reason(err)}") from None
         # Stops wait for the grace time before killing: give the agent that long and some.
         timeout = (stop_time or 10) + 120.0
 

@@ -19,7 +19,7 @@ from contracts.entities.common import PermissionLevel, SpecificPermission
 from contracts.entities.stack import Stack, StackActionState, StackQuery, StackService
 from contracts.entities.update import Log
 from services.common.bus import RequestContext
-from services.common.errors import BadRequest, NotFound
+from services.common.errors import BadRequest, NotFound, plain_reason
 from services.executor.registry_client import credentials
 from services.executor.stacks.run import target_of
 from services.executor.stacks.services import project_of, services_of
@@ -91,7 +91,7 @@ def register(executor: Executor) -> None:
                 timestamps=req.timestamps,
             )
         except ValueError as err:
-            raise BadRequest(f"GetStackLog: {err}") from None
+            raise BadRequest(f"GetStackLog: {plain_reason(err)}") from None
         answer: Log = await executor.agents.ask(server, request, timeout=60.0)
         return answer
 
@@ -109,7 +109,7 @@ def register(executor: Executor) -> None:
                 timestamps=req.timestamps,
             )
         except ValueError as err:
-            raise BadRequest(f"SearchStackLog: {err}") from None
+            raise BadRequest(f"SearchStackLog: {plain_reason(err)}") from None
         answer: Log = await executor.agents.ask(server, request, timeout=60.0)
         return answer
 

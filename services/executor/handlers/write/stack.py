@@ -22,7 +22,7 @@ from contracts.entities.stack import FileContents, Stack, StackFileRequires, Sta
 from contracts.entities.update import Log, Operation, Update
 from services.common.bus import RequestContext
 from services.common.caller import Caller
-from services.common.errors import BadRequest, ServiceError
+from services.common.errors import BadRequest, ServiceError, plain_reason
 from services.executor.interpolation import Interpolation
 from services.executor.runs import now_ms
 from services.executor.stacks.run import CONTENTS_TIMEOUT_SECONDS, latest_contents, prepared, target_of
@@ -94,7 +94,7 @@ def commit_request(
             author_email=DEFAULT_AUTHOR_EMAIL,
         )
     except ValueError as err:
-        raise BadRequest(f"file_path: {err}") from None
+        raise BadRequest(f"file_path: {plain_reason(err)}") from None
 
 
 def register(executor: Executor) -> None:
@@ -143,7 +143,7 @@ def register(executor: Executor) -> None:
             try:
                 request = WriteComposeFile(stack=files, path=req.file_path, contents=req.contents)
             except ValueError as err:
-                raise BadRequest(f"file_path: {err}") from None
+                raise BadRequest(f"file_path: {plain_reason(err)}") from None
             return await write_and_refresh(stack, server, values, files, request, ctx)
         if files.git is not None:
             request = commit_request(stack, files, req, ctx.caller)
