@@ -100,10 +100,15 @@ async def peer_once(docker: aiodocker.Docker, body: dict[str, Any], name: str) -
 async def wait_for_agent(
     http: httpx.AsyncClient, creds: dict[str, str], server: str, deadline: float
 ) -> None:
+    """Until the server is Ok (the executor may still be starting: a 503 is waited out too)."""
     while time.monotonic() < deadline:
-        state = await ask(http, "read", "GetServerState", {"server": server}, creds)
-        if state["status"] == "Ok":
+        answer = await http.post(
+            "/read", json={"type": "GetServerState", "params": {"server": server}}, headers=creds
+        )
+        if answer.status_code == 200 and answer.json()["status"] == "Ok":
             return
+        if answer.status_code not in (200, 503):
+            raise RuntimeError(f"GetServerState answered {answer.status_code}: {answer.text}")
         await asyncio.sleep(0.2)
     raise RuntimeError("the agent did not report within 60 s")
 
@@ -116,6 +121,17 @@ def stop(procs: list[subprocess.Popen[bytes]]) -> None:
             proc.wait(10)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+async def log_in(http: httpx.AsyncClient, deadline: float) -> str:
+    """The admin's JWT, once the registry has created the init admin (it may still be starting)."""
+    while True:
+        login = await http.post("/auth/login/LoginLocalUser", json={"username": ADMIN, "password": PASSWORD})
+        if login.status_code == 200:
+            return str(login.json()["data"]["jwt"])
+        if time.monotonic() > deadline:
+            raise SystemExit(f"could not log in as {ADMIN}: {login.status_code} {login.text}")
+        await asyncio.sleep(0.2)
 
 
 async def run(count: int) -> None:
@@ -145,10 +161,7 @@ async def run(count: int) -> None:
             try:
                 async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
                     await wait_for_gateway(http, time.monotonic() + 60)
-                    login = await http.post(
-                        "/auth/login/LoginLocalUser", json={"username": ADMIN, "password": PASSWORD}
-                    )
-                    jwt = login.json()["data"]["jwt"]
+                    jwt = await log_in(http, time.monotonic() + 30)
                     key = (
                         await http.post(
                             "/auth/manage/CreateApiKey",
