@@ -19,6 +19,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -94,6 +95,26 @@ class DockerRegistry:
     address: str
     username: str
     password: str
+
+    @property
+    def push_auth(self) -> dict[str, str]:
+        """aiodocker's `auth` for a push to this registry."""
+        return {"username": self.username, "password": self.password, "serveraddress": self.address}
+
+    @property
+    def account(self) -> dict[str, dict[str, str]]:
+        """The CreateImageRegistryAccount body of its user."""
+        return {"account": {"domain": self.address, "username": self.username, "token": self.password}}
+
+    async def push(
+        self, docker: Any, image: str, repository: str, tag: str = "latest", keep: bool = True
+    ) -> None:
+        """Tag `image` as `repository:tag` and push it here; with `keep=False` the local tag goes afterwards, so
+        a deploy has to pull it."""
+        await docker.images.tag(image, repository, tag=tag)
+        await docker.images.push(repository, tag=tag, auth=self.push_auth)
+        if not keep:
+            await docker.images.delete(f"{repository}:{tag}")
 
 
 @pytest.fixture(scope="session")

@@ -342,11 +342,6 @@ async def test_a_private_image_is_pulled_with_the_registry_account(
     registry, executor, client, nats_url, docker_registry
 ):
     private = f"{docker_registry.address}/varanus/busybox-{uuid.uuid4().hex[:6]}:1"
-    auth = {
-        "username": docker_registry.username,
-        "password": docker_registry.password,
-        "serveraddress": docker_registry.address,
-    }
     docker = aiodocker.Docker()
     name = f"varanus-e2e-private-{uuid.uuid4().hex[:6]}"
     server = await client.write("CreateServer", {"name": "dock", "config": {"enabled": True}})
@@ -354,19 +349,8 @@ async def test_a_private_image_is_pulled_with_the_registry_account(
     await agent.start()
     try:
         repository, tag = private.rsplit(":", 1)
-        await docker.images.tag(IMAGE, repository, tag=tag)
-        await docker.images.push(repository, tag=tag, auth=auth)
-        await docker.images.delete(private)  # so the deploy has to pull it
-        await client.write(
-            "CreateImageRegistryAccount",
-            {
-                "account": {
-                    "domain": docker_registry.address,
-                    "username": docker_registry.username,
-                    "token": docker_registry.password,
-                }
-            },
-        )
+        await docker_registry.push(docker, IMAGE, repository, tag, keep=False)  # the deploy has to pull it
+        await client.write("CreateImageRegistryAccount", docker_registry.account)
         config = {
             "server_id": "dock",
             "image": {"type": "Image", "params": {"image": private}},

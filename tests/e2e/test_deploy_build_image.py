@@ -74,11 +74,6 @@ async def test_a_deployment_runs_its_builds_image_pulled_with_the_builds_account
     build_name = f"e2e-build-{uuid.uuid4().hex[:6]}"
     repository = f"{docker_registry.address}/{ORGANIZATION}/{build_name}"
     name = f"varanus-e2e-build-{uuid.uuid4().hex[:6]}"
-    push_auth = {
-        "username": docker_registry.username,
-        "password": docker_registry.password,
-        "serveraddress": docker_registry.address,
-    }
     docker = aiodocker.Docker()
     server = await http.write("CreateServer", {"name": "dock", "config": {"enabled": True}})
     agent = start_agent(nats_url, server["_id"]["$oid"])
@@ -86,19 +81,8 @@ async def test_a_deployment_runs_its_builds_image_pulled_with_the_builds_account
     try:
         # What a builder would push: two versions in the registry, neither left on the host.
         for version in ("1.2.3", "1.2.4"):
-            await docker.images.tag(IMAGE, repository, tag=version)
-            await docker.images.push(repository, tag=version, auth=push_auth)
-            await docker.images.delete(f"{repository}:{version}")
-        await http.write(
-            "CreateImageRegistryAccount",
-            {
-                "account": {
-                    "domain": docker_registry.address,
-                    "username": docker_registry.username,
-                    "token": docker_registry.password,
-                }
-            },
-        )
+            await docker_registry.push(docker, IMAGE, repository, version, keep=False)
+        await http.write("CreateImageRegistryAccount", docker_registry.account)
         build = await http.write(
             "CreateBuild",
             {

@@ -18,6 +18,7 @@ import pytest
 from contracts.entities.common import ResourceTarget, ResourceTargetVariant
 from contracts.entities.update import Operation
 from services.executor.updates.store import FollowUp
+from tests.conftest import DockerRegistry
 from tests.e2e.test_agent_executions import IMAGE, _is, eventually, finished, start_agent
 
 pytestmark = pytest.mark.docker
@@ -32,16 +33,53 @@ async def running_image_id(docker: aiodocker.Docker, name: str) -> str:
     return str((await docker.containers.get(name))._container["Image"])
 
 
+async def deploy_pushed(
+    client: Any,
+    docker: aiodocker.Docker,
+    docker_registry: DockerRegistry,
+    image: str,
+    name: str,
+    **extra: Any,
+) -> str:
+    """Push the local busybox as `image`, add the registry account, create a deployment of it pulled with that
+    account (`sleep`, a short stop grace, `extra` config) and deploy it; the deployment's id."""
+    repository, tag = image.rsplit(":", 1)
+    await docker_registry.push(docker, IMAGE, repository, tag)
+    await client.write("CreateImageRegistryAccount", docker_registry.account)
+    config = {
+        "server_id": "dock",
+        "image": {"type": "Image", "params": {"image": image}},
+        "image_registry_account": docker_registry.username,
+        "command": "sleep 3600",
+        # `sleep` ignores SIGTERM: a short grace keeps a redeploy within the client's 10 s wait.
+        "termination_timeout": 1,
+        **extra,
+    }
+    created = await client.write("CreateDeployment", {"name": name, "config": config})
+    deployed = await finished(client, await client.ok("execute", "Deploy", {"deployment": name}))
+    assert deployed["success"] is True, deployed["logs"]
+    return str(created["_id"]["$oid"]), str(deployed["_id"]["$oid"])
+
+
+async def push_changed(
+    docker: aiodocker.Docker, docker_registry: DockerRegistry, repository: str, builder: str
+) -> str:
+    """Push another image (a file changed) to `repository:latest`; its id."""
+    made = await docker.containers.create_or_replace(
+        builder, {"Image": IMAGE, "Cmd": ["sh", "-c", f"echo {uuid.uuid4().hex} > /version"]}
+    )
+    await made.start()
+    await made.wait()
+    await made.commit(repository=repository, tag="latest")
+    await docker.images.push(repository, tag="latest", auth=docker_registry.push_auth)
+    return str((await docker.images.inspect(f"{repository}:latest"))["Id"])
+
+
 async def test_a_moved_tag_is_found_shown_and_auto_deployed(
     registry, executor, client, nats_url, docker_registry
 ):
     repository = f"{docker_registry.address}/varanus/updates-{uuid.uuid4().hex[:6]}"
     image = f"{repository}:latest"
-    push_auth = {
-        "username": docker_registry.username,
-        "password": docker_registry.password,
-        "serveraddress": docker_registry.address,
-    }
     name = f"varanus-e2e-updates-{uuid.uuid4().hex[:6]}"
     builder = f"{name}-builder"
     docker = aiodocker.Docker()
@@ -57,31 +95,9 @@ async def test_a_moved_tag_is_found_shown_and_auto_deployed(
     await agent.start()
     try:
         # v1: the local busybox, pushed as :latest, deployed with the registry account.
-        await docker.images.tag(IMAGE, repository, tag="latest")
-        await docker.images.push(repository, tag="latest", auth=push_auth)
-        await client.write(
-            "CreateImageRegistryAccount",
-            {
-                "account": {
-                    "domain": docker_registry.address,
-                    "username": docker_registry.username,
-                    "token": docker_registry.password,
-                }
-            },
+        deployment_id, _ = await deploy_pushed(
+            client, docker, docker_registry, image, name, poll_for_updates=True
         )
-        config = {
-            "server_id": "dock",
-            "image": {"type": "Image", "params": {"image": image}},
-            "image_registry_account": docker_registry.username,
-            "command": "sleep 3600",
-            "poll_for_updates": True,
-            # `sleep` ignores SIGTERM: a short grace keeps the redeploy within the client's 10 s wait.
-            "termination_timeout": 1,
-        }
-        created = await client.write("CreateDeployment", {"name": name, "config": config})
-        deployment_id = created["_id"]["$oid"]
-        deployed = await finished(client, await client.ok("execute", "Deploy", {"deployment": name}))
-        assert deployed["success"] is True, deployed["logs"]
         assert await eventually(lambda: _is(_state(client, name), "running"))
         v1 = await running_image_id(docker, name)
 
@@ -90,14 +106,7 @@ async def test_a_moved_tag_is_found_shown_and_auto_deployed(
         assert await listed_update(client, name) is False
 
         # v2: another image (a changed file) pushed to the same tag.
-        made = await docker.containers.create_or_replace(
-            builder, {"Image": IMAGE, "Cmd": ["sh", "-c", f"echo {uuid.uuid4().hex} > /version"]}
-        )
-        await made.start()
-        await made.wait()
-        await made.commit(repository=repository, tag="latest")
-        await docker.images.push(repository, tag="latest", auth=push_auth)
-        v2 = str((await docker.images.inspect(image))["Id"])
+        v2 = await push_changed(docker, docker_registry, repository, builder)
         assert v2 != v1
 
         check = await client.write("CheckDeploymentForUpdate", {"deployment": name})
@@ -241,11 +250,6 @@ async def test_the_poll_redeploys_auto_update_deployments_on_one_replica(
 
     repository = f"{docker_registry.address}/varanus/polled-{uuid.uuid4().hex[:6]}"
     image = f"{repository}:latest"
-    push_auth = {
-        "username": docker_registry.username,
-        "password": docker_registry.password,
-        "serveraddress": docker_registry.address,
-    }
     name = f"varanus-e2e-polled-{uuid.uuid4().hex[:6]}"
     builder = f"{name}-builder"
     docker = aiodocker.Docker()
@@ -253,40 +257,11 @@ async def test_the_poll_redeploys_auto_update_deployments_on_one_replica(
     agent = start_agent(nats_url, server["_id"]["$oid"])
     await agent.start()
     try:
-        await docker.images.tag(IMAGE, repository, tag="latest")
-        await docker.images.push(repository, tag="latest", auth=push_auth)
-        await client.write(
-            "CreateImageRegistryAccount",
-            {
-                "account": {
-                    "domain": docker_registry.address,
-                    "username": docker_registry.username,
-                    "token": docker_registry.password,
-                }
-            },
-        )
-        config = {
-            "server_id": "dock",
-            "image": {"type": "Image", "params": {"image": image}},
-            "image_registry_account": docker_registry.username,
-            "command": "sleep 3600",
-            "auto_update": True,
-            "termination_timeout": 1,
-        }
-        await client.write("CreateDeployment", {"name": name, "config": config})
-        deployed = await finished(client, await client.ok("execute", "Deploy", {"deployment": name}))
-        assert deployed["success"] is True, deployed["logs"]
+        await deploy_pushed(client, docker, docker_registry, image, name, auto_update=True)
         assert await eventually(lambda: _is(_state(client, name), "running"))
         v1 = await running_image_id(docker, name)
 
-        made = await docker.containers.create_or_replace(
-            builder, {"Image": IMAGE, "Cmd": ["sh", "-c", f"echo {uuid.uuid4().hex} > /version"]}
-        )
-        await made.start()
-        await made.wait()
-        await made.commit(repository=repository, tag="latest")
-        await docker.images.push(repository, tag="latest", auth=push_auth)
-        v2 = str((await docker.images.inspect(image))["Id"])
+        v2 = await push_changed(docker, docker_registry, repository, builder)
 
         # One sweep per interval, whichever replica claims it.
         other = UpdatePoller(executor.image_updates, executor.db["ImageUpdatePoll"], interval=300)
@@ -316,11 +291,6 @@ async def test_a_redeploy_whose_follower_died_is_announced_by_the_next_poll(
 ):
     repository = f"{docker_registry.address}/varanus/followed-{uuid.uuid4().hex[:6]}"
     image = f"{repository}:latest"
-    push_auth = {
-        "username": docker_registry.username,
-        "password": docker_registry.password,
-        "serveraddress": docker_registry.address,
-    }
     name = f"varanus-e2e-followed-{uuid.uuid4().hex[:6]}"
     docker = aiodocker.Docker()
     events = await nats.connect(nats_url)
@@ -334,35 +304,12 @@ async def test_a_redeploy_whose_follower_died_is_announced_by_the_next_poll(
     agent = start_agent(nats_url, server["_id"]["$oid"])
     await agent.start()
     try:
-        await docker.images.tag(IMAGE, repository, tag="latest")
-        await docker.images.push(repository, tag="latest", auth=push_auth)
-        await client.write(
-            "CreateImageRegistryAccount",
-            {
-                "account": {
-                    "domain": docker_registry.address,
-                    "username": docker_registry.username,
-                    "token": docker_registry.password,
-                }
-            },
-        )
-        config = {
-            "server_id": "dock",
-            "image": {"type": "Image", "params": {"image": image}},
-            "image_registry_account": docker_registry.username,
-            "command": "sleep 3600",
-            "auto_update": True,
-            "termination_timeout": 1,
-        }
-        created = await client.write("CreateDeployment", {"name": name, "config": config})
-        deployment_id = created["_id"]["$oid"]
         # The auto update's Deploy ran, but the replica that followed it died before announcing it.
-        deployed = await finished(client, await client.ok("execute", "Deploy", {"deployment": name}))
-        assert deployed["success"] is True, deployed["logs"]
-        store = executor.image_updates.store
-        await store.add_follow_up(
-            FollowUp(update_id=deployed["_id"]["$oid"], kind="Deployment", resource_id=deployment_id)
+        deployment_id, update_id = await deploy_pushed(
+            client, docker, docker_registry, image, name, auto_update=True
         )
+        store = executor.image_updates.store
+        await store.add_follow_up(FollowUp(update_id=update_id, kind="Deployment", resource_id=deployment_id))
         # One still running is left for later; one of a deleted deployment is dropped.
         running = await executor.registry.create_update(
             Operation.Deploy, ResourceTarget(type=ResourceTargetVariant.Deployment, id=deployment_id), "x"
@@ -377,7 +324,7 @@ async def test_a_redeploy_whose_follower_died_is_announced_by_the_next_poll(
         assert await executor.image_updates.resume_follow_ups() == 1
         assert await eventually(lambda: _any(seen, "DeploymentAutoUpdated", deployment_id), seconds=5)
         announced = next(e for e in seen if e["subject"].endswith("DeploymentAutoUpdated"))
-        assert announced["id"] == f"auto-updated-{deployed['_id']['$oid']}" and announced["success"] is True
+        assert announced["id"] == f"auto-updated-{update_id}" and announced["success"] is True
         assert [f.update_id for f in await store.pending_follow_ups()] == [running.id]
         # Checked again after it: the container runs the registry's image.
         check = await store.get(deployment_id)

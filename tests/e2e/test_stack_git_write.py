@@ -11,7 +11,7 @@ import pytest
 from dulwich import porcelain
 
 from tests.e2e.test_agent_executions import IMAGE, finished
-from tests.e2e.test_stacks import start_agent
+from tests.e2e.test_stacks import git_stack_config, start_agent
 from tests.git_server import GitServer, git_server  # noqa: F401
 
 pytestmark = pytest.mark.docker
@@ -36,28 +36,8 @@ async def test_a_git_stack_file_is_committed_pushed_and_refreshed(
     repo = f"team/write-{uuid.uuid4().hex[:6]}"
     (git_server.root / "team").mkdir(exist_ok=True)
     first = git_server.create_repo(repo, {"deploy/compose.yaml": COMPOSE.format(v="v1")})
-    domain = git_server.base_url.removeprefix("http://")
     server = await client.write("CreateServer", {"name": "dock", "config": {"enabled": True}})
-    await client.write(
-        "CreateGitProviderAccount",
-        {
-            "account": {
-                "domain": domain,
-                "https": False,
-                "username": git_server.username,
-                "token": git_server.token,
-            }
-        },
-    )
-    config = {
-        "server_id": "dock",
-        "git_provider": domain,
-        "git_https": False,
-        "git_account": git_server.username,
-        "repo": repo,
-        "run_directory": "deploy",
-        "auto_pull": False,
-    }
+    config = await git_stack_config(client, git_server, repo)
     await client.write("CreateStack", {"name": name, "config": config})
     await client.write(
         "CreateStack",

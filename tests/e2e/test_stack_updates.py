@@ -17,7 +17,7 @@ import pytest
 
 from contracts.subjects import event_subject
 from tests.e2e.test_agent_executions import IMAGE, _is, eventually, finished
-from tests.e2e.test_deployment_updates import forget
+from tests.e2e.test_deployment_updates import forget, push_changed
 from tests.e2e.test_stacks import down, stack_state, start_agent
 
 pytestmark = pytest.mark.docker
@@ -61,11 +61,6 @@ async def test_a_moved_tag_is_found_per_service_and_only_that_service_redeployed
     suffix = uuid.uuid4().hex[:6]
     app_repo = f"{docker_registry.address}/varanus/stack-app-{suffix}"
     side_repo = f"{docker_registry.address}/varanus/stack-side-{suffix}"
-    push_auth = {
-        "username": docker_registry.username,
-        "password": docker_registry.password,
-        "serveraddress": docker_registry.address,
-    }
     name = f"e2e-stack-updates-{suffix}"
     builder = f"{name}-builder"
     docker = aiodocker.Docker()
@@ -83,20 +78,9 @@ async def test_a_moved_tag_is_found_per_service_and_only_that_service_redeployed
     await agent.start()
     try:
         for repository in (app_repo, side_repo):
-            await docker.images.tag(IMAGE, repository, tag="latest")
-            await docker.images.push(repository, tag="latest", auth=push_auth)
             # Removed locally, so the stack's deploy really pulls with the account.
-            await docker.images.delete(f"{repository}:latest")
-        await client.write(
-            "CreateImageRegistryAccount",
-            {
-                "account": {
-                    "domain": docker_registry.address,
-                    "username": docker_registry.username,
-                    "token": docker_registry.password,
-                }
-            },
-        )
+            await docker_registry.push(docker, IMAGE, repository, keep=False)
+        await client.write("CreateImageRegistryAccount", docker_registry.account)
         config = {
             "server_id": "dock",
             "file_contents": compose_file(f"{app_repo}:latest", f"{side_repo}:latest"),
@@ -120,14 +104,7 @@ async def test_a_moved_tag_is_found_per_service_and_only_that_service_redeployed
         }
 
         # A new image under app's tag only.
-        made = await docker.containers.create_or_replace(
-            builder, {"Image": IMAGE, "Cmd": ["sh", "-c", f"echo {uuid.uuid4().hex} > /version"]}
-        )
-        await made.start()
-        await made.wait()
-        await made.commit(repository=app_repo, tag="latest")
-        await docker.images.push(app_repo, tag="latest", auth=push_auth)
-        v2 = str((await docker.images.inspect(f"{app_repo}:latest"))["Id"])
+        v2 = await push_changed(docker, docker_registry, app_repo, builder)
         assert v2 != before["app"]["image"]
 
         check = await client.write("CheckStackForUpdate", {"stack": name, "skip_cache_refresh": True})

@@ -225,6 +225,23 @@ async def test_bad_stacks_fail_clearly_and_touch_nothing(
         await asyncio.sleep(0)
 
 
+async def git_stack_config(client: BusClient, git_server: GitServer, repo: str) -> dict[str, Any]:  # noqa: F811
+    """Add the git server's account and answer the config of a stack on server `dock` from `repo` (files in
+    `deploy/`, nothing pulled from a registry)."""
+    domain = git_server.base_url.removeprefix("http://")
+    account = {"domain": domain, "https": False, "username": git_server.username, "token": git_server.token}
+    await client.write("CreateGitProviderAccount", {"account": account})
+    return {
+        "server_id": "dock",
+        "git_provider": domain,
+        "git_https": False,
+        "git_account": git_server.username,
+        "repo": repo,
+        "run_directory": "deploy",
+        "auto_pull": False,
+    }
+
+
 async def test_a_git_stack_clones_with_the_account_token_and_follows_new_commits(
     registry,
     executor,
@@ -243,28 +260,8 @@ async def test_a_git_stack_clones_with_the_account_token_and_follows_new_commits
         + "\n    pull_policy: never\n    command: ['sh', '-c', 'echo {v}; sleep 3600']\n    stop_signal: SIGKILL\n"
     )
     first = git_server.create_repo(repo, {"deploy/compose.yaml": worker.format(v="v1")})
-    domain = git_server.base_url.removeprefix("http://")
     server = await client.write("CreateServer", {"name": "dock", "config": {"enabled": True}})
-    await client.write(
-        "CreateGitProviderAccount",
-        {
-            "account": {
-                "domain": domain,
-                "https": False,
-                "username": git_server.username,
-                "token": git_server.token,
-            }
-        },
-    )
-    config = {
-        "server_id": "dock",
-        "git_provider": domain,
-        "git_https": False,
-        "git_account": git_server.username,
-        "repo": repo,
-        "run_directory": "deploy",
-        "auto_pull": False,
-    }
+    config = await git_stack_config(client, git_server, repo)
     await client.write("CreateStack", {"name": name, "config": config})
     agent = start_agent(nats_url, server["_id"]["$oid"], tmp_path / "stacks")
     await agent.start()
