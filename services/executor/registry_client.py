@@ -35,7 +35,7 @@ from contracts.service_users import SYSTEM_USER_ID
 from services.common.auth import JwtSigner
 from services.common.bus import Bus
 from services.common.caller import header
-from services.common.errors import BadRequest, Forbidden
+from services.common.errors import BadRequest, Forbidden, ServiceError
 
 CREDENTIAL_HEADERS = ("Authorization", "X-Api-Key", "X-Api-Secret")
 """The headers that say who the caller is; forwarded as they came."""
@@ -60,6 +60,22 @@ class RegistryClient:
         """The server with that id or name, if the caller may Read it (the registry's 403/404 otherwise)."""
         found: Server = await self.bus.request(GetServer(server=server), credentials(headers))
         return found
+
+    async def name_of(self, target: ResourceTarget) -> str:
+        """A deployment's, stack's or server's name for a message (its id when it cannot be read)."""
+        requests: dict[ResourceTargetVariant, Any] = {
+            ResourceTargetVariant.Deployment: GetDeployment(deployment=target.id),
+            ResourceTargetVariant.Stack: GetStack(stack=target.id),
+            ResourceTargetVariant.Server: GetServer(server=target.id),
+        }
+        request = requests.get(target.type)
+        if request is None:
+            return target.id
+        try:
+            found = await self.bus.request(request, self.system_headers())
+        except ServiceError:
+            return target.id
+        return str(getattr(found, "name", "") or target.id)
 
     async def server_for_work(self, server_id: str) -> Server:
         """A server as the System user sees it (for work on a resource the caller may execute)."""

@@ -99,9 +99,8 @@ class Runner:
         except DuplicateKeyError:
             held = await self.leases.find_one({"_id": key})
             running = str(held.get("action")) if held is not None else action
-            raise Busy(
-                f"{target.type.value} {target.id} is busy: {running} is already running on it"
-            ) from None
+            name = await self.registry.name_of(target)
+            raise Busy(f"{target.type.value} {name!r} is busy: {running} is already running on it") from None
 
     async def start(
         self,
