@@ -1,7 +1,8 @@
 """Writing a stack's files (UI-defined compose files, the env file) and reading back what was deployed.
 
-Every path given here is already resolved and checked by `paths.StackPaths`. Files are opened with
-`O_NOFOLLOW`, so a symlink put in place of a checked file after the check is not followed.
+Every path given here is already resolved and checked by `paths.StackPaths`. Files are written by walking
+down from the checked boundary with `O_NOFOLLOW` at every step, so a file or folder swapped for a symlink after
+the check is not followed; files are read with `O_NOFOLLOW` too.
 """
 
 from __future__ import annotations
@@ -22,15 +23,44 @@ FILE_MODE: Final = 0o644
 """Mode of new compose files."""
 
 
-def write_file(path: Path, contents: str, mode: int | None = None) -> None:
-    """Write `contents` to `path` (creating its folders); `mode` is set even on a file that was there."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+def write_file(path: Path, contents: str, mode: int | None = None, boundary: Path | None = None) -> None:
+    """Write `contents` to `path` (creating its folders); `mode` is set even on a file that was there.
+
+    With `boundary` (the checked folder `path` was resolved inside), every folder from the boundary down is
+    opened without following symlinks, relative to the one above (`openat`): a folder swapped for a symlink
+    after the check makes the write fail (`ELOOP`/`ENOTDIR`) instead of landing outside.
+    """
     flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW
-    descriptor = os.open(path, flags, FILE_MODE if mode is None else mode)
+    file_mode = FILE_MODE if mode is None else mode
+    if boundary is None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(path, flags, file_mode)
+    else:
+        descriptor = _open_beneath(boundary, path.relative_to(boundary), flags, file_mode)
     with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
         if mode is not None:
             os.fchmod(handle.fileno(), mode)
         handle.write(contents)
+
+
+def _open_beneath(boundary: Path, relative: Path, flags: int, mode: int) -> int:
+    """A descriptor of `boundary / relative` opened with `flags`, its folders walked (and made) one at a time
+    without following a symlink."""
+    folder_flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
+    boundary.mkdir(parents=True, exist_ok=True)
+    current = os.open(boundary, folder_flags)
+    try:
+        for part in relative.parts[:-1]:
+            try:
+                following = os.open(part, folder_flags, dir_fd=current)
+            except FileNotFoundError:
+                os.mkdir(part, 0o755, dir_fd=current)
+                following = os.open(part, folder_flags, dir_fd=current)
+            os.close(current)
+            current = following
+        return os.open(relative.parts[-1], flags, mode, dir_fd=current)
+    finally:
+        os.close(current)
 
 
 def write_stack_files(paths: StackPaths, stack: StackFiles) -> Log | None:
@@ -51,7 +81,7 @@ def write_stack_files(paths: StackPaths, stack: StackFiles) -> Log | None:
     written: list[str] = []
     for relative, path, contents, mode in planned:
         try:
-            write_file(path, contents, mode)
+            write_file(path, contents, mode, paths.boundary)
         except OSError as err:
             return Log(
                 stage="Write Files",

@@ -323,7 +323,7 @@ async def commit_file(request: CommitComposeFile, stack_dir: Path) -> list[Log]:
     try:
         # The clone may hold symlinks: the path is resolved again now that they exist.
         paths, target = _clone_file(stack, stack_dir, request.path)
-        await asyncio.to_thread(write_file, target, request.contents)
+        await asyncio.to_thread(write_file, target, request.contents, None, paths.boundary)
     except BadRequest as err:
         return done(_failed_log("Write File", command, err.message, start))
     except OSError as err:

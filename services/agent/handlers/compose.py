@@ -83,7 +83,7 @@ async def write(ctx: AgentContext, request: api.WriteComposeFile) -> Log:
     mode = ENV_FILE_MODE if target == paths.file(request.stack.env_file_path) else None
     start = now_ms()
     try:
-        write_file(target, request.contents, mode)
+        write_file(target, request.contents, mode, paths.boundary)
     except OSError as err:
         return Log(
             stage="Write File",

@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from contracts.api.agent import compose as api
 from contracts.entities.common import SearchCombinator
 from services.agent.compose import args
+from services.agent.compose.files import write_file
 from services.agent.compose.git import REDACTED, scrub
 from services.agent.compose.paths import inside, stack_paths
 from services.agent.compose.up import service_names
@@ -222,3 +223,24 @@ def test_files_on_the_host_with_a_relative_run_directory_are_below_the_stack_roo
     (tmp_path / "out").symlink_to(tmp_path.parent)
     with pytest.raises(BadRequest, match="below the stack root"):
         stack_paths(stack(files_on_host=True, run_directory="out"), tmp_path, ())
+
+
+def test_a_folder_swapped_for_a_symlink_after_the_check_is_not_written_through(
+    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    outside = tmp_path_factory.mktemp("outside")
+    paths = stack_paths(stack(), tmp_path, ())
+    (paths.folder / "conf").mkdir(parents=True)
+    target = paths.file("conf/app.yaml")
+    write_file(target, "a: 1\n", None, paths.boundary)
+    assert target.read_text() == "a: 1\n"
+    # Between the check and the write, the folder becomes a symlink out of the stack.
+    (paths.folder / "conf" / "app.yaml").unlink()
+    (paths.folder / "conf").rmdir()
+    (paths.folder / "conf").symlink_to(outside)
+    with pytest.raises(OSError):
+        write_file(target, "b: 2\n", None, paths.boundary)
+    assert not (outside / "app.yaml").exists()
+    # New folders below the boundary are made as the walk goes.
+    write_file(paths.file("new/deep/x.env"), "K=v\n", 0o600, paths.boundary)
+    assert (paths.folder / "new" / "deep" / "x.env").stat().st_mode & 0o777 == 0o600
