@@ -24,6 +24,7 @@ from contracts.entities.common import (
     ResourceTarget,
     ResourceTargetVariant,
     SpecificPermission,
+    Version,
 )
 from contracts.entities.deployment import Deployment
 from contracts.entities.provider import GitProviderAccount, ImageRegistryAccount
@@ -216,10 +217,13 @@ class RegistryClient:
             await self.require(headers, target, level, found.name, specific)
         return found
 
-    async def create_update(self, operation: Operation, target: ResourceTarget, operator: str) -> Update:
-        """A new InProgress Update."""
+    async def create_update(
+        self, operation: Operation, target: ResourceTarget, operator: str, version: Version | None = None
+    ) -> Update:
+        """A new InProgress Update (with the version it involves, if any)."""
         created: Update = await self.bus.request(
-            CreateUpdate(operation=operation, target=target, operator=operator), self.system_headers()
+            CreateUpdate(operation=operation, target=target, operator=operator, version=version),
+            self.system_headers(),
         )
         return created
 

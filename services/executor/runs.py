@@ -20,7 +20,7 @@ from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from contracts.entities.common import ResourceTarget, ResourceTargetVariant
+from contracts.entities.common import ResourceTarget, ResourceTargetVariant, Version
 from contracts.entities.update import Log, Operation, Update
 from services.common.errors import Busy, ServiceError
 from services.common.logging import redactor
@@ -110,16 +110,18 @@ class Runner:
         work: Work,
         lock: str = "",
         redact: Redact | None = None,
+        version: Version | None = None,
     ) -> Update:
         """Claim the action's lease (409 busy when held), create the Update and start the work in a task.
 
-        `redact` (the execution's secrets) is applied to every Log before it is stored, errors included.
+        `redact` (the execution's secrets) is applied to every Log before it is stored, errors included; `version`
+        (a Build's, for a deploy of its image) is recorded on the Update.
         """
         owner = uuid.uuid4().hex
         key = lease_key(target, operation, lock)
         await self._claim(key, target, operation.value, owner)
         try:
-            update = await self.registry.create_update(operation, target, operator)
+            update = await self.registry.create_update(operation, target, operator, version)
         except BaseException:
             await self.leases.delete_one({"_id": key, "owner": owner})
             raise

@@ -113,6 +113,7 @@ async def test_a_deployment_runs_its_builds_image_pulled_with_the_builds_account
         # Pinned 1.2.3: pulled with the Build's account (the registry refuses anonymous pulls) and run.
         deployed = await finished(http, await http.ok("execute", "Deploy", {"deployment": name}), 60)
         assert deployed["success"] is True, deployed["logs"]
+        assert deployed["version"] == {"major": 1, "minor": 2, "patch": 3}
         stages = [log["stage"] for log in deployed["logs"]]
         assert stages[:2] == ["Pull Image", "Run Container"], stages
         assert f"{repository}:1.2.3" in deployed["logs"][0]["command"]
@@ -131,6 +132,7 @@ async def test_a_deployment_runs_its_builds_image_pulled_with_the_builds_account
         )
         redeployed = await finished(http, await http.ok("execute", "Deploy", {"deployment": name}), 60)
         assert redeployed["success"] is True, redeployed["logs"]
+        assert redeployed["version"] == {"major": 1, "minor": 2, "patch": 4}
         assert await running_image(docker, name) == f"{repository}:1.2.4"
 
         pulled = await finished(http, await http.ok("execute", "PullDeployment", {"deployment": name}), 60)

@@ -257,7 +257,12 @@ def register(executor: Executor) -> None:
 
         executor.resource_states.follow(deployment)
         return await executor.runner.start(
-            Operation.Deploy, target, ctx.caller.user_id, work, redact=values.redact
+            Operation.Deploy,
+            target,
+            ctx.caller.user_id,
+            work,
+            redact=values.redact,
+            version=resolved.built.version if resolved.built is not None else None,
         )
 
     async def pull(req: PullDeployment, ctx: RequestContext) -> Update:
