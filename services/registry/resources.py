@@ -31,6 +31,7 @@ from contracts.entities.common import (
     ResourceTargetVariant,
     TagQueryBehavior,
     TemplatesQueryBehavior,
+    Version,
 )
 from contracts.entities.deployment import Deployment, container_name
 from contracts.entities.stack import Stack, project_name
@@ -457,7 +458,8 @@ class ResourceService:
         scope: dict[str, Any] | None = None,
     ) -> list[ResourceListItem[Any]]:
         """List items matching a ResourceQuery (and the caller's `scope` filter), sorted and paged (limit 0: all)."""
-        items = await self._with_live(await self._matching(query, scope))
+        resources = await self._matching(query, scope)
+        items = await self._with_build_images(resources, await self._with_live(resources))
         items = [item for item in items if matches_specifics(item.info, query.specific)]
         items = sort_items(items, sort_by, sort_desc)
         return await self._with_names(self._paginate(items, page, limit))
@@ -487,6 +489,43 @@ class ResourceService:
             else:
                 merged.append(item)
         return merged
+
+    async def _with_build_images(
+        self, resources: list[Resource[Any, Any]], items: list[ResourceListItem[Any]]
+    ) -> list[ResourceListItem[Any]]:
+        """A Build deployment that runs no container shows `<build name>:<version>` as its image, as in Komodo
+        (version 0.0.0: the build's current one); one query for all the builds named."""
+        if self.spec.variant != ResourceTargetVariant.Deployment:
+            return items
+        wanted: dict[str, tuple[str, Version]] = {}
+        for resource in resources:
+            image = resource.config.image
+            if image.type == "Build" and is_object_id(image.params.build_id):
+                wanted[resource.id] = (image.params.build_id, image.params.version)
+        missing = [item for item in items if item.id in wanted and not getattr(item.info, "image", "")]
+        if not missing:
+            return items
+        builds = self.kinds[ResourceTargetVariant.Build.value].coll
+        oids = [ObjectId(build_id) for build_id, _ in wanted.values()]
+        found = {
+            str(doc["_id"]): (
+                str(doc["name"]),
+                Version.model_validate((doc.get("config") or {}).get("version") or {}),
+            )
+            async for doc in builds.find({"_id": {"$in": oids}}, {"name": 1, "config.version": 1})
+        }
+        shown: dict[str, str] = {}
+        for item in missing:
+            build_id, version = wanted[item.id]
+            if build_id in found:
+                name, current = found[build_id]
+                shown[item.id] = f"{name}:{current if version.is_none() else version}"
+        return [
+            item.model_copy(update={"info": item.info.model_copy(update={"image": shown[item.id]})})
+            if item.id in shown
+            else item
+            for item in items
+        ]
 
     async def _with_names(self, items: list[ResourceListItem[Any]]) -> list[ResourceListItem[Any]]:
         """Fill `server_name`, `linked_repo_name`, ... of list infos from the referenced resources (one query each)."""

@@ -109,6 +109,7 @@ async def test_a_deployment_runs_its_builds_image_pulled_with_the_builds_account
         await http.write("CreateDeployment", {"name": name, "config": config})
         listed = await http.read("ListDeployments", {"query": {"names": [name]}})
         assert listed[0]["info"]["build_id"] == build_id
+        assert listed[0]["info"]["image"] == f"{build_name}:1.2.3"  # not deployed: the build and version
 
         # Pinned 1.2.3: pulled with the Build's account (the registry refuses anonymous pulls) and run.
         deployed = await finished(http, await http.ok("execute", "Deploy", {"deployment": name}), 60)
