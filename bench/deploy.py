@@ -21,43 +21,25 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import os
 import shlex
-import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from pathlib import Path
 from typing import Any
 
 import aiodocker
-import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench._servers import percentile, servers
-from bench.http_read import wait_for_gateway
-from services.common.embedded import free_port
+from bench._servers import percentile
+from bench._system import SERVER, Client, running_system
 
-ADMIN, PASSWORD = "bench-admin", "bench-admin-password"
 PREVIOUS_SUFFIX = "-previous"
 """The name the agent keeps a replaced container under until the new one runs (removed at the end too)."""
 IMAGE = "local/busybox:1"
 COMMAND = "sh -c 'trap \"exit 0\" TERM; sleep 3600 & wait'"
 """Sleeps, and ends at once on SIGTERM (a bare `sleep` as PID 1 ignores it and every replace would wait 10 s)."""
-POLL_SECONDS = 0.02
-"""How often the client asks for the Update while it runs."""
-
-
-async def ask(
-    http: httpx.AsyncClient, kind: str, name: str, params: dict[str, Any], creds: dict[str, str]
-) -> Any:
-    """POST /<kind> with Komodo's `{"type", "params"}` body; the JSON answer, or an error saying what failed."""
-    answer = await http.post(f"/{kind}", json={"type": name, "params": params}, headers=creds)
-    if answer.status_code != 200:
-        raise RuntimeError(f"{name} answered {answer.status_code}: {answer.text}")
-    return answer.json()
 
 
 async def running_id(docker: aiodocker.Docker, name: str) -> str:
@@ -69,20 +51,14 @@ async def running_id(docker: aiodocker.Docker, name: str) -> str:
     return str(shown["Id"]) if shown["State"]["Running"] else ""
 
 
-async def deploy_once(
-    http: httpx.AsyncClient, docker: aiodocker.Docker, creds: dict[str, str], name: str
-) -> float:
+async def deploy_once(client: Client, docker: aiodocker.Docker, name: str) -> float:
     """Seconds from POST /execute Deploy until its Update is Complete and a new container runs."""
     before = await running_id(docker, name)
     started = time.perf_counter()
-    update = await ask(http, "execute", "Deploy", {"deployment": name}, creds)
-    update_id = update["_id"]["$oid"]
-    while update["status"] != "Complete":
-        await asyncio.sleep(POLL_SECONDS)
-        update = await ask(http, "read", "GetUpdate", {"id": update_id}, creds)
+    update = await client.execute("Deploy", {"deployment": name})
     now = await running_id(docker, name)
     elapsed = time.perf_counter() - started
-    if not update["success"] or not now or now == before:
+    if not now or now == before:
         raise RuntimeError(f"the deploy did not replace the container: {update['logs']}")
     return elapsed
 
@@ -97,43 +73,6 @@ async def peer_once(docker: aiodocker.Docker, body: dict[str, Any], name: str) -
     return time.perf_counter() - started
 
 
-async def wait_for_agent(
-    http: httpx.AsyncClient, creds: dict[str, str], server: str, deadline: float
-) -> None:
-    """Until the server is Ok (the executor may still be starting: a 503 is waited out too)."""
-    while time.monotonic() < deadline:
-        answer = await http.post(
-            "/read", json={"type": "GetServerState", "params": {"server": server}}, headers=creds
-        )
-        if answer.status_code == 200 and answer.json()["status"] == "Ok":
-            return
-        if answer.status_code not in (200, 503):
-            raise RuntimeError(f"GetServerState answered {answer.status_code}: {answer.text}")
-        await asyncio.sleep(0.2)
-    raise RuntimeError("the agent did not report within 60 s")
-
-
-def stop(procs: list[subprocess.Popen[bytes]]) -> None:
-    for proc in reversed(procs):
-        proc.terminate()
-    for proc in procs:
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-
-
-async def log_in(http: httpx.AsyncClient, deadline: float) -> str:
-    """The admin's JWT, once the registry has created the init admin (it may still be starting)."""
-    while True:
-        login = await http.post("/auth/login/LoginLocalUser", json={"username": ADMIN, "password": PASSWORD})
-        if login.status_code == 200:
-            return str(login.json()["data"]["jwt"])
-        if time.monotonic() > deadline:
-            raise SystemExit(f"could not log in as {ADMIN}: {login.status_code} {login.text}")
-        await asyncio.sleep(0.2)
-
-
 async def run(count: int) -> None:
     tag = uuid.uuid4().hex[:8]
     ours, peer_name = f"bench-deploy-{tag}", f"bench-peer-{tag}"
@@ -141,68 +80,27 @@ async def run(count: int) -> None:
     ours_samples: list[float] = []
     peer_samples: list[float] = []
     try:
-        with servers() as (nats_url, mongo_url):
-            port = free_port()
-            env = {
-                **os.environ,
-                "KOMODO_NATS_URL": nats_url,
-                "KOMODO_DATABASE_URI": mongo_url,
-                "VARANUS_DB_PREFIX": f"bench_deploy_{tag}",
-                "VARANUS_DATA_DIR": tempfile.mkdtemp(prefix="varanus-bench-data-"),
-                "KOMODO_LOGGING_LEVEL": "WARNING",
-                "KOMODO_PORT": str(port),
-                "KOMODO_INIT_ADMIN_USERNAME": ADMIN,
-                "KOMODO_INIT_ADMIN_PASSWORD": PASSWORD,
+        async with running_system(f"deploy_{tag}") as client:
+            config = {
+                "server_id": SERVER,
+                "image": {"type": "Image", "params": {"image": IMAGE}},
+                "network": "bridge",
+                "command": COMMAND,
             }
-            procs = [
-                subprocess.Popen([sys.executable, "-m", f"services.{service}"], env=env)
-                for service in ("registry", "executor", "gateway")
-            ]
-            try:
-                async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
-                    await wait_for_gateway(http, time.monotonic() + 60)
-                    jwt = await log_in(http, time.monotonic() + 30)
-                    key = (
-                        await http.post(
-                            "/auth/manage/CreateApiKey",
-                            json={"name": "bench"},
-                            headers={"Authorization": jwt},
-                        )
-                    ).json()
-                    creds = {"X-Api-Key": key["key"], "X-Api-Secret": key["secret"]}
-                    server = await ask(
-                        http,
-                        "write",
-                        "CreateServer",
-                        {"name": "bench-host", "config": {"enabled": True}},
-                        creds,
-                    )
-                    agent_env = {**env, "VARANUS_AGENT_SERVER_ID": server["_id"]["$oid"]}
-                    procs.append(subprocess.Popen([sys.executable, "-m", "services.agent"], env=agent_env))
-                    await wait_for_agent(http, creds, "bench-host", time.monotonic() + 60)
-                    config = {
-                        "server_id": "bench-host",
-                        "image": {"type": "Image", "params": {"image": IMAGE}},
-                        "network": "bridge",
-                        "command": COMMAND,
-                    }
-                    await ask(http, "write", "CreateDeployment", {"name": ours, "config": config}, creds)
-
-                    # The body `docker create` sends for the deployment's container (what the agent runs).
-                    body = {
-                        "Image": IMAGE,
-                        "Cmd": shlex.split(COMMAND),
-                        "StopSignal": "SIGTERM",
-                        "StopTimeout": 10,
-                        "HostConfig": {"NetworkMode": "bridge", "RestartPolicy": {"Name": "no"}},
-                    }
-                    await deploy_once(http, docker, creds, ours)  # untimed: later ones replace a container
-                    await peer_once(docker, body, peer_name)
-                    for _ in range(count):
-                        ours_samples.append(await deploy_once(http, docker, creds, ours))
-                        peer_samples.append(await peer_once(docker, body, peer_name))
-            finally:
-                stop(procs)
+            await client.ask("write", "CreateDeployment", {"name": ours, "config": config})
+            # The body `docker create` sends for the deployment's container (what the agent runs).
+            body = {
+                "Image": IMAGE,
+                "Cmd": shlex.split(COMMAND),
+                "StopSignal": "SIGTERM",
+                "StopTimeout": 10,
+                "HostConfig": {"NetworkMode": "bridge", "RestartPolicy": {"Name": "no"}},
+            }
+            await deploy_once(client, docker, ours)  # untimed: later ones replace a container
+            await peer_once(docker, body, peer_name)
+            for _ in range(count):
+                ours_samples.append(await deploy_once(client, docker, ours))
+                peer_samples.append(await peer_once(docker, body, peer_name))
     finally:
         for name in (ours, ours + PREVIOUS_SUFFIX, peer_name):
             with contextlib.suppress(aiodocker.DockerError):

@@ -1,0 +1,136 @@
+"""The whole system for an execution benchmark: registry, executor, gateway and an agent for this host.
+
+Each service runs as its own process (as `./run up` runs them) against throwaway nats-server and nx-27017
+(`_servers.servers`). The client side is what a Komodo client does: log in as the init admin, create an API
+key, and send Komodo's `{"type", "params"}` bodies to /read, /write and /execute with it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from bench._servers import servers
+from bench.http_read import wait_for_gateway
+from services.common.embedded import free_port
+
+ADMIN, PASSWORD = "bench-admin", "bench-admin-password"
+SERVER = "bench-host"
+"""The name of the server the agent runs for."""
+POLL_SECONDS = 0.02
+"""How often the client asks for an Update while it runs."""
+
+
+@dataclass
+class Client:
+    """The gateway, with the benchmark's API key."""
+
+    http: httpx.AsyncClient
+    creds: dict[str, str]
+
+    async def ask(self, kind: str, name: str, params: dict[str, Any]) -> Any:
+        """POST /<kind> with Komodo's body; the JSON answer, or an error saying what failed."""
+        answer = await self.http.post(f"/{kind}", json={"type": name, "params": params}, headers=self.creds)
+        if answer.status_code != 200:
+            raise RuntimeError(f"{name} answered {answer.status_code}: {answer.text}")
+        return answer.json()
+
+    async def execute(self, name: str, params: dict[str, Any]) -> dict[str, Any]:
+        """Run an execution and poll its Update until it is Complete; the Update (an error when it failed)."""
+        update: dict[str, Any] = await self.ask("execute", name, params)
+        update_id = update["_id"]["$oid"]
+        while update["status"] != "Complete":
+            await asyncio.sleep(POLL_SECONDS)
+            update = await self.ask("read", "GetUpdate", {"id": update_id})
+        if not update["success"]:
+            raise RuntimeError(f"{name} failed: {update['logs']}")
+        return update
+
+
+async def log_in(http: httpx.AsyncClient, deadline: float) -> str:
+    """The admin's JWT, once the registry has created the init admin (it may still be starting)."""
+    while True:
+        login = await http.post("/auth/login/LoginLocalUser", json={"username": ADMIN, "password": PASSWORD})
+        if login.status_code == 200:
+            return str(login.json()["data"]["jwt"])
+        if time.monotonic() > deadline:
+            raise SystemExit(f"could not log in as {ADMIN}: {login.status_code} {login.text}")
+        await asyncio.sleep(0.2)
+
+
+async def wait_for_agent(client: Client, deadline: float) -> None:
+    """Until the server is Ok (the executor may still be starting: a 503 is waited out too)."""
+    while time.monotonic() < deadline:
+        answer = await client.http.post(
+            "/read", json={"type": "GetServerState", "params": {"server": SERVER}}, headers=client.creds
+        )
+        if answer.status_code == 200 and answer.json()["status"] == "Ok":
+            return
+        if answer.status_code not in (200, 503):
+            raise RuntimeError(f"GetServerState answered {answer.status_code}: {answer.text}")
+        await asyncio.sleep(0.2)
+    raise RuntimeError("the agent did not report within 60 s")
+
+
+def stop(procs: list[subprocess.Popen[bytes]]) -> None:
+    """Stop the services (SIGTERM, then SIGKILL after 10 s)."""
+    for proc in reversed(procs):
+        proc.terminate()
+    for proc in procs:
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@contextlib.asynccontextmanager
+async def running_system(tag: str, stack_dir: str | None = None) -> AsyncIterator[Client]:
+    """Start everything, with the server `bench-host` reported Ok by its agent; yield the client."""
+    with servers() as (nats_url, mongo_url):
+        port = free_port()
+        env = {
+            **os.environ,
+            "KOMODO_NATS_URL": nats_url,
+            "KOMODO_DATABASE_URI": mongo_url,
+            "VARANUS_DB_PREFIX": f"bench_{tag}",
+            "VARANUS_DATA_DIR": tempfile.mkdtemp(prefix="varanus-bench-data-"),
+            "KOMODO_LOGGING_LEVEL": "WARNING",
+            "KOMODO_PORT": str(port),
+            "KOMODO_INIT_ADMIN_USERNAME": ADMIN,
+            "KOMODO_INIT_ADMIN_PASSWORD": PASSWORD,
+        }
+        if stack_dir is not None:
+            env["VARANUS_AGENT_STACK_DIR"] = stack_dir
+        procs = [
+            subprocess.Popen([sys.executable, "-m", f"services.{service}"], env=env)
+            for service in ("registry", "executor", "gateway")
+        ]
+        try:
+            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=60) as http:
+                await wait_for_gateway(http, time.monotonic() + 60)
+                jwt = await log_in(http, time.monotonic() + 30)
+                key = (
+                    await http.post(
+                        "/auth/manage/CreateApiKey", json={"name": "bench"}, headers={"Authorization": jwt}
+                    )
+                ).json()
+                client = Client(http, {"X-Api-Key": key["key"], "X-Api-Secret": key["secret"]})
+                server = await client.ask(
+                    "write", "CreateServer", {"name": SERVER, "config": {"enabled": True}}
+                )
+                agent_env = {**env, "VARANUS_AGENT_SERVER_ID": server["_id"]["$oid"]}
+                procs.append(subprocess.Popen([sys.executable, "-m", "services.agent"], env=agent_env))
+                await wait_for_agent(client, time.monotonic() + 60)
+                yield client
+        finally:
+            stop(procs)
