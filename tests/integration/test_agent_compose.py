@@ -238,6 +238,39 @@ async def test_the_compose_command_wrapper_runs_compose_for_the_stack(
     assert docker_cli("exec", container, "sh", "-c", "echo $MARK").strip() == "quoted"
 
 
+async def test_values_from_env_files_never_leave_the_host(ctx: AgentContext, projects: list[str]) -> None:
+    project = project_name()
+    projects.append(project)
+    hidden, rendered = f"ldap-{uuid.uuid4().hex}", f"db-{uuid.uuid4().hex}"
+    folder = ctx.config.stack_dir / project
+    folder.mkdir(parents=True)
+    # What a pre-deploy hook or an operator puts next to the compose file (Komodo #1636).
+    (folder / "service.env").write_text(f"LDAP_PASSWORD={hidden}\n")
+    (folder / "rendered.env").write_text(f"DB_PASSWORD={rendered}\n")
+    compose = busybox(
+        LOOP,
+        "    env_file: [service.env]\n    environment:\n      DB: ${DB_PASSWORD}\n",
+    )
+    stack = ui_stack(project, compose, additional_env_files=["rendered.env"])
+    response = await handlers.up(ctx, api.ComposeUp(stack=stack, auto_pull=False))
+    assert response.deployed, response.logs
+    assert hidden not in response.model_dump_json() and rendered not in response.model_dump_json()
+    config_log = next(log for log in response.logs if log.stage == "Compose Config")
+    assert "${DB_PASSWORD}" in config_log.stdout and "service.env" in config_log.stdout
+    assert response.merged_config == config_log.stdout
+    kept = {f.path: f.contents for f in response.file_contents}
+    assert kept["rendered.env"].startswith("# env file contents are not kept; sha256 ")
+    container = f"{project}-app-1"
+    assert docker_cli("exec", container, "sh", "-c", "echo $LDAP_PASSWORD $DB").split() == [hidden, rendered]
+
+    contents = await handlers.contents(ctx, api.GetComposeContents(stack=stack))
+    assert rendered not in contents.model_dump_json() and hidden not in contents.model_dump_json()
+    (folder / "rendered.env").write_text(f"DB_PASSWORD={rendered}-rotated\n")
+    again = await handlers.contents(ctx, api.GetComposeContents(stack=stack))
+    changed = {f.path: f.contents for f in again.contents}["rendered.env"]
+    assert changed != kept["rendered.env"], "a changed env file still shows as changed"
+
+
 async def test_invalid_and_missing_compose_files_run_nothing(ctx: AgentContext, projects: list[str]) -> None:
     project = project_name()
     projects.append(project)

@@ -30,9 +30,10 @@ def services_tail(services: list[str]) -> list[str]:
     return ["--", *services] if services else []
 
 
-def config_args(base: list[str]) -> list[str]:
-    """`compose config` as JSON: the merged project, interpolated."""
-    return [*base, "config", "--format", "json"]
+def config_args(base: list[str], interpolate: bool = True) -> list[str]:
+    """`compose config` as JSON: the merged project, interpolated (or, with `interpolate=False`, as written:
+    `${VAR}` references and `env_file` entries left unresolved, so no value from an env file is in it)."""
+    return [*base, "config", "--format", "json", *([] if interpolate else ["--no-interpolate"])]
 
 
 def build_args(base: list[str], extra: list[str], services: list[str]) -> list[str]:

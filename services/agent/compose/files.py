@@ -7,6 +7,7 @@ the check is not followed; files are read with `O_NOFOLLOW` too.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 from typing import Final
@@ -103,15 +104,30 @@ def write_stack_files(paths: StackPaths, stack: StackFiles) -> Log | None:
     )
 
 
-def read_files(paths: StackPaths, relatives: list[str]) -> tuple[list[FileContents], list[FileContents]]:
-    """The contents of each file (path relative to the run directory), and the files that could not be read."""
+def fingerprint(contents: str) -> str:
+    """What is reported of an env file the agent did not write: its digest, never its values."""
+    digest = hashlib.sha256(contents.encode()).hexdigest()
+    return f"# env file contents are not kept; sha256 {digest}\n"
+
+
+def read_files(
+    paths: StackPaths, relatives: list[str], private: frozenset[str] = frozenset()
+) -> tuple[list[FileContents], list[FileContents]]:
+    """The contents of each file (path relative to the run directory), and the files that could not be read.
+
+    Files in `private` (env files the agent did not write, which hold secrets it was never told about) are
+    reported by `fingerprint`: a change still shows, their values never leave the host.
+    """
     contents: list[FileContents] = []
     errors: list[FileContents] = []
     for relative in dict.fromkeys(relatives):  # a path named twice is read once
         try:
             descriptor = os.open(paths.file(relative), os.O_RDONLY | os.O_NOFOLLOW)
             with os.fdopen(descriptor, encoding="utf-8") as handle:
-                contents.append(FileContents(path=relative, contents=handle.read()))
+                text = handle.read()
+            contents.append(
+                FileContents(path=relative, contents=fingerprint(text) if relative in private else text)
+            )
         except (OSError, UnicodeDecodeError) as err:
             reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
             errors.append(FileContents(path=relative, contents=f"cannot read {relative}: {reason}"))

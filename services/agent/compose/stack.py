@@ -52,6 +52,11 @@ class PreparedStack:
         env = [self.stack.env_file_path] if self.stack.environment else []
         return [*self.stack.file_paths, *env, *self.stack.additional_env_files, *self.stack.config_files]
 
+    def private_files(self) -> frozenset[str]:
+        """The tracked env files the agent did not write (`additional_env_files`): reported by digest only."""
+        written = {self.stack.env_file_path} if self.stack.environment else set()
+        return frozenset(self.stack.additional_env_files) - written
+
     def base_args(self) -> list[str]:
         """`-p project -f file... --env-file env...`."""
         return project_args(self.stack.project, self.stack.file_paths, self.env_files)

@@ -77,19 +77,29 @@ async def read_config(
     prepared: PreparedStack, env: dict[str, str], wrapper: Wrapper | None = None
 ) -> tuple[Log, list[StackServiceNames]]:
     """The "Compose Config" Log and the services of the merged config (none when compose refuses the files);
-    through `wrapper` when it wraps `config`."""
+    through `wrapper` when it wraps `config`.
+
+    The services come from the interpolated config, which is not kept: it holds the values of every env file
+    (the stack's, `additional_env_files`, a service's `env_file`), and those are often secrets this agent has
+    never been told about (Komodo #1636). The Log shows the config as written instead (`--no-interpolate`).
+    """
     wrapped = wrapper if wrapper is not None and wrapper.wraps("config") else None
-    args = cargs.config_args(prepared.base_args())
+    base, run_dir = prepared.base_args(), prepared.paths.run_dir
     log = prepared.with_notes(
-        await compose("Compose Config", args, prepared.paths.run_dir, env, wrapper=wrapped)
+        await compose("Compose Config", cargs.config_args(base), run_dir, env, wrapper=wrapped)
     )
     if not log.success:
         return log, []
     try:
         config = json.loads(log.stdout)
     except ValueError as err:
-        return log.model_copy(update={"success": False, "stderr": f"compose config is not JSON: {err}"}), []
-    return log, service_names(prepared.stack.project, config)
+        failed = {"success": False, "stdout": "", "stderr": f"compose config is not JSON: {err}"}
+        return log.model_copy(update=failed), []
+    written = await compose(
+        "Compose Config", cargs.config_args(base, interpolate=False), run_dir, env, wrapper=wrapped
+    )
+    shown = written.stdout if written.success else ""
+    return log.model_copy(update={"stdout": shown}), service_names(prepared.stack.project, config)
 
 
 async def compose_up(config: AgentConfig, request: api.ComposeUp) -> api.ComposeUpResponse:
@@ -105,7 +115,7 @@ async def compose_up(config: AgentConfig, request: api.ComposeUp) -> api.Compose
     if prepared.missing:
         prepared.logs.append(missing_files_log(prepared.missing))
         return api.ComposeUpResponse(**response, missing_files=prepared.missing)
-    contents, errors = read_files(prepared.paths, prepared.tracked_files())
+    contents, errors = read_files(prepared.paths, prepared.tracked_files(), prepared.private_files())
     response |= {"file_contents": contents, "remote_errors": errors}
     logs = prepared.logs
     run_dir = prepared.paths.run_dir

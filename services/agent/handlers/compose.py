@@ -63,7 +63,8 @@ async def contents(ctx: AgentContext, request: api.GetComposeContents) -> api.Co
         source = request.stack.git.url if request.stack.git is not None else failed.stage
         return response.model_copy(update={"errors": [FileContents(path=source, contents=failed.stderr)]})
     missing = set(prepared.missing)
-    found, errors = read_files(prepared.paths, [p for p in prepared.tracked_files() if p not in missing])
+    tracked = [p for p in prepared.tracked_files() if p not in missing]
+    found, errors = read_files(prepared.paths, tracked, prepared.private_files())
     response = response.model_copy(
         update={"contents": found, "errors": errors, "missing_files": prepared.missing}
     )
