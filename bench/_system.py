@@ -7,6 +7,7 @@ key, and send Komodo's `{"type", "params"}` bodies to /read, /write and /execute
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import os
@@ -14,13 +15,13 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
-from bench._servers import servers
+from bench._servers import percentile, servers
 from bench.http_read import wait_for_gateway
 from services.common.embedded import free_port
 
@@ -134,3 +135,22 @@ async def running_system(tag: str, stack_dir: str | None = None) -> AsyncIterato
                 yield client
         finally:
             stop(procs)
+
+
+def report(heading: str, ours: tuple[str, list[float]], peer: tuple[str, list[float]], ratio: str) -> None:
+    """Print p50 and p90 (ms) of our case and the peer's, and their ratios."""
+    o50, o90 = percentile(ours[1], 50) * 1e3, percentile(ours[1], 90) * 1e3
+    p50, p90 = percentile(peer[1], 50) * 1e3, percentile(peer[1], 90) * 1e3
+    print(heading)
+    print(f"{'case':<62}{'p50 ms':>10}{'p90 ms':>10}")
+    print(f"{ours[0]:<62}{o50:>10.0f}{o90:>10.0f}")
+    print(f"{peer[0]:<62}{p50:>10.0f}{p90:>10.0f}")
+    print(f"{ratio:<62}{o50 / p50:>10.1f}{o90 / p90:>10.1f}")
+
+
+def cli(doc: str | None, run: Callable[[int], Coroutine[Any, Any, None]]) -> None:
+    """`-n/--count` (timed runs per case, default 20), then `run(count)`."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("-n", "--count", type=int, default=20, help="timed runs per case (default 20)")
+    args = parser.parse_args()
+    asyncio.run(run(args.count))

@@ -18,8 +18,6 @@ first, so every timed one replaces a container. Every container is removed at th
 
 from __future__ import annotations
 
-import argparse
-import asyncio
 import contextlib
 import shlex
 import sys
@@ -32,8 +30,7 @@ import aiodocker
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench._servers import percentile
-from bench._system import SERVER, Client, running_system
+from bench._system import SERVER, Client, cli, report, running_system
 
 PREVIOUS_SUFFIX = "-previous"
 """The name the agent keeps a replaced container under until the new one runs (removed at the end too)."""
@@ -107,23 +104,13 @@ async def run(count: int) -> None:
                 await (await docker.containers.get(name)).delete(force=True)
         await docker.close()
 
-    o50, o90 = percentile(ours_samples, 50) * 1e3, percentile(ours_samples, 90) * 1e3
-    p50, p90 = percentile(peer_samples, 50) * 1e3, percentile(peer_samples, 90) * 1e3
-    print(f"deploys per case: {count} (sequential, each replacing a running {IMAGE} container)")
-    print(f"{'case':<58}{'p50 ms':>10}{'p90 ms':>10}")
-    print(f"{'Deploy over HTTP (execute, poll GetUpdate, container runs)':<58}{o50:>10.0f}{o90:>10.0f}")
-    print(f"{'peer: aiodocker rm -f + create + start':<58}{p50:>10.0f}{p90:>10.0f}")
-    print(f"{'ratio Deploy / peer':<58}{o50 / p50:>10.1f}{o90 / p90:>10.1f}")
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    report(
+        f"deploys per case: {count} (sequential, each replacing a running {IMAGE} container)",
+        ("Deploy over HTTP (execute, poll GetUpdate, container runs)", ours_samples),
+        ("peer: aiodocker rm -f + create + start", peer_samples),
+        "ratio Deploy / peer",
     )
-    parser.add_argument("-n", "--count", type=int, default=20, help="timed deploys per case (default 20)")
-    args = parser.parse_args()
-    asyncio.run(run(args.count))
 
 
 if __name__ == "__main__":
-    main()
+    cli(__doc__, run)

@@ -16,8 +16,6 @@ at the end.
 
 from __future__ import annotations
 
-import argparse
-import asyncio
 import json
 import subprocess
 import sys
@@ -28,8 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench._servers import percentile
-from bench._system import SERVER, Client, running_system
+from bench._system import SERVER, Client, cli, report, running_system
 
 IMAGE = "local/busybox:1"
 COMPOSE = "services:\n" + "".join(
@@ -105,23 +102,13 @@ async def run(count: int) -> None:
                 cwd="/",
             )
 
-    o50, o90 = percentile(ours_samples, 50) * 1e3, percentile(ours_samples, 90) * 1e3
-    p50, p90 = percentile(peer_samples, 50) * 1e3, percentile(peer_samples, 90) * 1e3
-    print(f"deploys per case: {count} (sequential, each recreating 2 running {IMAGE} services)")
-    print(f"{'case':<62}{'p50 ms':>10}{'p90 ms':>10}")
-    print(f"{'DeployStack over HTTP (execute, poll GetUpdate, both run)':<62}{o50:>10.0f}{o90:>10.0f}")
-    print(f"{'peer: write .env + docker compose up -d':<62}{p50:>10.0f}{p90:>10.0f}")
-    print(f"{'ratio DeployStack / peer':<62}{o50 / p50:>10.1f}{o90 / p90:>10.1f}")
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    report(
+        f"deploys per case: {count} (sequential, each recreating 2 running {IMAGE} services)",
+        ("DeployStack over HTTP (execute, poll GetUpdate, both run)", ours_samples),
+        ("peer: write .env + docker compose up -d", peer_samples),
+        "ratio DeployStack / peer",
     )
-    parser.add_argument("-n", "--count", type=int, default=20, help="timed deploys per case (default 20)")
-    args = parser.parse_args()
-    asyncio.run(run(args.count))
 
 
 if __name__ == "__main__":
-    main()
+    cli(__doc__, run)
