@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from contracts.api.agent.container import RegistryAuth
 from contracts.api.internal.resource_info import UpdateResourceInfo
 from contracts.api.internal.update import AppendUpdateLog, CreateUpdate, FinishUpdate
 from contracts.api.read.deployment import GetDeployment
@@ -172,6 +173,16 @@ class RegistryClient:
             ListImageRegistryAccounts(domain=domain, username=username), self.system_headers()
         )
         return found[0] if found else None
+
+    async def registry_auth(self, domain: str, account: str, field: str) -> RegistryAuth | None:
+        """The credentials of a stored registry account for a pull (None without an account); a 400 naming the
+        config `field` and the missing account (never its token)."""
+        if not account:
+            return None
+        found = await self.registry_account(domain, account)
+        if found is None:
+            raise BadRequest(f"{field}: no account {account!r} for registry {domain!r}")
+        return RegistryAuth(server=domain, username=found.username, password=found.token)
 
     async def readable_servers(
         self, headers: Mapping[str, str], names: list[str] | None = None, tags: list[str] | None = None

@@ -131,10 +131,6 @@ async def stack_files(executor: Executor, stack: Stack, values: Interpolation) -
 async def registry_auth(executor: Executor, stack: Stack) -> RegistryAuth | None:
     """Credentials for the stack's private images (`registry_provider` + `registry_account`), if set."""
     config = stack.config
-    if not config.registry_account:
-        return None
-    domain = config.registry_provider or "docker.io"
-    account = await executor.registry.registry_account(domain, config.registry_account)
-    if account is None:
-        raise BadRequest(f"registry_account: no account {config.registry_account!r} for registry {domain!r}")
-    return RegistryAuth(server=domain, username=account.username, password=account.token)
+    return await executor.registry.registry_auth(
+        config.registry_provider or "docker.io", config.registry_account, "registry_account"
+    )

@@ -111,16 +111,6 @@ async def attached_build(executor: Executor, deployment: Deployment, build_id: s
     return build
 
 
-async def registry_auth(executor: Executor, domain: str, account: str, field: str) -> RegistryAuth | None:
-    """The credentials of a stored registry account (None without an account); a 400 naming a missing one."""
-    if not account:
-        return None
-    found = await executor.registry.registry_account(domain, account)
-    if found is None:
-        raise BadRequest(f"{field}: no account {account!r} for registry {domain!r}")
-    return RegistryAuth(server=domain, username=found.username, password=found.token)
-
-
 async def resolve_image(executor: Executor, deployment: Deployment) -> DeployImage:
     """The image a deployment runs and its credentials; a 400 saying what is missing.
 
@@ -148,13 +138,13 @@ async def resolve_image(executor: Executor, deployment: Deployment) -> DeployIma
                 config.image_registry_account,
                 "image_registry_account",
             )
-        auth = await registry_auth(executor, domain, account, field)
+        auth = await executor.registry.registry_auth(domain, account, field)
         return DeployImage(image=built.image, auth=auth, build=build, built=built)
     image = config.image.params.image.strip()
     if not image:
         raise BadRequest(f"deployment {deployment.name!r} has no image: set config.image")
-    auth = await registry_auth(
-        executor, registry_domain(image), config.image_registry_account, "image_registry_account"
+    auth = await executor.registry.registry_auth(
+        registry_domain(image), config.image_registry_account, "image_registry_account"
     )
     return DeployImage(image=image, auth=auth)
 
