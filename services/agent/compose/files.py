@@ -24,20 +24,17 @@ FILE_MODE: Final = 0o644
 """Mode of new compose files."""
 
 
-def write_file(path: Path, contents: str, mode: int | None = None, boundary: Path | None = None) -> None:
+def write_file(path: Path, contents: str, mode: int | None, boundary: Path) -> None:
     """Write `contents` to `path` (creating its folders); `mode` is set even on a file that was there.
 
-    With `boundary` (the checked folder `path` was resolved inside), every folder from the boundary down is
-    opened without following symlinks, relative to the one above (`openat`): a folder swapped for a symlink
-    after the check makes the write fail (`ELOOP`/`ENOTDIR`) instead of landing outside.
+    `boundary` is the checked folder `path` was resolved inside: every folder from it down is opened without
+    following symlinks, relative to the one above (`openat`), so a folder swapped for a symlink after the check
+    makes the write fail (`ELOOP`/`ENOTDIR`) instead of landing outside.
     """
     flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW
-    file_mode = FILE_MODE if mode is None else mode
-    if boundary is None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        descriptor = os.open(path, flags, file_mode)
-    else:
-        descriptor = _open_beneath(boundary, path.relative_to(boundary), flags, file_mode)
+    descriptor = _open_beneath(
+        boundary, path.relative_to(boundary), flags, FILE_MODE if mode is None else mode
+    )
     with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
         if mode is not None:
             os.fchmod(handle.fileno(), mode)
