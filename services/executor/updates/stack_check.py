@@ -97,10 +97,10 @@ async def check_stack(
     services = [s for s in services_of(executor, stack) if s.service not in skipped]
     limit = asyncio.Semaphore(SERVICE_CONCURRENCY)
 
-    async def one(service: StackService) -> ServiceUpdate | ServiceError:
+    async def one(service: StackService) -> tuple[ServiceUpdate, ServiceError | None]:
         async with limit:
             try:
-                return await check_service(executor, store, server, service, auth, max_age_seconds)
+                return await check_service(executor, store, server, service, auth, max_age_seconds), None
             except ServiceError as err:
                 log.warning(
                     "update check of stack %s service %s failed: %s",
@@ -108,23 +108,16 @@ async def check_stack(
                     service.service,
                     redactor.redact(err.message),
                 )
-                return err
+                return ServiceUpdate(
+                    service=service.service, image=service.image, update_available=False
+                ), err
 
     outcomes = await asyncio.gather(*(one(s) for s in services))
-    errors = [o for o in outcomes if isinstance(o, ServiceError)]
-    results = [o for o in outcomes if isinstance(o, ServiceUpdate)]
-    if errors and not any(r.latest_digest for r in results):
+    errors = [err for _, err in outcomes if err is not None]
+    if errors and not any(result.latest_digest for result, _ in outcomes):
         raise errors[0]
-    failed_names = {s.service for s, o in zip(services, outcomes, strict=True) if isinstance(o, ServiceError)}
     record = StackUpdateRecord(
-        stack_id=stack.id,
-        services=tuple(
-            o
-            if isinstance(o, ServiceUpdate)
-            else ServiceUpdate(service=s.service, image=s.image, update_available=False)
-            for s, o in zip(services, outcomes, strict=True)
-        ),
-        checked_ts=now_ms(),
+        stack_id=stack.id, services=tuple(result for result, _ in outcomes), checked_ts=now_ms()
     )
     previous = await store.get_stack(stack.id)
     before = {s.service: s for s in previous.services} if previous is not None else {}
@@ -142,8 +135,6 @@ async def check_stack(
                 resource=target_of(stack),
             )
         )
-    if failed_names:
-        log.info("stack %s: services not compared this time: %s", stack.name, ", ".join(sorted(failed_names)))
     return record
 
 
