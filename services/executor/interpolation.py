@@ -15,6 +15,7 @@ import re
 import shlex
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from contracts.api.read.variable import ListVariables
 from contracts.entities.update import Log
@@ -119,8 +120,10 @@ class Interpolation:
             )
         return found
 
+    @cached_property
     def replacers(self) -> list[tuple[str, str]]:
-        """(secret text, `<NAME>`) pairs, longest text first so one secret inside another is still hidden.
+        """(secret text, `<NAME>`) pairs, longest text first so one secret inside another is still hidden;
+        made once, since `secrets` does not change and `redact` runs for every Log and config value.
 
         Each secret is there as written and in the forms tools print it in: escaped in JSON (`compose config`,
         docker's errors) and quoted for a shell (command lines), so a quote or backslash in a secret does not
@@ -136,7 +139,7 @@ class Interpolation:
 
     def redact(self, text: str) -> str:
         """`text` with every secret value replaced by `<NAME>`."""
-        for value, shown in self.replacers():
+        for value, shown in self.replacers:
             text = text.replace(value, shown)
         return text
 
@@ -151,5 +154,5 @@ async def load(bus: Bus, headers: Mapping[str, str], settings: Settings, skip_se
     secret = {name: value.get_secret_value() for name, value in settings.secrets.items()}
     secret.update({v.name: v.value for v in variables if v.is_secret})
     loaded = Interpolation(variables=plain, secrets=secret, skip_secrets=skip_secrets)
-    redactor.add(*(form for form, _ in loaded.replacers()))
+    redactor.add(*(form for form, _ in loaded.replacers))
     return loaded
