@@ -32,7 +32,25 @@ class Answer:
         return str(self.body["error"])
 
 
-class BusClient:
+class KomodoClient:
+    """The calls the tests make, on top of `send` (over the bus, or over HTTP)."""
+
+    async def send(self, kind: str, name: str, params: Any = None) -> Answer:
+        raise NotImplementedError
+
+    async def ok(self, kind: str, name: str, params: Any = None) -> Any:
+        answer = await self.send(kind, name, params)
+        assert answer.status == 200, f"{name} failed with {answer.status}: {answer.body}"
+        return answer.body
+
+    async def read(self, name: str, params: Any = None) -> Any:
+        return await self.ok("read", name, params)
+
+    async def write(self, name: str, params: Any = None) -> Any:
+        return await self.ok("write", name, params)
+
+
+class BusClient(KomodoClient):
     """Sends Komodo requests as raw JSON over NATS, like any bus client would."""
 
     def __init__(self, nc: NatsClient, headers: dict[str, str]) -> None:
@@ -53,17 +71,6 @@ class BusClient:
         reply = await self.nc.request(f"komodo.{kind}.{name}", body, timeout=10, headers=sent)
         status = int((reply.headers or {}).get(STATUS_HEADER, "200"))
         return Answer(status, json.loads(reply.data) if reply.data else None)
-
-    async def ok(self, kind: str, name: str, params: Any = None) -> Any:
-        answer = await self.send(kind, name, params)
-        assert answer.status == 200, f"{name} failed with {answer.status}: {answer.body}"
-        return answer.body
-
-    async def read(self, name: str, params: Any = None) -> Any:
-        return await self.ok("read", name, params)
-
-    async def write(self, name: str, params: Any = None) -> Any:
-        return await self.ok("write", name, params)
 
 
 @pytest.fixture

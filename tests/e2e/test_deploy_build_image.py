@@ -17,7 +17,7 @@ import aiodocker
 import httpx
 import pytest
 
-from tests.e2e.conftest import Answer
+from tests.e2e.conftest import Answer, KomodoClient
 from tests.e2e.test_agent_executions import IMAGE, _is, eventually, finished, start_agent
 from tests.e2e.test_deployment_updates import forget
 
@@ -26,7 +26,7 @@ pytestmark = pytest.mark.docker
 ORGANIZATION = "varanus-e2e"
 
 
-class HttpClient:
+class HttpClient(KomodoClient):
     """Komodo's HTTP API through the gateway, with the calls the bus tests' client has."""
 
     def __init__(self, http: httpx.AsyncClient) -> None:
@@ -35,17 +35,6 @@ class HttpClient:
     async def send(self, kind: str, name: str, params: Any = None) -> Answer:
         reply = await self.http.post(f"/{kind}/{name}", json=params or {})
         return Answer(reply.status_code, reply.json() if reply.content else None)
-
-    async def ok(self, kind: str, name: str, params: Any = None) -> Any:
-        answer = await self.send(kind, name, params)
-        assert answer.status == 200, f"{name} failed with {answer.status}: {answer.body}"
-        return answer.body
-
-    async def read(self, name: str, params: Any = None) -> Any:
-        return await self.ok("read", name, params)
-
-    async def write(self, name: str, params: Any = None) -> Any:
-        return await self.ok("write", name, params)
 
 
 @pytest.fixture
