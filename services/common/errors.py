@@ -66,12 +66,17 @@ class Unavailable(ServiceError):
     status = 503
 
 
+def field_errors(err: ValidationError) -> list[tuple[str, str]]:
+    """Each (dotted field location, reason) of a pydantic error, without the input (it may be long or secret)."""
+    return [
+        (".".join(str(part) for part in item["loc"]), str(item["msg"]))
+        for item in err.errors(include_url=False, include_input=False)
+    ]
+
+
 def describe_validation_error(err: ValidationError, what: str) -> BadRequest:
     """Turn a pydantic error into a 400 whose message names each bad field and why."""
-    problems: list[str] = []
-    for item in err.errors(include_url=False, include_input=False):
-        location = ".".join(str(part) for part in item["loc"]) or "(body)"
-        problems.append(f"{location}: {item['msg']}")
+    problems = [f"{location or '(body)'}: {message}" for location, message in field_errors(err)]
     head = f"invalid {what}: " + "; ".join(problems[:3])
     if len(problems) > 3:
         head += f" (and {len(problems) - 3} more)"
@@ -84,9 +89,8 @@ def plain_reason(err: ValueError) -> str:
     if not isinstance(err, ValidationError):
         return str(err)
     reasons: list[str] = []
-    for item in err.errors(include_url=False, include_input=False):
-        message = str(item["msg"]).removeprefix("Value error, ")
-        location = ".".join(str(part) for part in item["loc"])
+    for location, raw in field_errors(err):
+        message = raw.removeprefix("Value error, ")
         reason = f"{location}: {message}" if location else message
         if reason not in reasons:
             reasons.append(reason)
