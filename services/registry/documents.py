@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bson import ObjectId
 from pydantic import BaseModel
+from pymongo.asynchronous.collection import AsyncCollection
 
 from contracts.base import is_object_id
-from services.common.errors import NotFound
+from services.common.errors import Conflict, NotFound
+from services.common.mongo import Document
 
 
 def to_document(model: BaseModel) -> dict[str, Any]:
@@ -32,3 +35,43 @@ def id_or_name_filter(value: str) -> dict[str, Any]:
     if is_object_id(value):
         return {"_id": ObjectId(value)}
     return {"name": value}
+
+
+REVISION = "_rev"
+"""A counter every changing write of a document increments: the version its compare-and-set checks."""
+
+WRITE_RETRIES = 20
+"""Attempts of a write that races with other writes to the same document."""
+
+ChangesOf = Callable[[Document], Awaitable[dict[str, Any]]]
+"""Given the stored document, the fields to `$set` on it (none: nothing to write)."""
+
+
+def revision_guard(doc: Document) -> dict[str, Any]:
+    """A filter clause that matches the document only while its revision is still the one read."""
+    rev = doc.get(REVISION)
+    return {REVISION: rev if rev is not None else {"$exists": False}}
+
+
+async def set_changed(
+    coll: AsyncCollection[Document], key: dict[str, Any], changes_of: ChangesOf, what: str
+) -> Document:
+    """Change some fields of one document without losing a concurrent write; answer the document as read.
+
+    The fields to write are computed from the stored document and written only if nobody wrote it in between
+    (a compare-and-set on its revision); otherwise they are computed again from what is stored now. A
+    read-then-replace would silently undo a concurrent change of another field.
+    """
+    for _ in range(WRITE_RETRIES):
+        doc = await coll.find_one(key)
+        if doc is None:
+            raise NotFound(f"no {what}")
+        changes = await changes_of(doc)
+        if not changes:
+            return doc
+        result = await coll.update_one(
+            {**key, **revision_guard(doc)}, {"$set": changes, "$inc": {REVISION: 1}}
+        )
+        if result.matched_count:
+            return doc
+    raise Conflict(f"{what} is being changed by too many writers; try again")

@@ -18,6 +18,7 @@ from contracts.entities.onboarding_key import CreateOnboardingKeyResponse, Onboa
 from services.common.errors import BadRequest, Conflict, NotFound, Unauthorized
 from services.common.mongo import Document
 from services.common.nats_auth import public_key_of
+from services.registry.documents import set_changed
 from services.registry.updates import now_ms
 
 ALPHABET = string.ascii_letters + string.digits
@@ -61,10 +62,22 @@ class OnboardingKeyStore:
 
     async def update(self, public_key: str, changes: dict[str, Any]) -> OnboardingKey:
         """Change some fields of a key."""
-        current = await self.get(public_key)
-        updated = OnboardingKey.model_validate({**current.model_dump(mode="json"), **changes})
-        await self.coll.replace_one({"public_key": public_key}, updated.model_dump(mode="json"))
-        return updated
+        seen: list[OnboardingKey] = []
+
+        async def changes_of(doc: Document) -> dict[str, Any]:
+            seen.clear()
+            current = OnboardingKey.model_validate(doc)
+            seen.append(OnboardingKey.model_validate({**current.model_dump(mode="json"), **changes}))
+            stored = seen[0].model_dump(mode="json")
+            return {k: stored[k] for k in changes if k in stored}
+
+        await set_changed(
+            self.coll,
+            {"public_key": public_key},
+            changes_of,
+            f"onboarding key with public key {public_key!r}",
+        )
+        return seen[0]
 
     async def delete(self, public_key: str) -> OnboardingKey:
         """Remove a key."""

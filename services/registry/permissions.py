@@ -30,6 +30,7 @@ from contracts.entities.user import User
 from services.common.caller import Caller
 from services.common.errors import Forbidden
 from services.common.mongo import Document
+from services.registry.references import Referenced
 
 READABLE = [PermissionLevel.Read.value, PermissionLevel.Execute.value, PermissionLevel.Write.value]
 """Levels that let a caller see a resource."""
@@ -213,6 +214,27 @@ class PermissionStore:
         if specific is not None and specific not in granted.specific:
             raise Forbidden(f"user {caller.username!r} needs the {specific.value} permission on {shown}")
         return granted
+
+    async def require_attach(self, caller: Caller, reference: Referenced) -> None:
+        """A 403 unless the caller may attach the referenced resource to a config it writes.
+
+        Komodo's rule: the `Attach` specific permission on the referenced resource, or Write on it. Without it,
+        a user with no rights on a Server could point a Deployment it owns at that Server and Deploy to it.
+        """
+        target = ResourceTarget(type=reference.target, id=reference.id)
+        granted = await self.level(caller, target)
+        if (
+            _rank(granted.level) >= _rank(PermissionLevel.Write)
+            or SpecificPermission.Attach in granted.specific
+        ):
+            return
+        raise Forbidden(
+            f"user {caller.username!r} needs the Attach permission (or Write) on {reference.target.value} "
+            f"{reference.name!r} to use it in {reference.field} (has {granted.level.value})",
+            [
+                f"{reference.field}: {reference.target.value} {reference.name!r} is not attachable by this user"
+            ],
+        )
 
     # --- many resources -----------------------------------------------------------------------------
 

@@ -22,7 +22,7 @@ from services.common.logging import redactor
 from services.common.mongo import Document
 from services.common.secrets import SecretBox
 from services.registry.announce import announce_entity
-from services.registry.documents import object_id, to_document
+from services.registry.documents import object_id, set_changed, to_document
 from services.registry.updates import UpdateStore, now_ms
 
 A = TypeVar("A", GitProviderAccount, ImageRegistryAccount)
@@ -125,11 +125,21 @@ class AccountStore(Generic[A]):
 
     async def update(self, account_id: str, partial: BaseModel | dict[str, Any], operator: str) -> A:
         """Change the given fields of an account."""
-        current = await self.get(account_id)
         data = _given_fields(partial)
-        account = self._validate({**current.model_dump(), **data, "id": current.id})
-        await self._check_unique(account, except_id=current.id)
-        await self.coll.replace_one({"_id": ObjectId(current.id)}, self._to_document(account))
+        seen: list[tuple[A, A]] = []
+
+        async def changes_of(doc: Document) -> dict[str, Any]:
+            seen.clear()
+            current = self._from_document(doc)
+            account = self._validate({**current.model_dump(), **data, "id": current.id})
+            await self._check_unique(account, except_id=current.id)
+            seen.append((current, account))
+            stored = self._to_document(account)
+            return {k: stored[k] for k in data if k in stored}
+
+        oid = object_id(account_id, f"{self.title} account")
+        await set_changed(self.coll, {"_id": oid}, changes_of, f"{self.title} account with id {account_id!r}")
+        current, account = seen[0]
         changed = sorted(
             k for k in data if k != "token" and getattr(current, k, None) != getattr(account, k, None)
         )

@@ -8,6 +8,8 @@ publishes `ResourceChanged`.
 
 from __future__ import annotations
 
+import contextlib
+import copy
 import enum
 import json
 import logging
@@ -38,18 +40,22 @@ from contracts.entities.stack import Stack, project_name
 from contracts.entities.update import Log, Operation, Update
 from contracts.events.resource import ResourceChange, ResourceChanged
 from services.common.bus import Bus
-from services.common.errors import BadRequest, Conflict, NotFound, describe_validation_error
+from services.common.errors import BadRequest, Conflict, NotFound, ServiceError, describe_validation_error
 from services.common.logging import REDACTED
 from services.common.mongo import Document
 from services.common.secrets import SecretBox
-from services.registry.documents import id_or_name_filter, to_document
+from services.registry.documents import REVISION, id_or_name_filter, set_changed, to_document
 from services.registry.kinds import KINDS_BY_VARIANT, KindSpec, Reference
 from services.registry.listing import list_item_info, summarize
 from services.registry.names import validate_name
+from services.registry.references import Referenced, alerter_references, procedure_references
 from services.registry.toml import diff_lines, resource_toml
 from services.registry.updates import UpdateStore, now_ms
 
 log = logging.getLogger(__name__)
+
+AttachCheck = Callable[[Referenced], Awaitable[None]]
+"""Raises (a 403) unless the writer may attach the referenced resource to the config being written."""
 
 LiveSource = Callable[
     [ResourceTargetVariant, list[str], dict[str, dict[str, str]]], Awaitable[dict[str, dict[str, Any]]]
@@ -171,31 +177,65 @@ class ResourceService:
                 bad.message.replace(": ", ": config.", 1), [f"config.{t}" for t in bad.trace]
             ) from None
 
-    async def _resolve_references(self, config: dict[str, Any]) -> dict[str, Any]:
-        """Replace names in reference fields by ids; a reference to nothing is a 400 naming the field."""
+    async def _resolve(self, variant: ResourceTargetVariant, value: str) -> tuple[str, str] | None:
+        """(id, name) of the resource of type `variant` with that id or name, or None."""
+        target = self.kinds[variant.value]
+        doc = await target.coll.find_one(id_or_name_filter(value), {"_id": 1, "name": 1})
+        return (str(doc["_id"]), str(doc.get("name") or "")) if doc else None
+
+    async def _all_of(self, variant: ResourceTargetVariant) -> list[tuple[str, str]]:
+        """(id, name) of every resource of type `variant`."""
+        cursor = self.kinds[variant.value].coll.find({}, {"_id": 1, "name": 1})
+        return [(str(doc["_id"]), str(doc.get("name") or "")) async for doc in cursor]
+
+    async def _resolve_references(self, config: dict[str, Any]) -> list[Referenced]:
+        """Replace names in reference fields by ids (in place) and answer every resource the config points at.
+
+        A reference to nothing is a 400 naming the field.
+        """
+        found: list[Referenced] = []
         for reference in self.spec.references:
             if not _applies(reference, config):
                 continue
-            target = self.kinds[reference.target.value]
             for parent, key in _walk(config, reference.path.split(".")):
                 value = parent[key]
                 if not isinstance(value, str) or not value:
                     continue
-                resolved = await target.resolve_id(value)
+                field = reference.path.replace(".*", f"[{key}]") if isinstance(key, int) else reference.path
+                resolved = await self._resolve(reference.target, value)
                 if resolved is None:
-                    field = (
-                        reference.path.replace(".*", f"[{key}]") if isinstance(key, int) else reference.path
-                    )
                     raise BadRequest(
                         f"config.{field}: no {reference.target.value} named or with id {value!r}"
                     )
-                parent[key] = resolved
-        return config
+                parent[key] = resolved[0]
+                found.append(Referenced(f"config.{field}", reference.target, *resolved))
+        if self.spec.variant == ResourceTargetVariant.Alerter:
+            found.extend(await alerter_references(config, self._resolve))
+        elif self.spec.variant == ResourceTargetVariant.Procedure:
+            found.extend(await procedure_references(config, self._resolve, self._all_of))
+        return found
 
-    async def _checked_config(self, config: dict[str, Any]) -> Any:
+    async def _checked_config(
+        self, config: dict[str, Any], attach: AttachCheck | None = None, before: dict[str, Any] | None = None
+    ) -> Any:
+        """The validated config with references stored as ids.
+
+        With `attach`, every resource the config points at that `before` (the stored config) did not is passed
+        to it, so a writer can only attach what it may: a reference that was already there is not checked again.
+        """
         validated = self._validate_config(config)
         as_json = validated.model_dump(mode="json", by_alias=False)
-        return self._validate_config(await self._resolve_references(as_json))
+        references = await self._resolve_references(as_json)
+        if attach is not None:
+            known: set[tuple[ResourceTargetVariant, str]] = set()
+            if before is not None:
+                with contextlib.suppress(ServiceError):
+                    known = {(r.target, r.id) for r in await self._resolve_references(copy.deepcopy(before))}
+            for reference in references:
+                if (reference.target, reference.id) not in known:
+                    await attach(reference)
+                    known.add((reference.target, reference.id))
+        return self._validate_config(as_json)
 
     async def _check_name_free(self, name: str, except_id: str | None = None) -> None:
         validate_name(name, self.spec.name)
@@ -242,10 +282,14 @@ class ResourceService:
         operator: str,
         description: str = "",
         tags: list[str] | None = None,
+        attach: AttachCheck | None = None,
     ) -> Resource[Any, Any]:
-        """Create a resource from a partial config (missing fields take Komodo's defaults)."""
+        """Create a resource from a partial config (missing fields take Komodo's defaults).
+
+        `attach` checks each resource the config points at (see `_checked_config`); None trusts the writer.
+        """
         await self._check_name_free(name)
-        checked = await self._checked_config(config)
+        checked = await self._checked_config(config, attach)
         resource = self.spec.resource_cls.model_validate(
             {
                 "id": str(ObjectId()),
@@ -274,8 +318,13 @@ class ResourceService:
         await self._announce(ResourceChange.Created, resource)
         return resource
 
-    async def copy(self, name: str, source: str, operator: str) -> Resource[Any, Any]:
-        """Create a resource named `name` with the config, description and tags of `source`."""
+    async def copy(
+        self, name: str, source: str, operator: str, attach: AttachCheck | None = None
+    ) -> Resource[Any, Any]:
+        """Create a resource named `name` with the config, description and tags of `source`.
+
+        The copy's references are checked with `attach` as a new config's: a copy attaches them anew.
+        """
         original = await self.get(source)
         return await self.create(
             name,
@@ -283,23 +332,51 @@ class ResourceService:
             operator,
             description=original.description,
             tags=list(original.tags),
+            attach=attach,
         )
 
-    async def update(self, id_or_name: str, partial: dict[str, Any], operator: str) -> Resource[Any, Any]:
-        """Merge a partial config onto the stored one (fields given replace fields stored) and save it."""
-        current = await self.get(id_or_name)
-        stored = current.config.model_dump(mode="json")
-        merged = merge_partial(stored, partial)
-        # A secret sent back as shown to a non-admin (redacted) means "unchanged", not a new secret.
-        for path in self.spec.secret_fields:
-            for parent, key in _walk(merged, path.split(".")):
-                if parent[key] == REDACTED:
-                    parent[key] = _get_path(stored, path)
-        checked = await self._checked_config(merged)
-        if checked == current.config:
+    async def update(
+        self, id_or_name: str, partial: dict[str, Any], operator: str, attach: AttachCheck | None = None
+    ) -> Resource[Any, Any]:
+        """Merge a partial config onto the stored one (fields given replace fields stored) and save it.
+
+        Only the config fields that changed are written, and only if nobody changed the config since it was
+        read (a compare-and-set on the document's `_rev`, which every config write increments); otherwise the
+        partial is merged again onto what is stored now. So concurrent updates of different fields, a rename,
+        a tag change or a reference cleared by a delete in between are all kept.
+        """
+        seen: list[tuple[Resource[Any, Any], Resource[Any, Any] | None]] = []
+
+        async def changes_of(doc: Document) -> dict[str, Any]:
+            seen.clear()
+            current = self._from_document(doc)
+            stored = current.config.model_dump(mode="json")
+            merged = merge_partial(stored, partial)
+            # A secret sent back as shown to a non-admin (redacted) means "unchanged", not a new secret.
+            for path in self.spec.secret_fields:
+                for parent, key in _walk(merged, path.split(".")):
+                    if parent[key] == REDACTED:
+                        parent[key] = _get_path(stored, path)
+            checked = await self._checked_config(merged, attach, before=stored)
+            if checked == current.config:
+                seen.append((current, None))
+                return {}
+            updated = current.model_copy(update={"config": checked, "updated_at": now_ms()})
+            seen.append((current, updated))
+            plain = checked.model_dump(mode="json")
+            stored_form = self._to_document(updated)["config"]
+            changes = {f"config.{key}": stored_form[key] for key in plain if plain[key] != stored.get(key)}
+            return {**changes, "updated_at": updated.updated_at}
+
+        await set_changed(
+            self.coll,
+            id_or_name_filter(id_or_name),
+            changes_of,
+            f"{self.spec.name} named or with id {id_or_name!r}",
+        )
+        current, updated = seen[0]
+        if updated is None:
             return current
-        updated = current.model_copy(update={"config": checked, "updated_at": now_ms()})
-        await self.coll.replace_one({"_id": ObjectId(current.id)}, self._to_document(updated))
         before, after = self._toml(current), self._toml(updated)
         await self.updates.record(
             self._operation("Update"),
@@ -361,14 +438,17 @@ class ResourceService:
                 if reference.target != self.spec.variant or "*" in reference.path:
                     continue
                 field = f"config.{reference.path}"
-                result = await other.coll.update_many({field: resource_id}, {"$set": {field: ""}})
+                result = await other.coll.update_many(
+                    {field: resource_id}, {"$set": {field: ""}, "$inc": {REVISION: 1}}
+                )
                 if result.modified_count:
                     notes.append(f"cleared {field} on {result.modified_count} {other.spec.name}(s)")
             for reference in other.spec.references:
                 if reference.target == self.spec.variant and "*" in reference.path:
                     array_field = "config." + reference.path.removesuffix(".*")
                     result = await other.coll.update_many(
-                        {array_field: resource_id}, {"$pull": {array_field: resource_id}}
+                        {array_field: resource_id},
+                        {"$pull": {array_field: resource_id}, "$inc": {REVISION: 1}},
                     )
                     if result.modified_count:
                         notes.append(

@@ -207,28 +207,43 @@ class UpdateStore:
         raise Conflict(f"Update {update_id} is being changed by too many writers; try again")
 
     async def finish(self, request: FinishUpdate) -> Update:
-        """Complete a running Update; success is every log's success unless the request says otherwise."""
-        current = await self.get(request.id)
-        if current.status == UpdateStatus.Complete:
-            raise Conflict(f"Update {request.id} is already complete")
-        logs = [*current.logs, *(redact_log(entry) for entry in request.logs)]
-        success = request.success if request.success is not None else all(entry.success for entry in logs)
-        changes: dict[str, Any] = {
-            "logs": [entry.model_dump(mode="json") for entry in logs],
-            "status": UpdateStatus.Complete.value,
-            "success": success,
-            "end_ts": now_ms(),
-        }
-        for field in ("commit_hash", "other_data"):
-            value = getattr(request, field)
-            if value is not None:
-                changes[field] = value
-        if request.version is not None:
-            changes["version"] = request.version.model_dump(mode="json")
-        await self.coll.update_one({"_id": object_id(request.id, "Update")}, {"$set": changes})
-        update = await self.get(request.id)
-        await self._publish(update, created=False)
-        return update
+        """Complete a running Update; success is every log's success unless the request says otherwise.
+
+        The final write is a compare-and-set on the status and the number of logs, as `append_log`'s: a log
+        appended between the read and the write is kept (the finish is computed again on top of it), never
+        overwritten.
+        """
+        oid = object_id(request.id, "Update")
+        extra = [redact_log(entry) for entry in request.logs]
+        for _ in range(APPEND_RETRIES):
+            doc = await self.coll.find_one({"_id": oid}, {"logs": 1, "status": 1})
+            if doc is None:
+                raise NotFound(f"no Update with id {request.id!r}")
+            if doc.get("status") == UpdateStatus.Complete.value:
+                raise Conflict(f"Update {request.id} is already complete")
+            stored = list(doc.get("logs") or [])
+            logs = [*(Log.model_validate(entry) for entry in stored), *extra]
+            success = request.success if request.success is not None else all(entry.success for entry in logs)
+            changes: dict[str, Any] = {
+                "logs": [*stored, *(entry.model_dump(mode="json") for entry in extra)],
+                "status": UpdateStatus.Complete.value,
+                "success": success,
+                "end_ts": now_ms(),
+            }
+            for field in ("commit_hash", "other_data"):
+                value = getattr(request, field)
+                if value is not None:
+                    changes[field] = value
+            if request.version is not None:
+                changes["version"] = request.version.model_dump(mode="json")
+            result = await self.coll.update_one(
+                {"_id": oid, "status": doc.get("status"), "logs": {"$size": len(stored)}}, {"$set": changes}
+            )
+            if result.matched_count:
+                update = await self.get(request.id)
+                await self._publish(update, created=False)
+                return update
+        raise Conflict(f"Update {request.id} is being changed by too many writers; try again")
 
     async def get(self, update_id: str) -> Update:
         """The Update with that id."""

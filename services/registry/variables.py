@@ -18,6 +18,7 @@ from services.common.logging import redactor
 from services.common.mongo import Document
 from services.common.secrets import SecretBox
 from services.registry.announce import announce_entity
+from services.registry.documents import set_changed
 from services.registry.updates import UpdateStore, now_ms
 
 _VARIABLE_CHARS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-.")
@@ -103,11 +104,24 @@ class VariableStore:
         return variable
 
     async def _change(self, name: str, changes: dict[str, Any]) -> tuple[Variable, Variable]:
-        before = await self.get(name)
-        after = before.model_copy(update=changes)
-        await self.coll.replace_one({"name": name}, self._to_document(after))
+        """Apply `changes` to the stored variable (only the fields that change, compare-and-set)."""
+        seen: list[tuple[Variable, Variable]] = []
+
+        async def changes_of(doc: Document) -> dict[str, Any]:
+            seen.clear()
+            before = self._from_document(doc)
+            after = before.model_copy(update=changes)
+            seen.append((before, after))
+            stored = self._to_document(after)
+            # The value is stored anew when it or its secrecy changes (a secret one is encrypted).
+            fields = [k for k in changes if changes[k] != getattr(before, k)]
+            if fields and ("value" in fields or "is_secret" in fields):
+                fields.append("value")
+            return {k: stored[k] for k in dict.fromkeys(fields)}
+
+        await set_changed(self.coll, {"name": name}, changes_of, f"variable named {name!r}")
         await announce_entity(self.bus, "Variable", name, ResourceChange.Updated, name)
-        return before, after
+        return seen[0]
 
     async def set_value(self, name: str, value: str, operator: str) -> Variable:
         """Change a variable's value."""

@@ -160,3 +160,33 @@ async def gateway_url(registry: Registry, nats_url: str, tmp_path: Path) -> Asyn
     finally:
         server.should_exit = True
         await task
+
+
+@pytest.fixture
+async def alice(registry: Registry, client: BusClient, nats_url: str) -> AsyncIterator[tuple[BusClient, str]]:
+    """A plain user created by the admin, with a bus client sending her JWT, and her id."""
+    user = await client.write("CreateLocalUser", {"username": "alice", "password": "alice-password"})
+    user_id = user["_id"]["$oid"]
+    nc = await nats.connect(nats_url)
+    try:
+        yield BusClient(nc, {"Authorization": registry.signer.issue(user_id)}), user_id
+    finally:
+        await nc.close()
+
+
+async def grant(
+    client: BusClient,
+    level: str | dict[str, Any],
+    target: str,
+    user: str = "alice",
+    kind: str = "Deployment",
+) -> None:
+    """As the admin `client`, give `user` a permission (a level, or `{level, specific}`) on a resource."""
+    await client.write(
+        "UpdatePermissionOnTarget",
+        {
+            "user_target": {"type": "User", "id": user},
+            "resource_target": {"type": kind, "id": target},
+            "permission": level,
+        },
+    )

@@ -2,26 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import nats
 import pytest
 from bson import ObjectId
 
-from services.registry.app import Registry
-from tests.e2e.conftest import BusClient
-
-
-@pytest.fixture
-async def alice(registry: Registry, client: BusClient, nats_url: str) -> AsyncIterator[tuple[BusClient, str]]:
-    """A plain user created by the admin, with a bus client sending her JWT, and her id."""
-    user = await client.write("CreateLocalUser", {"username": "alice", "password": "alice-password"})
-    user_id = user["_id"]["$oid"]
-    nc = await nats.connect(nats_url)
-    try:
-        yield BusClient(nc, {"Authorization": registry.signer.issue(user_id)}), user_id
-    finally:
-        await nc.close()
+from tests.e2e.conftest import BusClient, grant
 
 
 @pytest.fixture
@@ -33,19 +18,6 @@ async def fleet(client: BusClient) -> dict[str, str]:
         made = await client.write("CreateDeployment", {"name": name, "config": {"server_id": "host-1"}})
         ids[name] = made["_id"]["$oid"]
     return ids
-
-
-async def grant(
-    client: BusClient, level: str, target: str, user: str = "alice", kind: str = "Deployment"
-) -> None:
-    await client.write(
-        "UpdatePermissionOnTarget",
-        {
-            "user_target": {"type": "User", "id": user},
-            "resource_target": {"type": kind, "id": target},
-            "permission": level,
-        },
-    )
 
 
 async def names(bus: BusClient, request: str = "ListDeployments") -> list[str]:
@@ -146,7 +118,7 @@ async def test_user_wide_permission_and_specifics_inherited_from_the_server(alic
         {"user_target": {"type": "User", "id": "alice"}, "resource_type": "Server", "permission": "Read"},
     )
     assert await names(bus, "ListServers") == ["host-1"]
-    await grant(client, {"level": "Read", "specific": ["Logs", "Inspect"]}, "host-1", kind="Server")  # type: ignore[arg-type]
+    await grant(client, {"level": "Read", "specific": ["Logs", "Inspect"]}, "host-1", kind="Server")
     await grant(client, "Read", "web")
     level = await bus.read("GetPermission", {"target": {"type": "Deployment", "id": "web"}})
     assert level["level"] == "Read"

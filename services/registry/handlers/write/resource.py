@@ -2,7 +2,9 @@
 
 Creating needs the right to create (admins; other users unless `disable_non_admin_create`, and for Servers and
 Builds only with the matching user flag); the creator who is not an admin gets Write on what it created.
-Copying also needs Read on the source; changing, renaming and deleting need Write.
+Copying also needs Read on the source; changing, renaming and deleting need Write. Every resource a written
+config points at (a server, build, builder, linked repo, alerter or procedure target) that it did not point at
+before needs the writer's `Attach` permission, or Write, on that resource (admins pass).
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ from contracts.entities.common import (
 from contracts.entities.permission import UserTarget, UserTargetVariant
 from services.common.bus import RequestContext
 from services.common.caller import Caller
-from services.registry.resources import ResourceService, kind_for
+from services.registry.references import Referenced
+from services.registry.resources import AttachCheck, ResourceService, kind_for
 
 if TYPE_CHECKING:
     from services.registry.app import Registry
@@ -61,9 +64,21 @@ def _register_kind(registry: Registry, service: ResourceService) -> None:
                 PermissionLevelAndSpecifics(level=PermissionLevel.Write),
             )
 
+    def attach_check(caller: Caller) -> AttachCheck | None:
+        """What checks each resource a config written by `caller` points at (nothing for admins)."""
+        if caller.admin:
+            return None
+
+        async def check(reference: Referenced) -> None:
+            await permissions.require_attach(caller, reference)
+
+        return check
+
     async def create(req: Any, ctx: RequestContext) -> Any:
         await permissions.check_create(ctx.caller, spec.variant, non_admin_create)
-        resource = await service.create(req.name, dict(req.config or {}), ctx.caller.user_id)
+        resource = await service.create(
+            req.name, dict(req.config or {}), ctx.caller.user_id, attach=attach_check(ctx.caller)
+        )
         await give_creator_write(resource, ctx.caller)
         return resource
 
@@ -72,13 +87,15 @@ def _register_kind(registry: Registry, service: ResourceService) -> None:
         source = await service.get(req.id)
         source_target = ResourceTarget(type=spec.variant, id=source.id)
         await permissions.require(ctx.caller, source_target, PermissionLevel.Read, source.name)
-        resource = await service.copy(req.name, source.id, ctx.caller.user_id)
+        resource = await service.copy(req.name, source.id, ctx.caller.user_id, attach_check(ctx.caller))
         await give_creator_write(resource, ctx.caller)
         return resource
 
     async def update(req: Any, ctx: RequestContext) -> Any:
         resource_id = await writable(req.id, ctx.caller)
-        updated = await service.update(resource_id, dict(req.config or {}), ctx.caller.user_id)
+        updated = await service.update(
+            resource_id, dict(req.config or {}), ctx.caller.user_id, attach_check(ctx.caller)
+        )
         return updated if ctx.caller.admin else service.without_secrets(updated)
 
     async def rename(req: Any, ctx: RequestContext) -> Any:
