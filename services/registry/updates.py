@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 from bson import ObjectId
@@ -182,46 +183,48 @@ class UpdateStore:
         await self._publish(update, created=True)
         return update
 
-    async def append_log(self, update_id: str, entry: Log) -> None:
-        """Append a stage log to a running Update.
+    async def _change_running(
+        self, update_id: str, changes_of: Callable[[list[dict[str, Any]]], dict[str, Any]]
+    ) -> Update:
+        """Change a running Update from its stored logs, with a compare-and-set on its status and log count.
 
-        The logs array is replaced with a compare-and-set on its length rather than `$push`: nx-27017 0.8.1
-        stores a pushed sub-document as a JSON string. Concurrent appends to one Update retry.
+        The logs array is replaced rather than `$push`ed (nx-27017 0.8.1 stores a pushed sub-document as a
+        JSON string), so a write must not be based on logs that changed since they were read: concurrent
+        writers (appends, the finish) retry on top of each other and none is lost.
         """
         oid = object_id(update_id, "Update")
-        clean = redact_log(entry).model_dump(mode="json")
         for _ in range(APPEND_RETRIES):
             doc = await self.coll.find_one({"_id": oid}, {"logs": 1, "status": 1})
             if doc is None:
                 raise NotFound(f"no Update with id {update_id!r}")
             if doc.get("status") == UpdateStatus.Complete.value:
                 raise Conflict(f"Update {update_id} is already complete")
-            logs = list(doc.get("logs") or [])
+            stored = list(doc.get("logs") or [])
             result = await self.coll.update_one(
-                {"_id": oid, "status": doc.get("status"), "logs": {"$size": len(logs)}},
-                {"$set": {"logs": [*logs, clean], "status": UpdateStatus.InProgress.value}},
+                {"_id": oid, "status": doc.get("status"), "logs": {"$size": len(stored)}},
+                {"$set": changes_of(stored)},
             )
             if result.matched_count:
-                await self._publish(await self.get(update_id), created=False)
-                return
+                update = await self.get(update_id)
+                await self._publish(update, created=False)
+                return update
         raise Conflict(f"Update {update_id} is being changed by too many writers; try again")
+
+    async def append_log(self, update_id: str, entry: Log) -> None:
+        """Append a stage log to a running Update."""
+        clean = redact_log(entry).model_dump(mode="json")
+        await self._change_running(
+            update_id, lambda stored: {"logs": [*stored, clean], "status": UpdateStatus.InProgress.value}
+        )
 
     async def finish(self, request: FinishUpdate) -> Update:
         """Complete a running Update; success is every log's success unless the request says otherwise.
 
-        The final write is a compare-and-set on the status and the number of logs, as `append_log`'s: a log
-        appended between the read and the write is kept (the finish is computed again on top of it), never
-        overwritten.
+        A log appended while the finish is written is kept: the finish is computed again on top of it.
         """
-        oid = object_id(request.id, "Update")
         extra = [redact_log(entry) for entry in request.logs]
-        for _ in range(APPEND_RETRIES):
-            doc = await self.coll.find_one({"_id": oid}, {"logs": 1, "status": 1})
-            if doc is None:
-                raise NotFound(f"no Update with id {request.id!r}")
-            if doc.get("status") == UpdateStatus.Complete.value:
-                raise Conflict(f"Update {request.id} is already complete")
-            stored = list(doc.get("logs") or [])
+
+        def changes_of(stored: list[dict[str, Any]]) -> dict[str, Any]:
             logs = [*(Log.model_validate(entry) for entry in stored), *extra]
             success = request.success if request.success is not None else all(entry.success for entry in logs)
             changes: dict[str, Any] = {
@@ -236,14 +239,9 @@ class UpdateStore:
                     changes[field] = value
             if request.version is not None:
                 changes["version"] = request.version.model_dump(mode="json")
-            result = await self.coll.update_one(
-                {"_id": oid, "status": doc.get("status"), "logs": {"$size": len(stored)}}, {"$set": changes}
-            )
-            if result.matched_count:
-                update = await self.get(request.id)
-                await self._publish(update, created=False)
-                return update
-        raise Conflict(f"Update {request.id} is being changed by too many writers; try again")
+            return changes
+
+        return await self._change_running(request.id, changes_of)
 
     async def get(self, update_id: str) -> Update:
         """The Update with that id."""
