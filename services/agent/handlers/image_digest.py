@@ -34,8 +34,9 @@ DOCKER_HUB: Final = "docker.io"
 # Characters of an image reference; the engine checks the grammar, this keeps the name inside the URL path.
 _REFERENCE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:/@-]*")
 _DIGEST = re.compile(r"[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-fA-F0-9]{32,}")
-# The engine's answer to a Basic-auth registry asked without credentials (a 500, unlike a wrong password's 401).
-_NO_CREDENTIALS = "no basic auth credentials"
+# Refusals the engine may pass on as a 500 rather than 401/403: a Basic-auth registry asked without credentials
+# ("no basic auth credentials"), and a token service's `unauthorized: ...` / `denied: ...` errors.
+_REFUSED = ("no basic auth credentials", "unauthorized", "denied")
 
 
 def registry_of(image: str) -> str:
@@ -66,7 +67,7 @@ def lookup_error(
     if auth is not None and auth.password:
         message = message.replace(auth.password, "<redacted>")  # engines do not echo it; never pass it on
     who = f"user {auth.username!r}" if auth is not None else "anonymous access"
-    if err.status in (401, 403) or _NO_CREDENTIALS in message:
+    if err.status in (401, 403) or any(marker in message.lower() for marker in _REFUSED):
         if auth is None:
             return BadRequest(
                 f"registry {registry} refused anonymous access to {image} ({err.status}): "
