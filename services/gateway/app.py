@@ -23,10 +23,11 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from contracts.catalog import load_all
 from services.common.auth import load_jwt_signer
 from services.common.errors import ServiceError
+from services.common.rate_limit import FailedAttempts
 from services.common.settings import Settings
 from services.common.version import VERSION
 from services.gateway.asyncapi import asyncapi_document
-from services.gateway.auth_routes import AuthApi, FailedAttempts
+from services.gateway.auth_routes import AuthApi
 from services.gateway.forward import Answer, bus_headers, error, forward, parse_object, split_envelope
 from services.gateway.openapi import komodo_openapi
 from services.gateway.update_feed import UpdateFeed, serve_update_socket
@@ -95,10 +96,17 @@ def create_app(settings: Settings) -> FastAPI:
     feed = UpdateFeed()
     documents: dict[str, bytes] = {}
 
+    async def reconnected() -> None:
+        # CredentialsChanged events may have been missed while the connection was down.
+        feed.recheck()
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         state["nc"] = await nats.connect(
-            settings.nats_connect_urls(), name="varanus-gateway", max_reconnect_attempts=-1
+            settings.nats_connect_urls(),
+            name="varanus-gateway",
+            max_reconnect_attempts=-1,
+            reconnected_cb=reconnected,
         )
         await feed.start(state["nc"])
         try:

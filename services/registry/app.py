@@ -26,6 +26,7 @@ from services.common.presence import PresenceView
 from services.common.secrets import load_secret_box, read_or_create_key_file
 from services.common.settings import Settings
 from services.registry.agent_credentials import AgentCredentialStore
+from services.registry.credential_notices import CredentialNotices
 from services.registry.handlers import onboard, unknown
 from services.registry.handlers.internal import agent as internal_agent
 from services.registry.handlers.internal import auth as internal_auth
@@ -91,6 +92,8 @@ class Registry:
             self.signer.verify, self.users.resolve, self.users.verify_api_key
         )
         self.bus = Bus(SERVICE, settings, check)
+        self.credential_check = check if isinstance(check, CredentialCheck) else None
+        self.credential_notices = CredentialNotices(self.bus, self.credential_check)
         self.updates = UpdateStore(self.db, self.bus)
         self.kinds: dict[str, ResourceService] = {}
         for spec in KINDS:
@@ -182,6 +185,8 @@ class Registry:
             # Before the bus connects: with the callout on, the registry's own connection needs an answer.
             await self._start_callout()
         await self.bus.start()
+        if self.credential_check is not None:
+            await self.credential_check.watch(self.bus.nc)
         await self.ensure_first_server()  # once connected: creating it publishes events
         await self.presence.start(self.bus.js)
         await unknown.subscribe(self, self.presence)
