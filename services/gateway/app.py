@@ -19,6 +19,7 @@ from fastapi.responses import PlainTextResponse, Response
 from nats.aio.client import Client as NatsClient
 from pydantic import TypeAdapter
 from starlette.types import ASGIApp, Receive, Scope, Send
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from contracts.catalog import load_all
 from services.common.auth import load_jwt_signer
@@ -46,7 +47,8 @@ def _model(result: Any) -> Response:
 
 
 def _address(request: Request) -> str:
-    """The client's address (for rate limits and the services' logs)."""
+    """The client's address (for rate limits and the services' logs): the peer's, or the one a proxy named
+    in `KOMODO_TRUSTED_PROXIES` forwarded."""
     return request.client.host if request.client else "unknown"
 
 
@@ -95,6 +97,7 @@ def create_app(settings: Settings) -> FastAPI:
     state: dict[str, NatsClient] = {}
     feed = UpdateFeed()
     documents: dict[str, bytes] = {}
+    limiter = FailedAttempts()
 
     async def reconnected() -> None:
         # CredentialsChanged events may have been missed while the connection was down.
@@ -124,11 +127,22 @@ def create_app(settings: Settings) -> FastAPI:
         redoc_url=None,
     )
     app.add_middleware(BodyLimit)
+    if settings.trusted_proxies:
+        # Outermost, so every part of the app sees the client's address, not the proxy's.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxy_list())
     app.openapi = lambda: komodo_openapi(app)  # type: ignore[method-assign]
 
     async def call(kind: str, name: str, request: Request, params: bytes) -> Response:
-        headers = bus_headers(_headers(request), _address(request))
-        answer = await forward(state["nc"], kind, name, params, headers, settings.request_timeout)
+        address, given = _address(request), _headers(request)
+        # Only requests that present credentials count: a request without any is refused without a lookup.
+        presented = "authorization" in given or "x-api-key" in given
+        if presented:
+            limiter.check(address)
+        answer = await forward(
+            state["nc"], kind, name, params, bus_headers(given, address), settings.request_timeout
+        )
+        if presented and answer.status == 401:
+            limiter.failed(address)
         return _json(answer)
 
     @app.get("/asyncapi.json", summary="The AsyncAPI 3.0 document of the bus subjects")
@@ -171,7 +185,7 @@ def create_app(settings: Settings) -> FastAPI:
         app.add_api_route(f"/{kind}/{{name}}", by_path, methods=["POST"], include_in_schema=False)
 
     signer = load_jwt_signer(settings)
-    auth = AuthApi(settings, signer, FailedAttempts())
+    auth = AuthApi(settings, signer, limiter)
 
     async def json_object(request: Request) -> dict[str, Any] | Answer:
         body = await _read_body(request)

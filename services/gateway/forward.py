@@ -17,16 +17,11 @@ from services.common.logging import redactor
 PUBLIC_KINDS = ("read", "write", "execute")
 """The APIs reachable over HTTP (internal requests are not)."""
 
-FORWARDED_HEADERS = ("authorization", "x-api-key", "x-api-secret", "x-forwarded-for", "x-real-ip")
-"""Headers passed on to the bus as they came (credentials, and the client address for rate limiting)."""
+FORWARDED_HEADERS = ("authorization", "x-api-key", "x-api-secret")
+"""Headers passed on to the bus as they came: the credentials. A client's own `X-Forwarded-For` or `X-Real-IP`
+is never passed on; the gateway sets `X-Real-IP` to the client address it determined itself."""
 
-CANONICAL = {
-    "authorization": "Authorization",
-    "x-api-key": "X-Api-Key",
-    "x-api-secret": "X-Api-Secret",
-    "x-forwarded-for": "X-Forwarded-For",
-    "x-real-ip": "X-Real-IP",
-}
+CANONICAL = {"authorization": "Authorization", "x-api-key": "X-Api-Key", "x-api-secret": "X-Api-Secret"}
 
 
 @dataclass(frozen=True)
@@ -44,9 +39,10 @@ def error(status: int, message: str, trace: list[str] | None = None) -> Answer:
 
 
 def bus_headers(headers: Mapping[str, str], client_address: str | None) -> dict[str, str]:
-    """The headers the bus request carries: credentials as they came, and who the client is."""
+    """The headers the bus request carries: credentials as they came, and the client address the gateway saw
+    (after `KOMODO_TRUSTED_PROXIES`; whatever the client claimed is dropped)."""
     out = {CANONICAL[name]: headers[name] for name in FORWARDED_HEADERS if name in headers}
-    if client_address and "X-Real-IP" not in out:
+    if client_address:
         out["X-Real-IP"] = client_address
     return out
 
