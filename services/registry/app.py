@@ -49,6 +49,7 @@ from services.registry.handlers.write import tag as write_tag
 from services.registry.handlers.write import user as write_user
 from services.registry.handlers.write import user_group as write_user_group
 from services.registry.handlers.write import variable as write_variable
+from services.registry.key_connections import KeyConnections
 from services.registry.kinds import KINDS
 from services.registry.nats_callout import (
     AuthCallout,
@@ -93,7 +94,8 @@ class Registry:
         )
         self.bus = Bus(SERVICE, settings, check)
         self.credential_check = check if isinstance(check, CredentialCheck) else None
-        self.credential_notices = CredentialNotices(self.bus, self.credential_check)
+        self.key_connections = KeyConnections()
+        self.credential_notices = CredentialNotices(self.bus, self.credential_check, self.key_connections)
         self.updates = UpdateStore(self.db, self.bus)
         self.kinds: dict[str, ResourceService] = {}
         for spec in KINDS:
@@ -215,14 +217,16 @@ class Registry:
         decide = services_decider(
             self.settings.nats_services_password.get_secret_value(), self._decide_nats_client
         )
+        urls = [url.strip() for url in self.settings.nats_url.split(",") if url.strip()]
         self._callout_nc = await nats.connect(
-            [url.strip() for url in self.settings.nats_url.split(",") if url.strip()],
+            urls,
             user="auth",
             password=self.settings.nats_auth_password.get_secret_value(),
             name="varanus-auth-callout",
             max_reconnect_attempts=-1,
         )
         await AuthCallout(issuer, decide).start(self._callout_nc)
+        await self.key_connections.connect(urls, self.settings.nats_auth_password.get_secret_value())
         log.info("answering the NATS auth callout")
 
     async def ensure_first_server(self) -> None:
@@ -272,6 +276,7 @@ class Registry:
         """Stop answering and close connections."""
         await self.presence.stop()
         await self.bus.stop()
+        await self.key_connections.stop()
         if self._callout_nc is not None:
             await self._callout_nc.close()
         await self.client.close()

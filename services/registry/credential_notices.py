@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Iterable
 
 import nats.errors
 
@@ -19,6 +20,7 @@ from contracts.events.credentials import CredentialsChanged
 from contracts.subjects import EVENTS_STREAM
 from services.common.bus import Bus
 from services.common.caller import CredentialCheck
+from services.registry.key_connections import KeyConnections
 
 log = logging.getLogger(__name__)
 
@@ -31,16 +33,20 @@ EVERYONE = ""
 
 
 class CredentialNotices:
-    """Publishes `CredentialsChanged`, and drops the registry's own cached users first."""
+    """Publishes `CredentialsChanged`, drops the registry's own cached users first, and closes the NATS
+    connections made with API keys that no longer admit their client."""
 
-    def __init__(self, bus: Bus, local: CredentialCheck | None) -> None:
+    def __init__(self, bus: Bus, local: CredentialCheck | None, connections: KeyConnections) -> None:
         self.bus = bus
         self.local = local
+        self.connections = connections
 
-    async def changed(self, user_id: str, reason: str) -> None:
-        """Say that `user_id`'s credentials or rights changed (`EVERYONE`: those of every user)."""
+    async def changed(self, user_id: str, reason: str, closed_keys: Iterable[str] = ()) -> None:
+        """Say that `user_id`'s credentials or rights changed (`EVERYONE`: those of every user); `closed_keys`
+        are API keys that no longer admit anyone (deleted, or their user disabled or deleted)."""
         if self.local is not None:
             self.local.forget(user_id)
+        self.connections.close(closed_keys)
         event = CredentialsChanged(user_id=user_id, reason=reason)
         data = event.model_dump_json(by_alias=True).encode()
         for attempt in range(1, PUBLISH_ATTEMPTS + 1):

@@ -46,7 +46,7 @@ def register(registry: Registry) -> None:
 
     async def revoke(req: RevokeApiKey, ctx: RequestContext) -> NoData:
         await users.revoke_api_key(req.user_id, req.key)
-        await registry.credential_notices.changed(req.user_id, "API key deleted")
+        await registry.credential_notices.changed(req.user_id, "API key deleted", [req.key])
         return NoData()
 
     async def record(req: GetUserRecord, ctx: RequestContext) -> User:

@@ -60,7 +60,8 @@ def register(registry: Registry) -> None:
             fields["create_build_permissions"] = req.create_builds
         if fields:
             await users.set_fields(user.id, fields)
-            await registry.credential_notices.changed(user.id, "base permissions changed")
+            disabled = [key.key for key in await users.api_keys(user.id)] if req.enabled is False else []
+            await registry.credential_notices.changed(user.id, "base permissions changed", disabled)
         return NoData()
 
     async def on_type(req: UpdatePermissionOnResourceType, ctx: RequestContext) -> NoData:
