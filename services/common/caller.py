@@ -117,6 +117,7 @@ class CredentialCheck:
         cache lookups from now on."""
         self._reconnects = nc.stats["reconnects"]
         self._subscription = await nc.subscribe(CredentialsChanged.SUBJECT, cb=self._on_event)
+        await nc.flush()  # the server knows of the subscription before anything is cached
         self._nc = nc
 
     async def _on_event(self, msg: Msg) -> None:

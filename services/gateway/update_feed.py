@@ -72,6 +72,7 @@ class UpdateFeed:
             await nc.subscribe(UpdateChanged.SUBJECT, cb=self._received),
             await nc.subscribe(CredentialsChanged.SUBJECT, cb=self._credentials_changed),
         ]
+        await nc.flush()
 
     async def stop(self) -> None:
         """Stop listening and release every socket."""
