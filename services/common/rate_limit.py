@@ -60,3 +60,8 @@ class FailedAttempts:
         for client in list(self._seen):
             if not self._recent(client):
                 del self._seen[client]
+        if len(self._seen) >= MAX_CLIENTS:
+            # Every client failed recently (a flood of made-up clients): forget the tenth seen first, so each
+            # failure does not scan them all again.
+            for client in list(self._seen)[: MAX_CLIENTS // 10]:
+                del self._seen[client]
