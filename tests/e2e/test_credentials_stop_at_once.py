@@ -235,3 +235,44 @@ async def test_a_permission_taken_away_is_refused_at_once_everywhere(
 async def server_id(client: BusClient, name: str) -> str:
     found = await client.read("GetServer", {"server": name})
     return str(found["_id"]["$oid"])
+
+
+async def test_leaving_a_user_group_is_refused_at_once_everywhere(
+    member: Member, client: BusClient, gateway_url
+):
+    await client.write(
+        "UpdatePermissionOnResourceType",
+        {
+            "user_target": {"type": "User", "id": member.user_id},
+            "resource_type": "Server",
+            "permission": "None",
+        },
+    )
+    await client.write("CreateUserGroup", {"name": "readers"})
+    await client.write(
+        "UpdatePermissionOnResourceType",
+        {
+            "user_target": {"type": "UserGroup", "id": "readers"},
+            "resource_type": "Server",
+            "permission": "Read",
+        },
+    )
+    await client.write("AddUserToUserGroup", {"user_group": "readers", "user": "member"})
+    async with connect(ws_url(gateway_url)) as ws:
+        await log_in(ws, member.jwt_login)
+        await warm_up(member.http, member.bus)
+
+        await client.write("RemoveUserFromUserGroup", {"user_group": "readers", "user": "member"})
+
+        for answer in (
+            await member.http.send("read", "GetServer", {"server": "srv"}),
+            await member.bus.send("read", "GetServer", {"server": "srv"}),
+            await member.bus.send("read", "GetServerState", {"server": "srv"}),
+        ):
+            assert answer.status == 403, answer
+        await client.write("UpdateServer", {"id": "srv", "config": {"address": "https://srv:9120"}})
+        assert await nothing_within(ws, 0.5)
+        # Positive control: back in the group, the socket pushes the server's Updates again.
+        await client.write("AddUserToUserGroup", {"user_group": "readers", "user": "member"})
+        await client.write("UpdateServer", {"id": "srv", "config": {"address": "https://srv:8120"}})
+        assert (await next_update(ws))["operation"] == "UpdateServer"
