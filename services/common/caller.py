@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
+import jwt
+from nats.aio.client import Client as NatsClient
+from nats.aio.msg import Msg
+from nats.aio.subscription import Subscription
+from pydantic import ValidationError
+
+from contracts.events.credentials import CredentialsChanged
 from contracts.service_users import SERVICE_USERS, SYSTEM_USER_ID
-from services.common.errors import Unauthorized
+from services.common.errors import ServiceError, Unauthorized
+from services.common.rate_limit import FailedAttempts
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -47,10 +58,24 @@ def header(headers: Mapping[str, str], name: str) -> str:
     return ""
 
 
+CACHE_SECONDS = 5.0
+"""How long a looked-up user is kept at most: a backstop for a `CredentialsChanged` event that never arrived."""
+
+
 @dataclass
 class _Cached:
     caller: Caller
     until: float
+
+
+def claimed_subject(token: str) -> str:
+    """The user id a JWT claims to be for, read without checking its signature ("" when it names none)."""
+    try:
+        claims = jwt.decode(token.removeprefix("Bearer ").strip(), options={"verify_signature": False})
+    except jwt.PyJWTError:
+        return ""
+    subject = claims.get("sub") if isinstance(claims, dict) else None
+    return subject if isinstance(subject, str) else ""
 
 
 class CredentialCheck:
@@ -58,7 +83,14 @@ class CredentialCheck:
 
     JWTs are checked locally with the shared signing key; a JWT of a built-in service user (internal calls) needs
     no lookup. The user behind a JWT or API key is looked up through `resolve_user` / `verify_api_key` (the
-    registry) and cached for a few seconds, so a burst of requests costs one lookup.
+    registry). Once `watch` has subscribed to `CredentialsChanged`, lookups are cached: an event drops the
+    entries of the user it names (or all of them) at once, a NATS reconnect (events may have been missed) drops
+    everything, and no entry lives longer than `cache_seconds` in any case.
+
+    Failed checks are rate-limited per client (`limiter`): the client is the API key presented, or the user id
+    a JWT claims. A client over the limit gets 429 instead of a lookup for an API key it has not used
+    successfully just now; a JWT is always checked (cheaply, so a forged token cannot lock out its user) and
+    only its failures are answered with 429.
     """
 
     def __init__(
@@ -66,39 +98,107 @@ class CredentialCheck:
         verify_jwt: Callable[[str], str],
         resolve_user: Callable[[str], Awaitable[CallerInfoLike]],
         verify_api_key: Callable[[str, str], Awaitable[CallerInfoLike]],
-        cache_seconds: float = 10.0,
+        cache_seconds: float = CACHE_SECONDS,
+        limiter: FailedAttempts | None = None,
     ) -> None:
         self.verify_jwt = verify_jwt
         self.resolve_user = resolve_user
         self.verify_api_key = verify_api_key
         self.cache_seconds = cache_seconds
+        self.limiter = limiter or FailedAttempts()
         self._cache: dict[str, _Cached] = {}
+        self._generation = 0
+        self._nc: NatsClient | None = None
+        self._reconnects = 0
+        self._subscription: Subscription | None = None
+
+    async def watch(self, nc: NatsClient) -> None:
+        """Follow `CredentialsChanged` on `nc` (a plain subscription: every replica hears every event) and
+        cache lookups from now on."""
+        self._reconnects = nc.stats["reconnects"]
+        self._subscription = await nc.subscribe(CredentialsChanged.SUBJECT, cb=self._on_event)
+        await nc.flush()  # the server knows of the subscription before anything is cached
+        self._nc = nc
+
+    async def _on_event(self, msg: Msg) -> None:
+        try:
+            event = CredentialsChanged.model_validate_json(msg.data)
+        except ValidationError:
+            log.warning("a malformed CredentialsChanged event: dropping every cached user")
+            self.forget("")
+            return
+        self.forget(event.user_id)
+
+    def forget(self, user_id: str) -> None:
+        """Drop what is cached about `user_id` ("": about everyone); a lookup in flight is not cached."""
+        self._generation += 1
+        if not user_id:
+            self._cache.clear()
+            return
+        for slot in [slot for slot, hit in self._cache.items() if hit.caller.user_id == user_id]:
+            del self._cache[slot]
+
+    def _caching(self) -> bool:
+        """Whether cached entries may be used: only while events can reach this process."""
+        nc = self._nc
+        if nc is None or not nc.is_connected:
+            return False
+        reconnects = nc.stats["reconnects"]
+        if reconnects != self._reconnects:
+            self._reconnects = reconnects
+            self.forget("")  # events sent while the connection was down are lost
+        return True
 
     async def __call__(self, headers: Mapping[str, str]) -> Caller:
         token = header(headers, "Authorization")
         key, secret = header(headers, "X-Api-Key"), header(headers, "X-Api-Secret")
         if token:
-            user_id = self.verify_jwt(token)
+            try:
+                user_id = self.verify_jwt(token)
+            except Unauthorized:
+                self._refused(f"a token for user {claimed_subject(token) or '(none)'}")
+                raise
             if user_id in SERVICE_USERS:
                 return Caller(user_id=user_id, username=SERVICE_USERS[user_id], admin=True)
-            return await self._cached(f"jwt:{user_id}", lambda: self.resolve_user(user_id))
+            return await self._cached(
+                f"jwt:{user_id}", f"a token for user {user_id}", lambda: self.resolve_user(user_id), False
+            )
         if key and secret:
             digest = hashlib.sha256(f"{key}:{secret}".encode()).hexdigest()
-            return await self._cached(f"key:{digest}", lambda: self.verify_api_key(key, secret))
+            return await self._cached(
+                f"key:{digest}", f"API key {key}", lambda: self.verify_api_key(key, secret), True
+            )
         raise Unauthorized("missing credentials: send Authorization: <jwt>, or X-Api-Key and X-Api-Secret")
 
-    async def _cached(self, slot: str, lookup: Callable[[], Awaitable[CallerInfoLike]]) -> Caller:
+    def _refused(self, client: str) -> None:
+        """Count a failed check of `client`; 429 instead of 401 once it has used up its attempts."""
+        self.limiter.check(client)
+        self.limiter.failed(client)
+
+    async def _cached(
+        self, slot: str, client: str, lookup: Callable[[], Awaitable[CallerInfoLike]], limit_first: bool
+    ) -> Caller:
+        caching = self._caching()
         now = time.monotonic()
-        hit = self._cache.get(slot)
+        hit = self._cache.get(slot) if caching else None
         if hit is not None and hit.until > now:
             return hit.caller
-        info = await lookup()
-        if not info.enabled:
-            raise Unauthorized(f"user {info.username!r} is not enabled")
+        if limit_first:
+            self.limiter.check(client)
+        generation = self._generation
+        try:
+            info = await lookup()
+            if not info.enabled:
+                raise Unauthorized(f"user {info.username!r} is not enabled")
+        except ServiceError as err:
+            if err.status == 401:
+                self._refused(client)
+            raise
         caller = Caller(user_id=info.user_id, username=info.username, admin=info.admin)
-        if len(self._cache) > 10_000:
-            self._cache.clear()
-        self._cache[slot] = _Cached(caller, now + self.cache_seconds)
+        if caching and generation == self._generation:
+            if len(self._cache) > 10_000:
+                self._cache.clear()
+            self._cache[slot] = _Cached(caller, now + self.cache_seconds)
         return caller
 
 

@@ -83,15 +83,36 @@ def _spawn(args: list[str], log: Path) -> subprocess.Popen[bytes]:
         handle.close()
 
 
+NATS_MAX_PAYLOAD_BYTES = 12 * 1024 * 1024
+"""The embedded nats-server's `max_payload`: the gateway's 10 MiB body limit, its headers and room to spare
+(nats-server's default, 1 MiB, would make the gateway lower its body limit to fit)."""
+
+
+def nats_limits_config(folder: Path, config: Path | None = None) -> Path:
+    """Write `nats-limits.conf` in `folder`: `max_payload`, then `config` included (relative to `folder`,
+    since nats-server resolves every include against the including file's folder)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    lines = [
+        "# Written by Varanus (services/common/embedded.py) at each start.",
+        f"max_payload: {NATS_MAX_PAYLOAD_BYTES}",
+    ]
+    if config is not None:
+        lines.append(f'include "{os.path.relpath(config, folder)}"')
+    path = folder / "nats-limits.conf"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
 def start_nats(port: int, store_dir: Path, log: Path, config: Path | None = None) -> subprocess.Popen[bytes]:
     """Start nats-server with JetStream on 127.0.0.1:port, storing in `store_dir`, and wait until it listens.
 
-    `config` is a nats-server config file (accounts, auth callout); the flags given here override it.
+    `config` is a nats-server config file (accounts, auth callout); the flags given here override it. The
+    server's `max_payload` is `NATS_MAX_PAYLOAD_BYTES` (see docs/http.md, "Body size").
     """
     store_dir.mkdir(parents=True, exist_ok=True)
+    limits = nats_limits_config(config.parent if config is not None else store_dir.parent, config)
     args = [program("nats-server"), "-a", "127.0.0.1", "-p", str(port), "-js", "-sd", str(store_dir)]
-    if config is not None:
-        args += ["-c", str(config)]
+    args += ["-c", str(limits)]
     proc = _spawn(args, log)
     _wait_or_stop(port, proc, "nats-server", log)
     return proc

@@ -21,6 +21,9 @@ AGENT_USER_PREFIX = "agent:"
 """NATS users `agent:<server_id>` are host agents."""
 APP_ACCOUNT = "APP"
 """The NATS account every authorized client lands in (JetStream enabled there)."""
+SYSTEM_NATS_USER = "sys"
+"""The NATS user of the system account (same password as `auth`): the registry closes the connections of API
+keys that were deleted or whose user was disabled through it (`$SYS.REQ.SERVER.<id>.KICK`)."""
 
 
 def agent_inbox(server_id: str) -> str:
@@ -37,7 +40,8 @@ def new_issuer_seed() -> str:
 def callout_config(issuer_public_key: str, auth_password: str) -> str:
     """A nats-server config whose clients are all authorized by the registry's auth callout.
 
-    The user `auth` (account AUTH) is the callout's own connection; every other client lands in account APP,
+    The user `auth` (account AUTH) is the callout's own connection; the user `sys` (the system account SYS, the
+    same password) lets the registry close a client's connection; every other client lands in account APP,
     where JetStream is enabled, with the subjects the callout grants it.
     """
     if not issuer_public_key.startswith("A") or '"' in auth_password or "\n" in auth_password:
@@ -45,11 +49,13 @@ def callout_config(issuer_public_key: str, auth_password: str) -> str:
     return f"""accounts {{
   AUTH {{ users: [ {{ user: auth, password: "{auth_password}" }} ] }}
   APP {{ jetstream: enabled }}
+  SYS {{ users: [ {{ user: {SYSTEM_NATS_USER}, password: "{auth_password}" }} ] }}
 }}
+system_account: SYS
 authorization {{
   auth_callout {{
     issuer: {issuer_public_key}
-    auth_users: [ auth ]
+    auth_users: [ auth, {SYSTEM_NATS_USER} ]
     account: AUTH
   }}
 }}

@@ -49,6 +49,13 @@ class Settings(BaseSettings):
     """Port of the HTTP gateway."""
     bind_ip: str = "127.0.0.1"
     """Address the gateway listens on (`0.0.0.0` for every interface)."""
+    trusted_proxies: str = Field(
+        default="",
+        validation_alias=AliasChoices("KOMODO_TRUSTED_PROXIES", "VARANUS_TRUSTED_PROXIES", "trusted_proxies"),
+    )
+    """Comma-separated addresses or networks (`10.0.0.5,172.16.0.0/12`) of reverse proxies whose
+    `X-Forwarded-For` and `X-Forwarded-Proto` the gateway believes; from any other peer they are ignored, so
+    the client address (rate limits, logs) is the peer's. Empty (the default): nobody is trusted."""
     nats_url: str = "nats://127.0.0.1:4222"
     """NATS server(s); several comma-separated URLs for a cluster."""
     database_uri: SecretStr = SecretStr("")
@@ -176,6 +183,10 @@ class Settings(BaseSettings):
             f"{scheme}://{user}:{password}@{rest.split('@', 1)[-1]}"
             for scheme, _, rest in (url.partition("://") for url in urls)
         ]
+
+    def trusted_proxy_list(self) -> list[str]:
+        """`trusted_proxies` as a list of addresses and networks."""
+        return [entry.strip() for entry in self.trusted_proxies.split(",") if entry.strip()]
 
     def mongo_uri(self) -> str:
         """The MongoDB connection URI: `database_uri`, or one built from address and credentials."""

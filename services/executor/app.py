@@ -105,6 +105,8 @@ class Executor:
         await self.stats.ensure_indexes()
         await self.runner.ensure_indexes()
         await self.bus.start()
+        if isinstance(self.bus.authenticate, CredentialCheck):
+            await self.bus.authenticate.watch(self.bus.nc)
         await self.watch.start()
         self.resource_states.start()
         self.update_poller.start()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -19,22 +19,34 @@ from fastapi.responses import PlainTextResponse, Response
 from nats.aio.client import Client as NatsClient
 from pydantic import TypeAdapter
 from starlette.types import ASGIApp, Receive, Scope, Send
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from contracts.catalog import load_all
 from services.common.auth import load_jwt_signer
 from services.common.errors import ServiceError
+from services.common.rate_limit import FailedAttempts
 from services.common.settings import Settings
 from services.common.version import VERSION
 from services.gateway.asyncapi import asyncapi_document
-from services.gateway.auth_routes import AuthApi, FailedAttempts
-from services.gateway.forward import Answer, bus_headers, error, forward, parse_object, split_envelope
+from services.gateway.auth_routes import AuthApi
+from services.gateway.forward import (
+    Answer,
+    bus_headers,
+    error,
+    forward,
+    parse_object,
+    split_envelope,
+    too_large,
+)
 from services.gateway.openapi import komodo_openapi
 from services.gateway.update_feed import UpdateFeed, serve_update_socket
 
 log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 10 * 1024 * 1024
-"""Largest request body accepted (413 beyond)."""
+"""Largest request body accepted (413 beyond), unless the connected NATS takes less (see `BodyLimit`)."""
+BUS_HEADROOM = 64 * 1024
+"""Bytes of NATS's `max_payload` kept for the headers of the bus request (credentials, client address)."""
 
 
 _ANY = TypeAdapter(Any)
@@ -45,7 +57,8 @@ def _model(result: Any) -> Response:
 
 
 def _address(request: Request) -> str:
-    """The client's address (for rate limits and the services' logs)."""
+    """The client's address (for rate limits and the services' logs): the peer's, or the one a proxy named
+    in `KOMODO_TRUSTED_PROXIES` forwarded."""
     return request.client.host if request.client else "unknown"
 
 
@@ -59,31 +72,35 @@ def _json(answer: Answer) -> Response:
 
 
 class BodyLimit:
-    """Refuse bodies over 10 MB with 413 by their Content-Length, before reading them (reads check as they go).
+    """Refuse a body whose Content-Length is over the limit with 413, before the app sees it (a plain ASGI
+    middleware: Starlette's BaseHTTPMiddleware costs about a millisecond per request).
 
-    A plain ASGI middleware: Starlette's BaseHTTPMiddleware costs about a millisecond per request.
+    The limit is the smaller of `MAX_BODY_BYTES` and the connected NATS's `max_payload` less `BUS_HEADROOM`,
+    since each body goes on as one bus message. A chunked body is measured as it is read (`read_body`). uvicorn
+    reads and drops what the app left unread, so the client reads the 413 and keeps its connection.
     """
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, limit: Callable[[], int]) -> None:
         self.app = app
+        self.limit = limit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             length = next((v for k, v in scope["headers"] if k == b"content-length"), None)
-            if length is not None and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
-                answer = _json(error(413, f"request body over {MAX_BODY_BYTES // (1024 * 1024)} MB"))
-                await answer(scope, receive, send)
+            if length is not None and (not length.isdigit() or int(length) > self.limit()):
+                await _json(too_large(self.limit()))(scope, receive, send)
                 return
         await self.app(scope, receive, send)
 
 
-async def _read_body(request: Request) -> bytes | Answer:
+async def read_body(request: Request, limit: int) -> bytes | Answer:
+    """The request body, or a 413 naming `limit` as soon as it passes it."""
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():
         size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            return error(413, f"request body over {MAX_BODY_BYTES // (1024 * 1024)} MB")
+        if size > limit:
+            return too_large(limit)
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -94,11 +111,23 @@ def create_app(settings: Settings) -> FastAPI:
     state: dict[str, NatsClient] = {}
     feed = UpdateFeed()
     documents: dict[str, bytes] = {}
+    limiter = FailedAttempts()
+
+    def body_limit() -> int:
+        nc = state.get("nc")
+        return MAX_BODY_BYTES if nc is None else min(MAX_BODY_BYTES, nc.max_payload - BUS_HEADROOM)
+
+    async def reconnected() -> None:
+        # CredentialsChanged events may have been missed while the connection was down.
+        feed.recheck()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         state["nc"] = await nats.connect(
-            settings.nats_connect_urls(), name="varanus-gateway", max_reconnect_attempts=-1
+            settings.nats_connect_urls(),
+            name="varanus-gateway",
+            max_reconnect_attempts=-1,
+            reconnected_cb=reconnected,
         )
         await feed.start(state["nc"])
         try:
@@ -115,12 +144,23 @@ def create_app(settings: Settings) -> FastAPI:
         docs_url="/docs",
         redoc_url=None,
     )
-    app.add_middleware(BodyLimit)
+    app.add_middleware(BodyLimit, limit=body_limit)
+    if settings.trusted_proxies:
+        # Outermost, so every part of the app sees the client's address, not the proxy's.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxy_list())
     app.openapi = lambda: komodo_openapi(app)  # type: ignore[method-assign]
 
     async def call(kind: str, name: str, request: Request, params: bytes) -> Response:
-        headers = bus_headers(_headers(request), _address(request))
-        answer = await forward(state["nc"], kind, name, params, headers, settings.request_timeout)
+        address, given = _address(request), _headers(request)
+        # Only requests that present credentials count: a request without any is refused without a lookup.
+        presented = "authorization" in given or "x-api-key" in given
+        if presented:
+            limiter.check(address)
+        answer = await forward(
+            state["nc"], kind, name, params, bus_headers(given, address), settings.request_timeout
+        )
+        if presented and answer.status == 401:
+            limiter.failed(address)
         return _json(answer)
 
     @app.get("/asyncapi.json", summary="The AsyncAPI 3.0 document of the bus subjects")
@@ -136,7 +176,7 @@ def create_app(settings: Settings) -> FastAPI:
         return VERSION
 
     async def envelope_route(kind: str, request: Request) -> Response:
-        body = await _read_body(request)
+        body = await read_body(request, body_limit())
         if isinstance(body, Answer):
             return _json(body)
         parsed = split_envelope(body)
@@ -146,7 +186,7 @@ def create_app(settings: Settings) -> FastAPI:
         return await call(kind, name, request, params)
 
     async def typed_route(kind: str, name: str, request: Request) -> Response:
-        body = await _read_body(request)
+        body = await read_body(request, body_limit())
         if isinstance(body, Answer):
             return _json(body)
         return await call(kind, name, request, body or b"{}")
@@ -163,10 +203,10 @@ def create_app(settings: Settings) -> FastAPI:
         app.add_api_route(f"/{kind}/{{name}}", by_path, methods=["POST"], include_in_schema=False)
 
     signer = load_jwt_signer(settings)
-    auth = AuthApi(settings, signer, FailedAttempts())
+    auth = AuthApi(settings, signer, limiter)
 
     async def json_object(request: Request) -> dict[str, Any] | Answer:
-        body = await _read_body(request)
+        body = await read_body(request, body_limit())
         return body if isinstance(body, Answer) else parse_object(body)
 
     @app.post("/auth/login/{name}", include_in_schema=False)

@@ -6,8 +6,6 @@ past the limit the answer is 429 until the window has passed. The limit is kept 
 
 from __future__ import annotations
 
-import time
-from collections import defaultdict, deque
 from collections.abc import Mapping
 from typing import Any
 
@@ -42,40 +40,9 @@ from contracts.auth import (
 from contracts.service_users import SYSTEM_USER_ID
 from services.common.auth import JwtSigner
 from services.common.bus import RemoteError, request_over
-from services.common.errors import BadRequest, TooManyRequests, Unauthorized, describe_validation_error
+from services.common.errors import BadRequest, Unauthorized, describe_validation_error
+from services.common.rate_limit import FailedAttempts
 from services.common.settings import Settings
-
-RATE_LIMIT_ATTEMPTS = 5
-RATE_LIMIT_WINDOW_SECONDS = 15.0
-
-
-class FailedAttempts:
-    """Failed credential checks per client address, in a sliding window."""
-
-    def __init__(
-        self, attempts: int = RATE_LIMIT_ATTEMPTS, window: float = RATE_LIMIT_WINDOW_SECONDS
-    ) -> None:
-        self.attempts = attempts
-        self.window = window
-        self._seen: dict[str, deque[float]] = defaultdict(deque)
-
-    def _recent(self, address: str) -> deque[float]:
-        times = self._seen[address]
-        cutoff = time.monotonic() - self.window
-        while times and times[0] < cutoff:
-            times.popleft()
-        return times
-
-    def check(self, address: str) -> None:
-        """429 when `address` has used up its failed attempts."""
-        times = self._recent(address)
-        if len(times) >= self.attempts:
-            wait = max(1, round(times[0] + self.window - time.monotonic()))
-            raise TooManyRequests(f"too many failed attempts from {address}; try again in {wait} s")
-
-    def failed(self, address: str) -> None:
-        """Count a failed attempt."""
-        self._recent(address).append(time.monotonic())
 
 
 class AuthApi:
@@ -92,22 +59,26 @@ class AuthApi:
         headers = {"Authorization": self.signer.issue(SYSTEM_USER_ID)}
         return await request_over(nc, request, headers, self.settings.request_timeout)
 
-    async def caller(self, nc: NatsClient, headers: Mapping[str, str], address: str) -> CallerInfo:
-        """Who the request's credentials belong to (401 when missing or invalid; wrong ones count as failures)."""
+    async def caller(
+        self, nc: NatsClient, headers: Mapping[str, str], address: str, limited: bool = True
+    ) -> CallerInfo:
+        """Who the request's credentials belong to (401 when missing or invalid; wrong ones count as failures,
+        and a client over the limit gets 429, unless `limited` is False)."""
         token = headers.get("authorization", "")
         key, secret = headers.get("x-api-key", ""), headers.get("x-api-secret", "")
         if not token and not (key and secret):
             raise Unauthorized(
                 "missing credentials: send Authorization: <jwt>, or X-Api-Key and X-Api-Secret"
             )
-        self.limiter.check(address)
+        if limited:
+            self.limiter.check(address)
         try:
             if token:
                 info: CallerInfo = await self.ask(nc, ResolveCaller(user_id=self.signer.verify(token)))
             else:
                 info = await self.ask(nc, VerifyApiKey(key=key, secret=secret))
         except (Unauthorized, RemoteError) as err:
-            if err.status == 401:
+            if err.status == 401 and limited:
                 self.limiter.failed(address)
             raise
         if not info.enabled:

@@ -17,16 +17,14 @@ from services.common.logging import redactor
 PUBLIC_KINDS = ("read", "write", "execute")
 """The APIs reachable over HTTP (internal requests are not)."""
 
-FORWARDED_HEADERS = ("authorization", "x-api-key", "x-api-secret", "x-forwarded-for", "x-real-ip")
-"""Headers passed on to the bus as they came (credentials, and the client address for rate limiting)."""
+FORWARDED_HEADERS = ("authorization", "x-api-key", "x-api-secret")
+"""Headers passed on to the bus as they came: the credentials. A client's own `X-Forwarded-For` or `X-Real-IP`
+is never passed on; the gateway sets `X-Real-IP` to the client address it determined itself."""
 
-CANONICAL = {
-    "authorization": "Authorization",
-    "x-api-key": "X-Api-Key",
-    "x-api-secret": "X-Api-Secret",
-    "x-forwarded-for": "X-Forwarded-For",
-    "x-real-ip": "X-Real-IP",
-}
+CANONICAL = {"authorization": "Authorization", "x-api-key": "X-Api-Key", "x-api-secret": "X-Api-Secret"}
+
+HEADER_ROOM = 1024
+"""Bytes kept free in a bus message besides the body and the headers' own length (NATS's framing)."""
 
 
 @dataclass(frozen=True)
@@ -44,11 +42,30 @@ def error(status: int, message: str, trace: list[str] | None = None) -> Answer:
 
 
 def bus_headers(headers: Mapping[str, str], client_address: str | None) -> dict[str, str]:
-    """The headers the bus request carries: credentials as they came, and who the client is."""
+    """The headers the bus request carries: credentials as they came, and the client address the gateway saw
+    (after `KOMODO_TRUSTED_PROXIES`; whatever the client claimed is dropped)."""
     out = {CANONICAL[name]: headers[name] for name in FORWARDED_HEADERS if name in headers}
-    if client_address and "X-Real-IP" not in out:
+    if client_address:
         out["X-Real-IP"] = client_address
     return out
+
+
+def message_size(payload: bytes, headers: Mapping[str, str]) -> int:
+    """About how many bytes NATS counts against its `max_payload` for this message (body and headers)."""
+    return len(payload) + sum(len(k) + len(v) + 4 for k, v in headers.items()) + HEADER_ROOM
+
+
+def too_large(limit: int, what: str = "request body") -> Answer:
+    """The 413 of a body over `limit` bytes, naming the limit."""
+    return error(413, f"{what} over the limit of {describe_size(limit)}")
+
+
+def describe_size(size: int) -> str:
+    """A byte count as people read it: `10 MiB (10485760 bytes)`."""
+    for unit, factor in (("MiB", 1024 * 1024), ("KiB", 1024)):
+        if size >= factor:
+            return f"{size / factor:.4g} {unit} ({size} bytes)"
+    return f"{size} bytes"
 
 
 def parse_object(body: bytes, shape: str = "") -> dict[str, Any] | Answer:
@@ -87,8 +104,14 @@ async def forward(
             f"unknown {kind} request type {name!r}",
             [f"no request named {name!r} exists in the {kind} API"],
         )
+    if message_size(params, headers) > nc.max_payload:
+        # The body was within the HTTP limit but grew when re-encoded (or the headers are large): NATS would
+        # refuse it, and a server-side refusal closes the gateway's connection.
+        return too_large(nc.max_payload - HEADER_ROOM, f"{name} request with its headers")
     try:
         reply = await nc.request(request_cls.SUBJECT, params, timeout=timeout, headers=dict(headers))
+    except nats.errors.MaxPayloadError:
+        return too_large(nc.max_payload - HEADER_ROOM, f"{name} request with its headers")
     except nats.errors.NoRespondersError:
         return error(503, f"no service answers {name} right now", ["the service that owns it is not running"])
     except (TimeoutError, nats.errors.TimeoutError):

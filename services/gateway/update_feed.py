@@ -2,9 +2,14 @@
 
 Each gateway replica holds one subscription to `UpdateChanged` and fans it out to its sockets. A socket logs in
 with its first message (`{"type": "Jwt", "params": {"jwt"}}` or `{"type": "ApiKeys", "params": {"key",
-"secret"}}`) and is answered `LOGGED_IN`, or `[<status>]: <error>` and closed. Before each push the user is
-checked again (at most once a second): a user disabled or deleted meanwhile gets `{"type": "INVALID_USER",
-"msg": ...}` and the socket closes. A user who is not an admin gets the Updates of resources it may Read.
+"secret"}}`) and is answered `LOGGED_IN`, or `[<status>]: <error>` and closed.
+
+The same subscription hears `CredentialsChanged`: each socket of the user it names (every socket, for an event
+about everyone, and after a NATS reconnect, when events may have been missed) checks its credentials again at
+once, and a user disabled or deleted meanwhile, or whose API key was deleted, gets `{"type": "INVALID_USER",
+"msg": ...}` and the socket closes. Without an event, the check is repeated before a push once it is
+`CACHE_SECONDS` old. A user who is not an admin gets the Updates of resources it may Read, asked of the registry
+for each Update, so a permission taken away stops the next push.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ import contextlib
 import json
 import logging
 import time
-from typing import Any
+from typing import Any, Final, Literal
 
 from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
@@ -26,8 +31,10 @@ from contracts.api.internal.auth import CallerInfo
 from contracts.api.read.user import GetPermission
 from contracts.entities.common import PermissionLevel, PermissionLevelAndSpecifics, ResourceTargetVariant
 from contracts.entities.update import UpdateListItem
+from contracts.events.credentials import CredentialsChanged
 from contracts.events.update import UpdateChanged
 from services.common.bus import RemoteError, request_over
+from services.common.caller import CACHE_SECONDS
 from services.common.errors import ServiceError, Unavailable
 from services.common.settings import Settings
 from services.gateway.auth_routes import AuthApi
@@ -39,28 +46,39 @@ QUEUE_SIZE = 1000
 """Updates a socket may fall behind by before it is closed (the client reconnects and lists again)."""
 LOGIN_TIMEOUT_SECONDS = 10.0
 """How long a new socket may take to send its login message."""
-REVALIDATE_SECONDS = 1.0
-"""How often, at most, the user behind a socket is checked again before a push."""
+RECHECK: Final = "recheck"
+"""Queued for a socket whose user's credentials changed: check them again now."""
 CLOSE_TRY_AGAIN = 1013
 """WebSocket close code "try again later", for a socket that fell too far behind."""
 
 
+FeedItem = UpdateListItem | Literal["recheck"] | None
+"""What a socket's queue holds: an Update to push, `RECHECK`, or None (the feed ended or the socket fell behind)."""
+
+
 class UpdateFeed:
-    """The gateway's one subscription to UpdateChanged, shared by its sockets."""
+    """The gateway's subscriptions to UpdateChanged and CredentialsChanged, shared by its sockets."""
 
     def __init__(self) -> None:
-        self.queues: set[asyncio.Queue[UpdateListItem | None]] = set()
-        self._subscription: Subscription | None = None
+        self.queues: dict[asyncio.Queue[FeedItem], str] = {}
+        """Each socket's queue, with the id of its user."""
+        self.generation = 0
+        """Counts credential changes heard, so a socket logging in meanwhile knows to check again."""
+        self._subscriptions: list[Subscription] = []
 
     async def start(self, nc: NatsClient) -> None:
-        """Subscribe to UpdateChanged (core NATS: a live feed needs no durable consumer)."""
-        self._subscription = await nc.subscribe(UpdateChanged.SUBJECT, cb=self._received)
+        """Subscribe to UpdateChanged and CredentialsChanged (core NATS: every gateway replica hears each one)."""
+        self._subscriptions = [
+            await nc.subscribe(UpdateChanged.SUBJECT, cb=self._received),
+            await nc.subscribe(CredentialsChanged.SUBJECT, cb=self._credentials_changed),
+        ]
+        await nc.flush()
 
     async def stop(self) -> None:
         """Stop listening and release every socket."""
-        if self._subscription is not None:
+        for subscription in self._subscriptions:
             with contextlib.suppress(Exception):
-                await self._subscription.unsubscribe()
+                await subscription.unsubscribe()
         for queue in list(self.queues):
             _offer(queue, None)
 
@@ -71,22 +89,39 @@ class UpdateFeed:
             log.warning("ignored a malformed UpdateChanged event")
             return
         for queue in list(self.queues):
-            if not _offer(queue, event.update):
-                self.queues.discard(queue)
-                _make_room_for_end(queue)
+            self._feed(queue, event.update)
 
-    def listen(self) -> asyncio.Queue[UpdateListItem | None]:
-        """A queue that receives every Update from now on (None: the feed ended or the socket fell behind)."""
-        queue: asyncio.Queue[UpdateListItem | None] = asyncio.Queue(QUEUE_SIZE)
-        self.queues.add(queue)
+    async def _credentials_changed(self, msg: Msg) -> None:
+        try:
+            user_id = CredentialsChanged.model_validate_json(msg.data).user_id
+        except ValidationError:
+            user_id = ""  # cannot tell whom it concerns: check everyone
+        self.recheck(user_id)
+
+    def recheck(self, user_id: str = "") -> None:
+        """Have the sockets of `user_id` ("": every socket) check their credentials again now."""
+        self.generation += 1
+        for queue, owner in list(self.queues.items()):
+            if not user_id or owner == user_id:
+                self._feed(queue, RECHECK)
+
+    def _feed(self, queue: asyncio.Queue[FeedItem], item: FeedItem) -> None:
+        if not _offer(queue, item):
+            self.queues.pop(queue, None)
+            _make_room_for_end(queue)
+
+    def listen(self, user_id: str) -> asyncio.Queue[FeedItem]:
+        """A queue that receives every Update from now on, for a socket of `user_id`."""
+        queue: asyncio.Queue[FeedItem] = asyncio.Queue(QUEUE_SIZE)
+        self.queues[queue] = user_id
         return queue
 
-    def forget(self, queue: asyncio.Queue[UpdateListItem | None]) -> None:
+    def forget(self, queue: asyncio.Queue[FeedItem]) -> None:
         """Stop feeding a queue."""
-        self.queues.discard(queue)
+        self.queues.pop(queue, None)
 
 
-def _offer(queue: asyncio.Queue[UpdateListItem | None], item: UpdateListItem | None) -> bool:
+def _offer(queue: asyncio.Queue[FeedItem], item: FeedItem) -> bool:
     try:
         queue.put_nowait(item)
     except asyncio.QueueFull:
@@ -94,7 +129,7 @@ def _offer(queue: asyncio.Queue[UpdateListItem | None], item: UpdateListItem | N
     return True
 
 
-def _make_room_for_end(queue: asyncio.Queue[UpdateListItem | None]) -> None:
+def _make_room_for_end(queue: asyncio.Queue[FeedItem]) -> None:
     """Replace the oldest item with the end marker, so a reader that fell behind learns it."""
     with contextlib.suppress(asyncio.QueueEmpty):
         queue.get_nowait()
@@ -135,6 +170,7 @@ class UpdateSocket:
         settings: Settings,
         headers: dict[str, str],
         address: str,
+        caller: CallerInfo,
     ) -> None:
         self.ws = ws
         self.nc = nc
@@ -142,16 +178,21 @@ class UpdateSocket:
         self.settings = settings
         self.headers = headers
         self.address = address
-        self._checked_at = 0.0
-        self._caller: CallerInfo | None = None
+        self._checked_at = time.monotonic()
+        self._caller: CallerInfo | None = caller
 
     async def caller(self) -> CallerInfo:
-        """The user behind the socket, checked again when the last check is over a second old."""
+        """The user behind the socket, checked again after a `recheck` or once the last check is too old."""
         now = time.monotonic()
-        if self._caller is None or now - self._checked_at >= REVALIDATE_SECONDS:
-            self._caller = await self.auth.caller(self.nc, self.headers, self.address)
+        if self._caller is None or now - self._checked_at >= CACHE_SECONDS:
+            # Not rate-limited: the socket's own credentials are checked again, not a client's guess.
+            self._caller = await self.auth.caller(self.nc, self.headers, self.address, limited=False)
             self._checked_at = now
         return self._caller
+
+    def recheck(self) -> None:
+        """Check the credentials again at the next `caller`."""
+        self._caller = None
 
     async def may_see(self, caller: CallerInfo, item: UpdateListItem) -> bool:
         """Whether the user may Read the Update's target (System Updates: admins only)."""
@@ -169,20 +210,22 @@ class UpdateSocket:
             return False
         return granted.level != PermissionLevel.None_
 
-    async def push(self, queue: asyncio.Queue[UpdateListItem | None]) -> None:
+    async def push(self, queue: asyncio.Queue[FeedItem]) -> None:
         """Send each visible Update until the feed ends or the user is no longer valid."""
         while True:
             item = await queue.get()
             if item is None:
                 await self.ws.close(CLOSE_TRY_AGAIN, "fell behind the update stream; reconnect")
                 return
+            if item == RECHECK:
+                self.recheck()
             try:
                 caller = await self.caller()
             except ServiceError as err:
                 await self.ws.send_text(json.dumps({"type": "INVALID_USER", "msg": err.message}))
                 await self.ws.close()
                 return
-            if await self.may_see(caller, item):
+            if isinstance(item, UpdateListItem) and await self.may_see(caller, item):
                 await self.ws.send_text(item.model_dump_json(by_alias=True))
 
 
@@ -199,7 +242,8 @@ async def serve_update_socket(
         if message.get("text") is None:
             raise ValueError("the login message must be a text frame")
         headers = login_headers(message["text"])
-        await auth.caller(nc, headers, address)
+        generation = feed.generation
+        caller = await auth.caller(nc, headers, address)
     except (TimeoutError, WebSocketDisconnect):
         with contextlib.suppress(Exception):
             await ws.close()
@@ -213,8 +257,10 @@ async def serve_update_socket(
         await ws.close()
         return
     await ws.send_text("LOGGED_IN")
-    socket = UpdateSocket(ws, nc, auth, settings, headers, address)
-    queue = feed.listen()
+    socket = UpdateSocket(ws, nc, auth, settings, headers, address, caller)
+    queue = feed.listen(caller.user_id)
+    if feed.generation != generation:  # credentials changed while this socket logged in
+        feed.recheck(caller.user_id)
     pushing = asyncio.create_task(socket.push(queue))
     listening = asyncio.create_task(_until_closed(ws))
     try:

@@ -26,6 +26,7 @@ from services.common.presence import PresenceView
 from services.common.secrets import load_secret_box, read_or_create_key_file
 from services.common.settings import Settings
 from services.registry.agent_credentials import AgentCredentialStore
+from services.registry.credential_notices import CredentialNotices
 from services.registry.handlers import onboard, unknown
 from services.registry.handlers.internal import agent as internal_agent
 from services.registry.handlers.internal import auth as internal_auth
@@ -48,6 +49,7 @@ from services.registry.handlers.write import tag as write_tag
 from services.registry.handlers.write import user as write_user
 from services.registry.handlers.write import user_group as write_user_group
 from services.registry.handlers.write import variable as write_variable
+from services.registry.key_connections import KeyConnections
 from services.registry.kinds import KINDS
 from services.registry.nats_callout import (
     AuthCallout,
@@ -91,6 +93,9 @@ class Registry:
             self.signer.verify, self.users.resolve, self.users.verify_api_key
         )
         self.bus = Bus(SERVICE, settings, check)
+        self.credential_check = check if isinstance(check, CredentialCheck) else None
+        self.key_connections = KeyConnections()
+        self.credential_notices = CredentialNotices(self.bus, self.credential_check, self.key_connections)
         self.updates = UpdateStore(self.db, self.bus)
         self.kinds: dict[str, ResourceService] = {}
         for spec in KINDS:
@@ -182,6 +187,8 @@ class Registry:
             # Before the bus connects: with the callout on, the registry's own connection needs an answer.
             await self._start_callout()
         await self.bus.start()
+        if self.credential_check is not None:
+            await self.credential_check.watch(self.bus.nc)
         await self.ensure_first_server()  # once connected: creating it publishes events
         await self.presence.start(self.bus.js)
         await unknown.subscribe(self, self.presence)
@@ -210,14 +217,16 @@ class Registry:
         decide = services_decider(
             self.settings.nats_services_password.get_secret_value(), self._decide_nats_client
         )
+        urls = [url.strip() for url in self.settings.nats_url.split(",") if url.strip()]
         self._callout_nc = await nats.connect(
-            [url.strip() for url in self.settings.nats_url.split(",") if url.strip()],
+            urls,
             user="auth",
             password=self.settings.nats_auth_password.get_secret_value(),
             name="varanus-auth-callout",
             max_reconnect_attempts=-1,
         )
         await AuthCallout(issuer, decide).start(self._callout_nc)
+        await self.key_connections.connect(urls, self.settings.nats_auth_password.get_secret_value())
         log.info("answering the NATS auth callout")
 
     async def ensure_first_server(self) -> None:
@@ -267,6 +276,7 @@ class Registry:
         """Stop answering and close connections."""
         await self.presence.stop()
         await self.bus.stop()
+        await self.key_connections.stop()
         if self._callout_nc is not None:
             await self._callout_nc.close()
         await self.client.close()

@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import nats
 import pytest
+import uvicorn
 from nats.aio.client import Client as NatsClient
 
 from contracts.service_users import SYSTEM_USER_ID
 from contracts.subjects import STATUS_HEADER
+from services.common.embedded import free_port
 from services.common.settings import Settings
 from services.executor.app import Executor
+from services.gateway.serving import uvicorn_config
 from services.registry.app import Registry
 
 
@@ -134,21 +139,10 @@ async def service_client(registry: Registry, nats_url: str) -> AsyncIterator[Bus
         await nc.close()
 
 
-@pytest.fixture
-async def gateway_url(registry: Registry, nats_url: str, tmp_path: Path) -> AsyncIterator[str]:
-    """The HTTP gateway on a free port, in front of the registry."""
-    import asyncio
-
-    import uvicorn
-
-    from services.common.embedded import free_port
-    from services.gateway.app import create_app
-
-    port = free_port()
-    settings = Settings(nats_url=nats_url, data_dir=tmp_path / "data", port=port)
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_config=None)
-    )
+@asynccontextmanager
+async def running_gateway(settings: Settings) -> AsyncIterator[str]:
+    """The HTTP gateway with `settings`, served as `python -m services.gateway` serves it; yields its URL."""
+    server = uvicorn.Server(uvicorn_config(settings))
     task = asyncio.create_task(server.serve())
     for _ in range(600):
         if server.started:
@@ -156,10 +150,18 @@ async def gateway_url(registry: Registry, nats_url: str, tmp_path: Path) -> Asyn
         await asyncio.sleep(0.05)
     assert server.started, "the gateway did not start"
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://{settings.bind_ip}:{settings.port}"
     finally:
         server.should_exit = True
         await task
+
+
+@pytest.fixture
+async def gateway_url(registry: Registry, nats_url: str, tmp_path: Path) -> AsyncIterator[str]:
+    """The HTTP gateway on a free port, in front of the registry."""
+    settings = Settings(nats_url=nats_url, data_dir=tmp_path / "data", port=free_port())
+    async with running_gateway(settings) as url:
+        yield url
 
 
 @pytest.fixture

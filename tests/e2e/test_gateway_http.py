@@ -54,7 +54,7 @@ async def test_errors_keep_status_and_envelope(gateway_url: str, admin_headers: 
             and "name: Input should be a valid string" in bad_field.json()["error"]
         )
         huge = await http.post("/write/CreateServer", content=b"x" * (10 * 1024 * 1024 + 1))
-        assert huge.status_code == 413 and "10 MB" in huge.json()["error"]
+        assert huge.status_code == 413 and "10 MiB" in huge.json()["error"]
         nobody = await http.post("/execute/Deploy", json={"deployment": "web"})
         assert nobody.status_code == 503 and "no service answers Deploy" in nobody.json()["error"]
 

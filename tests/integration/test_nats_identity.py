@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 from nats.aio.client import Client as NatsClient
 
 from contracts.service_users import SYSTEM_USER_ID
+from contracts.subjects import STATUS_HEADER
 from services.common import embedded
 from services.common.nats_auth import agent_inbox, write_callout_files
 from services.common.settings import Settings
@@ -272,3 +274,58 @@ async def test_the_agent_process_onboards_then_heartbeats_as_its_own_user(
     finally:
         second.terminate()
         second.wait(15)
+
+
+async def wait_closed(nc: NatsClient) -> bool:
+    """Whether the connection gets closed within a few seconds."""
+    for _ in range(100):
+        if nc.is_closed:
+            return True
+        await asyncio.sleep(0.05)
+    return False
+
+
+async def test_connections_of_a_deleted_key_or_a_disabled_user_are_closed(guarded: Guarded):
+    users = guarded.registry.users
+    user = await users.create_local(
+        "keyholder", "keyholder-password", enabled=True, admin=False, super_admin=False
+    )
+    deleted = await users.issue_api_key(user.id, "deleted", 0)
+    kept = await users.issue_api_key(user.id, "kept", 0)
+    other = await users.issue_api_key(user.id, "other", 0)
+    owner = await users.create_local(
+        "bystander", "bystander-password", enabled=True, admin=False, super_admin=False
+    )
+    bystander_key = await users.issue_api_key(owner.id, "bystander", 0)
+    services = await guarded.connect("varanus", guarded.services_password)
+    system = {"Authorization": guarded.registry.signer.issue(SYSTEM_USER_ID)}
+    clients = {
+        key.key: await guarded.connect(key.key, key.secret, inbox_prefix=f"_INBOX_{key.key}")
+        for key in (deleted, kept, bystander_key)
+    }
+    try:
+        body = json.dumps({"user_id": user.id, "key": deleted.key}).encode()
+        reply = await services.request("komodo.internal.RevokeApiKey", body, timeout=5, headers=system)
+        assert reply.headers and reply.headers[STATUS_HEADER] == "200", reply.data
+        assert await wait_closed(clients[deleted.key])
+        with pytest.raises(nats.errors.Error, match="Authorization Violation"):
+            await guarded.connect(deleted.key, deleted.secret)
+        # Positive control: the user's other key and another user's key keep their connections.
+        assert not clients[kept.key].is_closed and not clients[bystander_key.key].is_closed
+
+        admin = await users.create_local(
+            "keyadmin", "keyadmin-password", enabled=True, admin=True, super_admin=True
+        )
+        as_admin = {"Authorization": guarded.registry.signer.issue(admin.id)}
+        body = json.dumps({"user_id": user.id, "enabled": False}).encode()
+        reply = await services.request(
+            "komodo.write.UpdateUserBasePermissions", body, timeout=5, headers=as_admin
+        )
+        assert reply.headers and reply.headers[STATUS_HEADER] == "200", reply.data
+        assert await wait_closed(clients[kept.key])
+        with pytest.raises(nats.errors.Error, match="Authorization Violation"):
+            await guarded.connect(other.key, other.secret)
+        assert not clients[bystander_key.key].is_closed
+    finally:
+        for nc in (*clients.values(), services):
+            await nc.close()

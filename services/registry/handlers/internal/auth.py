@@ -46,6 +46,7 @@ def register(registry: Registry) -> None:
 
     async def revoke(req: RevokeApiKey, ctx: RequestContext) -> NoData:
         await users.revoke_api_key(req.user_id, req.key)
+        await registry.credential_notices.changed(req.user_id, "API key deleted", [req.key])
         return NoData()
 
     async def record(req: GetUserRecord, ctx: RequestContext) -> User:
@@ -53,6 +54,7 @@ def register(registry: Registry) -> None:
 
     async def rename(req: ChangeUsername, ctx: RequestContext) -> NoData:
         await users.change_username(req.user_id, req.username)
+        await registry.credential_notices.changed(req.user_id, "renamed")
         return NoData()
 
     async def password(req: ChangePassword, ctx: RequestContext) -> NoData:

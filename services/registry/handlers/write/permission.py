@@ -12,13 +12,19 @@ from contracts.api.write.permission import (
     UpdateUserBasePermissions,
 )
 from contracts.entities.common import ResourceTargetVariant
-from contracts.entities.permission import UserTargetVariant
+from contracts.entities.permission import UserTarget, UserTargetVariant
 from services.common.bus import RequestContext
 from services.common.errors import BadRequest, Forbidden
+from services.registry.credential_notices import EVERYONE
 from services.registry.permissions import require_admin
 
 if TYPE_CHECKING:
     from services.registry.app import Registry
+
+
+def holder_user(holder: UserTarget) -> str:
+    """The user a permission change concerns: the user itself, or every user for a group."""
+    return holder.id if holder.type == UserTargetVariant.User else EVERYONE
 
 
 def register(registry: Registry) -> None:
@@ -37,6 +43,7 @@ def register(registry: Registry) -> None:
         if user.super_admin:
             raise BadRequest(f"user {user.username!r} is the super admin; its admin flag cannot change")
         await users.set_fields(user.id, {"admin": req.admin})
+        await registry.credential_notices.changed(user.id, "admin flag changed")
         return NoData()
 
     async def base(req: UpdateUserBasePermissions, ctx: RequestContext) -> NoData:
@@ -53,6 +60,8 @@ def register(registry: Registry) -> None:
             fields["create_build_permissions"] = req.create_builds
         if fields:
             await users.set_fields(user.id, fields)
+            disabled = [key.key for key in await users.api_keys(user.id)] if req.enabled is False else []
+            await registry.credential_notices.changed(user.id, "base permissions changed", disabled)
         return NoData()
 
     async def on_type(req: UpdatePermissionOnResourceType, ctx: RequestContext) -> NoData:
@@ -64,6 +73,7 @@ def register(registry: Registry) -> None:
             await users.set_type_permission(holder.id, req.resource_type, req.permission)
         else:
             await registry.user_groups.set_type_permission(holder.id, req.resource_type, req.permission)
+        await registry.credential_notices.changed(holder_user(holder), "permission changed")
         return NoData()
 
     async def on_target(req: UpdatePermissionOnTarget, ctx: RequestContext) -> NoData:
@@ -71,6 +81,7 @@ def register(registry: Registry) -> None:
         holder = await registry.resolve_holder(req.user_target)
         target = await registry.resolve_target(req.resource_target)
         await registry.permissions.set(holder, target, req.permission)
+        await registry.credential_notices.changed(holder_user(holder), "permission changed")
         return NoData()
 
     registry.bus.handle(UpdateUserAdmin, admin)

@@ -39,9 +39,11 @@ def register(registry: Registry) -> None:
 
     async def delete(req: DeleteUser, ctx: RequestContext) -> User:
         require_admin(ctx.caller, "delete users")
+        keys = [key.key for key in await users.api_keys((await users.find(req.user)).id)]
         user = await users.delete(req.user, ctx.caller.user_id)
         await registry.user_groups.forget_user(user.id)
         await registry.permissions.forget_holder(UserTarget(type=UserTargetVariant.User, id=user.id))
+        await registry.credential_notices.changed(user.id, "user deleted", keys)
         return user
 
     async def create_service(req: CreateServiceUser, ctx: RequestContext) -> User:
@@ -61,6 +63,7 @@ def register(registry: Registry) -> None:
         require_admin(ctx.caller, "delete API keys of service users")
         owner = await users.service_user(await users.key_owner(req.key))
         await users.revoke_api_key(owner.id, req.key)
+        await registry.credential_notices.changed(owner.id, "API key deleted", [req.key])
         return NoData()
 
     async def push_recent(req: PushRecentlyViewed, ctx: RequestContext) -> NoData:

@@ -16,6 +16,7 @@ from contracts.api.write.user_group import (
 from contracts.entities.permission import UserTarget, UserTargetVariant
 from contracts.entities.user_group import UserGroup
 from services.common.bus import RequestContext
+from services.registry.credential_notices import EVERYONE
 from services.registry.permissions import require_admin
 
 if TYPE_CHECKING:
@@ -39,23 +40,32 @@ def register(registry: Registry) -> None:
         require_admin(ctx.caller, what)
         group = await groups.delete(req.id)
         await registry.permissions.forget_holder(UserTarget(type=UserTargetVariant.UserGroup, id=group.id))
+        await registry.credential_notices.changed(EVERYONE, "user group deleted")
         return group
 
     async def add(req: AddUserToUserGroup, ctx: RequestContext) -> UserGroup:
         require_admin(ctx.caller, what)
-        return await groups.add(req.user_group, req.user)
+        group = await groups.add(req.user_group, req.user)
+        await registry.credential_notices.changed(EVERYONE, "user group members changed")
+        return group
 
     async def remove(req: RemoveUserFromUserGroup, ctx: RequestContext) -> UserGroup:
         require_admin(ctx.caller, what)
-        return await groups.remove(req.user_group, req.user)
+        group = await groups.remove(req.user_group, req.user)
+        await registry.credential_notices.changed(EVERYONE, "user group members changed")
+        return group
 
     async def set_users(req: SetUsersInUserGroup, ctx: RequestContext) -> UserGroup:
         require_admin(ctx.caller, what)
-        return await groups.set_users(req.user_group, req.users)
+        group = await groups.set_users(req.user_group, req.users)
+        await registry.credential_notices.changed(EVERYONE, "user group members changed")
+        return group
 
     async def everyone(req: SetEveryoneUserGroup, ctx: RequestContext) -> UserGroup:
         require_admin(ctx.caller, what)
-        return await groups.set_everyone(req.user_group, req.everyone)
+        group = await groups.set_everyone(req.user_group, req.everyone)
+        await registry.credential_notices.changed(EVERYONE, "user group members changed")
+        return group
 
     registry.bus.handle(CreateUserGroup, create)
     registry.bus.handle(RenameUserGroup, rename)
