@@ -2,30 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
-import time
 import uuid
 from collections.abc import AsyncIterator
-from typing import Any
 
 import aiodocker
 import pytest
 
-from services.agent.app import Agent
-from services.agent.settings import AgentConfig
-from services.common.settings import Settings
 from tests.e2e.conftest import BusClient
+from tests.e2e.helpers import IMAGE, _is, eventually, fetch, finished, start_agent
 
 pytestmark = pytest.mark.docker
-
-IMAGE = "local/busybox:1"
-
-
-def start_agent(nats_url: str, server_id: str) -> Agent:
-    settings = Settings(nats_url=nats_url, monitoring_interval="1-sec")
-    return Agent(AgentConfig(settings=settings, server_id=server_id))
 
 
 @pytest.fixture
@@ -43,25 +31,6 @@ async def container(docker_available: None) -> AsyncIterator[str]:
         with contextlib.suppress(aiodocker.DockerError):
             await (await docker.containers.get(name)).delete(force=True)
         await docker.close()
-
-
-async def eventually(check: Any, seconds: float = 10.0) -> Any:
-    deadline = time.monotonic() + seconds
-    while True:
-        result = await check()
-        if result or time.monotonic() > deadline:
-            return result
-        await asyncio.sleep(0.1)
-
-
-async def finished(client: BusClient, update: dict[str, Any], seconds: float = 30.0) -> dict[str, Any]:
-    async def done() -> dict[str, Any] | None:
-        got = await client.read("GetUpdate", {"id": update["_id"]["$oid"]})
-        return got if got["status"] == "Complete" else None
-
-    result = await eventually(done, seconds)
-    assert result is not None, f"{update['operation']} did not finish"
-    return result
 
 
 async def state_of(client: BusClient, container: str) -> str:
@@ -130,10 +99,6 @@ async def test_a_killed_agent_makes_the_server_not_ok_until_it_is_back(registry,
         assert await eventually(lambda: _is(state(), "Ok"))
     finally:
         await again.stop()
-
-
-async def _is(value: Any, expected: str) -> bool:
-    return await value == expected
 
 
 async def deployment_state(client: BusClient, name: str) -> str:
@@ -226,16 +191,6 @@ async def test_deployment_executions_need_execute(registry, executor, client, na
 
 
 WEB = "mkdir -p /www && echo hello-$GREETING > /www/index.html && httpd -f -p 80 -h /www"
-
-
-async def fetch(port: int) -> str:
-    import httpx
-
-    try:
-        async with httpx.AsyncClient(timeout=2) as http:
-            return (await http.get(f"http://127.0.0.1:{port}/")).text.strip()
-    except httpx.HTTPError:
-        return ""
 
 
 async def test_deploy_runs_the_container_and_a_failed_redeploy_loses_nothing(

@@ -18,8 +18,7 @@ import httpx
 import pytest
 
 from tests.e2e.conftest import Answer, KomodoClient
-from tests.e2e.test_agent_executions import IMAGE, _is, eventually, finished, start_agent
-from tests.e2e.test_deployment_updates import forget
+from tests.e2e.helpers import IMAGE, _is, eventually, finished, forget, start_agent
 
 pytestmark = pytest.mark.docker
 

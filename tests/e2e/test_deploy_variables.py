@@ -10,7 +10,7 @@ import aiodocker
 import pytest
 
 from services.common.embedded import free_port
-from tests.e2e.test_agent_executions import IMAGE, _is, eventually, fetch, finished, start_agent
+from tests.e2e.helpers import IMAGE, _is, eventually, fetch, finished, start_agent
 
 pytestmark = pytest.mark.docker
 

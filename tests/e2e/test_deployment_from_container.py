@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from services.common.embedded import free_port
-from tests.e2e.test_agent_executions import IMAGE, _is, eventually, finished, start_agent
+from tests.e2e.helpers import IMAGE, _is, eventually, finished, start_agent
 
 pytestmark = pytest.mark.docker
 

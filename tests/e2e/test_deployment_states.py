@@ -13,7 +13,7 @@ import pytest
 from contracts.entities.common import ResourceTarget, ResourceTargetVariant
 from contracts.entities.update import Operation
 from contracts.subjects import event_subject
-from tests.e2e.test_agent_executions import IMAGE, eventually, finished, start_agent
+from tests.e2e.helpers import IMAGE, eventually, finished, start_agent
 
 pytestmark = pytest.mark.docker
 

@@ -19,7 +19,7 @@ from contracts.entities.common import ResourceTarget, ResourceTargetVariant
 from contracts.entities.update import Operation
 from services.executor.updates.store import FollowUp
 from tests.conftest import DockerRegistry
-from tests.e2e.test_agent_executions import IMAGE, _is, eventually, finished, start_agent
+from tests.e2e.helpers import IMAGE, _is, eventually, finished, forget, push_changed, start_agent
 
 pytestmark = pytest.mark.docker
 
@@ -59,20 +59,6 @@ async def deploy_pushed(
     deployed = await finished(client, await client.ok("execute", "Deploy", {"deployment": name}))
     assert deployed["success"] is True, deployed["logs"]
     return str(created["_id"]["$oid"]), str(deployed["_id"]["$oid"])
-
-
-async def push_changed(
-    docker: aiodocker.Docker, docker_registry: DockerRegistry, repository: str, builder: str
-) -> str:
-    """Push another image (a file changed) to `repository:latest`; its id."""
-    made = await docker.containers.create_or_replace(
-        builder, {"Image": IMAGE, "Cmd": ["sh", "-c", f"echo {uuid.uuid4().hex} > /version"]}
-    )
-    await made.start()
-    await made.wait()
-    await made.commit(repository=repository, tag="latest")
-    await docker.images.push(repository, tag="latest", auth=docker_registry.push_auth)
-    return str((await docker.images.inspect(f"{repository}:latest"))["Id"])
 
 
 async def test_a_moved_tag_is_found_shown_and_auto_deployed(
@@ -214,17 +200,6 @@ async def test_not_deployed_and_unreachable_registry(registry, executor, client,
         with contextlib.suppress(aiodocker.DockerError):
             await (await docker.containers.get(name)).delete(force=True)
         await docker.close()
-
-
-async def forget(docker: aiodocker.Docker, image: str) -> None:
-    """Remove the test's tag, and the digest references its pushes left on the shared local image."""
-    with contextlib.suppress(aiodocker.DockerError):
-        await docker.images.delete(image, force=True)
-    repository = image.rsplit(":", 1)[0]
-    with contextlib.suppress(aiodocker.DockerError):
-        for entry in (await docker.images.inspect(IMAGE)).get("RepoDigests") or []:
-            if entry.startswith(f"{repository}@"):
-                await docker.images.delete(entry)
 
 
 async def _state(client: Any, name: str) -> str:

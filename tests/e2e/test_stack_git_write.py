@@ -10,8 +10,7 @@ import uuid
 import pytest
 from dulwich import porcelain
 
-from tests.e2e.test_agent_executions import IMAGE, finished
-from tests.e2e.test_stacks import git_stack_config, start_agent
+from tests.e2e.helpers import IMAGE, finished, git_stack_config, start_agent
 from tests.git_server import GitServer, git_server  # noqa: F401
 
 pytestmark = pytest.mark.docker

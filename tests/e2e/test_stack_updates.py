@@ -16,9 +16,17 @@ import aiodocker
 import pytest
 
 from contracts.subjects import event_subject
-from tests.e2e.test_agent_executions import IMAGE, _is, eventually, finished
-from tests.e2e.test_deployment_updates import forget, push_changed
-from tests.e2e.test_stacks import down, stack_state, start_agent
+from tests.e2e.helpers import (
+    IMAGE,
+    _is,
+    down,
+    eventually,
+    finished,
+    forget,
+    push_changed,
+    stack_state,
+    start_agent,
+)
 
 pytestmark = pytest.mark.docker
 

@@ -4,30 +4,30 @@ from __future__ import annotations
 
 import asyncio
 import json
-import subprocess
 import uuid
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from contracts.subjects import event_subject
-from services.agent.app import Agent
-from services.agent.settings import AgentConfig
 from services.common.embedded import free_port
-from services.common.settings import Settings
 from tests.e2e.conftest import BusClient
-from tests.e2e.test_agent_executions import IMAGE, _is, eventually, fetch, finished
+from tests.e2e.helpers import (
+    IMAGE,
+    _is,
+    down,
+    eventually,
+    fetch,
+    finished,
+    git_stack_config,
+    stack_state,
+    start_agent,
+)
 from tests.git_server import GitServer, git_server  # noqa: F401
 
 pytestmark = pytest.mark.docker
 
 SECRET = f"pw-{uuid.uuid4().hex}"
-
-
-def start_agent(nats_url: str, server_id: str, stack_dir: Path) -> Agent:
-    settings = Settings(nats_url=nats_url, monitoring_interval="1-sec")
-    return Agent(AgentConfig(settings=settings, server_id=server_id, stack_dir=stack_dir))
 
 
 def compose_file(port: int) -> str:
@@ -48,20 +48,6 @@ def compose_file(port: int) -> str:
         "    command: ['sh', '-c', 'echo worker-[[MARK]] up; sleep 3600']\n"
         "    stop_signal: SIGKILL\n"
     )
-
-
-def down(project: str) -> None:
-    subprocess.run(
-        ["docker", "compose", "-p", project, "down", "--remove-orphans", "-t", "0"],
-        capture_output=True,
-        timeout=120,
-        check=False,
-    )
-
-
-async def stack_state(client: BusClient, name: str) -> str:
-    listed = await client.read("ListStacks", {})
-    return next((s["info"]["state"] for s in listed if s["name"] == name), "")
 
 
 async def test_a_ui_defined_stack_deploys_changes_and_goes_down(
@@ -223,23 +209,6 @@ async def test_bad_stacks_fail_clearly_and_touch_nothing(
     finally:
         await agent.stop()
         await asyncio.sleep(0)
-
-
-async def git_stack_config(client: BusClient, git_server: GitServer, repo: str) -> dict[str, Any]:  # noqa: F811
-    """Add the git server's account and answer the config of a stack on server `dock` from `repo` (files in
-    `deploy/`, nothing pulled from a registry)."""
-    domain = git_server.base_url.removeprefix("http://")
-    account = {"domain": domain, "https": False, "username": git_server.username, "token": git_server.token}
-    await client.write("CreateGitProviderAccount", {"account": account})
-    return {
-        "server_id": "dock",
-        "git_provider": domain,
-        "git_https": False,
-        "git_account": git_server.username,
-        "repo": repo,
-        "run_directory": "deploy",
-        "auto_pull": False,
-    }
 
 
 async def test_a_git_stack_clones_with_the_account_token_and_follows_new_commits(

@@ -24,8 +24,7 @@ from services.agent.handlers.image_digest import latest_digest
 from services.common.embedded import free_port
 from services.common.errors import BadRequest, NotFound, Unavailable
 from tests.conftest import DockerRegistry
-from tests.e2e.test_agent_executions import IMAGE
-from tests.e2e.test_deployment_updates import forget
+from tests.e2e.helpers import IMAGE, forget
 
 pytestmark = pytest.mark.docker
 

@@ -1,0 +1,126 @@
+"""Helpers the end-to-end tests share: waiting for a condition or an Update, agents, images and stacks."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import subprocess
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import aiodocker
+import httpx
+
+from services.agent.app import Agent
+from services.agent.settings import AgentConfig
+from services.common.settings import Settings
+from tests.conftest import DockerRegistry
+from tests.e2e.conftest import BusClient
+from tests.git_server import GitServer
+
+IMAGE = "local/busybox:1"
+"""The image every test container runs: built locally by `./run test-env` (nothing is pulled here)."""
+
+
+def start_agent(nats_url: str, server_id: str, stack_dir: Path | None = None) -> Agent:
+    """An agent for `server_id` that reports every second (not started); stacks under `stack_dir` if given."""
+    settings = Settings(nats_url=nats_url, monitoring_interval="1-sec")
+    if stack_dir is None:
+        return Agent(AgentConfig(settings=settings, server_id=server_id))
+    return Agent(AgentConfig(settings=settings, server_id=server_id, stack_dir=stack_dir))
+
+
+async def eventually(check: Any, seconds: float = 10.0) -> Any:
+    """Poll `check()` every 0.1 s until it is truthy or `seconds` pass; its last result."""
+    deadline = time.monotonic() + seconds
+    while True:
+        result = await check()
+        if result or time.monotonic() > deadline:
+            return result
+        await asyncio.sleep(0.1)
+
+
+async def finished(client: BusClient, update: dict[str, Any], seconds: float = 30.0) -> dict[str, Any]:
+    """Wait for `update` to be Complete and answer it (the test fails when it is not within `seconds`)."""
+
+    async def done() -> dict[str, Any] | None:
+        got = await client.read("GetUpdate", {"id": update["_id"]["$oid"]})
+        return got if got["status"] == "Complete" else None
+
+    result = await eventually(done, seconds)
+    assert result is not None, f"{update['operation']} did not finish"
+    return result
+
+
+async def _is(value: Any, expected: str) -> bool:
+    """Whether the awaitable `value` gives `expected` (for `eventually(lambda: _is(...))`)."""
+    return await value == expected
+
+
+async def fetch(port: int) -> str:
+    """The body served on 127.0.0.1:`port`, or "" when nothing answers."""
+    try:
+        async with httpx.AsyncClient(timeout=2) as http:
+            return (await http.get(f"http://127.0.0.1:{port}/")).text.strip()
+    except httpx.HTTPError:
+        return ""
+
+
+async def forget(docker: aiodocker.Docker, image: str) -> None:
+    """Remove the test's tag, and the digest references its pushes left on the shared local image."""
+    with contextlib.suppress(aiodocker.DockerError):
+        await docker.images.delete(image, force=True)
+    repository = image.rsplit(":", 1)[0]
+    with contextlib.suppress(aiodocker.DockerError):
+        for entry in (await docker.images.inspect(IMAGE)).get("RepoDigests") or []:
+            if entry.startswith(f"{repository}@"):
+                await docker.images.delete(entry)
+
+
+async def push_changed(
+    docker: aiodocker.Docker, docker_registry: DockerRegistry, repository: str, builder: str
+) -> str:
+    """Push another image (a file changed) to `repository:latest`; its id."""
+    made = await docker.containers.create_or_replace(
+        builder, {"Image": IMAGE, "Cmd": ["sh", "-c", f"echo {uuid.uuid4().hex} > /version"]}
+    )
+    await made.start()
+    await made.wait()
+    await made.commit(repository=repository, tag="latest")
+    await docker.images.push(repository, tag="latest", auth=docker_registry.push_auth)
+    return str((await docker.images.inspect(f"{repository}:latest"))["Id"])
+
+
+def down(project: str) -> None:
+    """`docker compose down` of a test's project, orphans and all."""
+    subprocess.run(
+        ["docker", "compose", "-p", project, "down", "--remove-orphans", "-t", "0"],
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+
+
+async def stack_state(client: BusClient, name: str) -> str:
+    """The state ListStacks shows for stack `name` ("" when it is not listed)."""
+    listed = await client.read("ListStacks", {})
+    return next((s["info"]["state"] for s in listed if s["name"] == name), "")
+
+
+async def git_stack_config(client: BusClient, git_server: GitServer, repo: str) -> dict[str, Any]:
+    """Add the git server's account and answer the config of a stack on server `dock` from `repo` (files in
+    `deploy/`, nothing pulled from a registry)."""
+    domain = git_server.base_url.removeprefix("http://")
+    account = {"domain": domain, "https": False, "username": git_server.username, "token": git_server.token}
+    await client.write("CreateGitProviderAccount", {"account": account})
+    return {
+        "server_id": "dock",
+        "git_provider": domain,
+        "git_https": False,
+        "git_account": git_server.username,
+        "repo": repo,
+        "run_directory": "deploy",
+        "auto_pull": False,
+    }
