@@ -27,6 +27,7 @@ from contracts.entities.docker import (
 from contracts.entities.system import PeripheryInformation, SingleDiskUsage, SystemInformation, SystemStats
 from contracts.subjects import agent_status_subject
 from tests.e2e.conftest import BusClient
+from tests.e2e.helpers import eventually
 
 
 @pytest.fixture
@@ -77,15 +78,6 @@ async def beat(nc: NatsClient, status: AgentStatus, subject: str | None = None) 
         subject or agent_status_subject(status.server_id), status.model_dump_json(by_alias=True).encode()
     )
     await nc.flush()
-
-
-async def eventually(check: Any, seconds: float = 5.0) -> Any:
-    deadline = time.monotonic() + seconds
-    while True:
-        result = await check()
-        if result or time.monotonic() > deadline:
-            return result
-        await asyncio.sleep(0.05)
 
 
 async def make_server(client: BusClient, name: str) -> str:
