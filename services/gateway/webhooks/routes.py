@@ -62,7 +62,7 @@ def webhook_router(
         headers = {"Authorization": signer.issue(GIT_WEBHOOK_USER_ID)}
         return await request_over(connection(), request, headers, settings.request_timeout)
 
-    triggers = Triggers(ask)
+    triggers = Triggers(ask, connection)
 
     async def listen(provider: str, kind: str, id_or_name: str, option: str, request: Request) -> Response:
         address = request.client.host if request.client else "unknown"
@@ -81,9 +81,11 @@ def webhook_router(
         body = await read_body(request)
         if isinstance(body, Answer):
             return _error(body)
-        parsed = parse_object(body, "(send the webhook with content type application/json)")
+        parsed = parse_object(body)
         if isinstance(parsed, Answer):
-            return _error(parsed)
+            raise BadRequest(
+                "the webhook body must be a JSON object: set the webhook's content type to application/json"
+            )
         try:
             target = await lookup(ask, kind, id_or_name)
         except ServiceError as err:

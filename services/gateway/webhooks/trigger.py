@@ -11,14 +11,20 @@ executor's busy lease then refuses the second execution while the first runs).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
+
+from nats.aio.client import Client as NatsClient
+from nats.aio.msg import Msg
+from pydantic import ValidationError
 
 from contracts.api.base import Request
 from contracts.api.read.update import GetUpdate
 from contracts.entities.update import Update, UpdateStatus
+from contracts.events.update import UpdateChanged
 from services.common.errors import ServiceError
 from services.gateway.webhooks.targets import Ask, Target
 
@@ -26,10 +32,8 @@ log = logging.getLogger(__name__)
 
 FOLLOW_SECONDS = 3 * 3600.0
 """How long a resource stays taken at most while its execution's Update is not Complete."""
-POLL_FIRST_SECONDS = 0.2
-"""First wait between reads of a running Update; it doubles up to `POLL_MAX_SECONDS`."""
-POLL_MAX_SECONDS = 5.0
-"""Longest wait between reads of a running Update."""
+POLL_SECONDS = 10.0
+"""How often a running Update is read again, besides listening for its UpdateChanged events."""
 
 
 @dataclass(frozen=True)
@@ -45,8 +49,11 @@ class Started:
 class Triggers:
     """The executions webhooks start, queued per resource."""
 
-    def __init__(self, ask: Ask, follow_seconds: float = FOLLOW_SECONDS) -> None:
+    def __init__(
+        self, ask: Ask, connection: Callable[[], NatsClient], follow_seconds: float = FOLLOW_SECONDS
+    ) -> None:
         self.ask = ask
+        self.connection = connection
         self.follow_seconds = follow_seconds
         self._locks: dict[str, asyncio.Lock] = {}
         self._users: dict[str, int] = {}
@@ -103,20 +110,36 @@ class Triggers:
             self._release(key, lock)
 
     async def _finished(self, update_id: str) -> None:
-        """Wait until the Update is Complete (or `follow_seconds` have passed, or it cannot be read)."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.follow_seconds
-        wait = POLL_FIRST_SECONDS
-        while loop.time() < deadline:
-            await asyncio.sleep(wait)
-            wait = min(wait * 2, POLL_MAX_SECONDS)
+        """Wait until the Update is Complete (or `follow_seconds` have passed, or it cannot be read): told by
+        its UpdateChanged event, and read again every `POLL_SECONDS` in case an event was missed."""
+        done = asyncio.Event()
+
+        async def heard(msg: Msg) -> None:
             try:
-                update = await self.ask(GetUpdate(id=update_id))
-            except ServiceError as err:
-                log.warning("webhook: cannot follow Update %s: %s", update_id, err.message)
+                changed = UpdateChanged.model_validate_json(msg.data).update
+            except ValidationError:
                 return
-            if update.status == UpdateStatus.Complete:
-                return
+            if changed.id == update_id and changed.status == UpdateStatus.Complete:
+                done.set()
+
+        # Subscribed before the first read, so a completion between the two is not missed.
+        subscription = await self.connection().subscribe(UpdateChanged.SUBJECT, cb=heard)
+        try:
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + self.follow_seconds
+            while not done.is_set() and loop.time() < deadline:
+                try:
+                    update = await self.ask(GetUpdate(id=update_id))
+                except ServiceError as err:
+                    log.warning("webhook: cannot follow Update %s: %s", update_id, err.message)
+                    return
+                if update.status == UpdateStatus.Complete:
+                    return
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(done.wait(), POLL_SECONDS)
+        finally:
+            with contextlib.suppress(Exception):
+                await subscription.unsubscribe()
 
     def _release(self, key: str, lock: asyncio.Lock) -> None:
         lock.release()
