@@ -221,8 +221,8 @@ async def test_a_signed_push_deploys_the_stack_as_the_git_webhook_user(
 
 async def test_refusals_say_why_and_run_nothing(registry, executor, client, webhook_url):
     stack = await client.write("CreateStack", {"name": "web", "config": {"file_contents": compose()}})
-    await client.write("CreateBuild", {"name": "img", "config": {}})
-    await client.write("CreateRepo", {"name": "src", "config": {}})
+    await client.write("CreateRepo", {"name": "src", "config": {"branch": "release"}})
+    await client.write("CreateBuild", {"name": "img", "config": {"linked_repo": "src", "branch": "main"}})
     body = push()
     signed = github(CORE_SECRET, body)
     async with httpx.AsyncClient(base_url=webhook_url, timeout=30) as http:
@@ -243,11 +243,17 @@ async def test_refusals_say_why_and_run_nothing(registry, executor, client, webh
             "/listener/github/stack/web/deploy", content=b"x" * (11 * 1024 * 1024), headers=signed
         )
         assert huge.status_code == 413
+        # A build linked to a repo follows the repo's branch, not its own.
+        main = await http.post("/listener/github/build/img", content=body, headers=signed)
+        assert main.status_code == 200 and "follows branch 'release'" in main.json()["message"], main.text
+        release = push("release")
         # No builder service runs yet: the webhook says so at once.
-        build = await http.post("/listener/github/build/img", content=body, headers=signed)
+        build = await http.post(
+            "/listener/github/build/img", content=release, headers=github(CORE_SECRET, release)
+        )
         assert build.status_code == 503 and "no service answers RunBuild" in build.json()["error"]
         repo = await http.post(
-            "/listener/gitlab/repo/src/pull", content=body, headers={"x-gitlab-token": CORE_SECRET}
+            "/listener/gitlab/repo/src/pull", content=release, headers={"x-gitlab-token": CORE_SECRET}
         )
         assert repo.status_code == 503 and "no service answers PullRepo" in repo.json()["error"]
         # The core secret signs for a stack without its own: RefreshStackCache reaches the executor, whose
