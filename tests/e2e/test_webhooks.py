@@ -260,6 +260,11 @@ async def test_refusals_say_why_and_run_nothing(registry, executor, client, webh
         # refusal is the webhook's answer (a positive control: the checks above stopped before it).
         refreshed = await http.post("/listener/github/stack/web/refresh", content=body, headers=signed)
         assert refreshed.status_code == 400 and "has no server" in refreshed.json()["error"], refreshed.text
+        # The Komodo docs' `/build/<id>/build` is taken as `/build/<id>`.
+        documented = await http.post("/listener/github/build/img/build", content=body, headers=signed)
+        assert documented.status_code == 200 and "follows branch 'release'" in documented.json()["message"]
+        paths = (await http.get("/openapi.json")).json()["paths"]
+        assert "/listener/{provider}/stack/{stack}/{option}" in paths
     assert await stack_updates(client, stack["_id"]["$oid"]) == []
 
 

@@ -37,6 +37,26 @@ PROVIDERS = ("github", "gitlab", "generic")
 """How a webhook is signed: GitHub's (and Gitea's) HMAC, GitLab's token, or the generic token header."""
 
 
+DOCUMENTED: dict[str, Any] = {
+    "responses": {
+        "400": {"description": "The body is not a JSON object, or no webhook secret is set"},
+        "401": {"description": "Wrong or missing signature (X-Hub-Signature-256, X-Gitlab-Token, or token)"},
+        "404": {"description": "Unknown provider, option or resource"},
+        "413": {"description": "Body over the gateway's limit"},
+        "429": {"description": "Too many bad signatures from this client address"},
+        "503": {"description": "No service answers the execution (e.g. RunBuild before the builder runs)"},
+    },
+    "openapi_extra": {
+        "requestBody": {
+            "required": True,
+            "description": "The git host's event as it sent it (GitHub, Gitea or GitLab push event)",
+            "content": {"application/json": {"schema": {"type": "object"}}},
+        }
+    },
+}
+"""What the OpenAPI document says of every listener route besides its summary."""
+
+
 def _answer(message: str, execution: str | None = None, update_id: str | None = None) -> Response:
     body = {"message": message, "execution": execution, "update_id": update_id}
     return Response(content=json.dumps(body), media_type="application/json")
@@ -76,7 +96,7 @@ def webhook_router(
         if kind not in OPTIONS:
             raise NotFound(f"unknown webhook resource {kind!r}: use stack, build or repo")
         if option not in OPTIONS[kind]:
-            shown = " or ".join(OPTIONS[kind]) if OPTIONS[kind] != ("",) else "no option"
+            shown = " or ".join(OPTIONS[kind]) if kind != "build" else "none"
             raise NotFound(f"unknown {kind} webhook option {option!r}: use {shown}")
         body = await read_body(request)
         if isinstance(body, Answer):
@@ -124,19 +144,27 @@ def webhook_router(
             message = f"{name} of {target.kind} {target.name!r} started as user Git Webhook"
         return _answer(message, name, started.update_id)
 
-    @router.post("/{provider}/stack/{stack}/{option}", summary="Git webhook of a stack: refresh or deploy")
+    @router.post(
+        "/{provider}/stack/{stack}/{option}",
+        summary="Git webhook of a stack: refresh or deploy",
+        **DOCUMENTED,
+    )
     async def stack_webhook(provider: str, stack: str, option: str, request: Request) -> Response:
         """`refresh` runs RefreshStackCache, `deploy` DeployStackIfChanged (DeployStack when the stack's
         `webhook_force_deploy`). `provider`: `github` (`X-Hub-Signature-256`, also Gitea), `gitlab`
         (`X-Gitlab-Token`) or `generic` (`X-Komodo-Webhook-Token` or `Authorization: Bearer`)."""
         return await listen(provider, "stack", stack, option, request)
 
-    @router.post("/{provider}/build/{build}", summary="Git webhook of a build: RunBuild")
+    @router.post("/{provider}/build/{build}", summary="Git webhook of a build: RunBuild", **DOCUMENTED)
     async def build_webhook(provider: str, build: str, request: Request) -> Response:
         """Cancels a running build of it, then RunBuild (503 while no builder service runs)."""
         return await listen(provider, "build", build, "", request)
 
-    @router.post("/{provider}/repo/{repo}/{option}", summary="Git webhook of a repo: clone, pull or build")
+    @router.post(
+        "/{provider}/repo/{repo}/{option}",
+        summary="Git webhook of a repo: clone, pull or build",
+        **DOCUMENTED,
+    )
     async def repo_webhook(provider: str, repo: str, option: str, request: Request) -> Response:
         """`clone`, `pull` or `build` run CloneRepo, PullRepo or BuildRepo (503 while no service runs them)."""
         return await listen(provider, "repo", repo, option, request)

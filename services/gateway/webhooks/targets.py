@@ -22,9 +22,10 @@ Ask = Callable[[Request], Awaitable[Any]]
 OPTIONS: dict[str, tuple[str, ...]] = {
     "stack": ("refresh", "deploy"),
     "repo": ("clone", "pull", "build"),
-    "build": ("",),
+    "build": ("", "build"),
 }
-"""The options of each resource kind served: the last part of `/listener/<provider>/<kind>/<id>/<option>`."""
+"""The options of each resource kind served: the last part of `/listener/<provider>/<kind>/<id>/<option>`
+(a build has none; `/build/<id>/build`, as Komodo's documentation writes it, is taken too)."""
 
 NOT_YET = ("sync", "procedure", "action")
 """Kinds whose webhooks Komodo has and Varanus does not serve yet (their resources do not run anything yet)."""
