@@ -272,11 +272,16 @@ async def test_repeated_bad_signatures_are_rate_limited(registry, executor, clie
     await client.write("CreateStack", {"name": "web", "config": {"file_contents": compose()}})
     body = push()
     async with httpx.AsyncClient(base_url=webhook_url, timeout=30) as http:
-        for _ in range(5):
+        for _ in range(3):
             bad = await http.post(
                 "/listener/github/stack/web/refresh", content=body, headers=github("wrong", body)
             )
             assert bad.status_code == 401
+        for guess in ("db", "api"):  # guessing names counts too
+            unknown = await http.post(
+                f"/listener/github/stack/{guess}/refresh", content=body, headers=github("x", body)
+            )
+            assert unknown.status_code == 404
         limited = await http.post(
             "/listener/github/stack/web/refresh", content=body, headers=github(CORE_SECRET, body)
         )
