@@ -40,6 +40,7 @@ from services.gateway.forward import (
 )
 from services.gateway.openapi import komodo_openapi
 from services.gateway.update_feed import UpdateFeed, serve_update_socket
+from services.gateway.webhooks import webhook_router
 
 log = logging.getLogger(__name__)
 
@@ -204,6 +205,9 @@ def create_app(settings: Settings) -> FastAPI:
 
     signer = load_jwt_signer(settings)
     auth = AuthApi(settings, signer, limiter)
+    app.include_router(
+        webhook_router(settings, signer, limiter, lambda: state["nc"], lambda r: read_body(r, body_limit()))
+    )
 
     async def json_object(request: Request) -> dict[str, Any] | Answer:
         body = await read_body(request, body_limit())

@@ -1,0 +1,105 @@
+"""The resource a webhook names, read from the registry, and the executions each listener option runs."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from contracts.api.base import Request
+from contracts.api.execute.build import CancelBuild, RunBuild
+from contracts.api.execute.repo import BuildRepo, CloneRepo, PullRepo
+from contracts.api.execute.stack import DeployStack, DeployStackIfChanged
+from contracts.api.read.build import GetBuild
+from contracts.api.read.repo import GetRepo
+from contracts.api.read.stack import GetStack
+from contracts.api.write.stack import RefreshStackCache
+from services.common.errors import NotFound
+
+Ask = Callable[[Request], Awaitable[Any]]
+"""Send a request on the bus as the Git Webhook user and answer its decoded reply."""
+
+OPTIONS: dict[str, tuple[str, ...]] = {
+    "stack": ("refresh", "deploy"),
+    "repo": ("clone", "pull", "build"),
+    "build": ("", "build"),
+}
+"""The options of each resource kind served: the last part of `/listener/<provider>/<kind>/<id>/<option>`
+(a build has none; `/build/<id>/build`, as Komodo's documentation writes it, is taken too)."""
+
+NOT_YET = ("sync", "procedure", "action")
+"""Kinds whose webhooks Komodo has and Varanus does not serve yet (their resources do not run anything yet)."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """A resource a webhook triggers, with what the webhook check needs."""
+
+    kind: str
+    """`stack`, `build` or `repo`."""
+    id: str
+    """The resource id."""
+    name: str
+    """The resource name."""
+    secret: str
+    """The resource's own webhook secret (empty: the core's `KOMODO_WEBHOOK_SECRET` applies)."""
+    enabled: bool
+    """The resource's `webhook_enabled`."""
+    branch: str
+    """The branch a push must be to (the linked repo's when the resource has one)."""
+    force_deploy: bool = False
+    """A stack's `webhook_force_deploy`: DeployStack instead of DeployStackIfChanged."""
+
+
+async def lookup(ask: Ask, kind: str, id_or_name: str) -> Target:
+    """The `kind` resource named by id or name (404 when there is none), with its linked repo's branch."""
+    if kind == "stack":
+        resource: Any = await ask(GetStack(stack=id_or_name))
+    elif kind == "build":
+        resource = await ask(GetBuild(build=id_or_name))
+    elif kind == "repo":
+        resource = await ask(GetRepo(repo=id_or_name))
+    else:
+        raise NotFound(f"no {kind} webhooks on this server")
+    config = resource.config
+    branch = config.branch
+    linked = getattr(config, "linked_repo", "")
+    if linked:
+        repo = await ask(GetRepo(repo=linked))
+        branch = repo.config.branch
+    return Target(
+        kind=kind,
+        id=resource.id,
+        name=resource.name,
+        secret=config.webhook_secret,
+        enabled=config.webhook_enabled,
+        branch=branch,
+        force_deploy=getattr(config, "webhook_force_deploy", False),
+    )
+
+
+def executions(target: Target, option: str) -> list[Request]:
+    """The requests a webhook with `option` sends, in order. A build's first one, CancelBuild, stops a build
+    still running (as Komodo does); its refusal ("nothing to cancel") does not stop RunBuild."""
+    if target.kind == "stack":
+        if option == "refresh":
+            return [RefreshStackCache(stack=target.id)]
+        return [
+            DeployStack(stack=target.id) if target.force_deploy else DeployStackIfChanged(stack=target.id)
+        ]
+    if target.kind == "build":
+        return [CancelBuild(build=target.id), RunBuild(build=target.id)]
+    repo = {"clone": CloneRepo, "pull": PullRepo, "build": BuildRepo}[option]
+    return [repo(repo=target.id)]
+
+
+def pushed_branch(body: dict[str, Any]) -> str | None:
+    """The branch a push event is about: `ref` without `refs/heads/` (a tag push names no branch, so `""`),
+    or a plain `branch` field (the generic listener); None when the body names neither."""
+    ref = body.get("ref")
+    if isinstance(ref, str):
+        if ref.startswith("refs/heads/"):
+            return ref.removeprefix("refs/heads/")
+        return "" if ref.startswith("refs/") else ref
+    branch = body.get("branch")
+    return branch if isinstance(branch, str) else None
