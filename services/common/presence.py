@@ -1,8 +1,10 @@
 """Which request subjects a running service answers, kept in the JetStream KV bucket `varanus_presence`.
 
-Every service instance writes its subjects under its own key and refreshes them every 10 s; an entry not
-refreshed for 30 s counts as gone. The registry reads the bucket to tell a caller at once that nothing answers
-a request (its service is not running) instead of letting the caller wait for a timeout.
+Every service instance writes its subjects under its own key and refreshes them every second (a beat); an entry
+not refreshed for 4 s counts as gone (its process was killed or frozen), and an instance that stops deletes its
+entry. The registry reads the bucket to tell a caller that nothing answers a request (its service is not running)
+instead of letting the caller wait for a timeout. A beat is one small KV put (about 200 bytes) per instance per
+second, seen by each registry replica's watch.
 """
 
 from __future__ import annotations
@@ -23,14 +25,16 @@ log = logging.getLogger(__name__)
 
 BUCKET = "varanus_presence"
 """The KV bucket of presence entries."""
-REFRESH_SECONDS = 10.0
-"""How often an instance rewrites its entry."""
-STALE_AFTER_SECONDS = 30.0
-"""An entry older than this is an instance that is gone."""
+REFRESH_SECONDS = 1.0
+"""How often an instance rewrites its entry (its beat)."""
+STALE_AFTER_SECONDS = 4.0
+"""An entry older than this is an instance that is gone (a few missed beats, so a loaded host is not mistaken
+for a dead one)."""
 
 
 async def presence_bucket(js: JetStreamContext) -> KeyValue:
-    """The presence bucket, created when missing (entries expire after a minute even if nobody deletes them)."""
+    """The presence bucket, created when missing (entries expire after twice the staleness even if nobody deletes
+them)."""
     try:
         return await js.key_value(BUCKET)
     except nats.js.errors.BucketNotFoundError:
@@ -117,6 +121,13 @@ class PresenceView:
         """Whether a live instance answers `subject`."""
         fresh = time.time() - STALE_AFTER_SECONDS
         return any(ts >= fresh and subject in subjects for ts, subjects in self.entries.values())
+
+    def went_stale(self, subject: str) -> bool:
+        """Whether every instance listed for `subject` stopped beating without deleting its entry (killed or
+        frozen, not stopped: a stopping instance deletes its entry and still answers what it received)."""
+        fresh = time.time() - STALE_AFTER_SECONDS
+        listed = [ts for ts, subjects in self.entries.values() if subject in subjects]
+        return bool(listed) and all(ts < fresh for ts in listed)
 
     async def stop(self) -> None:
         """Stop following the bucket."""

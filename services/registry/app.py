@@ -113,6 +113,7 @@ class Registry:
         self._callout_nc: NatsClient | None = None
         self.service_user_ids = frozenset(SERVICE_USERS)
         self.presence = PresenceView()
+        self.catch_all: unknown.Unanswered | None = None
         self.kinds[ResourceTargetVariant.Server.value].live = self.live_info
         self.kinds[ResourceTargetVariant.Deployment.value].live = self.live_info
         self.kinds[ResourceTargetVariant.Stack.value].live = self.live_info
@@ -191,7 +192,7 @@ class Registry:
             await self.credential_check.watch(self.bus.nc)
         await self.ensure_first_server()  # once connected: creating it publishes events
         await self.presence.start(self.bus.js)
-        await unknown.subscribe(self, self.presence)
+        self.catch_all = await unknown.subscribe(self, self.presence)
         await onboard.subscribe(self)
         log.info("registry answering %d requests", len(self.bus.handled))
 
@@ -274,6 +275,8 @@ class Registry:
 
     async def stop(self) -> None:
         """Stop answering and close connections."""
+        if self.catch_all is not None:
+            await self.catch_all.stop()
         await self.presence.stop()
         await self.bus.stop()
         await self.key_connections.stop()

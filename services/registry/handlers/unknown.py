@@ -3,12 +3,21 @@
 It listens on every request subject in its own queue group. For a known name it stays quiet when a live service
 instance answers that subject (the presence bucket says so), and answers 503 at once otherwise, so a caller is
 not left waiting for a timeout. Staying quiet sends nothing, so the owner's answer is the only one.
+
+A request it stayed quiet on is watched for a while: when every instance of its service stops beating meanwhile
+(killed or frozen with the request in hand), it answers 503 then. A caller takes the first reply, so this late
+503 is ignored when the owner answered first.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import time
+from collections import deque
 from typing import TYPE_CHECKING
 
+from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
 
 from contracts.api.base import find_request
@@ -22,6 +31,17 @@ if TYPE_CHECKING:
 
 QUEUE = "varanus-unknown-requests"
 """Queue group of the catch-all (one replica answers each unknown request)."""
+WATCH_SECONDS = 30.0
+"""How long a request left to its owner is watched for the owner going stale (longer than callers wait)."""
+WATCH_LIMIT = 20_000
+"""The most requests watched at once (the oldest are forgotten first)."""
+CHECK_SECONDS = 0.5
+"""How often watched requests are checked against presence."""
+
+
+def not_running(name: str) -> Unavailable:
+    """The 503 of a request whose service is not running."""
+    return Unavailable(f"no service answers {name} right now", ["the service that owns it is not running"])
 
 
 def unanswered_request_error(subject: str, view: PresenceView) -> ServiceError | None:
@@ -31,9 +51,7 @@ def unanswered_request_error(subject: str, view: PresenceView) -> ServiceError |
         return unknown
     kind, name = subject.split(".")[1:3] if subject.count(".") == 2 else ("", "")
     if kind and not view.answers(subject):
-        return Unavailable(
-            f"no service answers {name} right now", ["the service that owns it is not running"]
-        )
+        return not_running(name)
     return None
 
 
@@ -50,15 +68,69 @@ def unknown_request_error(subject: str) -> BadRequest | None:
     )
 
 
-async def subscribe(registry: Registry, view: PresenceView) -> None:
+class Unanswered:
+    """The catch-all: answers unknown requests and requests of services that are not running."""
+
+    def __init__(self, nc: NatsClient, view: PresenceView) -> None:
+        self.nc = nc
+        self.view = view
+        self.watched: deque[tuple[float, str, str]] = deque(maxlen=WATCH_LIMIT)
+        """(received at, subject, reply inbox) of requests left to a live owner, oldest first."""
+        self._task: asyncio.Task[None] | None = None
+
+    async def _reply(self, reply: str, error: ServiceError) -> None:
+        await self.nc.publish(reply, encode_error(error), headers={STATUS_HEADER: str(error.status)})
+
+    async def on_message(self, msg: Msg) -> None:
+        """Answer at once when nobody will, else watch the request."""
+        if not msg.reply:
+            return
+        error = unanswered_request_error(msg.subject, self.view)
+        if error is not None:
+            await self._reply(msg.reply, error)
+        elif unknown_request_error(msg.subject) is None and msg.subject.count(".") == 2:
+            self.watched.append((time.monotonic(), msg.subject, msg.reply))
+
+    async def check(self) -> None:
+        """Answer 503 to watched requests whose service stopped beating; forget the old ones."""
+        horizon = time.monotonic() - WATCH_SECONDS
+        while self.watched and self.watched[0][0] < horizon:
+            self.watched.popleft()
+        stale: dict[str, bool] = {}
+        keep: list[tuple[float, str, str]] = []
+        for item in self.watched:
+            subject = item[1]
+            if subject not in stale:
+                stale[subject] = self.view.went_stale(subject)
+            if stale[subject]:
+                with contextlib.suppress(Exception):
+                    await self._reply(item[2], not_running(subject.split(".")[2]))
+            else:
+                keep.append(item)
+        if len(keep) != len(self.watched):
+            self.watched = deque(keep, maxlen=WATCH_LIMIT)
+
+    async def _checking(self) -> None:
+        while True:
+            await asyncio.sleep(CHECK_SECONDS)
+            await self.check()
+
+    async def start(self) -> None:
+        """Start answering unanswerable requests on `komodo.<kind>.*`."""
+        for kind in REQUEST_KINDS:
+            await self.nc.subscribe(f"{PREFIX}.{kind}.*", queue=QUEUE, cb=self.on_message)
+        self._task = asyncio.create_task(self._checking())
+
+    async def stop(self) -> None:
+        """Stop watching requests."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+
+async def subscribe(registry: Registry, view: PresenceView) -> Unanswered:
     """Start answering unanswerable requests on `komodo.<kind>.*`."""
-
-    async def on_message(msg: Msg) -> None:
-        error = unanswered_request_error(msg.subject, view)
-        if error is not None and msg.reply:
-            await registry.bus.nc.publish(
-                msg.reply, encode_error(error), headers={STATUS_HEADER: str(error.status)}
-            )
-
-    for kind in REQUEST_KINDS:
-        await registry.bus.nc.subscribe(f"{PREFIX}.{kind}.*", queue=QUEUE, cb=on_message)
+    catch_all = Unanswered(registry.bus.nc, view)
+    await catch_all.start()
+    return catch_all
