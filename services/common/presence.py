@@ -34,7 +34,7 @@ for a dead one)."""
 
 async def presence_bucket(js: JetStreamContext) -> KeyValue:
     """The presence bucket, created when missing (entries expire after twice the staleness even if nobody deletes
-them)."""
+    them)."""
     try:
         return await js.key_value(BUCKET)
     except nats.js.errors.BucketNotFoundError:

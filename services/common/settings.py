@@ -126,6 +126,11 @@ class Settings(BaseSettings):
     """Days of server stats history to keep."""
     default_pagination_limit: int = 50
     """Page size of `List*` requests that give no limit."""
+    lease_seconds: float = Field(
+        default=60.0, gt=0, validation_alias=AliasChoices("VARANUS_LEASE_SECONDS", "lease_seconds")
+    )
+    """How long an execution's lease lives without renewal (renewed every third of it); an execution whose
+    executor died has its Update closed as failed within about 4/3 of this."""
     request_timeout: float = Field(
         default=10.0, validation_alias=AliasChoices("VARANUS_REQUEST_TIMEOUT", "request_timeout")
     )

@@ -61,7 +61,7 @@ class Executor:
         self.agents = AgentClient(self.bus)
         self.cache = ServerCache()
         self.stats = StatsStore(self.db, settings.keep_stats_for_days)
-        self.runner = Runner(self.db, self.registry)
+        self.runner = Runner(self.db, self.registry, settings.lease_seconds)
         self.watch = AgentWatch(self.bus, self.cache, self.stats)
         self.resource_states = ResourceStates(self)
         self.image_updates = ImageUpdates(self, self.db)
@@ -101,7 +101,7 @@ class Executor:
         return found
 
     async def start(self) -> None:
-        """Create indexes, connect, follow the agents, close what a crash left running, and answer."""
+        """Create indexes, connect, follow the agents, keep closing what crashed executors left running, and answer."""
         await self.stats.ensure_indexes()
         await self.runner.ensure_indexes()
         await self.bus.start()
@@ -110,12 +110,7 @@ class Executor:
         await self.watch.start()
         self.resource_states.start()
         self.update_poller.start()
-        try:
-            closed = await self.runner.close_abandoned()
-            if closed:
-                log.warning("closed %d executions left running by a stopped executor", closed)
-        except Exception:
-            log.exception("could not close abandoned executions (is the registry up?)")
+        self.runner.start_sweeping()
         log.info("executor answering %d requests", len(self.bus.handled))
 
     async def stop(self) -> None:

@@ -229,11 +229,18 @@ class RegistryClient:
         return found
 
     async def create_update(
-        self, operation: Operation, target: ResourceTarget, operator: str, version: Version | None = None
+        self,
+        operation: Operation,
+        target: ResourceTarget,
+        operator: str,
+        version: Version | None = None,
+        update_id: str | None = None,
     ) -> Update:
-        """A new InProgress Update (with the version it involves, if any)."""
+        """A new InProgress Update (with the version it involves, and the id chosen for it, if any)."""
         created: Update = await self.bus.request(
-            CreateUpdate(operation=operation, target=target, operator=operator, version=version),
+            CreateUpdate(
+                id=update_id, operation=operation, target=target, operator=operator, version=version
+            ),
             self.system_headers(),
         )
         return created

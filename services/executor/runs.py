@@ -2,9 +2,15 @@
 the work, and the work itself.
 
 An execution answers at once with its InProgress Update; the work goes on in a task. The lease is a Mongo
-document claimed atomically (a unique `_id`), renewed while the work runs and released at its end, so two
-replicas never run the same action on the same target at once and a crashed replica's claim expires. On start
-an executor closes, as failed, the Updates whose lease expired without being released (their replica died).
+document claimed atomically (a unique `_id`), renewed every third of the lease period while the work runs and
+released at its end, so two replicas never run the same action on the same target at once and a crashed
+replica's claim expires. The lease names the execution's Update from the start: the executor chooses the
+Update's id before the registry creates it, so no InProgress Update exists without a lease naming it.
+
+Every executor replica sweeps the leases every third of the lease period: an expired one (its replica died or
+froze) is taken over with a compare-and-set, its Update closed as failed with the reason, and the lease deleted.
+So an abandoned Update is closed within about 4/3 of the lease period of its owner's last renewal, by whichever
+executor is alive. A claim of an expired lease goes through the same close first.
 """
 
 from __future__ import annotations
@@ -16,13 +22,14 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 
+from bson import ObjectId
 from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from contracts.entities.common import ResourceTarget, ResourceTargetVariant, Version
 from contracts.entities.update import Log, Operation, Update
-from services.common.errors import Busy, ServiceError
+from services.common.errors import Busy, ServiceError, Unavailable
 from services.common.logging import redactor
 from services.common.mongo import Document
 from services.executor.registry_client import RegistryClient
@@ -30,9 +37,13 @@ from services.executor.registry_client import RegistryClient
 log = logging.getLogger(__name__)
 
 LEASE_SECONDS = 60.0
-"""How long a claim lives without renewal."""
-RENEW_SECONDS = 20.0
-"""How often a running execution renews its claim."""
+"""How long a claim lives without renewal, by default (`VARANUS_LEASE_SECONDS`)."""
+ABANDONED_STAGE = "Executor stopped"
+"""The stage of the log that closes an Update whose executor died."""
+ABANDONED_REASON = "the executor running this stopped before it finished; the outcome is unknown"
+"""Why such an Update failed."""
+CLOSED_ALREADY = frozenset({404, 409})
+"""FinishUpdate's answers that mean there is nothing left to close (no such Update, or already complete)."""
 
 Work = Callable[[Update], Awaitable[list[Log]]]
 """The work of an execution: given its Update, the logs it produced (appended as they come is up to it)."""
@@ -68,37 +79,55 @@ def lease_key(target: ResourceTarget, operation: Operation, lock: str = "") -> s
     return f"{target_key(target)}:{operation.value}"
 
 
-class Runner:
-    """Starts executions and keeps their leases."""
+def abandoned_note() -> Log:
+    """The failed log that closes an Update whose executor stopped."""
+    return Log(
+        stage=ABANDONED_STAGE, stderr=ABANDONED_REASON, success=False, start_ts=now_ms(), end_ts=now_ms()
+    )
 
-    def __init__(self, db: AsyncDatabase[Document], registry: RegistryClient) -> None:
+
+class Runner:
+    """Starts executions, keeps their leases, and closes the executions other executors abandoned."""
+
+    def __init__(
+        self, db: AsyncDatabase[Document], registry: RegistryClient, lease_seconds: float = LEASE_SECONDS
+    ) -> None:
         self.leases = db["Lease"]
         self.registry = registry
         self.tasks: set[asyncio.Task[None]] = set()
+        self.lease_ms = int(lease_seconds * 1000)
+        self.renew_seconds = lease_seconds / 3
+        """How often a running execution renews its lease, and how often expired leases are swept."""
+        self._sweeping: asyncio.Task[None] | None = None
 
     async def ensure_indexes(self) -> None:
         """Lookups of a target's leases."""
         await self.leases.create_index([("target", ASCENDING), ("action", ASCENDING)])
 
-    async def _claim(self, key: str, target: ResourceTarget, action: str, owner: str) -> None:
-        now = now_ms()
+    async def _claim(self, key: str, target: ResourceTarget, action: str, owner: str, update_id: str) -> None:
+        """Insert the lease (a 409 busy when a live one holds the key); an expired one is closed first, so the
+        Update it names is never forgotten."""
+        held = await self.leases.find_one({"_id": key})
+        if held is not None and int(held.get("until", 0)) < now_ms() and not await self._close(held):
+            name = await self.registry.name_of(target)
+            raise Unavailable(
+                f"{target.type.value} {name!r}: could not close the {held.get('action')} a stopped executor left"
+                " running (is the registry up?); try again"
+            )
         try:
-            await self.leases.update_one(
-                {"_id": key, "until": {"$lt": now}},
+            await self.leases.insert_one(
                 {
-                    "$set": {
-                        "target": target_key(target),
-                        "action": action,
-                        "until": now + int(LEASE_SECONDS * 1000),
-                        "owner": owner,
-                        "update_id": "",
-                    }
-                },
-                upsert=True,
+                    "_id": key,
+                    "target": target_key(target),
+                    "action": action,
+                    "until": now_ms() + self.lease_ms,
+                    "owner": owner,
+                    "update_id": update_id,
+                }
             )
         except DuplicateKeyError:
-            held = await self.leases.find_one({"_id": key})
-            running = str(held.get("action")) if held is not None else action
+            current = await self.leases.find_one({"_id": key})
+            running = str(current.get("action")) if current is not None else action
             name = await self.registry.name_of(target)
             raise Busy(f"{target.type.value} {name!r} is busy: {running} is already running on it") from None
 
@@ -118,25 +147,35 @@ class Runner:
         (a Build's, for a deploy of its image) is recorded on the Update.
         """
         owner = uuid.uuid4().hex
+        update_id = str(ObjectId())
         key = lease_key(target, operation, lock)
-        await self._claim(key, target, operation.value, owner)
+        await self._claim(key, target, operation.value, owner, update_id)
         try:
-            update = await self.registry.create_update(operation, target, operator, version)
+            update = await self.registry.create_update(operation, target, operator, version, update_id)
         except BaseException:
-            await self.leases.delete_one({"_id": key, "owner": owner})
+            # The Update may exist all the same (an answer lost on the way): expire the lease rather than
+            # delete it, so a sweep closes the Update if there is one.
+            await self._expire(key, owner)
             raise
-        await self.leases.update_one({"_id": key, "owner": owner}, {"$set": {"update_id": update.id}})
         task = asyncio.create_task(self._run(update, work, key, owner, redact))
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
         return update
 
+    async def _expire(self, key: str, owner: str) -> None:
+        """Mark a lease of ours expired, for the next sweep to close its Update."""
+        with contextlib.suppress(Exception):
+            await self.leases.update_one({"_id": key, "owner": owner}, {"$set": {"until": 0}})
+
     async def _renew(self, key: str, owner: str) -> None:
         while True:
-            await asyncio.sleep(RENEW_SECONDS)
-            await self.leases.update_one(
-                {"_id": key, "owner": owner}, {"$set": {"until": now_ms() + int(LEASE_SECONDS * 1000)}}
-            )
+            await asyncio.sleep(self.renew_seconds)
+            try:
+                await self.leases.update_one(
+                    {"_id": key, "owner": owner}, {"$set": {"until": now_ms() + self.lease_ms}}
+                )
+            except Exception as err:  # Mongo may be back before the lease runs out
+                log.warning("could not renew lease %s: %s", key, err)
 
     async def _run(self, update: Update, work: Work, key: str, owner: str, redact: Redact | None) -> None:
         renewing = asyncio.create_task(self._renew(key, owner))
@@ -185,7 +224,9 @@ class Runner:
                 await self.registry.finish(update.id, logs=logs)
             except Exception:
                 log.exception("could not finish Update %s", update.id)
-            await self.leases.delete_one({"_id": key, "owner": owner})
+                await self._expire(key, owner)  # a sweep closes it as failed rather than leave it running
+            else:
+                await self.leases.delete_one({"_id": key, "owner": owner})
 
     async def live(self, target: ResourceTarget) -> dict[str, int]:
         """How many executions of each action run on a target now."""
@@ -194,28 +235,63 @@ class Runner:
             counts[str(doc["action"])] = counts.get(str(doc["action"]), 0) + 1
         return counts
 
+    async def _close(self, lease: Document) -> bool:
+        """Close the Update of an expired lease as failed and delete the lease; False when the registry could not
+        be told (the lease is left expired, for a later try).
+
+        The lease is first taken over with a compare-and-set on its owner and expiry, so of several replicas
+        sweeping at once one closes it; closing twice would be harmless anyway (the second finish is a 409).
+        """
+        token = f"closing-{uuid.uuid4().hex}"
+        taken = await self.leases.update_one(
+            {"_id": lease["_id"], "owner": lease.get("owner"), "until": lease.get("until")},
+            {"$set": {"owner": token, "until": now_ms() + self.lease_ms}},
+        )
+        if not taken.matched_count:
+            return True  # another replica took it (or a new claim did): not ours to close
+        update_id = str(lease.get("update_id") or "")
+        if update_id:
+            try:
+                await self.registry.finish(update_id, logs=[abandoned_note()], success=False)
+                log.warning("closed Update %s: %s", update_id, ABANDONED_REASON)
+            except ServiceError as err:
+                if err.status not in CLOSED_ALREADY:
+                    log.warning("could not close abandoned Update %s: %s", update_id, err.message)
+                    await self._expire(str(lease["_id"]), token)
+                    return False
+        await self.leases.delete_one({"_id": lease["_id"], "owner": token})
+        return True
+
     async def close_abandoned(self) -> int:
-        """Finish as failed the Updates whose lease expired unreleased (their executor died); answers how many."""
+        """Close every expired lease's Update as failed (their executor died); answers how many leases closed."""
+        expired = await self.leases.find({"until": {"$lt": now_ms()}}).to_list(None)
         closed = 0
-        async for doc in self.leases.find({"until": {"$lt": now_ms()}}):
-            if doc.get("update_id"):
-                note = Log(
-                    stage="Executor stopped",
-                    stderr="the executor running this stopped before it finished; the outcome is unknown",
-                    success=False,
-                    start_ts=now_ms(),
-                    end_ts=now_ms(),
-                )
-                try:
-                    await self.registry.finish(str(doc["update_id"]), logs=[note], success=False)
-                    closed += 1
-                except ServiceError as err:
-                    log.warning("could not close abandoned Update %s: %s", doc["update_id"], err.message)
-            await self.leases.delete_one({"_id": doc["_id"], "until": doc["until"]})
+        for lease in expired:
+            try:
+                closed += await self._close(lease)
+            except Exception:
+                log.exception("could not close the expired lease %s", lease.get("_id"))
         return closed
 
+    async def _sweep(self) -> None:
+        while True:
+            try:
+                await self.close_abandoned()
+            except Exception:  # Mongo may be unreachable for a while; the next round tries again
+                log.exception("could not sweep expired leases")
+            await asyncio.sleep(self.renew_seconds)
+
+    def start_sweeping(self) -> None:
+        """Close abandoned executions now and every third of the lease period, until `stop`."""
+        self._sweeping = asyncio.create_task(self._sweep())
+
     async def stop(self) -> None:
-        """Let running executions finish (up to 10 s), then cancel the rest (their leases expire)."""
+        """Stop sweeping; let running executions finish (up to 10 s), then cancel the rest (their leases expire,
+        and a live executor closes their Updates)."""
+        if self._sweeping is not None:
+            self._sweeping.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._sweeping
         if self.tasks:
             await asyncio.wait(set(self.tasks), timeout=10)
         for task in list(self.tasks):

@@ -16,15 +16,17 @@ from typing import Any
 from bson import ObjectId
 from pymongo import DESCENDING
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
 
 from contracts.api.internal.update import CreateUpdate, FinishUpdate
 from contracts.api.read.update import ListUpdatesResponse
+from contracts.base import is_object_id
 from contracts.entities.common import ResourceTarget
 from contracts.entities.update import Log, Operation, Update, UpdateListItem, UpdateStatus
 from contracts.events.update import UpdateChanged
 from contracts.service_users import SERVICE_USERS
 from services.common.bus import Bus
-from services.common.errors import BadRequest, Conflict, NotFound
+from services.common.errors import BadRequest, Conflict, NotFound, Unavailable
 from services.common.logging import redactor
 from services.common.mongo import Document
 from services.registry.documents import object_id, to_document
@@ -137,9 +139,11 @@ class UpdateStore:
             log.exception("could not publish UpdateChanged for %s", update.id)
 
     async def create(self, request: CreateUpdate) -> Update:
-        """Store a new Update from an executing service and announce it."""
+        """Store a new Update from an executing service (with the id it chose, if any) and announce it."""
+        if request.id is not None and not is_object_id(request.id):
+            raise BadRequest(f"CreateUpdate: id {request.id!r} is not an ObjectId in hex")
         update = Update(
-            id=str(ObjectId()),
+            id=request.id or str(ObjectId()),
             operation=request.operation,
             start_ts=now_ms(),
             operator=request.operator,
@@ -150,7 +154,10 @@ class UpdateStore:
             commit_hash=request.commit_hash,
             other_data=request.other_data,
         )
-        await self.coll.insert_one(to_document(update))
+        try:
+            await self.coll.insert_one(to_document(update))
+        except DuplicateKeyError:
+            raise Conflict(f"an Update with id {update.id} already exists") from None
         await self._publish(update, created=True)
         return update
 
@@ -208,7 +215,8 @@ class UpdateStore:
                 update = await self.get(update_id)
                 await self._publish(update, created=False)
                 return update
-        raise Conflict(f"Update {update_id} is being changed by too many writers; try again")
+        # 503, not 409: a 409 says the Update is already complete, which a caller may take as closed.
+        raise Unavailable(f"Update {update_id} is being changed by too many writers; try again")
 
     async def append_log(self, update_id: str, entry: Log) -> None:
         """Append a stage log to a running Update."""

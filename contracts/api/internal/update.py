@@ -12,10 +12,15 @@ from contracts.entities.update import Log, Operation, Update, UpdateStatus
 
 
 class CreateUpdate(InternalRequest):
-    """Start an Update for an execution (status InProgress unless given); answers the stored Update."""
+    """Start an Update for an execution (status InProgress unless given); answers the stored Update.
+
+    An `id` already used answers 409 (a retry of the same create is told the Update exists)."""
 
     RESPONSE: ClassVar[Any] = Update
 
+    id: str | None = None
+    """The new Update's id (an ObjectId in hex), chosen by the caller so it can record it before the Update
+    exists (an executor names it in its lease); a fresh one when absent."""
     operation: Operation
     """The operation being performed."""
     target: ResourceTarget
@@ -46,7 +51,10 @@ class AppendUpdateLog(InternalRequest):
 
 
 class FinishUpdate(InternalRequest):
-    """Complete an Update: status Complete, end time set, success computed from its logs unless given."""
+    """Complete an Update: status Complete, end time set, success computed from its logs unless given.
+
+    An Update already complete answers 409 and is left as it was; an unknown one 404; too many writers at once
+    503 (try again)."""
 
     RESPONSE: ClassVar[Any] = Update
 
