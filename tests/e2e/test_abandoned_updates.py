@@ -1,0 +1,175 @@
+"""No Update is left running when its executor dies: another replica, the same executor restarted, or the next
+execution on the same lease closes it as failed, saying why, within two lease periods."""
+
+from __future__ import annotations
+
+import signal
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import nats
+import pytest
+from nats.aio.msg import Msg
+
+from contracts.entities.common import ResourceTarget, ResourceTargetVariant
+from contracts.entities.update import Operation
+from services.executor.app import Executor
+from services.executor.runs import ABANDONED_REASON, ABANDONED_STAGE, lease_key, now_ms
+from services.registry.app import Registry
+from tests.e2e.conftest import BusClient
+from tests.e2e.processes import ServiceProcess, start_service, wait_answering, wait_until
+
+LEASE_SECONDS = 3.0
+"""The executors' lease period here (`VARANUS_LEASE_SECONDS`), short so the test is."""
+SLACK_SECONDS = 2.0
+"""Room for a loaded test machine on top of the promised bound."""
+
+
+class StallingAgent:
+    """An agent that takes every request of its server and never answers (work that hangs)."""
+
+    def __init__(self) -> None:
+        self.received: list[str] = []
+
+    async def on_message(self, msg: Msg) -> None:
+        self.received.append(msg.subject)
+
+
+@pytest.fixture
+async def stalled_server(client: BusClient, nats_url: str) -> AsyncIterator[tuple[str, StallingAgent]]:
+    """A server whose agent hangs on every request: its name and the agent."""
+    server = await client.write("CreateServer", {"name": "stall", "config": {"enabled": True}})
+    agent = StallingAgent()
+    nc = await nats.connect(nats_url)
+    try:
+        await nc.subscribe(f"komodo.agent.{server['_id']['$oid']}.>", cb=agent.on_message)
+        await nc.flush()
+        yield "stall", agent
+    finally:
+        await nc.close()
+
+
+def executor_process(nats_url: str, mongo_url: str, db_prefix: str, tmp_path: Path) -> ServiceProcess:
+    return start_service(
+        "executor",
+        nats_url,
+        mongo_url,
+        db_prefix,
+        tmp_path / "data",
+        VARANUS_LEASE_SECONDS=str(LEASE_SECONDS),
+    )
+
+
+async def hang_an_execution(
+    client: BusClient, executor: ServiceProcess, stalled: tuple[str, StallingAgent]
+) -> dict[str, Any]:
+    """Start a PruneSystem whose agent never answers, once `executor` answers; its InProgress Update."""
+    await wait_answering(
+        executor, client.nc, "komodo.read.GetDeploymentActionState", {"deployment": "-"}, client.headers
+    )
+    update: dict[str, Any] = await client.ok("execute", "PruneSystem", {"server": stalled[0]})
+    assert update["status"] == "InProgress"
+
+    async def reached_agent() -> bool:
+        return bool(stalled[1].received)
+
+    await wait_until(reached_agent, 10, "the execution reached the agent")
+    return update
+
+
+async def closed_as_abandoned(client: BusClient, update: dict[str, Any]) -> float:
+    """Wait for the Update to be closed as failed by the sweep; seconds it took."""
+
+    async def closed() -> bool:
+        got = await client.read("GetUpdate", {"id": update["_id"]["$oid"]})
+        return bool(got["status"] == "Complete")
+
+    bound = 2 * LEASE_SECONDS + SLACK_SECONDS
+    took = await wait_until(closed, bound, "the abandoned Update closed within two lease periods")
+    got = await client.read("GetUpdate", {"id": update["_id"]["$oid"]})
+    assert got["success"] is False
+    assert got["logs"][-1]["stage"] == ABANDONED_STAGE and got["logs"][-1]["stderr"] == ABANDONED_REASON
+    return took
+
+
+async def test_another_replica_closes_the_update_of_a_killed_executor(
+    registry: Registry,
+    client: BusClient,
+    stalled_server: tuple[str, StallingAgent],
+    nats_url: str,
+    mongo_url: str,
+    db_prefix: str,
+    tmp_path: Path,
+) -> None:
+    first = executor_process(nats_url, mongo_url, db_prefix, tmp_path)
+    second: ServiceProcess | None = None
+    try:
+        update = await hang_an_execution(client, first, stalled_server)
+        # The second replica starts while the first still renews its lease: nothing to close at its start.
+        second = executor_process(nats_url, mongo_url, db_prefix, tmp_path)
+        await wait_answering(
+            second, client.nc, "komodo.read.GetDeploymentActionState", {"deployment": "-"}, client.headers
+        )
+        first.signal(signal.SIGKILL)
+        took = await closed_as_abandoned(client, update)
+        print(f"closed by the other replica {took:.1f} s after the kill (lease {LEASE_SECONDS:g} s)")
+    finally:
+        first.kill()
+        if second is not None:
+            second.kill()
+
+
+async def test_the_restarted_executor_closes_the_update_it_was_running(
+    registry: Registry,
+    client: BusClient,
+    stalled_server: tuple[str, StallingAgent],
+    nats_url: str,
+    mongo_url: str,
+    db_prefix: str,
+    tmp_path: Path,
+) -> None:
+    first = executor_process(nats_url, mongo_url, db_prefix, tmp_path)
+    again: ServiceProcess | None = None
+    try:
+        update = await hang_an_execution(client, first, stalled_server)
+        first.signal(signal.SIGKILL)
+        killed = time.monotonic()
+        first.kill()
+        again = executor_process(nats_url, mongo_url, db_prefix, tmp_path)
+        await closed_as_abandoned(client, update)
+        print(f"closed by the restarted executor {time.monotonic() - killed:.1f} s after the kill")
+    finally:
+        first.kill()
+        if again is not None:
+            again.kill()
+
+
+async def test_a_claim_of_an_expired_lease_closes_its_update_first(
+    registry: Registry,
+    executor: Executor,
+    client: BusClient,
+    stalled_server: tuple[str, StallingAgent],
+) -> None:
+    server = await client.read("GetServer", {"server": stalled_server[0]})
+    target = ResourceTarget(type=ResourceTargetVariant.Server, id=server["_id"]["$oid"])
+    ghost = await executor.registry.create_update(Operation.PruneSystem, target, "x")
+    await executor.db["Lease"].insert_one(
+        {
+            "_id": lease_key(target, Operation.PruneSystem),
+            "target": f"Server:{target.id}",
+            "action": "PruneSystem",
+            "until": now_ms() - 1,
+            "owner": "dead-replica",
+            "update_id": ghost.id,
+        }
+    )
+    # The executor's sweep runs every 20 s here (default lease): the claim itself must close the ghost.
+    update = await client.ok("execute", "PruneSystem", {"server": stalled_server[0]})
+    closed = await client.read("GetUpdate", {"id": ghost.id})
+    assert closed["status"] == "Complete" and closed["success"] is False, closed
+    assert closed["logs"][-1]["stderr"] == ABANDONED_REASON
+    assert closed["end_ts"] <= update["start_ts"]
+    lease = await executor.db["Lease"].find_one({"_id": lease_key(target, Operation.PruneSystem)})
+    assert lease is not None and lease["update_id"] == update["_id"]["$oid"]
