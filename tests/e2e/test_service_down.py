@@ -62,7 +62,9 @@ async def test_a_frozen_killed_or_stopped_service_answers_503_in_seconds(
 
             executor.signal(signal.SIGSTOP)
             (bus, bus_took), (web, web_took) = await both()
-            print(f"frozen: 503 over the bus after {bus_took:.1f} s, over HTTP after {web_took:.1f} s")
+            print(
+                f"frozen: {bus} over the bus after {bus_took:.1f} s, {web} over HTTP after {web_took:.1f} s"
+            )
             assert (bus, web) == (503, 503)
             assert bus_took < BOUND_SECONDS and web_took < BOUND_SECONDS
             # Once stale, a new request is refused at once.
@@ -81,7 +83,9 @@ async def test_a_frozen_killed_or_stopped_service_answers_503_in_seconds(
             executor.signal(signal.SIGKILL)
             executor.kill()
             (bus, bus_took), (web, web_took) = await both()
-            print(f"killed: 503 over the bus after {bus_took:.1f} s, over HTTP after {web_took:.1f} s")
+            print(
+                f"killed: {bus} over the bus after {bus_took:.1f} s, {web} over HTTP after {web_took:.1f} s"
+            )
             assert (bus, web) == (503, 503)
             assert bus_took < BOUND_SECONDS and web_took < BOUND_SECONDS
         finally:

@@ -37,6 +37,11 @@ WATCH_LIMIT = 20_000
 """The most requests watched at once (the oldest are forgotten first)."""
 CHECK_SECONDS = 0.5
 """How often watched requests are checked against presence."""
+LAG_SECONDS = 1.0
+"""A check this late means this process itself was held up (a blocked loop, a paused VM): the beats it has not
+read yet are not counted as missed."""
+GRACE_SECONDS = 2.0
+"""After such a lag, how long staleness is not trusted (time to read the beats that arrived meanwhile)."""
 
 
 def not_running(name: str) -> Unavailable:
@@ -77,6 +82,16 @@ class Unanswered:
         self.watched: deque[tuple[float, str, str]] = deque(maxlen=WATCH_LIMIT)
         """(received at, subject, reply inbox) of requests left to a live owner, oldest first."""
         self._task: asyncio.Task[None] | None = None
+        self._tick = time.monotonic()
+        self._grace_until = 0.0
+
+    def lagging(self) -> bool:
+        """Whether this process was held up lately, so a stale-looking entry may only be unread."""
+        now = time.monotonic()
+        return now - self._tick > LAG_SECONDS or now < self._grace_until
+
+    def _stale(self, subject: str) -> bool:
+        return self.view.went_stale(subject) and not self.lagging()
 
     async def _reply(self, reply: str, error: ServiceError) -> None:
         await self.nc.publish(reply, encode_error(error), headers={STATUS_HEADER: str(error.status)})
@@ -86,6 +101,8 @@ class Unanswered:
         if not msg.reply:
             return
         error = unanswered_request_error(msg.subject, self.view)
+        if error is not None and self.lagging() and self.view.went_stale(msg.subject):
+            error = None  # the owner may well be alive: its beats are just not read yet
         if error is not None:
             await self._reply(msg.reply, error)
         elif unknown_request_error(msg.subject) is None and msg.subject.count(".") == 2:
@@ -101,7 +118,7 @@ class Unanswered:
         for item in self.watched:
             subject = item[1]
             if subject not in stale:
-                stale[subject] = self.view.went_stale(subject)
+                stale[subject] = self._stale(subject)
             if stale[subject]:
                 with contextlib.suppress(Exception):
                     await self._reply(item[2], not_running(subject.split(".")[2]))
@@ -113,6 +130,10 @@ class Unanswered:
     async def _checking(self) -> None:
         while True:
             await asyncio.sleep(CHECK_SECONDS)
+            now = time.monotonic()
+            if now - self._tick > CHECK_SECONDS + LAG_SECONDS:
+                self._grace_until = now + GRACE_SECONDS
+            self._tick = now
             await self.check()
 
     async def start(self) -> None:

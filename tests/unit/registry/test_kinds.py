@@ -84,3 +84,48 @@ def test_unanswered_requests_by_presence() -> None:
     assert unanswered_request_error("komodo.read.GetServer", view) is not None
     view._apply("registry.a", None, "DEL")
     assert view.entries == {}
+
+
+async def test_the_catch_all_answers_watched_requests_once_their_service_stops_beating() -> None:
+    import json
+    import time
+    from typing import Any
+
+    from nats.aio.msg import Msg
+
+    from services.common.presence import STALE_AFTER_SECONDS, PresenceView
+    from services.registry.handlers.unknown import Unanswered
+
+    class FakeNats:
+        def __init__(self) -> None:
+            self.sent: list[tuple[str, dict[str, str]]] = []
+
+        async def publish(self, subject: str, payload: bytes, headers: dict[str, str]) -> None:
+            self.sent.append((subject, headers))
+
+    def beat(key: str, ts: float) -> None:
+        view._apply(key, json.dumps({"ts": ts, "subjects": ["komodo.execute.Deploy"]}).encode(), "PUT")
+
+    view = PresenceView()
+    nc = FakeNats()
+    catch_all = Unanswered(nc, view)  # type: ignore[arg-type]
+    msg: Any = Msg(nc, subject="komodo.execute.Deploy", reply="_INBOX.1")  # type: ignore[arg-type]
+    beat("executor.a", time.time())
+    await catch_all.on_message(msg)
+    await catch_all.check()
+    assert nc.sent == [] and len(catch_all.watched) == 1  # left to its live owner
+
+    view._apply("executor.a", None, "DEL")  # stopped: it answers what it received, no late 503
+    await catch_all.check()
+    assert nc.sent == [] and len(catch_all.watched) == 1
+
+    beat("executor.b", time.time() - STALE_AFTER_SECONDS - 1)  # frozen or killed with the request in hand
+    catch_all._tick -= 5  # this process was held up itself: staleness is not trusted yet
+    await catch_all.check()
+    assert nc.sent == []
+    catch_all._tick = time.monotonic()
+    await catch_all.check()
+    assert nc.sent == [("_INBOX.1", {"Komodo-Status": "503"})] and not catch_all.watched
+
+    await catch_all.on_message(Msg(nc, subject="komodo.execute.Deploy", reply="_INBOX.2"))  # type: ignore[arg-type]
+    assert nc.sent[-1] == ("_INBOX.2", {"Komodo-Status": "503"})  # a new request is refused at once
