@@ -183,6 +183,10 @@ class Runner:
         started = now_ms()
         try:
             logs = await work(update)
+        except asyncio.CancelledError:
+            # The executor is stopping with the work unfinished: close the Update as failed, saying so.
+            logs = [abandoned_note()]
+            raise
         except ServiceError as err:
             logs = [
                 Log(
@@ -286,8 +290,8 @@ class Runner:
         self._sweeping = asyncio.create_task(self._sweep())
 
     async def stop(self) -> None:
-        """Stop sweeping; let running executions finish (up to 10 s), then cancel the rest (their leases expire,
-        and a live executor closes their Updates)."""
+        """Stop sweeping; let running executions finish (up to 10 s), then cancel the rest: their Updates are
+        closed as failed (up to 5 s more; else their leases expire and a live executor closes them)."""
         if self._sweeping is not None:
             self._sweeping.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -296,3 +300,5 @@ class Runner:
             await asyncio.wait(set(self.tasks), timeout=10)
         for task in list(self.tasks):
             task.cancel()
+        if self.tasks:
+            await asyncio.wait(set(self.tasks), timeout=5)

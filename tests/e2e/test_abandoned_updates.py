@@ -173,3 +173,23 @@ async def test_a_claim_of_an_expired_lease_closes_its_update_first(
     assert closed["end_ts"] <= update["start_ts"]
     lease = await executor.db["Lease"].find_one({"_id": lease_key(target, Operation.PruneSystem)})
     assert lease is not None and lease["update_id"] == update["_id"]["$oid"]
+
+
+async def test_an_executor_that_stops_closes_the_update_it_could_not_finish(
+    registry: Registry,
+    client: BusClient,
+    stalled_server: tuple[str, StallingAgent],
+    nats_url: str,
+    mongo_url: str,
+    db_prefix: str,
+    tmp_path: Path,
+) -> None:
+    executor = executor_process(nats_url, mongo_url, db_prefix, tmp_path)
+    try:
+        update = await hang_an_execution(client, executor, stalled_server)
+        assert executor.stop() == 0  # it gives the work 10 s, then cancels it
+        got = await client.read("GetUpdate", {"id": update["_id"]["$oid"]})
+        assert got["status"] == "Complete" and got["success"] is False, got
+        assert got["logs"][-1]["stderr"] == ABANDONED_REASON
+    finally:
+        executor.kill()
