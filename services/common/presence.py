@@ -1,10 +1,11 @@
 """Which request subjects a running service answers, kept in the JetStream KV bucket `varanus_presence`.
 
-Every service instance writes its subjects under its own key and refreshes them every second (a beat); an entry
-not refreshed for 4 s counts as gone (its process was killed or frozen), and an instance that stops deletes its
-entry. The registry reads the bucket to tell a caller that nothing answers a request (its service is not running)
-instead of letting the caller wait for a timeout. A beat is one small KV put (about 200 bytes) per instance per
-second, seen by each registry replica's watch.
+Every service instance writes its subjects under its own key `<service>.<id>` (rewritten every 10 s) and beats
+every second under `<service>.<id>.beat` (a timestamp only: the subject list of a service is several KB, so
+beating with it would cost ten times the traffic); an instance whose last write is 4 s old counts as gone (its
+process was killed or frozen), and an instance that stops deletes its entries. The registry reads the bucket to
+tell a caller that nothing answers a request (its service is not running) instead of letting the caller wait for
+a timeout.
 """
 
 from __future__ import annotations
@@ -26,21 +27,22 @@ log = logging.getLogger(__name__)
 BUCKET = "varanus_presence"
 """The KV bucket of presence entries."""
 REFRESH_SECONDS = 1.0
-"""How often an instance rewrites its entry (its beat)."""
+"""How often an instance beats."""
+SUBJECTS_EVERY = 10
+"""Every how many beats the subject list is written again (so a registry that starts finds it)."""
+BEAT_SUFFIX = ".beat"
+"""The suffix of an instance's beat key."""
 STALE_AFTER_SECONDS = 4.0
 """An entry older than this is an instance that is gone (a few missed beats, so a loaded host is not mistaken
 for a dead one)."""
 
 
 async def presence_bucket(js: JetStreamContext) -> KeyValue:
-    """The presence bucket, created when missing (entries expire after twice the staleness even if nobody deletes
-    them)."""
+    """The presence bucket, created when missing (entries of instances that died expire after a minute)."""
     try:
         return await js.key_value(BUCKET)
     except nats.js.errors.BucketNotFoundError:
-        config = KeyValueConfig(
-            bucket=BUCKET, history=1, ttl=2 * STALE_AFTER_SECONDS, storage=StorageType.MEMORY
-        )
+        config = KeyValueConfig(bucket=BUCKET, history=1, ttl=60.0, storage=StorageType.MEMORY)
         try:
             return await js.create_key_value(config)
         except nats.js.errors.BadRequestError:
@@ -60,11 +62,17 @@ class Presence:
         assert self._kv is not None
         await self._kv.put(self.key, json.dumps({**self.value, "ts": time.time()}).encode())
 
+    async def _beat(self) -> None:
+        assert self._kv is not None
+        await self._kv.put(self.key + BEAT_SUFFIX, json.dumps({"ts": time.time()}).encode())
+
     async def _refresh(self) -> None:
+        beats = 0
         while True:
             await asyncio.sleep(REFRESH_SECONDS)
+            beats += 1
             try:
-                await self._put()
+                await (self._put() if beats % SUBJECTS_EVERY == 0 else self._beat())
             except Exception as err:  # the bus may be reconnecting; the next round tries again
                 log.warning("could not refresh presence: %s", err)
 
@@ -83,6 +91,8 @@ class Presence:
         if self._kv is not None:
             with contextlib.suppress(Exception):
                 await self._kv.delete(self.key)
+            with contextlib.suppress(Exception):
+                await self._kv.delete(self.key + BEAT_SUFFIX)
 
 
 class PresenceView:
@@ -108,12 +118,20 @@ class PresenceView:
                 self._apply(entry.key, entry.value, entry.operation)
 
     def _apply(self, key: str, value: bytes | None, operation: str | None) -> None:
+        beat = key.endswith(BEAT_SUFFIX)
         if operation in {"DEL", "PURGE"} or not value:
-            self.entries.pop(key, None)
+            if not beat:
+                self.entries.pop(key, None)
             return
         try:
             data = json.loads(value)
-            self.entries[key] = (float(data["ts"]), frozenset(data["subjects"]))
+            if beat:
+                instance = key.removesuffix(BEAT_SUFFIX)
+                known = self.entries.get(instance)
+                if known is not None:  # a beat of an instance whose subjects are not read yet waits for them
+                    self.entries[instance] = (max(known[0], float(data["ts"])), known[1])
+            else:
+                self.entries[key] = (float(data["ts"]), frozenset(data["subjects"]))
         except (ValueError, KeyError, TypeError):
             log.warning("ignoring a malformed presence entry %s", key)
 

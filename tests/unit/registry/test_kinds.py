@@ -129,3 +129,23 @@ async def test_the_catch_all_answers_watched_requests_once_their_service_stops_b
 
     await catch_all.on_message(Msg(nc, subject="komodo.execute.Deploy", reply="_INBOX.2"))  # type: ignore[arg-type]
     assert nc.sent[-1] == ("_INBOX.2", {"Komodo-Status": "503"})  # a new request is refused at once
+
+
+def test_presence_beats_keep_an_instance_live_without_its_subject_list() -> None:
+    import json
+    import time
+
+    from services.common.presence import STALE_AFTER_SECONDS, PresenceView
+
+    view = PresenceView()
+    old = time.time() - STALE_AFTER_SECONDS - 1
+    view._apply("executor.b.beat", json.dumps({"ts": time.time()}).encode(), "PUT")  # subjects not read yet
+    assert view.entries == {}
+    view._apply("executor.b", json.dumps({"ts": old, "subjects": ["komodo.execute.Deploy"]}).encode(), "PUT")
+    assert not view.answers("komodo.execute.Deploy") and view.went_stale("komodo.execute.Deploy")
+    view._apply("executor.b.beat", json.dumps({"ts": time.time()}).encode(), "PUT")
+    assert view.answers("komodo.execute.Deploy") and not view.went_stale("komodo.execute.Deploy")
+    view._apply("executor.b.beat", None, "DEL")
+    assert view.answers("komodo.execute.Deploy")
+    view._apply("executor.b", None, "DEL")
+    assert not view.answers("komodo.execute.Deploy") and not view.went_stale("komodo.execute.Deploy")
