@@ -152,9 +152,13 @@ class Runner:
         await self._claim(key, target, operation.value, owner, update_id)
         try:
             update = await self.registry.create_update(operation, target, operator, version, update_id)
+        except ServiceError as err:
+            if err.status < 500:  # the registry refused it: there is no Update
+                await self.leases.delete_one({"_id": key, "owner": owner})
+            else:  # it may exist all the same (an answer lost on the way): a sweep closes it if so
+                await self._expire(key, owner)
+            raise
         except BaseException:
-            # The Update may exist all the same (an answer lost on the way): expire the lease rather than
-            # delete it, so a sweep closes the Update if there is one.
             await self._expire(key, owner)
             raise
         task = asyncio.create_task(self._run(update, work, key, owner, redact))
