@@ -193,3 +193,21 @@ async def test_an_executor_that_stops_closes_the_update_it_could_not_finish(
         assert got["logs"][-1]["stderr"] == ABANDONED_REASON
     finally:
         executor.kill()
+
+
+async def test_an_update_id_chosen_by_the_executor(registry: Registry, service_client: BusClient) -> None:
+    """The executor names the Update in its lease before the registry creates it; the sweep relies on the
+    answers: 404 (never created) and 409 (already complete) mean closed, a busy Update is not a 409."""
+    target = {"type": "System", "id": ""}
+    chosen = "65f0c0ffee0000000000abcd"
+    params = {"id": chosen, "operation": "PruneImages", "target": target, "operator": "x"}
+    created = await service_client.ok("internal", "CreateUpdate", params)
+    assert created["_id"]["$oid"] == chosen and created["status"] == "InProgress"
+    again = await service_client.send("internal", "CreateUpdate", params)
+    assert again.status == 409 and chosen in again.error
+    malformed = await service_client.send("internal", "CreateUpdate", {**params, "id": "nope"})
+    assert malformed.status == 400
+    await service_client.ok("internal", "FinishUpdate", {"id": chosen, "success": False})
+    assert (await service_client.send("internal", "FinishUpdate", {"id": chosen})).status == 409
+    missing = await service_client.send("internal", "FinishUpdate", {"id": "65f0c0ffee0000000000dcba"})
+    assert missing.status == 404
