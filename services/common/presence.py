@@ -96,7 +96,11 @@ class Presence:
 
 
 class PresenceView:
-    """A live view of every instance's subjects, from a watch on the bucket."""
+    """A live view of every instance's subjects, from a watch on the bucket.
+
+    An instance's time is when this view last heard from it (its own clock only for the entries found at start):
+    with a 4 s bound, hosts whose clocks differ by seconds must not look dead or alive to each other.
+    """
 
     def __init__(self) -> None:
         self.entries: dict[str, tuple[float, frozenset[str]]] = {}
@@ -115,9 +119,12 @@ class PresenceView:
     async def _follow(self, watcher: nats.js.kv.KeyValue.KeyWatcher) -> None:
         async for entry in watcher:
             if entry is not None:
-                self._apply(entry.key, entry.value, entry.operation)
+                self._apply(entry.key, entry.value, entry.operation, received=time.time())
 
-    def _apply(self, key: str, value: bytes | None, operation: str | None) -> None:
+    def _apply(
+        self, key: str, value: bytes | None, operation: str | None, received: float | None = None
+    ) -> None:
+        """Take in a change of the bucket, heard at `received` (None: as old as the writer says, capped at now)."""
         beat = key.endswith(BEAT_SUFFIX)
         if operation in {"DEL", "PURGE"} or not value:
             if not beat:
@@ -125,13 +132,14 @@ class PresenceView:
             return
         try:
             data = json.loads(value)
+            ts = received if received is not None else min(float(data["ts"]), time.time())
             if beat:
                 instance = key.removesuffix(BEAT_SUFFIX)
                 known = self.entries.get(instance)
                 if known is not None:  # a beat of an instance whose subjects are not read yet waits for them
-                    self.entries[instance] = (max(known[0], float(data["ts"])), known[1])
+                    self.entries[instance] = (max(known[0], ts), known[1])
             else:
-                self.entries[key] = (float(data["ts"]), frozenset(data["subjects"]))
+                self.entries[key] = (ts, frozenset(data["subjects"]))
         except (ValueError, KeyError, TypeError):
             log.warning("ignoring a malformed presence entry %s", key)
 

@@ -149,3 +149,18 @@ def test_presence_beats_keep_an_instance_live_without_its_subject_list() -> None
     assert view.answers("komodo.execute.Deploy")
     view._apply("executor.b", None, "DEL")
     assert not view.answers("komodo.execute.Deploy") and not view.went_stale("komodo.execute.Deploy")
+
+
+def test_presence_counts_when_it_heard_an_instance_not_the_instance_clock() -> None:
+    import json
+    import time
+
+    from services.common.presence import PresenceView
+
+    view = PresenceView()
+    behind = json.dumps({"ts": time.time() - 100, "subjects": ["komodo.execute.Deploy"]}).encode()
+    view._apply("executor.c", behind, "PUT", received=time.time())  # a host whose clock is 100 s behind
+    assert view.answers("komodo.execute.Deploy")
+    ahead = json.dumps({"ts": time.time() + 100, "subjects": ["komodo.execute.Deploy"]}).encode()
+    view._apply("executor.c", ahead, "PUT")  # found at start: its own time, but never later than now
+    assert view.entries["executor.c"][0] <= time.time()
