@@ -171,18 +171,25 @@ class Runner:
         with contextlib.suppress(Exception):
             await self.leases.update_one({"_id": key, "owner": owner}, {"$set": {"until": 0}})
 
-    async def _renew(self, key: str, owner: str) -> None:
+    async def _renew(self, key: str, owner: str, run: asyncio.Task[None] | None) -> None:
         while True:
             await asyncio.sleep(self.renew_seconds)
             try:
-                await self.leases.update_one(
+                renewed = await self.leases.update_one(
                     {"_id": key, "owner": owner}, {"$set": {"until": now_ms() + self.lease_ms}}
                 )
             except Exception as err:  # Mongo may be back before the lease runs out
                 log.warning("could not renew lease %s: %s", key, err)
+                continue
+            if not renewed.matched_count and run is not None:
+                # This executor was held up longer than a lease: a sweep closed the Update and another execution
+                # may hold the lease now, so the work stops rather than run beside it.
+                log.warning("lease %s was taken over while its work ran; stopping the work", key)
+                run.cancel()
+                return
 
     async def _run(self, update: Update, work: Work, key: str, owner: str, redact: Redact | None) -> None:
-        renewing = asyncio.create_task(self._renew(key, owner))
+        renewing = asyncio.create_task(self._renew(key, owner, asyncio.current_task()))
         logs: list[Log] = []
         started = now_ms()
         try:

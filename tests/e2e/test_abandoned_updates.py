@@ -25,6 +25,8 @@ LEASE_SECONDS = 3.0
 """The executors' lease period here (`VARANUS_LEASE_SECONDS`), short so the test is."""
 SLACK_SECONDS = 2.0
 """Room for a loaded test machine on top of the promised bound."""
+ANSWERED_BY_EXECUTOR = "komodo.read.GetDeploymentActionState"
+"""A request the executor answers (a 404 for a missing deployment): it is up once this is not a 503."""
 
 
 class StallingAgent:
@@ -66,9 +68,7 @@ async def hang_an_execution(
     client: BusClient, executor: ServiceProcess, stalled: tuple[str, StallingAgent]
 ) -> dict[str, Any]:
     """Start a PruneSystem whose agent never answers, once `executor` answers; its InProgress Update."""
-    await wait_answering(
-        executor, client.nc, "komodo.read.GetDeploymentActionState", {"deployment": "-"}, client.headers
-    )
+    await wait_answering(executor, client.nc, ANSWERED_BY_EXECUTOR, {"deployment": "-"}, client.headers)
     update: dict[str, Any] = await client.ok("execute", "PruneSystem", {"server": stalled[0]})
     assert update["status"] == "InProgress"
 
@@ -109,9 +109,7 @@ async def test_another_replica_closes_the_update_of_a_killed_executor(
         update = await hang_an_execution(client, first, stalled_server)
         # The second replica starts while the first still renews its lease: nothing to close at its start.
         second = executor_process(nats_url, mongo_url, db_prefix, tmp_path)
-        await wait_answering(
-            second, client.nc, "komodo.read.GetDeploymentActionState", {"deployment": "-"}, client.headers
-        )
+        await wait_answering(second, client.nc, ANSWERED_BY_EXECUTOR, {"deployment": "-"}, client.headers)
         first.signal(signal.SIGKILL)
         took = await closed_as_abandoned(client, update)
         print(f"closed by the other replica {took:.1f} s after the kill (lease {LEASE_SECONDS:g} s)")
@@ -211,3 +209,34 @@ async def test_an_update_id_chosen_by_the_executor(registry: Registry, service_c
     assert (await service_client.send("internal", "FinishUpdate", {"id": chosen})).status == 409
     missing = await service_client.send("internal", "FinishUpdate", {"id": "65f0c0ffee0000000000dcba"})
     assert missing.status == 404
+
+
+async def test_an_executor_frozen_past_its_lease_stops_the_work_when_it_wakes(
+    registry: Registry,
+    client: BusClient,
+    stalled_server: tuple[str, StallingAgent],
+    nats_url: str,
+    mongo_url: str,
+    db_prefix: str,
+    tmp_path: Path,
+) -> None:
+    first = executor_process(nats_url, mongo_url, db_prefix, tmp_path)
+    second: ServiceProcess | None = None
+    try:
+        update = await hang_an_execution(client, first, stalled_server)
+        second = executor_process(nats_url, mongo_url, db_prefix, tmp_path)
+        await wait_answering(second, client.nc, ANSWERED_BY_EXECUTOR, {"deployment": "-"}, client.headers)
+        first.signal(signal.SIGSTOP)
+        await closed_as_abandoned(client, update)
+        first.signal(signal.SIGCONT)
+
+        async def stopped_the_work() -> bool:
+            return "was taken over while its work ran; stopping the work" in first.log()
+
+        await wait_until(stopped_the_work, 2 * LEASE_SECONDS, "the woken executor stopping the work")
+        got = await client.read("GetUpdate", {"id": update["_id"]["$oid"]})
+        assert got["logs"][-1]["stderr"] == ABANDONED_REASON  # closed once, by the sweep
+    finally:
+        first.kill()
+        if second is not None:
+            second.kill()
