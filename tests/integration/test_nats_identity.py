@@ -193,6 +193,16 @@ async def test_an_agent_onboards_with_a_key_and_then_connects_as_itself(guarded:
     await agent.close()
     assert (await registry.onboarding_keys.get(public)).onboarded == [server.id]
 
+    # Without create_builder no builder comes with it; with it, a Server Builder of the host's name does.
+    builders = registry.kinds["Builder"]
+    assert await builders.find("edge-host-1") is None
+    await registry.onboarding_keys.update(public, {"create_builder": True})
+    status, second = await ask("edge-host-2")
+    assert status == 200, second
+    builder = await builders.get("edge-host-2")
+    assert builder.config.type == "Server" and builder.config.params.server_ids == [second["server_id"]]
+    assert builder.tags == [tag_id]
+
     # An existing server may be claimed only with a privileged key.
     status, refused = await ask("edge-host-1")
     assert status == 403 and "privileged" in str(refused["error"])

@@ -3,7 +3,8 @@ and receives its own agent credential.
 
 Not a Komodo request, so not on `komodo.<api>.*`: the agent has no user credentials yet, only the onboarding
 key, which travels in the body and is checked here (and, when NATS asks the registry about connections, at
-connect too). A new server takes the config of the key's `copy_server`, the key's tags, and is enabled.
+connect too). A new server takes the config of the key's `copy_server`, the key's tags, and is enabled; with the key's `create_builder`, a Server Builder of the
+same name is created for it too, so builds can run on the new host at once.
 """
 
 from __future__ import annotations
@@ -50,9 +51,22 @@ async def onboard(registry: Registry, request: OnboardAgent) -> AgentCredential:
         config.update(enabled=True, address="")
         created = await servers.create(request.connect_as, config, SYSTEM_USER_ID, tags=list(key.tags))
         server_id = created.id
+        if key.create_builder:
+            await create_server_builder(registry, request.connect_as, server_id, list(key.tags))
     await registry.onboarding_keys.record_onboarded(key.public_key, server_id)
     log.info("onboarded server %s with key %s", request.connect_as, key.name)
     return await registry.agent_credentials.issue(server_id)
+
+
+async def create_server_builder(registry: Registry, name: str, server_id: str, tags: list[str]) -> None:
+    """Create the Server Builder `name` building on `server_id`; an existing Builder of that name is left as it
+    is (an admin's own builder is never replaced), and the onboarding goes on either way."""
+    builders = registry.kinds[ResourceTargetVariant.Builder.value]
+    if await builders.find(name) is not None:
+        log.warning("onboarding %s: a Builder of that name exists already; no builder created", name)
+        return
+    config = {"type": "Server", "params": {"server_id": server_id}}
+    await builders.create(name, config, SYSTEM_USER_ID, tags=tags)
 
 
 async def subscribe(registry: Registry) -> None:
