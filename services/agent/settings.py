@@ -30,6 +30,8 @@ STACK_DIR_VARIABLE: Final = "VARANUS_AGENT_STACK_DIR"
 """The folder holding each stack's folder (default `$VARANUS_DATA_DIR/stacks`)."""
 REPO_DIR_VARIABLE: Final = "VARANUS_AGENT_REPO_DIR"
 """The folder holding each repo's checkout and build contexts (default `$VARANUS_DATA_DIR/repos`)."""
+DOCKER_CLI_VARIABLE: Final = "VARANUS_AGENT_DOCKER_CLI"
+"""The docker CLI that builds images (default: the first `docker` on PATH that can build with BuildKit)."""
 HOST_DIRECTORIES_VARIABLE: Final = "VARANUS_AGENT_HOST_DIRECTORIES"
 """Colon-separated absolute folders where stacks with files on the host may run (besides the stack folder)."""
 
@@ -72,6 +74,8 @@ class AgentConfig:
     """The folder holding each stack's folder; the default (`Path()`) means `settings.data_dir / "stacks"`."""
     host_directories: tuple[Path, ...] = ()
     """Absolute folders where stacks with files on the host may run; none: only inside `stack_dir`."""
+    docker_cli: str = ""
+    """The docker CLI builds use first (`VARANUS_AGENT_DOCKER_CLI`); empty: every `docker` on PATH is tried."""
     repo_dir: Path = Path()
     """The folder holding each repo's checkout; the default (`Path()`) means `settings.data_dir / "repos"`."""
 
@@ -120,6 +124,7 @@ class AgentConfig:
             docker_host=os.environ.get("DOCKER_HOST") or None,
             token=token,
             stack_dir=Path(os.environ.get(STACK_DIR_VARIABLE, "") or settings.data_dir / "stacks"),
+            docker_cli=os.environ.get(DOCKER_CLI_VARIABLE, ""),
             repo_dir=Path(os.environ.get(REPO_DIR_VARIABLE, "") or settings.data_dir / "repos"),
             host_directories=host_directories(os.environ.get(HOST_DIRECTORIES_VARIABLE, "")),
         )
