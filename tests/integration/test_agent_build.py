@@ -121,21 +121,30 @@ async def test_a_repo_is_built_with_a_secret_pushed_and_pulled_back(
         registries=[auth.model_copy(update={"password": "wrong-password"})],
         progress_subject=api.progress_subject(ctx.config.server_id, key),
     )
-    # A registry that refuses the push says so, and the tags the build made are removed.
+    # Refused credentials fail the build before it starts.
     refused = await handlers.build(ctx, request)
-    assert stages(refused.logs) == ["Build", "Push", "Remove Tags"], refused.logs
-    assert not refused.success and refused.pushed == [] and refused.tags == []
-    assert "unauthorized" in refused.logs[1].stderr.lower() or "denied" in refused.logs[1].stderr.lower()
+    assert stages(refused.logs) == ["Registry Login"], refused.logs
+    assert "refused the login" in refused.logs[0].stderr and not refused.success
     assert not any(has_image(tag) for tag in wanted) and scratch_left(key) == []
+    # A push that fails (here: a registry nobody listens on) removes the tags the build made.
+    unreachable = [f"127.0.0.1:9/varanus/{location.name}:1.2.3"]
+    tags.extend(unreachable)
+    failed_push = await handlers.build(
+        ctx, request.model_copy(update={"registries": [auth], "tags": unreachable})
+    )
+    assert stages(failed_push.logs) == ["Registry Login", "Build", "Push", "Remove Tags"], failed_push.logs
+    assert not failed_push.success and failed_push.pushed == [] and failed_push.tags == []
+    assert "127.0.0.1:9" in failed_push.logs[2].stderr and failed_push.logs[3].success
+    assert not has_image(unreachable[0]) and scratch_left(key) == []
 
     response = await handlers.build(ctx, request.model_copy(update={"registries": [auth]}))
     assert response.success, response.logs
-    assert stages(response.logs) == ["Build", "Push", "Push"]
+    assert stages(response.logs) == ["Registry Login", "Build", "Push", "Push"]
     assert response.pushed == wanted and response.tags == wanted and response.image_id
-    build = response.logs[0]
+    build = response.logs[1]
     assert "secret-mounted-ok" in build.stdout + build.stderr  # the secret reached the RUN step
     assert "--secret id=API_TOKEN " in build.command and "src=" not in build.command
-    text = everything_text(response, refused, *published)
+    text = everything_text(response, refused, failed_push, *published)
     assert SECRET not in text and docker_registry.password not in text
     assert scratch_left(key) == []
     lines = [line for payload in published for line in api.BuildProgress.model_validate_json(payload).lines]
