@@ -329,3 +329,39 @@ async def _has_buildx(config: AgentConfig) -> bool:
     except Exception:
         return False
     return True
+
+
+async def test_a_host_folder_and_a_ui_dockerfile_as_contexts(
+    ctx: AgentContext, agent_config: AgentConfig, tags: list[str]
+) -> None:
+    folder = agent_config.host_directories[0] / "site"
+    (folder / "web" / "docker").mkdir(parents=True)
+    (folder / "web" / "index.html").write_text("hello from the host\n")
+    (folder / "web" / "docker" / "Dockerfile").write_text("FROM local/busybox:1\nCOPY index.html /srv/\n")
+    tag = f"varanus-test/{unique('host')}:1"
+    tags.append(tag)
+    response = await handlers.build(
+        ctx,
+        api.BuildImage(
+            build_key=unique("host"),
+            host_directory=str(folder),
+            build_path="web",
+            dockerfile_path="docker/Dockerfile",
+            tags=[tag],
+        ),
+    )
+    assert response.success, response.logs
+    assert docker_cli("run", "--rm", tag, "cat", "/srv/index.html").stdout == "hello from the host\n"
+
+    # A UI-defined Dockerfile replaces the folder's own, with the folder as its context.
+    ui = "FROM local/busybox:1\nCOPY index.html /ui/\nRUN echo ui-defined > /ui/marker\n"
+    response = await handlers.build(
+        ctx,
+        api.BuildImage(
+            build_key=unique("ui"), host_directory=str(folder), build_path="web", dockerfile=ui, tags=[tag]
+        ),
+    )
+    assert stages(response.logs) == ["Write Dockerfile", "Build"] and response.success, response.logs
+    assert docker_cli("run", "--rm", tag, "cat", "/ui/marker", "/ui/index.html").stdout == (
+        "ui-defined\nhello from the host\n"
+    )

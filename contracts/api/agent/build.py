@@ -33,6 +33,14 @@ SECRET_NAME_PATTERN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
 """A BuildKit secret id (`RUN --mount=type=secret,id=NAME`)."""
 ARG_NAME_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,255}$")
 """A build-arg or label name."""
+HOST_PATH_OPTIONS = frozenset(
+    {"-o", "--output", "--secret", "--ssh", "--iidfile", "--metadata-file", "--build-context", "-f", "--file"}
+    | {"--push", "--load"}
+)
+"""Build options `extra_args` may not hold: they read or write files of the host (an output folder, a secret
+file, a Dockerfile outside the context) or push before the agent's push stage."""
+LOCAL_CACHE_OPTIONS = frozenset({"--cache-from", "--cache-to"})
+"""Options refused with a `type=local` value (a cache folder on the host)."""
 PROGRESS_SEGMENT = "progress"
 """The subject token under an agent's subjects where build output goes."""
 PROGRESS_SUBJECT_PATTERN = re.compile(r"^komodo\.agent\.[^.\s*>]+\.progress\.[A-Za-z0-9_-]{1,128}$")
@@ -49,6 +57,25 @@ def _names(values: dict[str, str], pattern: re.Pattern[str], what: str) -> dict[
     for name in values:
         if not pattern.match(name):
             raise ValueError(f"{what} name {name!r} must be letters, digits, '_', '.', '-'")
+    return values
+
+
+def check_extra_args(values: list[str]) -> list[str]:
+    """`values` unless one is an option that reaches the host's files (see `HOST_PATH_OPTIONS`)."""
+    for index, arg in enumerate(values):
+        name, _, inline = arg.partition("=")
+        short_with_value = not arg.startswith("--") and arg[:2] in ("-o", "-f")
+        if name in HOST_PATH_OPTIONS or short_with_value:
+            raise ValueError(
+                f"extra_args may not hold {name!r}: it reads or writes files of the host, or pushes on its own "
+                "(use dockerfile_path, secret_args, push)"
+            )
+        if name in LOCAL_CACHE_OPTIONS:
+            value = inline or (values[index + 1] if index + 1 < len(values) else "")
+            if "type=local" in value:
+                raise ValueError(
+                    f"extra_args may not use a local cache folder of the host ({name} type=local)"
+                )
     return values
 
 
@@ -114,7 +141,8 @@ class BuildImage(AgentRequest):
     labels: dict[str, str] = Field(default_factory=dict)
     """`--label NAME=value` each."""
     extra_args: list[str] = Field(default_factory=list)
-    """More arguments for the build command, one list item each (no shell)."""
+    """More arguments for the build command, one list item each (no shell); options that reach the host's
+    files (`--output`, `--secret`, `--ssh`, `--file`, `--build-context`, a local cache, ...) are refused."""
     tags: list[str]
     """Every image reference to tag the build with (`registry/org/name:tag`; the caller computes them)."""
     push: bool = False
@@ -167,6 +195,11 @@ class BuildImage(AgentRequest):
     @classmethod
     def _secret_args(cls, values: dict[str, str]) -> dict[str, str]:
         return _names(values, SECRET_NAME_PATTERN, "secret")
+
+    @field_validator("extra_args")
+    @classmethod
+    def _extra_args(cls, values: list[str]) -> list[str]:
+        return check_extra_args(values)
 
     @field_validator("tags")
     @classmethod

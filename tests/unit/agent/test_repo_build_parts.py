@@ -87,6 +87,16 @@ def test_build_request_checks() -> None:
     assert api.progress_subject("srv1", "build-1") == "komodo.agent.srv1.progress.build-1"
     good = {"build_key": "k", "tags": ["x:1"], "dockerfile": "FROM x"}
     api.BuildImage.model_validate({**good, "progress_subject": api.progress_subject("srv1", "t")})
+    allowed = [
+        "--no-cache",
+        "--pull",
+        "--network",
+        "host",
+        "--cache-from",
+        "reg/x:cache",
+        "--platform=linux/amd64",
+    ]
+    assert api.BuildImage.model_validate({**good, "extra_args": allowed}).extra_args == allowed
     for bad in (
         {"progress_subject": "komodo.agent.srv1.BuildImage"},
         {"progress_subject": "komodo.agent.*.progress.x"},
@@ -96,6 +106,13 @@ def test_build_request_checks() -> None:
         {"build_args": {"A B": "1"}},
         {"dockerfile": "", "build_path": "x"},
         {"build_path": "../x"},
+        {"extra_args": ["--output", "type=local,dest=/etc"]},
+        {"extra_args": ["-otype=local,dest=/"]},
+        {"extra_args": ["--secret=id=x,src=/etc/shadow"]},
+        {"extra_args": ["-f", "/etc/passwd"]},
+        {"extra_args": ["--cache-to", "type=local,dest=/tmp/c"]},
+        {"extra_args": ["--cache-from=type=local,src=/tmp/c"]},
+        {"extra_args": ["--push"]},
     ):
         with pytest.raises(ValidationError):
             api.BuildImage.model_validate({**good, **bad})
