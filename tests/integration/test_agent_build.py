@@ -247,7 +247,7 @@ async def test_cancel_stops_the_build_and_leaves_nothing(ctx: AgentContext, tags
     ctx.publish = publish
     request = api.BuildImage(
         build_key=key,
-        dockerfile="FROM local/busybox:1\nRUN --mount=type=secret,id=S echo sleeping-now && sleep 120\n",
+        dockerfile="FROM local/busybox:1\nRUN --mount=type=secret,id=S echo sleeping-now && sleep 1187\n",
         secret_args={"S": SECRET},
         tags=[tag],
         progress_subject=api.progress_subject(ctx.config.server_id, key),
@@ -258,6 +258,8 @@ async def test_cancel_stops_the_build_and_leaves_nothing(ctx: AgentContext, tags
         assert time.monotonic() < deadline and not task.done(), published
         await asyncio.sleep(0.1)
     assert scratch_left(key), "the build's temporary folder exists while it runs (positive control)"
+    ps = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True, check=True).stdout
+    assert "sleep 1187" in ps, "the step runs on this host (positive control)"
     assert await handlers.cancel(ctx, api.CancelImageBuild(build_key=key)) is True
     started = time.monotonic()
     response = await asyncio.wait_for(task, 30)
@@ -266,9 +268,14 @@ async def test_cancel_stops_the_build_and_leaves_nothing(ctx: AgentContext, tags
     assert scratch_left(key) == [] and not has_image(tag)
     assert SECRET not in everything_text(response, *published)
     assert await handlers.cancel(ctx, api.CancelImageBuild(build_key=key)) is False
-    # No build process is left behind.
-    ps = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True, check=True).stdout
-    assert tag not in ps
+    # No build process is left behind: neither the CLI nor the step BuildKit was running.
+    deadline = time.monotonic() + 20
+    while True:
+        ps = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True, check=True).stdout
+        if tag not in ps and "sleep 1187" not in ps:
+            break
+        assert time.monotonic() < deadline, [line for line in ps.splitlines() if "1187" in line or tag in line]
+        await asyncio.sleep(0.2)
 
 
 async def test_progress_lines_arrive_before_the_answer_over_the_bus(
