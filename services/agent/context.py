@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from services.agent.build.running import RunningBuilds
 from services.agent.container_stats import StatsCache
 from services.agent.docker_api import DockerApi
 from services.agent.host_stats import HostStats
+from services.agent.image_build.running import RunningBuilds
 from services.agent.settings import AgentConfig
 
 

@@ -24,10 +24,10 @@ from contracts.api.agent.container import RegistryAuth
 from contracts.api.agent.repo import PullRepoOnHost, RepoLocation
 from contracts.subjects import STATUS_HEADER
 from services.agent.app import Agent
-from services.agent.build.cli import find_build_cli
 from services.agent.context import AgentContext
 from services.agent.handlers import build as handlers
 from services.agent.handlers import repo as repo_handlers
+from services.agent.image_build.cli import find_build_cli
 from services.agent.settings import AgentConfig
 from services.common.errors import BadRequest
 from tests.conftest import DockerRegistry
@@ -137,7 +137,10 @@ async def test_a_repo_is_built_with_a_secret_pushed_and_pulled_back(
     assert "127.0.0.1:9" in failed_push.logs[2].stderr and failed_push.logs[3].success
     assert not has_image(unreachable[0]) and scratch_left(key) == []
 
-    response = await handlers.build(ctx, request.model_copy(update={"registries": [auth]}))
+    # --no-cache: the secret step runs again (the positive control below), not taken from the cache.
+    response = await handlers.build(
+        ctx, request.model_copy(update={"registries": [auth], "extra_args": ["--no-cache"]})
+    )
     assert response.success, response.logs
     assert stages(response.logs) == ["Registry Login", "Build", "Push", "Push"]
     assert response.pushed == wanted and response.tags == wanted and response.image_id
@@ -274,7 +277,9 @@ async def test_cancel_stops_the_build_and_leaves_nothing(ctx: AgentContext, tags
         ps = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True, check=True).stdout
         if tag not in ps and "sleep 1187" not in ps:
             break
-        assert time.monotonic() < deadline, [line for line in ps.splitlines() if "1187" in line or tag in line]
+        assert time.monotonic() < deadline, [
+            line for line in ps.splitlines() if "1187" in line or tag in line
+        ]
         await asyncio.sleep(0.2)
 
 
@@ -297,7 +302,7 @@ async def test_progress_lines_arrive_before_the_answer_over_the_bus(
         tags.append(tag)
         request = api.BuildImage(
             build_key=key,
-            dockerfile="FROM local/busybox:1\nRUN echo step-one && sleep 2 && echo step-two\n",
+            dockerfile=f"FROM local/busybox:1\nRUN echo step-one {key} && sleep 2 && echo step-two\n",
             tags=[tag],
             progress_subject=subject,
         )

@@ -7,6 +7,7 @@ Nothing here needs Docker: the commands are shell commands on the host.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import stat
@@ -175,6 +176,17 @@ async def test_paths_that_leave_the_checkout_are_refused_before_anything_runs(
     response = await handlers.clone(ctx, api.CloneRepoOnHost(repo=repo))
     assert stages(response.logs) == ["Clone Repo", "Validate Files"] and not response.logs[-1].success
     assert "outside the checkout" in response.logs[-1].stderr and not marker.exists()
+
+
+async def test_two_pulls_of_one_repo_at_once_run_one_after_the_other(
+    ctx: AgentContext, git_server: GitServer
+) -> None:
+    name = unique("twice")
+    head = git_server.create_repo(name, {f"f{i}.txt": "x" * 20000 for i in range(50)})
+    request = api.PullRepoOnHost(repo=repo_on_host(git_server, name))
+    first, second = await asyncio.gather(handlers.pull(ctx, request), handlers.pull(ctx, request))
+    assert [first.cloned, second.cloned] == [True, False], (first.logs, second.logs)
+    assert first.latest_hash == second.latest_hash == head and second.logs[0].success
 
 
 async def test_the_requests_over_the_bus(agent_config: AgentConfig, git_server: GitServer) -> None:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from contracts.api.agent import build as api
-from services.agent.build.image import build_image
 from services.agent.context import AgentContext
 from services.agent.handlers.base import HandlerTable, bind
+from services.agent.image_build.image import build_image
 
 
 async def build(ctx: AgentContext, request: api.BuildImage) -> api.BuildImageResponse:
-    """Answer BuildImage: check the paths, build with BuildKit, push, clean up (see `services.agent.build`)."""
+    """Answer BuildImage: check the paths, build with BuildKit, push, clean up (see `services.agent.image_build`)."""
     return await build_image(ctx, request)
 
 

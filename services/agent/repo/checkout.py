@@ -26,6 +26,9 @@ from services.common.errors import BadRequest
 COMMAND_TIMEOUT: Final = DEPLOY_TIMEOUT
 """Seconds an `on_clone` / `on_pull` command may take."""
 
+_folder_locks: dict[Path, asyncio.Lock] = {}
+"""One clone or pull at a time per checkout folder (a second waits for the first)."""
+
 
 def command_line(command: str) -> str:
     """A SystemCommand's text as one shell line: its non-blank, non-comment lines joined with `&&` (Komodo)."""
@@ -86,6 +89,13 @@ async def checkout(config: AgentConfig, repo: RepoOnHost, fresh: bool) -> RepoOn
     that each failure is the failed Log of its stage and ends the list."""
     folder = repo_folder(repo.location, config.repo_dir, config.host_directories)
     _checked(repo, folder)
+    lock = _folder_locks.setdefault(folder, asyncio.Lock())
+    async with lock:
+        return await _checkout(config, repo, folder, fresh)
+
+
+async def _checkout(config: AgentConfig, repo: RepoOnHost, folder: Path, fresh: bool) -> RepoOnHostResponse:
+    """`checkout` once the folder is checked and this request holds its lock."""
     redactor = Redactor.of(repo.secrets, repo.git)
     source = repo.git.model_copy(update={"reclone": True}) if fresh else repo.git
     result = await sync_repo(folder, source)

@@ -14,10 +14,10 @@ from contracts.api.agent import build as api
 from contracts.api.agent.compose import GitSource
 from contracts.api.agent.repo import RepoLocation, folder_for_name
 from contracts.entities.update import Log
-from services.agent.build.cli import BuildCli, client_major
-from services.agent.build.image import build_argv
-from services.agent.build.progress import Progress
-from services.agent.build.running import RunningBuilds
+from services.agent.image_build.cli import BuildCli, client_major
+from services.agent.image_build.image import build_argv
+from services.agent.image_build.progress import Progress
+from services.agent.image_build.running import RunningBuilds
 from services.agent.redact import Redactor
 from services.agent.repo.checkout import command_line
 from services.common.errors import Busy
