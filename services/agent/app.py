@@ -53,6 +53,7 @@ class Agent:
     def __init__(self, config: AgentConfig) -> None:
         self.config = config
         self.ctx = AgentContext.build(config)
+        self.ctx.publish = self.publish
         self.handlers = all_handlers(self.ctx)
         self.events_attached = asyncio.Event()
         """Set while the Docker events stream is open (container changes are being published)."""

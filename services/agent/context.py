@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 
 from services.agent.container_stats import StatsCache
 from services.agent.docker_api import DockerApi
 from services.agent.host_stats import HostStats
+from services.agent.image_build.running import RunningBuilds
 from services.agent.settings import AgentConfig
+
+
+async def _dropped(subject: str, payload: bytes) -> None:
+    """What `publish` does before the agent is connected: nothing."""
 
 
 @dataclass
@@ -22,6 +28,10 @@ class AgentContext:
     """The host's system information and stats."""
     container_stats: StatsCache
     """The last stats of each running container."""
+    publish: Callable[[str, bytes], Awaitable[None]] = field(default=_dropped)
+    """Publishes on the bus (the agent sets it once connected; before that, messages are dropped)."""
+    builds: RunningBuilds = field(default_factory=RunningBuilds)
+    """The image builds running now, by build key."""
 
     @classmethod
     def build(cls, config: AgentConfig) -> AgentContext:

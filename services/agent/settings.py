@@ -28,6 +28,10 @@ CREDENTIAL_FILE_VARIABLE: Final = "VARANUS_AGENT_CREDENTIAL_FILE"
 """Where an onboarded agent keeps its server id and token (default `$VARANUS_DATA_DIR/agent.credential`)."""
 STACK_DIR_VARIABLE: Final = "VARANUS_AGENT_STACK_DIR"
 """The folder holding each stack's folder (default `$VARANUS_DATA_DIR/stacks`)."""
+REPO_DIR_VARIABLE: Final = "VARANUS_AGENT_REPO_DIR"
+"""The folder holding each repo's checkout and build contexts (default `$VARANUS_DATA_DIR/repos`)."""
+DOCKER_CLI_VARIABLE: Final = "VARANUS_AGENT_DOCKER_CLI"
+"""The docker CLI that builds images (default: the first `docker` on PATH that can build with BuildKit)."""
 HOST_DIRECTORIES_VARIABLE: Final = "VARANUS_AGENT_HOST_DIRECTORIES"
 """Colon-separated absolute folders where stacks with files on the host may run (besides the stack folder)."""
 
@@ -70,10 +74,16 @@ class AgentConfig:
     """The folder holding each stack's folder; the default (`Path()`) means `settings.data_dir / "stacks"`."""
     host_directories: tuple[Path, ...] = ()
     """Absolute folders where stacks with files on the host may run; none: only inside `stack_dir`."""
+    docker_cli: str = ""
+    """The docker CLI builds use first (`VARANUS_AGENT_DOCKER_CLI`); empty: every `docker` on PATH is tried."""
+    repo_dir: Path = Path()
+    """The folder holding each repo's checkout; the default (`Path()`) means `settings.data_dir / "repos"`."""
 
     def __post_init__(self) -> None:
         if self.stack_dir == Path():
             object.__setattr__(self, "stack_dir", self.settings.data_dir / "stacks")
+        if self.repo_dir == Path():
+            object.__setattr__(self, "repo_dir", self.settings.data_dir / "repos")
         # The id becomes one subject token: a dot or wildcard in it would let this agent answer for others.
         if not _SUBJECT_TOKEN.fullmatch(self.server_id):
             raise AgentConfigError(
@@ -114,6 +124,8 @@ class AgentConfig:
             docker_host=os.environ.get("DOCKER_HOST") or None,
             token=token,
             stack_dir=Path(os.environ.get(STACK_DIR_VARIABLE, "") or settings.data_dir / "stacks"),
+            docker_cli=os.environ.get(DOCKER_CLI_VARIABLE, ""),
+            repo_dir=Path(os.environ.get(REPO_DIR_VARIABLE, "") or settings.data_dir / "repos"),
             host_directories=host_directories(os.environ.get(HOST_DIRECTORIES_VARIABLE, "")),
         )
 

@@ -21,7 +21,7 @@ import shutil
 import signal
 import tempfile
 from collections import deque
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Final
 
@@ -174,21 +174,27 @@ def _plugin_folders() -> list[Path]:
 
 
 @contextlib.contextmanager
-def docker_config(auth: RegistryAuth | None) -> Iterator[dict[str, str]]:
+def docker_config(
+    auth: RegistryAuth | Sequence[RegistryAuth] | None, prefix: str = "varanus-compose-auth-"
+) -> Iterator[dict[str, str]]:
     """The environment variables that give compose `auth` for its registry: a temporary `DOCKER_CONFIG`.
 
     Without `auth` nothing changes (compose uses the host's login). With it, a private folder holds a
     `config.json` with only that registry's credentials; the CLI plugins and contexts of the agent's own
     config folder are linked into it, since the docker CLI looks for the compose plugin there. The folder is
-    deleted when the block ends.
+    deleted when the block ends. Several registries' credentials can be given at once.
     """
-    if auth is None:
+    auths = [auth] if isinstance(auth, RegistryAuth) else list(auth or ())
+    if not auths:
         yield {}
         return
-    folder = Path(tempfile.mkdtemp(prefix="varanus-compose-auth-"))  # mode 0700
+    folder = Path(tempfile.mkdtemp(prefix=prefix))  # mode 0700
     try:
-        token = base64.b64encode(f"{auth.username}:{auth.password}".encode()).decode()
-        config: dict[str, object] = {"auths": {auth.server: {"auth": token}}}
+        entries = {
+            entry.server: {"auth": base64.b64encode(f"{entry.username}:{entry.password}".encode()).decode()}
+            for entry in auths
+        }
+        config: dict[str, object] = {"auths": entries}
         for own in _plugin_folders():
             for name in ("cli-plugins", "contexts"):
                 if (own / name).is_dir():

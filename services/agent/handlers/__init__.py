@@ -7,7 +7,7 @@ async functions that take the agent's context and the request.
 from __future__ import annotations
 
 from services.agent.context import AgentContext
-from services.agent.handlers import compose, container, docker_objects, image_digest, run, system
+from services.agent.handlers import build, compose, container, docker_objects, image_digest, repo, run, system
 from services.agent.handlers.base import HandlerTable
 
 
@@ -20,4 +20,6 @@ def all_handlers(ctx: AgentContext) -> HandlerTable:
         **image_digest.handlers(ctx),
         **run.handlers(ctx),
         **compose.handlers(ctx),
+        **repo.handlers(ctx),
+        **build.handlers(ctx),
     }
