@@ -35,7 +35,9 @@ from contracts.service_users import SERVICE_USERS
 from contracts.subjects import EVENTS_STREAM, EVENTS_WILDCARD, STATUS_HEADER, queue_group
 from services.common.caller import Authenticator, Caller
 from services.common.errors import BadRequest, Forbidden, ServiceError, Unavailable, describe_validation_error
+from services.common.consumer import Consumer, ensure_deadletter_stream
 from services.common.logging import redactor
+from services.common.outbox import DUPLICATE_WINDOW_SECONDS, Outbox, Publisher
 from services.common.presence import Presence
 from services.common.settings import Settings
 
@@ -152,6 +154,9 @@ class Bus:
         self._in_flight: set[asyncio.Task[None]] = set()
         self._slots = asyncio.Semaphore(MAX_IN_FLIGHT)
         self._presence: Presence | None = None
+        self.outbox: Outbox | None = None
+        """The service's outbox, whose relay runs while the bus is up (set before `start`)."""
+        self.consumers: list[Consumer] = []
 
     async def _on_error(self, err: Exception) -> None:
         log.error("nats error: %s", err)
@@ -162,6 +167,11 @@ class Bus:
             raise ValueError(f"{request_cls.__name__} already has a handler in {self.service}")
         self._handled[request_cls.SUBJECT] = request_cls
         self._handlers[request_cls.SUBJECT] = (request_cls, handler)
+
+    def consume(self, consumer: Consumer) -> None:
+        """Run a durable event consumer while the bus is up (before `start`)."""
+        consumer.register(self.broker)
+        self.consumers.append(consumer)
 
     def handler_of(self, request_cls: type[Request]) -> Handler:
         """The handler this service registered for `request_cls` (batch executions run the single one)."""
@@ -200,6 +210,13 @@ class Bus:
         """Connect, make sure the events stream exists, and start answering."""
         await self.broker.connect()
         await ensure_events_stream(self.js)
+        if self.consumers:
+            await ensure_deadletter_stream(self.js)
+            for consumer in self.consumers:
+                await consumer.ensure_indexes()
+        if self.outbox is not None:
+            await self.outbox.ensure_indexes()
+            self.outbox.start(Publisher(lambda: self.js))
         # Announce before subscribing: a request that arrives in between waits for this instance rather than
         # being told by the registry that nothing answers it.
         self._presence = Presence(self.service, list(self._handlers))
@@ -213,6 +230,8 @@ class Bus:
         """Stop taking requests, let the ones in flight finish (up to 10 s), then close the connection."""
         if self._presence is not None:
             await self._presence.stop()
+        if self.outbox is not None:
+            await self.outbox.stop()
         for subscription in self._subscriptions:
             with contextlib.suppress(Exception):
                 await subscription.unsubscribe()
@@ -251,7 +270,8 @@ class Bus:
         )
 
     async def publish(self, event: Event) -> None:
-        """Store `event` in the events stream (at most once per event id)."""
+        """Store `event` in the events stream (at most once per event id), now: best-effort, for notifications
+        that may be lost with a crash or an outage (events that must arrive go through the `outbox`)."""
         await self.js.publish(
             event.SUBJECT,
             event.model_dump_json(by_alias=True).encode(),
@@ -294,7 +314,8 @@ async def request_over(
 
 
 async def ensure_events_stream(js: JetStreamContext) -> None:
-    """Create the `KOMODO_EVENTS` stream if it does not exist (several replicas may race: that is fine)."""
+    """Create the `KOMODO_EVENTS` stream if it does not exist (several replicas may race: that is fine), and
+    lengthen the de-duplication window of a stream made with a shorter one (the outbox relay relies on it)."""
     config = StreamConfig(
         name=EVENTS_STREAM,
         subjects=[EVENTS_WILDCARD],
@@ -302,10 +323,13 @@ async def ensure_events_stream(js: JetStreamContext) -> None:
         storage=StorageType.FILE,
         discard=DiscardPolicy.OLD,
         max_age=EVENTS_MAX_AGE_SECONDS,
-        duplicate_window=120,
+        duplicate_window=DUPLICATE_WINDOW_SECONDS,
     )
     try:
-        await js.stream_info(EVENTS_STREAM)
+        info = await js.stream_info(EVENTS_STREAM)
+        if (info.config.duplicate_window or 0) < DUPLICATE_WINDOW_SECONDS:
+            info.config.duplicate_window = DUPLICATE_WINDOW_SECONDS
+            await js.update_stream(info.config)
     except nats.js.errors.NotFoundError:
         try:
             await js.add_stream(config)

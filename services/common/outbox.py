@@ -1,0 +1,200 @@
+"""The transactional outbox: events are stored with the state change they describe, then relayed to JetStream.
+
+A state change and its event are written together, so an event is never lost to a crash or a NATS outage between
+the write and the publish:
+
+- an event about one document rides in that document's own write: `pending(...)` gives the `$push` onto the
+  document's `_outbox` array that the same `update_one` (or the inserted document itself) carries;
+- an event whose change removes a document (a delete) is stored in the `Outbox` collection first, *guarded* by
+  that document: it is published only once the document is gone, and dropped if the document is still there
+  after `GUARD_SECONDS` (the delete did not happen);
+- an event with no document to ride in (a state derived from heartbeats, an execution's end) is stored in the
+  `Outbox` collection: from then on it is delivered at least once.
+
+The `Relay` (one per service process that writes events) publishes every pending event with its id as
+`Nats-Msg-Id`, retries until JetStream acknowledges it, and only then removes it from the outbox. It starts by
+sweeping what earlier runs left, sweeps again every `SWEEP_SECONDS`, and at once when a write `wake`s it. Several
+replicas relaying the same entry publish it twice, which JetStream's de-duplication window (`DUPLICATE_WINDOW_
+SECONDS`, longer than any retry) stores once; consumers also skip ids they handled (`services/common/consumer`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from typing import Any, Final
+
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
+from contracts.events.base import Event
+from contracts.subjects import EVENTS_STREAM
+from services.common.mongo import Document
+
+log = logging.getLogger(__name__)
+
+OUTBOX_FIELD: Final = "_outbox"
+"""The array of a document that holds the events written with it, until they are published."""
+OUTBOX_COLLECTION: Final = "Outbox"
+"""The collection of events that have no document to ride in (and of guarded delete events)."""
+SWEEP_SECONDS: Final = 5.0
+"""How often the relay looks for pending events without being woken."""
+GUARD_SECONDS: Final = 60.0
+"""How long a guarded event waits for its document to go before it is dropped as never having happened."""
+PUBLISH_TIMEOUT_SECONDS: Final = 5.0
+"""How long one publish waits for JetStream's acknowledgement."""
+MAX_BACKOFF_SECONDS: Final = 30.0
+"""The longest pause between two relay attempts while JetStream does not acknowledge."""
+DUPLICATE_WINDOW_SECONDS: Final = 600
+"""The events stream's de-duplication window: a retried publish within it is stored once. It is far longer
+than the relay's retry pause, so an entry published but not yet removed (a crash in between) is dropped by
+JetStream when the next sweep publishes it again."""
+
+
+def now_ms() -> int:
+    """The time in unix milliseconds."""
+    return int(time.time() * 1000)
+
+
+def entry(event: Event) -> Document:
+    """The stored form of a pending event: its id, subject and JSON body, and when it was written."""
+    return {
+        "id": event.id,
+        "subject": event.SUBJECT,
+        "data": event.model_dump_json(by_alias=True),
+        "ts": now_ms(),
+    }
+
+
+def pending(*events: Event) -> dict[str, Any]:
+    """The update operator that stores `events` in the written document's outbox (merge it into the update)."""
+    return {"$push": {OUTBOX_FIELD: {"$each": [entry(e) for e in events]}}}
+
+
+def with_pending(doc: Document, *events: Event) -> Document:
+    """A document to insert, carrying `events` in its outbox."""
+    return {**doc, OUTBOX_FIELD: [entry(e) for e in events]}
+
+
+class Publisher:
+    """What the relay publishes through: a JetStream context, fetched when needed (the bus may reconnect)."""
+
+    def __init__(self, js_of: Any) -> None:
+        self._js_of = js_of
+
+    async def publish(self, item: Document) -> None:
+        """Publish one stored event; raises unless JetStream acknowledged it."""
+        await self._js_of().publish(
+            str(item["subject"]),
+            str(item["data"]).encode(),
+            headers={"Nats-Msg-Id": str(item["id"])},
+            stream=EVENTS_STREAM,
+            timeout=PUBLISH_TIMEOUT_SECONDS,
+        )
+
+
+class Outbox:
+    """One service's outbox: the collections whose documents carry events, the `Outbox` collection, the relay."""
+
+    def __init__(self, db: AsyncDatabase[Document]) -> None:
+        self.db = db
+        self.coll: AsyncCollection[Document] = db[OUTBOX_COLLECTION]
+        self.carriers: dict[str, AsyncCollection[Document]] = {}
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._publisher: Publisher | None = None
+        self.published = 0
+        """How many events this process's relay had acknowledged (for tests and benchmarks)."""
+
+    def carries(self, coll: AsyncCollection[Document]) -> None:
+        """Declare that documents of `coll` carry events in their `_outbox` (the relay sweeps it)."""
+        self.carriers[coll.name] = coll
+
+    async def ensure_indexes(self) -> None:
+        """Index the outbox arrays, so a sweep finds the few documents with pending events quickly."""
+        for coll in self.carriers.values():
+            await coll.create_index(f"{OUTBOX_FIELD}.id", sparse=True)
+
+    async def record(self, *events: Event, guard: tuple[str, Any] | None = None) -> None:
+        """Store events that ride in no document; with `guard` (collection, _id), publish them only once that
+        document is gone (see the module docstring). Recording an event twice stores it once."""
+        for event in events:
+            doc: Document = {"_id": event.id, **entry(event)}
+            if guard is not None:
+                doc["guard"] = {"collection": guard[0], "id": guard[1]}
+            with contextlib.suppress(DuplicateKeyError):
+                await self.coll.insert_one(doc)
+        self.wake()
+
+    def wake(self) -> None:
+        """Tell the relay that something was written (it publishes at once instead of at the next sweep)."""
+        self._wake.set()
+
+    # --- the relay --------------------------------------------------------------------------------
+
+    def start(self, publisher: Publisher) -> None:
+        """Start relaying pending events (those left by earlier runs first)."""
+        self._publisher = publisher
+        if self._task is None:
+            self._task = asyncio.create_task(self._run())
+
+    async def stop(self) -> None:
+        """Stop relaying; what is still pending stays stored for the next start (of this or any replica)."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _run(self) -> None:
+        backoff = 0.5
+        while True:
+            self._wake.clear()
+            try:
+                await self.sweep()
+                backoff = 0.5
+                timeout = SWEEP_SECONDS
+            except Exception as err:  # noqa: BLE001 - any failure is retried; the events stay stored
+                log.warning("outbox relay: could not publish pending events (retrying): %s", err)
+                timeout = backoff
+                backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout)
+
+    async def sweep(self) -> int:
+        """Publish every pending event once (in write order per document) and remove the acknowledged ones;
+        answers how many were published. Raises on the first publish JetStream did not acknowledge."""
+        if self._publisher is None:
+            raise RuntimeError("the outbox relay is not started")
+        count = 0
+        for coll in self.carriers.values():
+            async for doc in coll.find({f"{OUTBOX_FIELD}.0": {"$exists": True}}, {OUTBOX_FIELD: 1}):
+                for item in doc.get(OUTBOX_FIELD) or []:
+                    await self._publisher.publish(item)
+                    await coll.update_one({"_id": doc["_id"]}, {"$pull": {OUTBOX_FIELD: {"id": item["id"]}}})
+                    count += 1
+        async for item in self.coll.find({}).sort("ts", 1):
+            if not await self._guard_allows(item):
+                continue
+            await self._publisher.publish(item)
+            await self.coll.delete_one({"_id": item["_id"]})
+            count += 1
+        self.published += count
+        return count
+
+    async def _guard_allows(self, item: Document) -> bool:
+        """Whether a guarded event may go (its document is gone); one whose document stayed is dropped."""
+        guard = item.get("guard")
+        if not guard:
+            return True
+        if await self.db[str(guard["collection"])].find_one({"_id": guard["id"]}, {"_id": 1}) is None:
+            return True
+        if now_ms() - int(item.get("ts", 0)) > GUARD_SECONDS * 1000:
+            log.warning(
+                "outbox: dropping event %s: %s %s was not deleted", item["_id"], guard["collection"], guard["id"]
+            )
+            await self.coll.delete_one({"_id": item["_id"]})
+        return False
