@@ -34,8 +34,8 @@ from contracts.events.base import Event
 from contracts.service_users import SERVICE_USERS
 from contracts.subjects import EVENTS_STREAM, EVENTS_WILDCARD, STATUS_HEADER, queue_group
 from services.common.caller import Authenticator, Caller
-from services.common.errors import BadRequest, Forbidden, ServiceError, Unavailable, describe_validation_error
 from services.common.consumer import Consumer, ensure_deadletter_stream
+from services.common.errors import BadRequest, Forbidden, ServiceError, Unavailable, describe_validation_error
 from services.common.logging import redactor
 from services.common.outbox import DUPLICATE_WINDOW_SECONDS, Outbox, Publisher
 from services.common.presence import Presence
@@ -268,6 +268,15 @@ class Bus:
         return await request_over(
             self.nc, request, headers, timeout or self.settings.request_timeout, subject
         )
+
+    async def record(self, *events: Event) -> None:
+        """Store events in the service's outbox: from now on they are delivered at least once (the relay
+        publishes them, retrying until JetStream acknowledges). Without an outbox, publish them at once."""
+        if self.outbox is not None:
+            await self.outbox.record(*events)
+            return
+        for event in events:
+            await self.publish(event)
 
     async def publish(self, event: Event) -> None:
         """Store `event` in the events stream (at most once per event id), now: best-effort, for notifications

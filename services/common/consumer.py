@@ -17,17 +17,18 @@ must be idempotent (set, delete, upsert by id), which makes every event handled 
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from datetime import UTC, datetime
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, Final
 
 import nats.js.errors
+from faststream.middlewares import AckPolicy
 from faststream.nats import JStream, NatsBroker, PullSub
 from faststream.nats.annotations import NatsMessage
 from faststream.nats.message import NatsMessage as NatsMessageType
-from faststream.middlewares import AckPolicy
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy as JsAckPolicy
 from nats.js.api import ConsumerConfig, DeliverPolicy, RetentionPolicy, StorageType, StreamConfig
@@ -113,6 +114,11 @@ class Consumer:
     """What it does with each event."""
     db: AsyncDatabase[Document]
     """The consuming service's database (for `HandledEvent`)."""
+    batch: int = 1
+    """Events fetched at once. faststream handles a fetched batch concurrently, so the default 1 handles events
+    one at a time in stream order; a larger batch suits handlers for which order does not matter."""
+    ack_wait: float = ACK_WAIT_SECONDS
+    """How long a delivery may go unacknowledged before it is delivered again (set when the consumer is made)."""
     handled: int = 0
     """Events this process handled (the handler ran to the end)."""
     skipped: int = 0
@@ -130,14 +136,14 @@ class Consumer:
             self.subject,
             stream=JStream(EVENTS_STREAM, declare=False),
             durable=self.name,
-            pull_sub=PullSub(batch_size=16, timeout=1.0),
+            pull_sub=PullSub(batch_size=self.batch, timeout=1.0),
             ack_policy=AckPolicy.MANUAL,
             config=ConsumerConfig(
                 durable_name=self.name,
                 ack_policy=JsAckPolicy.EXPLICIT,
                 deliver_policy=DeliverPolicy.NEW,
                 max_deliver=MAX_DELIVER + 1,
-                ack_wait=ACK_WAIT_SECONDS,
+                ack_wait=self.ack_wait,
             ),
         )
 
@@ -162,7 +168,7 @@ class Consumer:
             return
         try:
             await self.handler(event)
-        except Exception as err:  # noqa: BLE001 - a failing handler is retried, then dead-lettered
+        except Exception as err:
             deliveries = raw.metadata.num_delivered if raw.metadata else 1
             if deliveries >= MAX_DELIVER:
                 await self._deadletter(raw, f"handler failed {deliveries} times: {type(err).__name__}: {err}")
@@ -170,10 +176,11 @@ class Consumer:
                 log.warning("consumer %s: %s failed (try %d): %s", self.name, event.id, deliveries, err)
                 await raw.nak(delay=RETRY_DELAY_SECONDS)
             return
-        try:
-            await marks.insert_one({"_id": key, "consumer": self.name, "event": event.id, "at": datetime.now(UTC)})
-        except DuplicateKeyError:
-            pass  # another replica handled a redelivery at the same time; the handler is idempotent
+        # A duplicate: another replica handled a redelivery at the same time (the handler is idempotent).
+        with contextlib.suppress(DuplicateKeyError):
+            await marks.insert_one(
+                {"_id": key, "consumer": self.name, "event": event.id, "at": datetime.now(UTC)}
+            )
         self.handled += 1
         await raw.ack()
 
@@ -184,7 +191,9 @@ class Consumer:
             "Nats-Msg-Id": f"{self.name}:{raw.metadata.sequence.stream if raw.metadata else ''}",
         }
         js: JetStreamContext = raw._client.jetstream()
-        await js.publish(deadletter_subject(self.name), raw.data, headers=dict(headers), stream=DEADLETTER_STREAM)
+        await js.publish(
+            deadletter_subject(self.name), raw.data, headers=dict(headers), stream=DEADLETTER_STREAM
+        )
         log.error("consumer %s: message on %s dead-lettered: %s", self.name, raw.subject, reason)
         self.deadlettered += 1
         await raw.term()

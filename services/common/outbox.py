@@ -3,8 +3,9 @@
 A state change and its event are written together, so an event is never lost to a crash or a NATS outage between
 the write and the publish:
 
-- an event about one document rides in that document's own write: `pending(...)` gives the `$push` onto the
-  document's `_outbox` array that the same `update_one` (or the inserted document itself) carries;
+- an event about one document rides in that document's own write: `with_event(update, event)` adds it under
+  the document's `_outbox` sub-document (keyed by a random key, counted in `_outbox_n`) to the same
+  `update_one`, and `with_pending(doc, event)` to a document being inserted;
 - an event whose change removes a document (a delete) is stored in the `Outbox` collection first, *guarded* by
   that document: it is published only once the document is gone, and dropped if the document is still there
   after `GUARD_SECONDS` (the delete did not happen);
@@ -24,6 +25,7 @@ import asyncio
 import contextlib
 import logging
 import time
+import uuid
 from typing import Any, Final
 
 from pymongo.asynchronous.collection import AsyncCollection
@@ -37,7 +39,12 @@ from services.common.mongo import Document
 log = logging.getLogger(__name__)
 
 OUTBOX_FIELD: Final = "_outbox"
-"""The array of a document that holds the events written with it, until they are published."""
+"""The sub-document of a document that holds the events written with it (by a random key) until published.
+Not an array: nx-27017 turns the objects of an array that `$push` wrote into JSON strings."""
+PENDING_COUNT: Final = "_outbox_n"
+"""How many events a document's outbox holds (what a sweep queries: nx-27017 cannot test an empty sub-document)."""
+HAS_PENDING: Final = {PENDING_COUNT: {"$gt": 0}}
+"""Matches documents with pending events."""
 OUTBOX_COLLECTION: Final = "Outbox"
 """The collection of events that have no document to ride in (and of guarded delete events)."""
 SWEEP_SECONDS: Final = 5.0
@@ -69,14 +76,22 @@ def entry(event: Event) -> Document:
     }
 
 
-def pending(*events: Event) -> dict[str, Any]:
-    """The update operator that stores `events` in the written document's outbox (merge it into the update)."""
-    return {"$push": {OUTBOX_FIELD: {"$each": [entry(e) for e in events]}}}
+def with_event(update: dict[str, Any], event: Event) -> dict[str, Any]:
+    """`update` (a Mongo update with operators) that also stores `event` in the written document's outbox."""
+    merged = {op: dict(fields) for op, fields in update.items()}
+    merged.setdefault("$set", {})[f"{OUTBOX_FIELD}.{uuid.uuid4().hex}"] = entry(event)
+    increments = merged.setdefault("$inc", {})
+    increments[PENDING_COUNT] = increments.get(PENDING_COUNT, 0) + 1
+    return merged
 
 
 def with_pending(doc: Document, *events: Event) -> Document:
     """A document to insert, carrying `events` in its outbox."""
-    return {**doc, OUTBOX_FIELD: [entry(e) for e in events]}
+    return {
+        **doc,
+        OUTBOX_FIELD: {uuid.uuid4().hex: entry(e) for e in events},
+        PENDING_COUNT: len(events),
+    }
 
 
 class Publisher:
@@ -116,7 +131,7 @@ class Outbox:
     async def ensure_indexes(self) -> None:
         """Index the outbox arrays, so a sweep finds the few documents with pending events quickly."""
         for coll in self.carriers.values():
-            await coll.create_index(f"{OUTBOX_FIELD}.id", sparse=True)
+            await coll.create_index(PENDING_COUNT, sparse=True)
 
     async def record(self, *events: Event, guard: tuple[str, Any] | None = None) -> None:
         """Store events that ride in no document; with `guard` (collection, _id), publish them only once that
@@ -157,7 +172,7 @@ class Outbox:
                 await self.sweep()
                 backoff = 0.5
                 timeout = SWEEP_SECONDS
-            except Exception as err:  # noqa: BLE001 - any failure is retried; the events stay stored
+            except Exception as err:
                 log.warning("outbox relay: could not publish pending events (retrying): %s", err)
                 timeout = backoff
                 backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
@@ -171,10 +186,16 @@ class Outbox:
             raise RuntimeError("the outbox relay is not started")
         count = 0
         for coll in self.carriers.values():
-            async for doc in coll.find({f"{OUTBOX_FIELD}.0": {"$exists": True}}, {OUTBOX_FIELD: 1}):
-                for item in doc.get(OUTBOX_FIELD) or []:
+            async for doc in coll.find(HAS_PENDING, {OUTBOX_FIELD: 1}):
+                items = sorted((doc.get(OUTBOX_FIELD) or {}).items(), key=lambda kv: int(kv[1].get("ts", 0)))
+                for key, item in items:
                     await self._publisher.publish(item)
-                    await coll.update_one({"_id": doc["_id"]}, {"$pull": {OUTBOX_FIELD: {"id": item["id"]}}})
+                    path = f"{OUTBOX_FIELD}.{key}"
+                    # Only the relay that removes the entry counts it down (another replica may race).
+                    await coll.update_one(
+                        {"_id": doc["_id"], path: {"$exists": True}},
+                        {"$unset": {path: ""}, "$inc": {PENDING_COUNT: -1}},
+                    )
                     count += 1
         async for item in self.coll.find({}).sort("ts", 1):
             if not await self._guard_allows(item):
@@ -194,7 +215,10 @@ class Outbox:
             return True
         if now_ms() - int(item.get("ts", 0)) > GUARD_SECONDS * 1000:
             log.warning(
-                "outbox: dropping event %s: %s %s was not deleted", item["_id"], guard["collection"], guard["id"]
+                "outbox: dropping event %s: %s %s was not deleted",
+                item["_id"],
+                guard["collection"],
+                guard["id"],
             )
             await self.coll.delete_one({"_id": item["_id"]})
         return False

@@ -1,7 +1,7 @@
 """A durable event consumer as its own process, for the kill-and-restart test (`test_events_delivery.py`).
 
 Environment: `NATS_URL`, `MONGO_URL`, `DB_NAME`, `CONSUMER` (durable name), `HANDLE_DELAY` (seconds each event
-takes). Each event is recorded idempotently in `Effect` (the effect) and counted in `Run` (how often the handler
+takes), `ACK_WAIT` (seconds before an unacknowledged event is delivered again). Each event is recorded idempotently in `Effect` (the effect) and counted in `Run` (how often the handler
 ran). Prints `ready` once subscribed.
 """
 
@@ -32,7 +32,13 @@ async def main() -> None:
         await db["Effect"].update_one({"_id": event.id}, {"$set": {"seen": True}}, upsert=True)
 
     broker = NatsBroker(os.environ["NATS_URL"], logger=None)
-    consumer = Consumer(os.environ["CONSUMER"], ResourceChanged.SUBJECT, handle, db)
+    consumer = Consumer(
+        os.environ["CONSUMER"],
+        ResourceChanged.SUBJECT,
+        handle,
+        db,
+        ack_wait=float(os.environ.get("ACK_WAIT", "30")),
+    )
     consumer.register(broker)
     await broker.connect()
     assert broker.connection is not None
