@@ -119,6 +119,7 @@ class Outbox:
         self.coll: AsyncCollection[Document] = db[OUTBOX_COLLECTION]
         self.carriers: dict[str, AsyncCollection[Document]] = {}
         self._wake = asyncio.Event()
+        self._hints: set[str] = set()
         self._task: asyncio.Task[None] | None = None
         self._publisher: Publisher | None = None
         self.published = 0
@@ -142,10 +143,12 @@ class Outbox:
                 doc["guard"] = {"collection": guard[0], "id": guard[1]}
             with contextlib.suppress(DuplicateKeyError):
                 await self.coll.insert_one(doc)
-        self.wake()
+        self.wake(OUTBOX_COLLECTION)
 
-    def wake(self) -> None:
-        """Tell the relay that something was written (it publishes at once instead of at the next sweep)."""
+    def wake(self, collection: str) -> None:
+        """Tell the relay that `collection` got an event (it publishes at once, looking only at the collections
+        named since its last sweep, instead of waiting for the next full sweep)."""
+        self._hints.add(collection)
         self._wake.set()
 
     # --- the relay --------------------------------------------------------------------------------
@@ -166,26 +169,39 @@ class Outbox:
 
     async def _run(self) -> None:
         backoff = 0.5
+        loop = asyncio.get_running_loop()
+        full_at = 0.0
         while True:
             self._wake.clear()
+            only: set[str] | None = None
+            if loop.time() < full_at:
+                only, self._hints = self._hints, set()
+            else:
+                self._hints.clear()
             try:
-                await self.sweep()
+                await self.sweep(only)
+                if only is None:
+                    full_at = loop.time() + SWEEP_SECONDS
                 backoff = 0.5
-                timeout = SWEEP_SECONDS
+                timeout = max(0.0, full_at - loop.time())
             except Exception as err:
+                full_at = 0.0  # the retry sweeps everything
                 log.warning("outbox relay: could not publish pending events (retrying): %s", err)
                 timeout = backoff
                 backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout)
 
-    async def sweep(self) -> int:
-        """Publish every pending event once (in write order per document) and remove the acknowledged ones;
-        answers how many were published. Raises on the first publish JetStream did not acknowledge."""
+    async def sweep(self, only: set[str] | None = None) -> int:
+        """Publish every pending event once (in write order per document) and remove the acknowledged ones, in
+        the collections named in `only` (None: all); answers how many were published. Raises on the first
+        publish JetStream did not acknowledge."""
         if self._publisher is None:
             raise RuntimeError("the outbox relay is not started")
         count = 0
-        for coll in self.carriers.values():
+        for name, coll in self.carriers.items():
+            if only is not None and name not in only:
+                continue
             async for doc in coll.find(HAS_PENDING, {OUTBOX_FIELD: 1}):
                 items = sorted((doc.get(OUTBOX_FIELD) or {}).items(), key=lambda kv: int(kv[1].get("ts", 0)))
                 for key, item in items:
@@ -197,6 +213,9 @@ class Outbox:
                         {"$unset": {path: ""}, "$inc": {PENDING_COUNT: -1}},
                     )
                     count += 1
+        if only is not None and OUTBOX_COLLECTION not in only:
+            self.published += count
+            return count
         async for item in self.coll.find({}).sort("ts", 1):
             if not await self._guard_allows(item):
                 continue

@@ -320,7 +320,7 @@ class ResourceService:
             ],
             current_toml=self._toml(resource),
         )
-        self.outbox.wake()
+        self.outbox.wake(self.coll.name)
         return resource
 
     async def copy(
@@ -392,7 +392,7 @@ class ResourceService:
             prev_toml=before,
             current_toml=after,
         )
-        self.outbox.wake()
+        self.outbox.wake(self.coll.name)
         return updated
 
     async def rename(self, id_or_name: str, name: str, operator: str) -> Update:
@@ -419,7 +419,7 @@ class ResourceService:
                 )
             ],
         )
-        self.outbox.wake()
+        self.outbox.wake(self.coll.name)
         return update
 
     async def delete(self, id_or_name: str, operator: str) -> Resource[Any, Any]:
@@ -440,7 +440,7 @@ class ResourceService:
             [Log(stage=f"Delete {self.spec.name}", stdout="\n".join(lines), start_ts=now_ms())],
             prev_toml=self._toml(current),
         )
-        self.outbox.wake()
+        self.outbox.wake(self.coll.name)
         return current
 
     async def _clear_references_to(self, resource_id: str) -> list[str]:
@@ -487,7 +487,7 @@ class ResourceService:
         event = self._event(ResourceChange.Updated, current.id, current.name)
         await self.coll.update_one({"_id": ObjectId(current.id)}, with_event({"$set": changes}, event))
         updated = current.model_copy(update=changes)
-        self.outbox.wake()
+        self.outbox.wake(self.coll.name)
         return updated
 
     # --- reads -------------------------------------------------------------------------------------

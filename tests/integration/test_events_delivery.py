@@ -124,7 +124,7 @@ async def test_a_guarded_event_goes_only_once_its_document_is_gone(
         await box.sweep()
         assert await db["Outbox"].count_documents({"_id": deleted.id}) == 1  # still there: not published yet
         await db["Thing"].delete_one({"_id": oid})
-        box.wake()
+        box.wake(outbox_module.OUTBOX_COLLECTION)
         await until(
             lambda: _count(db["Outbox"], {"_id": deleted.id}, 0), "the delete's event to be published"
         )

@@ -147,7 +147,9 @@ async def test_forget_ignores_what_is_not_a_deletion_of_a_kept_kind() -> None:
     for event in (
         ResourceChanged(change=ResourceChange.Updated, resource=target),
         ResourceChanged(change=ResourceChange.Deleted),
-        ResourceChanged(change=ResourceChange.Deleted, resource=ResourceTarget(type=ResourceTargetVariant.Build)),
+        ResourceChanged(
+            change=ResourceChange.Deleted, resource=ResourceTarget(type=ResourceTargetVariant.Build)
+        ),
         DeploymentStateChanged(previous="a", current="b", resource=target),
     ):
         assert await forget(Untouchable(), event) == 0  # type: ignore[arg-type]
