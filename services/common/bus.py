@@ -5,8 +5,10 @@ broker owns the connection (and serves any faststream subscribers, such as JetSt
 handlers are plain nats-py subscriptions on that connection, because faststream's per-message dispatch grew with
 the number of subscribers (about 1.5 ms per request at 128 subjects, against 0.5 ms at 70). Each reply carries
 a `Komodo-Status` header (200 on success) and either the response JSON or Komodo's error envelope. Events go to
-the JetStream stream `KOMODO_EVENTS` through nats-py, with the event id as `Nats-Msg-Id` so a retried publish is
-stored once.
+the JetStream stream `KOMODO_EVENTS` with the event id as `Nats-Msg-Id` so a retried publish is stored once:
+through the service's outbox (`record`, or an event written with a document; `services/common/outbox.py`),
+whose relay runs while the bus is up, or directly (`publish`, best-effort). Durable consumers
+(`services/common/consumer.py`) run on the faststream broker.
 """
 
 from __future__ import annotations
