@@ -254,3 +254,14 @@ async def test_a_killed_consumer_handles_every_event_once_after_a_restart(
     assert all(runs[i] == 1 for i in marked_at_kill), runs
     assert sum(n - 1 for n in runs.values()) <= 1, runs
     assert await db["HandledEvent"].count_documents({}) == len(ids)
+
+
+async def test_a_stream_made_with_a_short_duplicate_window_is_lengthened(nc: NatsClient) -> None:
+    js = nc.jetstream()
+    info = await js.stream_info(EVENTS_STREAM)
+    info.config.duplicate_window = 120
+    await js.update_stream(info.config)
+    assert (await js.stream_info(EVENTS_STREAM)).config.duplicate_window == 120
+    await ensure_events_stream(js)
+    window = (await js.stream_info(EVENTS_STREAM)).config.duplicate_window
+    assert window == outbox_module.DUPLICATE_WINDOW_SECONDS
