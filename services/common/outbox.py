@@ -8,7 +8,8 @@ the write and the publish:
   `update_one`, and `with_pending(doc, event)` to a document being inserted;
 - an event whose change removes a document (a delete) is stored in the `Outbox` collection first, *guarded* by
   that document: it is published only once the document is gone, and dropped if the document is still there
-  after `GUARD_SECONDS` (the delete did not happen);
+  after `GUARD_SECONDS` (the delete did not happen); the events the document still carries are moved to the
+  `Outbox` collection too (`keep_pending`), so they are not deleted with it;
 - an event with no document to ride in (a state derived from heartbeats, an execution's end) is stored in the
   `Outbox` collection: from then on it is delivered at least once.
 
@@ -144,6 +145,13 @@ class Outbox:
             with contextlib.suppress(DuplicateKeyError):
                 await self.coll.insert_one(doc)
         self.wake(OUTBOX_COLLECTION)
+
+    async def keep_pending(self, doc: Document | None) -> None:
+        """Move the events a document carries to the `Outbox` collection (before and after deleting it, so events
+        written with it are not deleted with it; the same event stored twice is stored once)."""
+        for item in ((doc or {}).get(OUTBOX_FIELD) or {}).values():
+            with contextlib.suppress(DuplicateKeyError):
+                await self.coll.insert_one({"_id": item["id"], **item})
 
     def wake(self, collection: str) -> None:
         """Tell the relay that `collection` got an event (it publishes at once, looking only at the collections

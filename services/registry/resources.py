@@ -45,7 +45,7 @@ from services.common.bus import Bus
 from services.common.errors import BadRequest, Conflict, NotFound, ServiceError, describe_validation_error
 from services.common.logging import REDACTED
 from services.common.mongo import Document
-from services.common.outbox import Outbox, with_event, with_pending
+from services.common.outbox import OUTBOX_FIELD, Outbox, with_event, with_pending
 from services.common.secrets import SecretBox
 from services.registry.documents import REVISION, id_or_name_filter, set_changed, to_document
 from services.registry.kinds import KINDS_BY_VARIANT, KindSpec, Reference
@@ -426,11 +426,13 @@ class ResourceService:
         """Delete a resource, clear references to it in other resources, and answer what was deleted."""
         current = await self.get(id_or_name)
         oid = ObjectId(current.id)
-        # Stored before the delete and published only once the document is gone: a crash in between drops it.
+        # Events still carried by the document (its creation, if not relayed yet) must outlive it; the delete's
+        # own is stored before it and published only once the document is gone (a crash in between drops it).
+        await self.outbox.keep_pending(await self.coll.find_one({"_id": oid}, {OUTBOX_FIELD: 1}))
         await self.outbox.record(
             self._event(ResourceChange.Deleted, current.id, current.name), guard=(self.spec.collection, oid)
         )
-        await self.coll.delete_one({"_id": oid})
+        await self.outbox.keep_pending(await self.coll.find_one_and_delete({"_id": oid}))
         cleared = await self._clear_references_to(current.id)
         lines = [f"Deleted {self.spec.name} {current.name!r}", *cleared]
         await self.updates.record(
