@@ -265,3 +265,28 @@ async def test_a_stream_made_with_a_short_duplicate_window_is_lengthened(nc: Nat
     await ensure_events_stream(js)
     window = (await js.stream_info(EVENTS_STREAM)).config.duplicate_window
     assert window == outbox_module.DUPLICATE_WINDOW_SECONDS
+
+
+async def test_the_relay_retries_until_jetstream_acknowledges(
+    nc: NatsClient, db: AsyncDatabase[Document]
+) -> None:
+    attempts = 0
+
+    def js_of() -> object:
+        # NATS is unreachable for the first two attempts (as while it restarts).
+        nonlocal attempts
+        attempts += 1
+        if attempts <= 2:
+            raise nats.errors.NoServersError()
+        return nc.jetstream()
+
+    box = Outbox(db)
+    event = changed("retried")
+    await box.record(event)
+    box.start(Publisher(js_of))
+    try:
+        await until(lambda: _count(db["Outbox"], {"_id": event.id}, 0), "the event to be published")
+    finally:
+        await box.stop()
+    assert attempts >= 3
+    assert [i for i, _ in await stored(nc, ResourceChanged.SUBJECT, EVENTS_STREAM)].count(event.id) == 1
