@@ -121,6 +121,7 @@ class Outbox:
         self.carriers: dict[str, AsyncCollection[Document]] = {}
         self._wake = asyncio.Event()
         self._hints: set[str] = set()
+        self._stopping = False
         self._task: asyncio.Task[None] | None = None
         self._publisher: Publisher | None = None
         self.published = 0
@@ -164,12 +165,17 @@ class Outbox:
     def start(self, publisher: Publisher) -> None:
         """Start relaying pending events (those left by earlier runs first)."""
         self._publisher = publisher
+        self._stopping = False
         if self._task is None:
             self._task = asyncio.create_task(self._run())
 
     async def stop(self) -> None:
         """Stop relaying; what is still pending stays stored for the next start (of this or any replica)."""
         if self._task is not None:
+            # The flag ends the loop even if a cancellation is lost (Python 3.11's wait_for can swallow one that
+            # comes as its inner wait completes, and a relay stuck waiting on Mongo or NATS needs the cancel).
+            self._stopping = True
+            self._wake.set()
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
@@ -179,7 +185,7 @@ class Outbox:
         backoff = 0.5
         loop = asyncio.get_running_loop()
         full_at = 0.0
-        while True:
+        while not self._stopping:
             self._wake.clear()
             only: set[str] | None = None
             if loop.time() < full_at:
@@ -198,7 +204,8 @@ class Outbox:
                 timeout = backoff
                 backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout)
+                async with asyncio.timeout(timeout):
+                    await self._wake.wait()
 
     async def sweep(self, only: set[str] | None = None) -> int:
         """Publish every pending event once (in write order per document) and remove the acknowledged ones, in
