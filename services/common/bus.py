@@ -5,8 +5,10 @@ broker owns the connection (and serves any faststream subscribers, such as JetSt
 handlers are plain nats-py subscriptions on that connection, because faststream's per-message dispatch grew with
 the number of subscribers (about 1.5 ms per request at 128 subjects, against 0.5 ms at 70). Each reply carries
 a `Komodo-Status` header (200 on success) and either the response JSON or Komodo's error envelope. Events go to
-the JetStream stream `KOMODO_EVENTS` through nats-py, with the event id as `Nats-Msg-Id` so a retried publish is
-stored once.
+the JetStream stream `KOMODO_EVENTS` with the event id as `Nats-Msg-Id` so a retried publish is stored once:
+through the service's outbox (`record`, or an event written with a document; `services/common/outbox.py`),
+whose relay runs while the bus is up, or directly (`publish`, best-effort). Durable consumers
+(`services/common/consumer.py`) run on the faststream broker.
 """
 
 from __future__ import annotations
@@ -34,8 +36,10 @@ from contracts.events.base import Event
 from contracts.service_users import SERVICE_USERS
 from contracts.subjects import EVENTS_STREAM, EVENTS_WILDCARD, STATUS_HEADER, queue_group
 from services.common.caller import Authenticator, Caller
+from services.common.consumer import Consumer, ensure_deadletter_stream
 from services.common.errors import BadRequest, Forbidden, ServiceError, Unavailable, describe_validation_error
 from services.common.logging import redactor
+from services.common.outbox import DUPLICATE_WINDOW_SECONDS, Outbox, Publisher
 from services.common.presence import Presence
 from services.common.settings import Settings
 
@@ -152,6 +156,9 @@ class Bus:
         self._in_flight: set[asyncio.Task[None]] = set()
         self._slots = asyncio.Semaphore(MAX_IN_FLIGHT)
         self._presence: Presence | None = None
+        self.outbox: Outbox | None = None
+        """The service's outbox, whose relay runs while the bus is up (set before `start`)."""
+        self.consumers: list[Consumer] = []
 
     async def _on_error(self, err: Exception) -> None:
         log.error("nats error: %s", err)
@@ -162,6 +169,11 @@ class Bus:
             raise ValueError(f"{request_cls.__name__} already has a handler in {self.service}")
         self._handled[request_cls.SUBJECT] = request_cls
         self._handlers[request_cls.SUBJECT] = (request_cls, handler)
+
+    def consume(self, consumer: Consumer) -> None:
+        """Run a durable event consumer while the bus is up (before `start`)."""
+        consumer.register(self.broker)
+        self.consumers.append(consumer)
 
     def handler_of(self, request_cls: type[Request]) -> Handler:
         """The handler this service registered for `request_cls` (batch executions run the single one)."""
@@ -200,6 +212,13 @@ class Bus:
         """Connect, make sure the events stream exists, and start answering."""
         await self.broker.connect()
         await ensure_events_stream(self.js)
+        if self.consumers:
+            await ensure_deadletter_stream(self.js)
+            for consumer in self.consumers:
+                await consumer.ensure_indexes()
+        if self.outbox is not None:
+            await self.outbox.ensure_indexes()
+            self.outbox.start(Publisher(lambda: self.js))
         # Announce before subscribing: a request that arrives in between waits for this instance rather than
         # being told by the registry that nothing answers it.
         self._presence = Presence(self.service, list(self._handlers))
@@ -213,6 +232,8 @@ class Bus:
         """Stop taking requests, let the ones in flight finish (up to 10 s), then close the connection."""
         if self._presence is not None:
             await self._presence.stop()
+        if self.outbox is not None:
+            await self.outbox.stop()
         for subscription in self._subscriptions:
             with contextlib.suppress(Exception):
                 await subscription.unsubscribe()
@@ -250,8 +271,18 @@ class Bus:
             self.nc, request, headers, timeout or self.settings.request_timeout, subject
         )
 
+    async def record(self, *events: Event) -> None:
+        """Store events in the service's outbox: from now on they are delivered at least once (the relay
+        publishes them, retrying until JetStream acknowledges). Without an outbox, publish them at once."""
+        if self.outbox is not None:
+            await self.outbox.record(*events)
+            return
+        for event in events:
+            await self.publish(event)
+
     async def publish(self, event: Event) -> None:
-        """Store `event` in the events stream (at most once per event id)."""
+        """Store `event` in the events stream (at most once per event id), now: best-effort, for notifications
+        that may be lost with a crash or an outage (events that must arrive go through the `outbox`)."""
         await self.js.publish(
             event.SUBJECT,
             event.model_dump_json(by_alias=True).encode(),
@@ -294,7 +325,8 @@ async def request_over(
 
 
 async def ensure_events_stream(js: JetStreamContext) -> None:
-    """Create the `KOMODO_EVENTS` stream if it does not exist (several replicas may race: that is fine)."""
+    """Create the `KOMODO_EVENTS` stream if it does not exist (several replicas may race: that is fine), and
+    lengthen the de-duplication window of a stream made with a shorter one (the outbox relay relies on it)."""
     config = StreamConfig(
         name=EVENTS_STREAM,
         subjects=[EVENTS_WILDCARD],
@@ -302,10 +334,13 @@ async def ensure_events_stream(js: JetStreamContext) -> None:
         storage=StorageType.FILE,
         discard=DiscardPolicy.OLD,
         max_age=EVENTS_MAX_AGE_SECONDS,
-        duplicate_window=120,
+        duplicate_window=DUPLICATE_WINDOW_SECONDS,
     )
     try:
-        await js.stream_info(EVENTS_STREAM)
+        info = await js.stream_info(EVENTS_STREAM)
+        if (info.config.duplicate_window or 0) < DUPLICATE_WINDOW_SECONDS:
+            info.config.duplicate_window = DUPLICATE_WINDOW_SECONDS
+            await js.update_stream(info.config)
     except nats.js.errors.NotFoundError:
         try:
             await js.add_stream(config)

@@ -11,8 +11,10 @@ from services.common.auth import load_jwt_signer
 from services.common.bus import Bus
 from services.common.caller import Authenticator, CredentialCheck
 from services.common.mongo import connect, service_database
+from services.common.outbox import Outbox
 from services.common.settings import Settings
 from services.executor.agents import AgentClient
+from services.executor.forget_deleted import forget_deleted
 from services.executor.handlers.execute import batch_deployment as execute_batch_deployment
 from services.executor.handlers.execute import batch_stack as execute_batch_stack
 from services.executor.handlers.execute import deploy as execute_deploy
@@ -57,6 +59,8 @@ class Executor:
         self.signer = load_jwt_signer(settings)
         check = authenticate or CredentialCheck(self.signer.verify, self._resolve_user, self._verify_api_key)
         self.bus = Bus(SERVICE, settings, check)
+        self.bus.outbox = Outbox(self.db)
+        self.bus.consume(forget_deleted(self.db))
         self.registry = RegistryClient(self.bus, self.signer)
         self.agents = AgentClient(self.bus)
         self.cache = ServerCache()

@@ -163,7 +163,7 @@ class ResourceStates:
                 resource=ResourceTarget(type=item.variant, id=resource_id),
             )
             try:
-                await self.executor.bus.publish(event)
+                await self.executor.bus.record(event)
                 published += 1
             except Exception:
                 log.exception("could not publish the state change of %s %s", item.variant.value, resource_id)

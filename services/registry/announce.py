@@ -1,4 +1,8 @@
-"""Publishing `ResourceChanged` for entities that are not resources (tags, variables, accounts)."""
+"""Publishing `ResourceChanged` for entities that are not resources (tags, variables, accounts).
+
+The event is stored in the outbox right after the entity's write (not in the same write): from then on it is
+delivered at least once; a crash between the two loses it.
+"""
 
 from __future__ import annotations
 
@@ -13,8 +17,13 @@ log = logging.getLogger(__name__)
 async def announce_entity(
     bus: Bus, entity: str, entity_id: str, change: ResourceChange, name: str = ""
 ) -> None:
-    """Publish that a non-resource entity changed; a publish failure is logged, never raised."""
+    """Record that a non-resource entity changed in the outbox (or, without one, publish it at once); a failure
+    is logged, never raised."""
+    event = ResourceChanged(change=change, name=name, entity=entity, entity_id=entity_id)
     try:
-        await bus.publish(ResourceChanged(change=change, name=name, entity=entity, entity_id=entity_id))
+        if bus.outbox is not None:
+            await bus.outbox.record(event)
+        else:
+            await bus.publish(event)
     except Exception:
         log.exception("could not publish ResourceChanged for %s %s", entity, entity_id)

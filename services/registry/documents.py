@@ -10,8 +10,10 @@ from pydantic import BaseModel
 from pymongo.asynchronous.collection import AsyncCollection
 
 from contracts.base import is_object_id
+from contracts.events.base import Event
 from services.common.errors import Conflict, NotFound
 from services.common.mongo import Document
+from services.common.outbox import with_event
 
 
 def to_document(model: BaseModel) -> dict[str, Any]:
@@ -46,6 +48,9 @@ WRITE_RETRIES = 20
 ChangesOf = Callable[[Document], Awaitable[dict[str, Any]]]
 """Given the stored document, the fields to `$set` on it (none: nothing to write)."""
 
+EventOf = Callable[[Document], Event]
+"""Given the stored document a change is written to, the event that change makes (stored with it)."""
+
 
 def revision_guard(doc: Document) -> dict[str, Any]:
     """A filter clause that matches the document only while its revision is still the one read."""
@@ -54,13 +59,18 @@ def revision_guard(doc: Document) -> dict[str, Any]:
 
 
 async def set_changed(
-    coll: AsyncCollection[Document], key: dict[str, Any], changes_of: ChangesOf, what: str
+    coll: AsyncCollection[Document],
+    key: dict[str, Any],
+    changes_of: ChangesOf,
+    what: str,
+    event_of: EventOf | None = None,
 ) -> Document:
     """Change some fields of one document without losing a concurrent write; answer the document as read.
 
     The fields to write are computed from the stored document and written only if nobody wrote it in between
     (a compare-and-set on its revision); otherwise they are computed again from what is stored now. A
-    read-then-replace would silently undo a concurrent change of another field.
+    read-then-replace would silently undo a concurrent change of another field. With `event_of`, the event of
+    the change goes into the document's outbox in the same write (the caller wakes the relay).
     """
     for _ in range(WRITE_RETRIES):
         doc = await coll.find_one(key)
@@ -69,9 +79,10 @@ async def set_changed(
         changes = await changes_of(doc)
         if not changes:
             return doc
-        result = await coll.update_one(
-            {**key, **revision_guard(doc)}, {"$set": changes, "$inc": {REVISION: 1}}
-        )
+        update: dict[str, Any] = {"$set": changes, "$inc": {REVISION: 1}}
+        if event_of is not None:
+            update = with_event(update, event_of(doc))
+        result = await coll.update_one({**key, **revision_guard(doc)}, update)
         if result.matched_count:
             return doc
     raise Conflict(f"{what} is being changed by too many writers; try again")

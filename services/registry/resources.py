@@ -3,7 +3,9 @@
 Each write validates the whole resource before anything is stored, so a bad field, a duplicate name or a
 dangling reference writes nothing. References to other resources are accepted as names or ids and stored as
 ids; secret fields are encrypted at rest. Every config write records an Update (as Komodo), and every change
-publishes `ResourceChanged`.
+publishes `ResourceChanged` through the outbox: the event is pushed into the changed document's `_outbox` by the
+same write (a delete stores it in the `Outbox` collection, guarded by the document), so it is delivered at least
+once exactly when the change is stored.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ from services.common.bus import Bus
 from services.common.errors import BadRequest, Conflict, NotFound, ServiceError, describe_validation_error
 from services.common.logging import REDACTED
 from services.common.mongo import Document
+from services.common.outbox import OUTBOX_FIELD, Outbox, with_event, with_pending
 from services.common.secrets import SecretBox
 from services.registry.documents import REVISION, id_or_name_filter, set_changed, to_document
 from services.registry.kinds import KINDS_BY_VARIANT, KindSpec, Reference
@@ -117,6 +120,10 @@ class ResourceService:
         self.default_limit = default_limit
         self.live: LiveSource | None = None
         """Where live list-info fields come from (the executor), for kinds that have them."""
+        if bus.outbox is None:
+            bus.outbox = Outbox(db)
+        self.outbox: Outbox = bus.outbox
+        self.outbox.carries(self.coll)
 
     # --- storage ---------------------------------------------------------------------------------
 
@@ -253,16 +260,13 @@ class ResourceService:
             self.spec.toml_section, resource.name, resource.description, resource.tags, config
         )
 
-    async def _announce(
-        self, change: ResourceChange, resource: Resource[Any, Any], previous_name: str = ""
-    ) -> None:
-        event = ResourceChanged(
-            change=change, name=resource.name, previous_name=previous_name, resource=self._target(resource.id)
+    def _event(
+        self, change: ResourceChange, resource_id: str, name: str, previous_name: str = ""
+    ) -> ResourceChanged:
+        """The `ResourceChanged` a write stores with its change."""
+        return ResourceChanged(
+            change=change, name=name, previous_name=previous_name, resource=self._target(resource_id)
         )
-        try:
-            await self.bus.publish(event)
-        except Exception:
-            log.exception("could not publish ResourceChanged for %s %s", self.spec.name, resource.name)
 
     def _operation(self, verb: str) -> Operation:
         return Operation(f"{verb}{self.spec.name}")
@@ -270,8 +274,9 @@ class ResourceService:
     # --- writes ------------------------------------------------------------------------------------
 
     async def _insert(self, resource: Resource[Any, Any]) -> None:
+        event = self._event(ResourceChange.Created, resource.id, resource.name)
         try:
-            await self.coll.insert_one(self._to_document(resource))
+            await self.coll.insert_one(with_pending(self._to_document(resource), event))
         except DuplicateKeyError:
             raise Conflict(f"a {self.spec.name} named {resource.name!r} already exists") from None
 
@@ -315,7 +320,7 @@ class ResourceService:
             ],
             current_toml=self._toml(resource),
         )
-        await self._announce(ResourceChange.Created, resource)
+        self.outbox.wake(self.coll.name)
         return resource
 
     async def copy(
@@ -373,6 +378,7 @@ class ResourceService:
             id_or_name_filter(id_or_name),
             changes_of,
             f"{self.spec.name} named or with id {id_or_name!r}",
+            event_of=lambda doc: self._event(ResourceChange.Updated, str(doc["_id"]), str(doc.get("name"))),
         )
         current, updated = seen[0]
         if updated is None:
@@ -386,7 +392,7 @@ class ResourceService:
             prev_toml=before,
             current_toml=after,
         )
-        await self._announce(ResourceChange.Updated, updated)
+        self.outbox.wake(self.coll.name)
         return updated
 
     async def rename(self, id_or_name: str, name: str, operator: str) -> Update:
@@ -394,8 +400,10 @@ class ResourceService:
         current = await self.get(id_or_name)
         await self._check_name_free(name, except_id=current.id)
         try:
+            event = self._event(ResourceChange.Renamed, current.id, name, current.name)
             await self.coll.update_one(
-                {"_id": ObjectId(current.id)}, {"$set": {"name": name, "updated_at": now_ms()}}
+                {"_id": ObjectId(current.id)},
+                with_event({"$set": {"name": name, "updated_at": now_ms()}}, event),
             )
         except DuplicateKeyError:
             raise Conflict(f"a {self.spec.name} named {name!r} already exists") from None
@@ -411,13 +419,20 @@ class ResourceService:
                 )
             ],
         )
-        await self._announce(ResourceChange.Renamed, current.model_copy(update={"name": name}), current.name)
+        self.outbox.wake(self.coll.name)
         return update
 
     async def delete(self, id_or_name: str, operator: str) -> Resource[Any, Any]:
         """Delete a resource, clear references to it in other resources, and answer what was deleted."""
         current = await self.get(id_or_name)
-        await self.coll.delete_one({"_id": ObjectId(current.id)})
+        oid = ObjectId(current.id)
+        # Events still carried by the document (its creation, if not relayed yet) must outlive it; the delete's
+        # own is stored before it and published only once the document is gone (a crash in between drops it).
+        await self.outbox.keep_pending(await self.coll.find_one({"_id": oid}, {OUTBOX_FIELD: 1}))
+        await self.outbox.record(
+            self._event(ResourceChange.Deleted, current.id, current.name), guard=(self.spec.collection, oid)
+        )
+        await self.outbox.keep_pending(await self.coll.find_one_and_delete({"_id": oid}))
         cleared = await self._clear_references_to(current.id)
         lines = [f"Deleted {self.spec.name} {current.name!r}", *cleared]
         await self.updates.record(
@@ -427,7 +442,7 @@ class ResourceService:
             [Log(stage=f"Delete {self.spec.name}", stdout="\n".join(lines), start_ts=now_ms())],
             prev_toml=self._toml(current),
         )
-        await self._announce(ResourceChange.Deleted, current)
+        self.outbox.wake(self.coll.name)
         return current
 
     async def _clear_references_to(self, resource_id: str) -> list[str]:
@@ -471,9 +486,10 @@ class ResourceService:
         if not changes:
             return current
         changes["updated_at"] = now_ms()
-        await self.coll.update_one({"_id": ObjectId(current.id)}, {"$set": changes})
+        event = self._event(ResourceChange.Updated, current.id, current.name)
+        await self.coll.update_one({"_id": ObjectId(current.id)}, with_event({"$set": changes}, event))
         updated = current.model_copy(update=changes)
-        await self._announce(ResourceChange.Updated, updated)
+        self.outbox.wake(self.coll.name)
         return updated
 
     # --- reads -------------------------------------------------------------------------------------

@@ -141,10 +141,10 @@ class AgentWatch:
         if current == previous:
             return
         status = self.cache.status(server_id)
-        # Every replica sees the same last heartbeat, so they publish the same event id and JetStream keeps one.
+        # Every replica sees the same last heartbeat, so they record the same event id and the outbox keeps one.
         event_id = f"server-state-{server_id}-{current.value}-{status.ts if status else 0}"
         try:
-            await self.bus.publish(
+            await self.bus.record(
                 ServerStateChanged(
                     id=event_id,
                     previous=previous.value,

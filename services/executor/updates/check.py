@@ -135,7 +135,7 @@ async def check_deployment(
         previous is None or not previous.update_available or previous.latest_digest != latest
     )
     if newly:
-        await executor.bus.publish(
+        await executor.bus.record(
             DeploymentImageUpdateAvailable(
                 image=image, latest_digest=latest, server_id=server.id, resource=deployment_target(deployment)
             )
@@ -188,8 +188,8 @@ async def follow_redeploy(
         return None
     success = finished.success
     image = (await image_and_auth(executor, deployment))[0]
-    # One event per redeploy, whichever replica announces it (JetStream drops the duplicate id).
-    await executor.bus.publish(
+    # One event per redeploy, whichever replica announces it (the outbox and JetStream keep one per id).
+    await executor.bus.record(
         DeploymentAutoUpdated(
             id=f"auto-updated-{update.id}",
             update_id=update.id,

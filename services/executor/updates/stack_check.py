@@ -126,7 +126,7 @@ async def check_stack(
         seen = before.get(result.service)
         if seen is not None and seen.update_available and seen.latest_digest == result.latest_digest:
             continue
-        await executor.bus.publish(
+        await executor.bus.record(
             StackImageUpdateAvailable(
                 service=result.service,
                 image=result.image,
@@ -181,8 +181,8 @@ async def follow_stack_redeploy(
     if finished is None:
         log.warning("auto update of stack %s still runs (Update %s)", stack.name, update.id)
         return None
-    # One event per redeploy, whichever replica announces it (JetStream drops the duplicate id).
-    await executor.bus.publish(
+    # One event per redeploy, whichever replica announces it (the outbox and JetStream keep one per id).
+    await executor.bus.record(
         StackAutoUpdated(
             id=f"auto-updated-{update.id}",
             update_id=update.id,

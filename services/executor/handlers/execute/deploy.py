@@ -241,7 +241,7 @@ def register(executor: Executor) -> None:
                 return [*values.logs(started), *logs]
             finally:
                 success = bool(logs) and all(log.success for log in logs)
-                await executor.bus.publish(
+                await executor.bus.record(
                     DeploymentDeployed(update_id=update.id, success=success, resource=target)
                 )
 

@@ -38,7 +38,7 @@ def register(executor: Executor) -> None:
 
     async def finish_event(update: Update, stack: Stack, logs: list[Log], services: list[str]) -> None:
         success = bool(logs) and all(log.success for log in logs)
-        await executor.bus.publish(
+        await executor.bus.record(
             StackDeployed(update_id=update.id, success=success, resource=target_of(stack), services=services)
         )
 
