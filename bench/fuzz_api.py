@@ -82,6 +82,8 @@ class Figures:
     failures: Counter[str] = field(default_factory=Counter)
     """Failed requests per check title."""
     examples: dict[tuple[str, str], str] = field(default_factory=dict)
+    unavailable: set[str] = field(default_factory=set)
+    """Operations answered 503 (their service, or the agent they need, is not running)."""
     """One example per (check title, operation)."""
 
 
@@ -108,6 +110,8 @@ def fuzz_operation(
             case.headers = {k: v for k, v in (case.headers or {}).items() if k.lower() not in CREDENTIALS}
             response = case.call(base_url=base_url, session=session, headers=creds, timeout=30)
             figures.statuses[response.status_code] += 1
+            if response.status_code == 503:
+                figures.unavailable.add(operation.path)
             try:
                 case.validate_response(
                     response,
@@ -211,6 +215,8 @@ def report(figures: Figures, seconds: float) -> None:
     print("statuses " + ", ".join(f"{s}: {n}" for s, n in sorted(figures.statuses.items())))
     total = sum(figures.failures.values())
     print(f"failures {total}" + "".join(f"\n  {title}: {n}" for title, n in figures.failures.most_common()))
+    if figures.unavailable:
+        print("answered 503: " + " ".join(sorted(figures.unavailable)))
     for (title, path), example in sorted(figures.examples.items()):
         print(f"- [{title}] {path}: {example}")
 

@@ -45,6 +45,13 @@ from services.common.rate_limit import FailedAttempts
 from services.common.settings import Settings
 
 
+SERVED_AUTH_REQUESTS = {
+    "login": ("GetLoginOptions", "SignUpLocalUser", "LoginLocalUser"),
+    "manage": ("GetUserId", "CreateApiKey", "UpdateUsername", "UpdatePassword", "DeleteApiKey"),
+}
+"""The `/auth` requests this server answers (others of Komodo's get 400: no third-party or second-factor log-in)."""
+
+
 class AuthApi:
     """The `/auth` requests, answered through the registry."""
 
