@@ -119,10 +119,14 @@ async def dispatch(
 
 
 def parse_request(request_cls: type[R], body: bytes) -> R:
-    """Validate a request body (empty means `{}`); a 400 names malformed JSON or each bad field."""
+    """Validate a request body (empty means `{}`); a 400 names malformed JSON or each bad field.
+
+    JSON types are taken as they are (pydantic's strict mode, as Komodo's serde): `true` is not an integer and
+    `0` or `"yes"` not a boolean. Unknown fields are still ignored.
+    """
     name = request_cls.__name__
     try:
-        request = request_cls.model_validate_json(body or b"{}")
+        request = request_cls.model_validate_json(body or b"{}", strict=True)
     except ValidationError as err:
         errors = err.errors(include_url=False, include_input=False)
         if any(e["type"] == "json_invalid" for e in errors):

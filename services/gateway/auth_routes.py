@@ -145,7 +145,8 @@ class AuthApi:
 
 
 def _parse(model: Any, body: dict[str, Any]) -> Any:
+    # Strict, as the services parse bus requests: `true` is not an integer, nor `1` a string.
     try:
-        return model.model_validate(body)
+        return model.model_validate(body, strict=True)
     except ValidationError as err:
         raise describe_validation_error(err, f"{model.__name__} request") from None

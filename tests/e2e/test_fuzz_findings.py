@@ -18,3 +18,16 @@ async def test_a_body_that_is_not_utf8_is_refused_with_400(
             assert answer.json()["error"] == "malformed JSON body: not UTF-8 (byte 0)"
         # Positive control: the same routes answer a well-formed body.
         assert (await http.post("/auth/manage/GetUserId", content=b"{}")).status_code == 200
+
+
+async def test_auth_bodies_with_a_wrong_type_or_a_huge_integer_are_refused_naming_the_field(
+    gateway_url: str, admin_headers: dict[str, str]
+) -> None:
+    async with httpx.AsyncClient(base_url=gateway_url, timeout=30, headers=admin_headers) as http:
+        for expires in (2**64, True):
+            answer = await http.post("/auth/manage/CreateApiKey", json={"name": "k", "expires": expires})
+            assert answer.status_code == 400, (expires, answer.text)
+            assert "expires" in answer.json()["error"]
+        # Positive control: a valid expiry is taken.
+        answer = await http.post("/auth/manage/CreateApiKey", json={"name": "k", "expires": 2**62})
+        assert answer.status_code == 200 and answer.json()["key"].startswith("K_")
