@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import httpx
 
+from contracts.entities.common import MAX_PAGE
+
 NOT_UTF8 = b"\xacH"
 
 
@@ -31,3 +33,19 @@ async def test_auth_bodies_with_a_wrong_type_or_a_huge_integer_are_refused_namin
         # Positive control: a valid expiry is taken.
         answer = await http.post("/auth/manage/CreateApiKey", json={"name": "k", "expires": 2**62})
         assert answer.status_code == 200 and answer.json()["key"].startswith("K_")
+
+
+async def test_a_page_too_far_for_mongodb_is_a_400_naming_page(
+    gateway_url: str, admin_headers: dict[str, str]
+) -> None:
+    async with httpx.AsyncClient(base_url=gateway_url, timeout=30, headers=admin_headers) as http:
+        # page times 100 was past MongoDB's 64-bit skip: a 500.
+        for page in (2**63 // 100, -1):
+            answer = await http.post("/read/ListUpdates", json={"page": page})
+            assert answer.status_code == 400, (page, answer.text)
+            assert answer.json()["error"].startswith("invalid ListUpdates request: page:")
+            listed = await http.post("/read/ListDeployments", json={"page": page})
+            assert listed.status_code == 400 and "page" in listed.json()["error"]
+        # Positive control: the last page allowed answers (empty).
+        answer = await http.post("/read/ListUpdates", json={"page": MAX_PAGE})
+        assert answer.status_code == 200 and answer.json() == {"updates": [], "next_page": None}
