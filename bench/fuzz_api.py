@@ -91,7 +91,12 @@ class Figures:
 
 
 def fuzz_operation(
-    operation: Any, base_url: str, session: requests.Session, creds: dict[str, str], count: int, figures: Figures
+    operation: Any,
+    base_url: str,
+    session: requests.Session,
+    creds: dict[str, str],
+    count: int,
+    figures: Figures,
 ) -> None:
     """Send `count` positive and `count` negative requests to one operation, recording each failure."""
     modes = [schemathesis.GenerationMode.NEGATIVE]
@@ -136,7 +141,7 @@ def fuzz_operation(
                     if key not in figures.examples:
                         body = case.body if not isinstance(case.body, bytes) else case.body[:200]
                         figures.examples[key] = (
-                            f"{mode.value} {response.status_code} body={str(body)[:300]} "
+                            f"{case.meta.generation.mode.value} {response.status_code} body={str(body)[:300]} "
                             f"answer={response.text[:300]} :: {(failure.message or '')[:300]}"
                         )
 
@@ -149,7 +154,9 @@ def wait_for_login(base_url: str, user: str, password: str, deadline: float) -> 
     while True:
         try:
             login = requests.post(
-                f"{base_url}/auth/login/LoginLocalUser", json={"username": user, "password": password}, timeout=5
+                f"{base_url}/auth/login/LoginLocalUser",
+                json={"username": user, "password": password},
+                timeout=5,
             )
             if login.status_code == 200:
                 return str(login.json()["data"]["jwt"])
@@ -230,7 +237,9 @@ def report(figures: Figures, seconds: float) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("-n", "--count", type=int, default=20, help="requests per operation and mode")
     parser.add_argument("--only", help="fuzz only operations whose path matches this regex")
     parser.add_argument("--url", help="a running gateway (default: start a system)")

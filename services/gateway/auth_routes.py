@@ -44,7 +44,6 @@ from services.common.errors import BadRequest, Unauthorized, describe_validation
 from services.common.rate_limit import FailedAttempts
 from services.common.settings import Settings
 
-
 SERVED_AUTH_REQUESTS = {
     "login": ("GetLoginOptions", "SignUpLocalUser", "LoginLocalUser"),
     "manage": ("GetUserId", "CreateApiKey", "UpdateUsername", "UpdatePassword", "DeleteApiKey"),

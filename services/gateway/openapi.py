@@ -15,7 +15,7 @@ from services.gateway.auth_routes import SERVED_AUTH_REQUESTS
 from services.gateway.forward import PUBLIC_KINDS
 from services.gateway.schemas import schema_ref
 
-SECURITY = [{"jwt": []}, {"apiKey": [], "apiSecret": []}]
+SECURITY: list[dict[str, list[str]]] = [{"jwt": []}, {"apiKey": [], "apiSecret": []}]
 """Either a JWT, or an API key with its secret."""
 
 
@@ -27,7 +27,10 @@ def _error_responses(components: dict[str, Any]) -> dict[str, Any]:
         "403": {"description": "Not permitted", **envelope},
         "404": {"description": "The named resource does not exist", **envelope},
         "409": {"description": "Duplicate name, or the resource is busy", **envelope},
-        "413": {"description": "Body over the limit (10 MiB, or less with a NATS max_payload under it)", **envelope},
+        "413": {
+            "description": "Body over the limit (10 MiB, or less with a NATS max_payload under it)",
+            **envelope,
+        },
         "429": {"description": "Too many bad credentials from this client; try again later", **envelope},
         "500": {"description": "Failure inside a service (no details are sent)", **envelope},
         "503": {"description": "The owning service is not running", **envelope},

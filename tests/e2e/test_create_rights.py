@@ -9,7 +9,7 @@ ADMIN_ONLY = ["Action", "Alerter", "Builder", "ResourceSync"]
 
 @pytest.mark.parametrize("kind", ADMIN_ONLY)
 async def test_only_admins_create_actions_alerters_builders_and_syncs(alice, client, kind):
-    bus, user_id = alice
+    bus, _ = alice
     refused = await bus.send("write", f"Create{kind}", {"name": "mine"})
     assert refused.status == 403 and refused.error == f"only admins may create a {kind}"
     made = await client.write(f"Create{kind}", {"name": "theirs"})

@@ -39,9 +39,14 @@ def test_a_request_with_a_huge_integer_is_a_400_naming_the_field(body: bytes) ->
     with pytest.raises(BadRequest) as refused:
         parse_request(request_cls, body)
     assert refused.value.status == 400
-    assert refused.value.message.startswith("invalid CreateApiKeyForServiceUser request: expires: integer out of the 64-bit")
+    assert refused.value.message.startswith(
+        "invalid CreateApiKeyForServiceUser request: expires: integer out of the 64-bit"
+    )
     # Positive control: the largest 64-bit integer is fine.
-    assert parse_request(request_cls, b'{"user_id": "u", "name": "n", "expires": 9223372036854775807}').expires == INT64_MAX
+    assert (
+        parse_request(request_cls, b'{"user_id": "u", "name": "n", "expires": 9223372036854775807}').expires
+        == INT64_MAX
+    )
 
 
 def test_nan_and_infinity_in_a_free_form_config_are_a_400() -> None:
