@@ -49,3 +49,25 @@ async def test_a_page_too_far_for_mongodb_is_a_400_naming_page(
         # Positive control: the last page allowed answers (empty).
         answer = await http.post("/read/ListUpdates", json={"page": MAX_PAGE})
         assert answer.status_code == 200 and answer.json() == {"updates": [], "next_page": None}
+
+
+async def test_the_openapi_document_has_the_auth_routes_and_every_status_they_can_answer(
+    gateway_url: str,
+) -> None:
+    async with httpx.AsyncClient(base_url=gateway_url, timeout=30) as http:
+        paths = (await http.get("/openapi.json")).json()["paths"]
+    login = paths["/auth/login/LoginLocalUser"]["post"]
+    assert login["requestBody"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/LoginLocalUser"
+    }
+    assert {"200", "400", "401", "429"} <= set(login["responses"]) and "security" not in login
+    create_key = paths["/auth/manage/CreateApiKey"]["post"]
+    assert create_key["responses"]["200"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/CreateApiKeyResponse"
+    }
+    assert create_key["security"] and "429" in create_key["responses"]
+    user = paths["/user"]["get"]["responses"]
+    assert user["200"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/User"}
+    assert {"401", "429"} <= set(user)
+    # A credential-checked request can be rate limited (429), time out (504) or be too large (413).
+    assert {"413", "429", "504"} <= set(paths["/read/GetServer"]["post"]["responses"])
