@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import Field, field_validator
 
@@ -11,6 +11,13 @@ from contracts.base import KomodoModel, MongoId, id_field
 
 I64 = int
 """Komodo's millisecond timestamps and other 64-bit integers."""
+
+MAX_PAGE = (2**63 - 1) // 10_000
+"""The largest page number: page times page size (up to 10 000) stays a 64-bit integer, as MongoDB's skip needs."""
+Page = Annotated[int, Field(ge=0, le=MAX_PAGE)]
+"""A page number of a paged list, from 0 (Komodo's u64)."""
+Limit = Annotated[int, Field(ge=0)]
+"""Items per page of a paged list; 0 for all (Komodo's u64)."""
 
 
 class Timelength(StrEnum):

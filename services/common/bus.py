@@ -38,6 +38,7 @@ from contracts.subjects import EVENTS_STREAM, EVENTS_WILDCARD, STATUS_HEADER, qu
 from services.common.caller import Authenticator, Caller
 from services.common.consumer import Consumer, ensure_deadletter_stream
 from services.common.errors import BadRequest, Forbidden, ServiceError, Unavailable, describe_validation_error
+from services.common.json_numbers import unstorable_numbers
 from services.common.logging import redactor
 from services.common.outbox import DUPLICATE_WINDOW_SECONDS, Outbox, Publisher
 from services.common.presence import Presence
@@ -122,10 +123,14 @@ async def dispatch(
 
 
 def parse_request(request_cls: type[R], body: bytes) -> R:
-    """Validate a request body (empty means `{}`); a 400 names malformed JSON or each bad field."""
+    """Validate a request body (empty means `{}`); a 400 names malformed JSON or each bad field.
+
+    JSON types are taken as they are (pydantic's strict mode, as Komodo's serde): `true` is not an integer and
+    `0` or `"yes"` not a boolean. Unknown fields are still ignored.
+    """
     name = request_cls.__name__
     try:
-        return request_cls.model_validate_json(body or b"{}")
+        request = request_cls.model_validate_json(body or b"{}", strict=True)
     except ValidationError as err:
         errors = err.errors(include_url=False, include_input=False)
         if any(e["type"] == "json_invalid" for e in errors):
@@ -133,6 +138,10 @@ def parse_request(request_cls: type[R], body: bytes) -> R:
         if any(e["type"] == "model_type" and not e["loc"] for e in errors):
             raise BadRequest(f"the body of a {name} request must be a JSON object") from None
         raise describe_validation_error(err, f"{name} request") from None
+    problems = unstorable_numbers(request)
+    if problems:
+        raise BadRequest(f"invalid {name} request: " + "; ".join(problems[:3]), problems)
+    return request
 
 
 class Bus:

@@ -44,6 +44,12 @@ from services.common.errors import BadRequest, Unauthorized, describe_validation
 from services.common.rate_limit import FailedAttempts
 from services.common.settings import Settings
 
+SERVED_AUTH_REQUESTS = {
+    "login": ("GetLoginOptions", "SignUpLocalUser", "LoginLocalUser"),
+    "manage": ("GetUserId", "CreateApiKey", "UpdateUsername", "UpdatePassword", "DeleteApiKey"),
+}
+"""The `/auth` requests this server answers (others of Komodo's get 400: no third-party or second-factor log-in)."""
+
 
 class AuthApi:
     """The `/auth` requests, answered through the registry."""
@@ -138,7 +144,8 @@ class AuthApi:
 
 
 def _parse(model: Any, body: dict[str, Any]) -> Any:
+    # Strict, as the services parse bus requests: `true` is not an integer, nor `1` a string.
     try:
-        return model.model_validate(body)
+        return model.model_validate(body, strict=True)
     except ValidationError as err:
         raise describe_validation_error(err, f"{model.__name__} request") from None

@@ -74,6 +74,8 @@ def parse_object(body: bytes, shape: str = "") -> dict[str, Any] | Answer:
         value = json.loads(body or b"{}")
     except json.JSONDecodeError as err:
         return error(400, f"malformed JSON body: {err.msg} at line {err.lineno} column {err.colno}")
+    except UnicodeDecodeError as err:
+        return error(400, f"malformed JSON body: not UTF-8 (byte {err.start})")
     if not isinstance(value, dict):
         return error(400, f"the body must be a JSON object {shape}".rstrip())
     return value

@@ -346,12 +346,26 @@ class PermissionStore:
         subject = await self.subject(caller)
         if subject is None:
             return
+        if variant in ADMIN_ONLY_CREATE:
+            raise Forbidden(f"only admins may create a {variant.value}")
         if not non_admin_create:
             raise Forbidden("only admins may create resources here (disable_non_admin_create is set)")
         if variant == ResourceTargetVariant.Server and not subject.create_servers:
             raise Forbidden(f"user {caller.username!r} may not create servers; an admin can allow it")
         if variant == ResourceTargetVariant.Build and not subject.create_builds:
             raise Forbidden(f"user {caller.username!r} may not create builds; an admin can allow it")
+
+
+ADMIN_ONLY_CREATE = frozenset(
+    {
+        ResourceTargetVariant.Action,
+        ResourceTargetVariant.Alerter,
+        ResourceTargetVariant.Builder,
+        ResourceTargetVariant.ResourceSync,
+    }
+)
+"""Kinds only admins may create, whatever the settings (as Komodo's `user_can_create`): an Action runs as the
+admin service user, a Builder and an Alerter reach other hosts, a ResourceSync writes every kind."""
 
 
 def require_admin(caller: Caller, what: str) -> None:

@@ -15,6 +15,7 @@ from contracts.entities.action import (
     ActionSortBy,
     GetActionsSummaryResponse,
 )
+from contracts.entities.common import Limit, Page
 
 
 class GetActionsSummary(ReadRequest):
@@ -39,9 +40,9 @@ class ListActions(ReadRequest):
 
     query: ActionQuery = Field(default_factory=ActionQuery)
     """Filters; empty returns all."""
-    page: int = 0
+    page: Page = 0
     """Page of results, from 0."""
-    limit: int | None = None
+    limit: Limit | None = None
     """Results per page; null uses the core's default, 0 returns all."""
     sort_by: ActionSortBy = ActionSortBy.Name
     """Sort field (non-name sorts are applied after the query)."""
@@ -56,9 +57,9 @@ class ListFullActions(ReadRequest):
 
     query: ActionQuery = Field(default_factory=ActionQuery)
     """Filters; empty returns all."""
-    page: int = 0
+    page: Page = 0
     """Page of results, from 0."""
-    limit: int | None = None
+    limit: Limit | None = None
     """Results per page; null uses the core's default, 0 returns all."""
 
 

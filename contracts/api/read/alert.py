@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from pydantic import Field
-
 from contracts.api.base import ReadRequest
 from contracts.entities.alert import Alert, ListAlertsResponse
+from contracts.entities.common import Page
 
 
 class ListAlerts(ReadRequest):
@@ -17,7 +16,7 @@ class ListAlerts(ReadRequest):
 
     query: dict[str, Any] | None = None
     """A Mongo filter on alerts, e.g. `{"resolved": false, "level": "CRITICAL"}`; null returns all."""
-    page: int = Field(default=0, ge=0)
+    page: Page = 0
     """The page, from 0 (the most recent alerts)."""
 
 

@@ -14,6 +14,7 @@ from contracts.entities.alerter import (
     AlerterSortBy,
     GetAlertersSummaryResponse,
 )
+from contracts.entities.common import Limit, Page
 
 
 class GetAlertersSummary(ReadRequest):
@@ -38,9 +39,9 @@ class ListAlerters(ReadRequest):
 
     query: AlerterQuery = Field(default_factory=AlerterQuery)
     """Filters; empty returns all."""
-    page: int = 0
+    page: Page = 0
     """Page of results, from 0."""
-    limit: int | None = None
+    limit: Limit | None = None
     """Results per page; null uses the core's default, 0 returns all."""
     sort_by: AlerterSortBy = AlerterSortBy.Name
     """Sort field (non-name sorts are applied after the query)."""
@@ -55,7 +56,7 @@ class ListFullAlerters(ReadRequest):
 
     query: AlerterQuery = Field(default_factory=AlerterQuery)
     """Filters; empty returns all."""
-    page: int = 0
+    page: Page = 0
     """Page of results, from 0."""
-    limit: int | None = None
+    limit: Limit | None = None
     """Results per page; null uses the core's default, 0 returns all."""

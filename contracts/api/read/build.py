@@ -17,6 +17,7 @@ from contracts.entities.build import (
     GetBuildMonthlyStatsResponse,
     GetBuildsSummaryResponse,
 )
+from contracts.entities.common import Limit, Page
 
 
 class GetBuildsSummary(ReadRequest):
@@ -48,7 +49,7 @@ class GetBuildMonthlyStats(ReadRequest):
 
     RESPONSE: ClassVar[Any] = GetBuildMonthlyStatsResponse
 
-    page: int = 0
+    page: Page = 0
     """30-day page; 0 is the most recent."""
 
 
@@ -65,7 +66,7 @@ class ListBuildVersions(ReadRequest):
     """Only versions with this minor number."""
     patch: int | None = None
     """Only versions with this patch number."""
-    limit: int | None = None
+    limit: Limit | None = None
     """At most this many results (default: no limit)."""
 
 
@@ -76,9 +77,9 @@ class ListBuilds(ReadRequest):
 
     query: BuildQuery = Field(default_factory=BuildQuery)
     """Filters; empty returns all."""
-    page: int = 0
+    page: Page = 0
     """Page of results, from 0."""
-    limit: int | None = None
+    limit: Limit | None = None
     """Results per page; null uses the core's default, 0 returns all."""
     sort_by: BuildSortBy = BuildSortBy.Name
     """Sort field."""
@@ -93,9 +94,9 @@ class ListFullBuilds(ReadRequest):
 
     query: BuildQuery = Field(default_factory=BuildQuery)
     """Filters; empty returns all."""
-    page: int = 0
+    page: Page = 0
     """Page of results, from 0."""
-    limit: int | None = None
+    limit: Limit | None = None
     """Results per page; null uses the core's default, 0 returns all."""
 
 

@@ -14,6 +14,7 @@ from contracts.entities.builder import (
     BuilderSortBy,
     GetBuildersSummaryResponse,
 )
+from contracts.entities.common import Limit, Page
 
 
 class GetBuildersSummary(ReadRequest):
@@ -38,9 +39,9 @@ class ListBuilders(ReadRequest):
 
     query: BuilderQuery = Field(default_factory=BuilderQuery)
     """Filters; empty returns all."""
-    page: int = 0
+    page: Page = 0
     """Page of results, from 0."""
-    limit: int | None = None
+    limit: Limit | None = None
     """Results per page; null uses the core's default, 0 returns all."""
     sort_by: BuilderSortBy = BuilderSortBy.Name
     """Sort field (non-name sorts are applied after the query)."""
@@ -55,7 +56,7 @@ class ListFullBuilders(ReadRequest):
 
     query: BuilderQuery = Field(default_factory=BuilderQuery)
     """Filters; empty returns all."""
-    page: int = 0
+    page: Page = 0
     """Page of results, from 0."""
-    limit: int | None = None
+    limit: Limit | None = None
     """Results per page; null uses the core's default, 0 returns all."""

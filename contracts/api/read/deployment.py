@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 from pydantic import AliasChoices, Field
 
 from contracts.api.base import ReadRequest
-from contracts.entities.common import SearchCombinator
+from contracts.entities.common import Limit, Page, SearchCombinator
 from contracts.entities.deployment import (
     Deployment,
     DeploymentActionState,
@@ -109,9 +109,9 @@ class ListDeployments(ReadRequest):
 
     query: DeploymentQuery = Field(default_factory=DeploymentQuery)
     """Filters; empty returns all."""
-    page: int = 0
+    page: Page = 0
     """Page of results, from 0."""
-    limit: int | None = None
+    limit: Limit | None = None
     """Results per page; null uses the core's default, 0 returns all."""
     sort_by: DeploymentSortBy = DeploymentSortBy.Name
     """Sort field."""
@@ -126,9 +126,9 @@ class ListFullDeployments(ReadRequest):
 
     query: DeploymentQuery = Field(default_factory=DeploymentQuery)
     """Filters; empty returns all."""
-    page: int = 0
+    page: Page = 0
     """Page of results, from 0."""
-    limit: int | None = None
+    limit: Limit | None = None
     """Results per page; null uses the core's default, 0 returns all."""
 
 

@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 from pydantic import AliasChoices, Field
 
 from contracts.api.base import ReadRequest
-from contracts.entities.common import SearchCombinator
+from contracts.entities.common import Limit, Page, SearchCombinator
 from contracts.entities.docker import (
     ComposeProject,
     ContainerListItem,
@@ -50,9 +50,9 @@ class ListAllContainers(ReadRequest):
     """Container names must contain all these terms."""
     state: list[ContainerStateStatusEnum] = Field(default_factory=list)
     """Only containers in these states."""
-    page: int = 0
+    page: Page = 0
     """Page of results, from 0."""
-    limit: int | None = None
+    limit: Limit | None = None
     """Results per page; null uses the core's default, 0 returns all."""
     sort_by: ContainerSortBy = ContainerSortBy.Name
     """Sort field."""

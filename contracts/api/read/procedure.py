@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 from pydantic import AliasChoices, Field
 
 from contracts.api.base import ReadRequest
+from contracts.entities.common import Limit, Page
 from contracts.entities.procedure import (
     GetProceduresSummaryResponse,
     Procedure,
@@ -39,9 +40,9 @@ class ListProcedures(ReadRequest):
 
     query: ProcedureQuery = Field(default_factory=ProcedureQuery)
     """Filters; empty returns all."""
-    page: int = 0
+    page: Page = 0
     """Page of results, from 0."""
-    limit: int | None = None
+    limit: Limit | None = None
     """Results per page; null uses the core's default, 0 returns all."""
     sort_by: ProcedureSortBy = ProcedureSortBy.Name
     """Sort field (non-name sorts are applied after the query)."""
@@ -56,9 +57,9 @@ class ListFullProcedures(ReadRequest):
 
     query: ProcedureQuery = Field(default_factory=ProcedureQuery)
     """Filters; empty returns all."""
-    page: int = 0
+    page: Page = 0
     """Page of results, from 0."""
-    limit: int | None = None
+    limit: Limit | None = None
     """Results per page; null uses the core's default, 0 returns all."""
 
 

@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 from pydantic import Field, field_validator
 
 from contracts.api.base import ReadRequest
-from contracts.entities.common import TagQueryBehavior
+from contracts.entities.common import Page, TagQueryBehavior
 from contracts.entities.docker import parse_string_list
 from contracts.entities.schedule import Schedule, ScheduleSortBy
 
@@ -23,7 +23,7 @@ class ListSchedules(ReadRequest):
     """Whether targets need all the tags or any of them."""
     terms: list[str] = Field(default_factory=list)
     """Target names must contain all these terms."""
-    page: int = Field(default=0, ge=0)
+    page: Page = 0
     """Page of results, from 0."""
     limit: int | None = Field(default=None, ge=0)
     """Schedules per page; null uses the core's default, 0 returns all."""

@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 from pydantic import AliasChoices, Field
 
 from contracts.api.base import ReadRequest
+from contracts.entities.common import Limit, Page
 from contracts.entities.server import (
     GetServersSummaryResponse,
     GetServerStateResponse,
@@ -68,9 +69,9 @@ class ListServers(ReadRequest):
 
     query: ServerQuery = Field(default_factory=ServerQuery)
     """Filters; empty returns all."""
-    page: int = 0
+    page: Page = 0
     """Page of results, from 0."""
-    limit: int | None = None
+    limit: Limit | None = None
     """Results per page; null uses the core's default, 0 returns all."""
     sort_by: ServerSortBy = ServerSortBy.Name
     """Sort field."""
@@ -85,7 +86,7 @@ class ListFullServers(ReadRequest):
 
     query: ServerQuery = Field(default_factory=ServerQuery)
     """Filters; empty returns all."""
-    page: int = 0
+    page: Page = 0
     """Page of results, from 0."""
-    limit: int | None = None
+    limit: Limit | None = None
     """Results per page; null uses the core's default, 0 returns all."""

@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 from pydantic import AliasChoices, Field
 
 from contracts.api.base import ReadRequest
-from contracts.entities.common import Timelength
+from contracts.entities.common import Page, Timelength
 from contracts.entities.system import (
     GetHistoricalServerStatsResponse,
     SystemInformation,
@@ -43,7 +43,7 @@ class GetHistoricalServerStats(ReadRequest):
     """Id or name of the server (`id` and `name` accepted)."""
     granularity: Timelength
     """Time between two points (e.g. `15-sec`, `1-hr`)."""
-    page: int = 0
+    page: Page = 0
     """Page of history; 0 is the most recent (see `next_page`)."""
 
 

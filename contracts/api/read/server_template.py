@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 from pydantic import AliasChoices, Field
 
 from contracts.api.base import ReadRequest
+from contracts.entities.common import Limit, Page
 from contracts.entities.server_template import (
     GetServerTemplatesSummaryResponse,
     ServerTemplate,
@@ -40,9 +41,9 @@ class ListServerTemplates(ReadRequest):
 
     query: ServerTemplateQuery = Field(default_factory=ServerTemplateQuery)
     """Filters; empty returns all."""
-    page: int = 0
+    page: Page = 0
     """Page of results, from 0."""
-    limit: int | None = None
+    limit: Limit | None = None
     """Results per page; null uses the core's default, 0 returns all."""
 
 
@@ -53,7 +54,7 @@ class ListFullServerTemplates(ReadRequest):
 
     query: ServerTemplateQuery = Field(default_factory=ServerTemplateQuery)
     """Filters; empty returns all."""
-    page: int = 0
+    page: Page = 0
     """Page of results, from 0."""
-    limit: int | None = None
+    limit: Limit | None = None
     """Results per page; null uses the core's default, 0 returns all."""

@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 from pydantic import AliasChoices, Field
 
 from contracts.api.base import ReadRequest
-from contracts.entities.common import SearchCombinator
+from contracts.entities.common import Limit, Page, SearchCombinator
 from contracts.entities.docker import InspectContainerResponse
 from contracts.entities.stack import (
     GetStacksSummaryResponse,
@@ -98,9 +98,9 @@ class ListStacks(ReadRequest):
 
     query: StackQuery = Field(default_factory=StackQuery)
     """Filters; empty returns all."""
-    page: int = 0
+    page: Page = 0
     """Page of results, from 0."""
-    limit: int | None = None
+    limit: Limit | None = None
     """Results per page; null uses the core's default, 0 returns all."""
     sort_by: StackSortBy = StackSortBy.Name
     """Sort field."""
@@ -115,9 +115,9 @@ class ListFullStacks(ReadRequest):
 
     query: StackQuery = Field(default_factory=StackQuery)
     """Filters; empty returns all."""
-    page: int = 0
+    page: Page = 0
     """Page of results, from 0."""
-    limit: int | None = None
+    limit: Limit | None = None
     """Results per page; null uses the core's default, 0 returns all."""
 
 
@@ -143,9 +143,9 @@ class ListAllStackServices(ReadRequest):
     """Service names must contain all these terms."""
     state: list[StackServiceState] = Field(default_factory=list)
     """Only services in these states."""
-    page: int = 0
+    page: Page = 0
     """Page of results, from 0."""
-    limit: int | None = None
+    limit: Limit | None = None
     """Results per page; null uses the core's default, 0 returns all."""
 
 

@@ -8,6 +8,7 @@ from pydantic import Field
 
 from contracts.api.base import ReadRequest
 from contracts.base import KomodoModel
+from contracts.entities.common import Page
 from contracts.entities.update import Update, UpdateListItem
 
 
@@ -36,5 +37,5 @@ class ListUpdates(ReadRequest):
 
     query: dict[str, Any] | None = None
     """Mongo-style filter on `operation`, `target.type`, `target.id`, `operator`, `status`, `success`, times."""
-    page: int = Field(default=0, ge=0)
+    page: Page = 0
     """The page, from 0 (the newest); pass the previous answer's `next_page`."""

@@ -1,6 +1,7 @@
 """Create, Copy, Update, Rename and Delete for every resource kind, and UpdateResourceMeta.
 
-Creating needs the right to create (admins; other users unless `disable_non_admin_create`, and for Servers and
+Creating needs the right to create (admins; other users unless `disable_non_admin_create`, never an Action,
+Alerter, Builder or ResourceSync, and for Servers and
 Builds only with the matching user flag); the creator who is not an admin gets Write on what it created.
 Copying also needs Read on the source; changing, renaming and deleting need Write. Every resource a written
 config points at (a server, build, builder, linked repo, alerter or procedure target) that it did not point at
