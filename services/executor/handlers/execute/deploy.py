@@ -23,12 +23,12 @@ from contracts.entities.common import PermissionLevel, ResourceTarget, ResourceT
 from contracts.entities.deployment import Deployment, DeploymentImageBuild, container_name
 from contracts.entities.update import Log, Operation, Update
 from contracts.events.execution import DeploymentDeployed
+from services.common import interpolation
 from services.common.bus import RemoteError, RequestContext
 from services.common.errors import BadRequest, plain_reason
-from services.executor import interpolation
+from services.common.interpolation import Interpolation
+from services.common.runs import now_ms
 from services.executor.build_image import BuildImage, build_image
-from services.executor.interpolation import Interpolation
-from services.executor.runs import now_ms
 
 if TYPE_CHECKING:
     from services.executor.app import Executor
