@@ -17,6 +17,7 @@ from nats.aio.client import Client as NatsClient
 
 from contracts.service_users import SYSTEM_USER_ID
 from contracts.subjects import STATUS_HEADER
+from services.builder.app import Builder
 from services.common.embedded import free_port
 from services.common.settings import Settings
 from services.executor.app import Executor
@@ -101,6 +102,22 @@ async def executor(
         nats_url=nats_url, database_uri=mongo_url, db_prefix=db_prefix, data_dir=tmp_path / "data"
     )
     service = Executor(settings)
+    await service.start()
+    try:
+        yield service
+    finally:
+        await service.stop()
+
+
+@pytest.fixture
+async def builder(
+    registry: Registry, nats_url: str, mongo_url: str, db_prefix: str, tmp_path: Path
+) -> AsyncIterator[Builder]:
+    """The builder service next to the registry, with the same data folder (so the same signing key)."""
+    settings = Settings(
+        nats_url=nats_url, database_uri=mongo_url, db_prefix=db_prefix, data_dir=tmp_path / "data"
+    )
+    service = Builder(settings)
     await service.start()
     try:
         yield service
