@@ -12,6 +12,7 @@ import logging
 from contracts.api.internal.auth import CallerInfo, ResolveCaller, VerifyApiKey
 from contracts.catalog import load_all
 from contracts.service_users import SYSTEM_USER_ID
+from services.builder.handlers.execute import repo as execute_repo
 from services.builder.handlers.read import action_state as read_action_state
 from services.common.agents import AgentClient
 from services.common.auth import load_jwt_signer
@@ -42,7 +43,7 @@ class Builder:
         self.registry = RegistryClient(self.bus, self.signer)
         self.agents = AgentClient(self.bus)
         self.runner = Runner(self.db, self.registry, settings.lease_seconds)
-        for module in (read_action_state,):
+        for module in (read_action_state, execute_repo):
             module.register(self)
 
     def _system(self) -> dict[str, str]:

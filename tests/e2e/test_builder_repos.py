@@ -1,0 +1,127 @@
+"""CloneRepo and PullRepo through the builder, on a real agent, from the test git server with token auth."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from pathlib import Path
+from typing import Any
+
+from services.agent.app import Agent
+from services.agent.settings import AgentConfig
+from services.builder.app import Builder
+from services.common.settings import Settings
+from tests.e2e.conftest import BusClient
+from tests.e2e.helpers import eventually, finished
+from tests.git_server import GitServer, git_server  # noqa: F401
+
+
+def repo_agent(nats_url: str, server_id: str, tmp_path: Path) -> Agent:
+    """An agent for `server_id` whose repositories go under `tmp_path/repos`."""
+    settings = Settings(nats_url=nats_url, monitoring_interval="1-sec")
+    return Agent(AgentConfig(settings=settings, server_id=server_id, repo_dir=tmp_path / "repos"))
+
+
+async def repo_config(client: BusClient, server: GitServer, repo: str, token: str) -> dict[str, Any]:
+    """Store the git server's account (with `token`) and answer the config of a repo on server `dock`."""
+    domain = server.base_url.removeprefix("http://")
+    account = {"domain": domain, "https": False, "username": server.username, "token": token}
+    await client.write("CreateGitProviderAccount", {"account": account})
+    return {
+        "server_id": "dock",
+        "git_provider": domain,
+        "git_https": False,
+        "git_account": server.username,
+        "repo": repo,
+        "environment": "GREETING=[[GREETING]]\nPASSWORD=[[DB_PASSWORD]]",
+        "on_clone": {"path": ".", "command": "cat .env > cloned.txt"},
+        "on_pull": {"path": ".", "command": "echo pulled [[DB_PASSWORD]]"},
+    }
+
+
+async def test_a_repo_is_cloned_then_pulled_with_info_and_no_token(
+    registry: Any,
+    builder: Builder,
+    client: BusClient,
+    nats_url: str,
+    docker_available: Any,
+    tmp_path: Path,
+    git_server: GitServer,  # noqa: F811
+) -> None:
+    name = f"e2e-repo-{uuid.uuid4().hex[:6]}"
+    (git_server.root / "team").mkdir(exist_ok=True)
+    first = git_server.create_repo(f"team/{name}", {"README.md": "one\n"})
+    server = await client.write("CreateServer", {"name": "dock", "config": {"enabled": True}})
+    await client.write("CreateVariable", {"name": "GREETING", "value": "hello"})
+    await client.write("CreateVariable", {"name": "DB_PASSWORD", "value": "s3cr3t-pw", "is_secret": True})
+    config = await repo_config(client, git_server, f"team/{name}", git_server.token)
+    await client.write("CreateRepo", {"name": name, "config": config})
+    agent = repo_agent(nats_url, server["_id"]["$oid"], tmp_path)
+    await agent.start()
+    try:
+        cloned = await finished(client, await client.ok("execute", "CloneRepo", {"repo": name}), 60)
+        assert cloned["success"] is True, json.dumps(cloned["logs"], indent=1)
+        assert cloned["operation"] == "CloneRepo"
+        assert (tmp_path / "repos" / name / "README.md").read_text() == "one\n"
+        assert "PASSWORD=s3cr3t-pw" in (tmp_path / "repos" / name / "cloned.txt").read_text()
+        repo = await client.read("GetRepo", {"repo": name})
+        assert repo["info"]["latest_hash"] == first[:8] or first.startswith(repo["info"]["latest_hash"])
+        assert repo["info"]["last_pulled_at"] > 0
+
+        second = git_server.push_commit(f"team/{name}", {"README.md": "two\n"}, "second commit")
+        pulled = await finished(client, await client.ok("execute", "PullRepo", {"repo": name}), 60)
+        assert pulled["success"] is True, json.dumps(pulled["logs"], indent=1)
+        assert (tmp_path / "repos" / name / "README.md").read_text() == "two\n"
+        repo = await client.read("GetRepo", {"repo": name})
+        assert second.startswith(repo["info"]["latest_hash"])
+        assert repo["info"]["latest_message"] == "second commit"
+        for update in (cloned, pulled):
+            text = json.dumps(update)
+            assert git_server.token not in text
+            assert "s3cr3t-pw" not in text
+        # positive control: the secret was in the command, and shows redacted
+        assert "echo pulled <redacted>" in json.dumps(pulled)
+        state = await client.read("GetRepoActionState", {"repo": name})
+        assert state == {"cloning": False, "pulling": False, "building": False, "renaming": False}
+    finally:
+        await agent.stop()
+
+
+async def test_a_bad_token_fails_clearly_without_the_token(
+    registry: Any,
+    builder: Builder,
+    client: BusClient,
+    nats_url: str,
+    docker_available: Any,
+    tmp_path: Path,
+    git_server: GitServer,  # noqa: F811
+) -> None:
+    name = f"e2e-badrepo-{uuid.uuid4().hex[:6]}"
+    (git_server.root / "team").mkdir(exist_ok=True)
+    git_server.create_repo(f"team/{name}", {"README.md": "one\n"})
+    server = await client.write("CreateServer", {"name": "dock", "config": {"enabled": True}})
+    bad_token = "wrong-token-" + uuid.uuid4().hex
+    config = await repo_config(client, git_server, f"team/{name}", bad_token)
+    config["environment"], config["on_pull"] = "", {}
+    await client.write("CreateRepo", {"name": name, "config": config})
+    agent = repo_agent(nats_url, server["_id"]["$oid"], tmp_path)
+    await agent.start()
+    try:
+        cloned = await finished(client, await client.ok("execute", "CloneRepo", {"repo": name}), 60)
+        assert cloned["success"] is False
+        text = json.dumps(cloned)
+        assert bad_token not in text
+        failed = [log for log in cloned["logs"] if not log["success"]]
+        assert failed, text
+        assert any(
+            word in (failed[-1]["stderr"] + failed[-1]["stdout"]).lower()
+            for word in ("auth", "401", "denied")
+        ), text
+        assert await eventually(lambda: _idle(client, name)), "the lease of a finished clone must be released"
+    finally:
+        await agent.stop()
+
+
+async def _idle(client: BusClient, name: str) -> bool:
+    state = await client.read("GetRepoActionState", {"repo": name})
+    return state["cloning"] is False
