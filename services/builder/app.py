@@ -13,7 +13,9 @@ from contracts.api.internal.auth import CallerInfo, ResolveCaller, VerifyApiKey
 from contracts.catalog import load_all
 from contracts.service_users import SYSTEM_USER_ID
 from services.builder.handlers.execute import repo as execute_repo
+from services.builder.handlers.internal import live_info
 from services.builder.handlers.read import action_state as read_action_state
+from services.builder.outcomes import Outcomes
 from services.common.agents import AgentClient
 from services.common.auth import load_jwt_signer
 from services.common.bus import Bus
@@ -43,7 +45,8 @@ class Builder:
         self.registry = RegistryClient(self.bus, self.signer)
         self.agents = AgentClient(self.bus)
         self.runner = Runner(self.db, self.registry, settings.lease_seconds)
-        for module in (read_action_state, execute_repo):
+        self.outcomes = Outcomes(self.db, self.runner)
+        for module in (read_action_state, execute_repo, live_info):
             module.register(self)
 
     def _system(self) -> dict[str, str]:

@@ -83,6 +83,9 @@ async def test_a_repo_is_cloned_then_pulled_with_info_and_no_token(
         assert "echo pulled <redacted>" in json.dumps(pulled)
         state = await client.read("GetRepoActionState", {"repo": name})
         assert state == {"cloning": False, "pulling": False, "building": False, "renaming": False}
+        listed = await client.read("ListRepos", {})
+        assert [item["info"]["state"] for item in listed if item["name"] == name] == ["Ok"]
+        assert (await client.read("GetReposSummary", {}))["ok"] >= 1
     finally:
         await agent.stop()
 

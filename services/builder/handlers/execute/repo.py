@@ -58,11 +58,17 @@ def register(builder: Builder) -> None:
                 if operation == Operation.CloneRepo
                 else PullRepoOnHost(repo=on_host)
             )
-            answer: RepoOnHostResponse = await builder.agents.ask(
-                server, request, timeout=REPO_TIMEOUT_SECONDS
-            )
+            success = False
+            try:
+                answer: RepoOnHostResponse = await builder.agents.ask(
+                    server, request, timeout=REPO_TIMEOUT_SECONDS
+                )
+                success = bool(answer.logs) and all(log.success for log in answer.logs)
+            finally:
+                # Before the Update closes; while the lease is held, lists show the running action anyway.
+                await builder.outcomes.record(target_of(repo), operation.value, success)
             logs = [*values.logs(started), *answer.logs]
-            if answer.logs and all(log.success for log in answer.logs):
+            if success:
                 await registry.set_info(
                     target_of(repo),
                     {
