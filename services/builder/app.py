@@ -15,6 +15,7 @@ from contracts.service_users import SYSTEM_USER_ID
 from services.builder.handlers.execute import repo as execute_repo
 from services.builder.handlers.internal import live_info
 from services.builder.handlers.read import action_state as read_action_state
+from services.builder.handlers.write import repo as write_repo
 from services.builder.outcomes import Outcomes
 from services.common.agents import AgentClient
 from services.common.auth import load_jwt_signer
@@ -46,7 +47,7 @@ class Builder:
         self.agents = AgentClient(self.bus)
         self.runner = Runner(self.db, self.registry, settings.lease_seconds)
         self.outcomes = Outcomes(self.db, self.runner)
-        for module in (read_action_state, execute_repo, live_info):
+        for module in (read_action_state, execute_repo, write_repo, live_info):
             module.register(self)
 
     def _system(self) -> dict[str, str]:

@@ -45,26 +45,36 @@ async def git_token(builder: Builder, domain: str, username: str) -> str:
     raise BadRequest(f"git_account: no account {username!r} for git provider {domain!r}")
 
 
-async def repo_on_host(builder: Builder, repo: Repo, values: Interpolation) -> RepoOnHost:
-    """The RepoOnHost of a repo, interpolated; a 400 saying what in the config cannot be used."""
+async def git_source(builder: Builder, repo: Repo) -> GitSource:
+    """The repository of a repo, with its account's token; a 400 when it has none or it cannot be used."""
     config = repo.config
     if not config.repo:
         raise BadRequest(f"repo {repo.name!r} has no repository: set its config.repo")
     token = await git_token(builder, config.git_provider, config.git_account) if config.git_account else ""
     scheme = "https" if config.git_https else "http"
     url = f"{scheme}://{config.git_provider}/{config.repo.removesuffix('.git')}.git"
+    try:
+        return GitSource(
+            url=url,
+            branch=config.branch or "main",
+            commit=config.commit,
+            username=config.git_account,
+            token=token,
+        )
+    except ValueError as err:
+        raise BadRequest(f"repo {repo.name!r}: {plain_reason(err)}") from None
+
+
+async def repo_on_host(builder: Builder, repo: Repo, values: Interpolation) -> RepoOnHost:
+    """The RepoOnHost of a repo, interpolated; a 400 saying what in the config cannot be used."""
+    config = repo.config
+    source = await git_source(builder, repo)
     on_clone = config.on_clone.model_copy(update={"command": values.apply(config.on_clone.command)})
     on_pull = config.on_pull.model_copy(update={"command": values.apply(config.on_pull.command)})
     try:
         return RepoOnHost(
             location=RepoLocation(name=repo.name, path=config.path),
-            git=GitSource(
-                url=url,
-                branch=config.branch or "main",
-                commit=config.commit,
-                username=config.git_account,
-                token=token,
-            ),
+            git=source,
             environment=values.apply(config.environment),
             env_file_path=config.env_file_path or ".env",
             on_clone=on_clone,

@@ -128,3 +128,35 @@ async def test_a_bad_token_fails_clearly_without_the_token(
 async def _idle(client: BusClient, name: str) -> bool:
     state = await client.read("GetRepoActionState", {"repo": name})
     return state["cloning"] is False
+
+
+async def test_refresh_repo_cache_reads_the_remote_head(
+    registry: Any,
+    builder: Builder,
+    client: BusClient,
+    git_server: GitServer,  # noqa: F811
+) -> None:
+    name = f"e2e-refresh-{uuid.uuid4().hex[:6]}"
+    (git_server.root / "team").mkdir(exist_ok=True)
+    git_server.create_repo(f"team/{name}", {"README.md": "one\n"})
+    config = await repo_config(client, git_server, f"team/{name}", git_server.token)
+    config["server_id"] = ""  # the builder reads the remote itself: no server needed
+    await client.write("CreateRepo", {"name": name, "config": config})
+    second = git_server.push_commit(f"team/{name}", {"README.md": "two\n"}, "the newest commit")
+
+    assert await client.write("RefreshRepoCache", {"repo": name}) == {}
+
+    info = (await client.read("GetRepo", {"repo": name}))["info"]
+    assert (info["latest_hash"], info["latest_message"]) == (second, "the newest commit")
+    await client.write(
+        "UpdateGitProviderAccount", {"id": await _account_id(client), "account": {"token": "bad"}}
+    )
+    answer = await client.send("write", "RefreshRepoCache", {"repo": name})
+    assert answer.status == 400, answer.body
+    assert "could not read" in json.dumps(answer.body)
+    assert "bad" not in json.dumps(answer.body).replace("bad request", "")
+
+
+async def _account_id(client: BusClient) -> str:
+    accounts = await client.read("ListGitProviderAccounts", {})
+    return str(accounts[0]["_id"]["$oid"])
