@@ -12,6 +12,7 @@ import logging
 from contracts.api.internal.auth import CallerInfo, ResolveCaller, VerifyApiKey
 from contracts.catalog import load_all
 from contracts.service_users import SYSTEM_USER_ID
+from services.builder.handlers.execute import build as execute_build
 from services.builder.handlers.execute import repo as execute_repo
 from services.builder.handlers.internal import live_info
 from services.builder.handlers.read import action_state as read_action_state
@@ -47,7 +48,7 @@ class Builder:
         self.agents = AgentClient(self.bus)
         self.runner = Runner(self.db, self.registry, settings.lease_seconds)
         self.outcomes = Outcomes(self.db, self.runner)
-        for module in (read_action_state, execute_repo, write_repo, live_info):
+        for module in (read_action_state, execute_repo, execute_build, write_repo, live_info):
             module.register(self)
 
     def _system(self) -> dict[str, str]:

@@ -1,0 +1,184 @@
+"""RunBuild: the build's image built (and pushed) on a server of its Builder, through that server's agent.
+
+Execute on the build is needed; one run of a build at a time (the Runner's lease). The version is the current
+one with the patch bumped when `auto_increment_version` is on; `VERSION` is added to the build args; the image
+is tagged by Komodo's rules (`services/builder/tags.py`) and pushed to every `image_registry` with a domain,
+with the credentials of the stored image registry account. The source is the build's own repository (cloned on
+the builder's server with CloneRepoOnHost, folder `build-<name>`) or the UI-defined `dockerfile`. On success the
+registry records the new version (UpdateBuild as System) and `last_built_at`, `built_hash`, `built_message`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from contracts.api.agent.build import BuildImage, BuildImageResponse
+from contracts.api.agent.compose import GitSource
+from contracts.api.agent.container import RegistryAuth
+from contracts.api.agent.repo import CloneRepoOnHost, RepoLocation, RepoOnHost, RepoOnHostResponse
+from contracts.api.execute.build import RunBuild
+from contracts.api.write.build import UpdateBuild
+from contracts.entities.build import Build
+from contracts.entities.common import PermissionLevel, ResourceTarget, ResourceTargetVariant
+from contracts.entities.update import Log, Operation, Update
+from services.builder.backends import backend_for
+from services.builder.repos import git_token
+from services.builder.tags import build_tags, next_version
+from services.common import interpolation
+from services.common.bus import RequestContext
+from services.common.errors import BadRequest, plain_reason
+from services.common.runs import now_ms
+
+if TYPE_CHECKING:
+    from services.builder.app import Builder
+
+BUILD_TIMEOUT_SECONDS = 3600.0
+"""How long a clone or an image build may take on the agent."""
+
+
+def target_of(build: Build) -> ResourceTarget:
+    """The Build as an Update's target."""
+    return ResourceTarget(type=ResourceTargetVariant.Build, id=build.id)
+
+
+def key_values(text: str) -> dict[str, str]:
+    """`KEY=value` lines (blank lines and `#` comments skipped) as a mapping."""
+    values: dict[str, str] = {}
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, value = line.split("=", 1)
+        values[key.strip()] = value.strip()
+    return values
+
+
+async def source_of(builder: Builder, build: Build) -> GitSource | None:
+    """The build's own repository with its account's token, or None (a UI-defined or host Dockerfile)."""
+    config = build.config
+    if not config.repo:
+        return None
+    token = await git_token(builder, config.git_provider, config.git_account) if config.git_account else ""
+    url = f"{'https' if config.git_https else 'http'}://{config.git_provider}/{config.repo.removesuffix('.git')}.git"
+    return GitSource(
+        url=url,
+        branch=config.branch or "main",
+        commit=config.commit,
+        username=config.git_account,
+        token=token,
+    )
+
+
+def register(builder: Builder) -> None:
+    """Answer RunBuild."""
+    registry = builder.registry
+
+    async def run_build(req: RunBuild, ctx: RequestContext) -> Update:
+        build = await registry.build_with(ctx.headers, req.build, PermissionLevel.Execute)
+        config = build.config
+        if config.linked_repo or config.files_on_host:
+            raise BadRequest(
+                f"build {build.name!r}: linked_repo and files_on_host builds are not supported yet"
+            )
+        if not config.repo and not config.dockerfile.strip():
+            raise BadRequest(f"build {build.name!r} has no source: set its repo or its dockerfile")
+        backend = await backend_for(builder, config.builder_id, build.name)
+        values = await interpolation.load(
+            builder.bus, registry.system_headers(), builder.settings, config.skip_secret_interp
+        )
+        values.check(
+            [
+                config.build_args,
+                config.secret_args,
+                config.labels,
+                config.dockerfile,
+                config.pre_build.command,
+            ]
+        )
+        source = await source_of(builder, build)
+        auths: list[RegistryAuth] = []
+        for entry in config.image_registry:
+            if entry.domain.strip():
+                auth = await registry.registry_auth(entry.domain.strip(), entry.account, "image_registry")
+                if auth is not None:
+                    auths.append(auth)
+        version = next_version(build)
+        token = source.token if source is not None else ""
+        started = now_ms()
+
+        def redact(text: str) -> str:
+            text = values.redact(text)
+            return text.replace(token, "<TOKEN>") if token else text
+
+        async def work(update: Update) -> list[Log]:
+            logs: list[Log] = [*values.logs(started)]
+            success = False
+            try:
+                server = await backend.acquire()
+                location, commit_hash, commit_message = None, "", ""
+                if source is not None:
+                    location = RepoLocation(name=f"build-{build.name}")
+                    on_host = RepoOnHost(
+                        location=location,
+                        git=source,
+                        on_clone=config.pre_build.model_copy(
+                            update={"command": values.apply(config.pre_build.command)}
+                        ),
+                        secrets=[v for v in values.secrets.values() if v],
+                    )
+                    cloned: RepoOnHostResponse = await builder.agents.ask(
+                        server, CloneRepoOnHost(repo=on_host), timeout=BUILD_TIMEOUT_SECONDS
+                    )
+                    logs += cloned.logs
+                    if not cloned.logs or not all(log.success for log in cloned.logs):
+                        return logs
+                    commit_hash, commit_message = cloned.latest_hash or "", cloned.latest_message or ""
+                tags = build_tags(build, version, commit_hash[:7] if commit_hash else "")
+                build_args = {**key_values(values.apply(config.build_args)), "VERSION": str(version)}
+                request = BuildImage(
+                    build_key=build.id,
+                    repo=location,
+                    dockerfile=values.apply(config.dockerfile) if source is None else "",
+                    build_path=config.build_path or ".",
+                    dockerfile_path=config.dockerfile_path or "Dockerfile",
+                    build_args=build_args,
+                    secret_args=key_values(values.apply(config.secret_args)),
+                    labels=key_values(values.apply(config.labels)),
+                    extra_args=[values.apply(arg) for arg in config.extra_args],
+                    tags=tags,
+                    push=bool(auths) or any(e.domain.strip() for e in config.image_registry),
+                    registries=auths,
+                    use_buildx=config.use_buildx,
+                    secrets=[v for v in values.secrets.values() if v],
+                )
+                built: BuildImageResponse = await builder.agents.ask(
+                    server, request, timeout=BUILD_TIMEOUT_SECONDS
+                )
+                logs += built.logs
+                success = built.success
+                if success:
+                    if version != config.version:
+                        await builder.bus.request(
+                            UpdateBuild(id=build.id, config={"version": version.model_dump(mode="json")}),
+                            registry.system_headers(),
+                        )
+                    await registry.set_info(
+                        target_of(build),
+                        {
+                            "last_built_at": now_ms(),
+                            "built_hash": commit_hash[:7] or None,
+                            "built_message": commit_message or None,
+                        },
+                    )
+                return logs
+            except ValueError as err:
+                raise BadRequest(f"build {build.name!r}: {plain_reason(err)}") from None
+            finally:
+                await backend.release()
+                await builder.outcomes.record(target_of(build), Operation.RunBuild.value, success)
+
+        return await builder.runner.start(
+            Operation.RunBuild, target_of(build), ctx.caller.user_id, work, redact=redact, version=version
+        )
+
+    builder.bus.handle(RunBuild, run_build)
