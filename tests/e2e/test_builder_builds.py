@@ -8,10 +8,14 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from services.builder.app import Builder
+from tests.conftest import DockerRegistry
 from tests.e2e.conftest import BusClient
 from tests.e2e.helpers import IMAGE, eventually, finished
 from tests.e2e.test_builder_repos import repo_agent
+from tests.git_server import GitServer, git_server  # noqa: F401
 
 
 def has_image(reference: str) -> bool:
@@ -92,3 +96,111 @@ async def test_a_builder_whose_servers_are_down_fails_the_build_at_once(
     assert "none of its servers is Ok: down-host" in json.dumps(done["logs"]), done["logs"]
     stored = await client.read("GetBuild", {"build": "never-built"})
     assert stored["config"]["version"] == {"major": 0, "minor": 0, "patch": 0}
+
+
+async def test_run_build_from_git_pushes_every_tag_to_the_registry(
+    registry: Any,
+    executor: Any,
+    builder: Builder,
+    client: BusClient,
+    nats_url: str,
+    docker_available: Any,
+    docker_registry: DockerRegistry,
+    tmp_path: Path,
+    git_server: GitServer,  # noqa: F811
+) -> None:
+    name = f"e2e-gitbuild-{uuid.uuid4().hex[:6]}"
+    (git_server.root / "team").mkdir(exist_ok=True)
+    dockerfile = f"FROM {IMAGE}\nARG VERSION\nCOPY hello.txt /hello.txt\nCOPY made.txt /made.txt\n"
+    commit = git_server.create_repo(f"team/{name}", {"app/Dockerfile": dockerfile, "app/hello.txt": "hi\n"})
+    server = await client.write("CreateServer", {"name": "build-host", "config": {"enabled": True}})
+    await client.write(
+        "CreateBuilder",
+        {"name": "builders", "config": {"type": "Server", "params": {"server_ids": ["build-host"]}}},
+    )
+    await client.write("CreateImageRegistryAccount", docker_registry.account)
+    domain = git_server.base_url.removeprefix("http://")
+    account = {"domain": domain, "https": False, "username": git_server.username, "token": git_server.token}
+    await client.write("CreateGitProviderAccount", {"account": account})
+    config = {
+        "builder_id": "builders",
+        "git_provider": domain,
+        "git_https": False,
+        "git_account": git_server.username,
+        "repo": f"team/{name}",
+        "build_path": "app",
+        "version": "0.1.0",
+        "image_tag": "amd64",
+        "pre_build": {"path": "app", "command": "echo pre-build-ran > made.txt"},
+        "image_registry": [
+            {"domain": docker_registry.address, "account": docker_registry.username, "organization": "e2e"}
+        ],
+    }
+    await client.write("CreateBuild", {"name": name, "config": config})
+    agent = repo_agent(nats_url, server["_id"]["$oid"], tmp_path)
+    await agent.start()
+    short = commit[:7]
+    wanted = {"latest-amd64", "0.1.1-amd64", "0.1-amd64", "0-amd64", f"{short}-amd64", "amd64"}
+    repository = f"{docker_registry.address}/e2e/{name}"
+    try:
+
+        async def server_ok() -> bool:
+            servers = await client.read("ListServers", {})
+            return any(s["name"] == "build-host" and s["info"]["state"] == "Ok" for s in servers)
+
+        assert await eventually(server_ok, 20)
+        done = await finished(client, await client.ok("execute", "RunBuild", {"build": name}), 240)
+        assert done["success"] is True, json.dumps(done["logs"], indent=1)
+        text = json.dumps(done)
+        assert git_server.token not in text and docker_registry.password not in text
+        async with httpx.AsyncClient(auth=(docker_registry.username, docker_registry.password)) as http:
+            listed = await http.get(f"http://{docker_registry.address}/v2/e2e/{name}/tags/list")
+        assert set(listed.json()["tags"]) == wanted, listed.text
+        remove_images(*(f"{repository}:{tag}" for tag in wanted))
+        pulled = subprocess.run(
+            ["docker", "run", "--rm", f"{repository}:0.1.1-amd64", "cat", "/made.txt"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        # The registry needs a login to pull: a pull without one is refused (positive control for the push).
+        assert pulled.returncode != 0
+        docker_config = str(tmp_path / "docker-config")
+        subprocess.run(
+            [
+                "docker",
+                "--config",
+                docker_config,
+                "login",
+                "-u",
+                docker_registry.username,
+                "--password-stdin",
+                docker_registry.address,
+            ],
+            input=docker_registry.password,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        pulled = subprocess.run(
+            [
+                "docker",
+                "--config",
+                docker_config,
+                "run",
+                "--rm",
+                f"{repository}:0.1.1-amd64",
+                "cat",
+                "/made.txt",
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert pulled.stdout.strip() == "pre-build-ran", pulled.stderr
+        stored = await client.read("GetBuild", {"build": name})
+        assert stored["info"]["built_hash"] == short
+        assert stored["config"]["version"] == {"major": 0, "minor": 1, "patch": 1}
+    finally:
+        await agent.stop()
+        remove_images(*(f"{repository}:{tag}" for tag in wanted))
