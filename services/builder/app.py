@@ -16,7 +16,9 @@ from services.builder.handlers.execute import build as execute_build
 from services.builder.handlers.execute import repo as execute_repo
 from services.builder.handlers.internal import live_info
 from services.builder.handlers.read import action_state as read_action_state
+from services.builder.handlers.read import build as read_build
 from services.builder.handlers.write import repo as write_repo
+from services.builder.history import BuildHistory
 from services.builder.outcomes import Outcomes
 from services.common.agents import AgentClient
 from services.common.auth import load_jwt_signer
@@ -48,7 +50,8 @@ class Builder:
         self.agents = AgentClient(self.bus)
         self.runner = Runner(self.db, self.registry, settings.lease_seconds)
         self.outcomes = Outcomes(self.db, self.runner)
-        for module in (read_action_state, execute_repo, execute_build, write_repo, live_info):
+        self.history = BuildHistory(self.db)
+        for module in (read_action_state, read_build, execute_repo, execute_build, write_repo, live_info):
             module.register(self)
 
     def _system(self) -> dict[str, str]:
@@ -65,6 +68,7 @@ class Builder:
     async def start(self) -> None:
         """Create indexes, connect, keep closing what stopped replicas left running, and answer."""
         await self.runner.ensure_indexes()
+        await self.history.ensure_indexes()
         await self.bus.start()
         if isinstance(self.bus.authenticate, CredentialCheck):
             await self.bus.authenticate.watch(self.bus.nc)

@@ -74,6 +74,11 @@ async def test_run_build_builds_a_ui_dockerfile_on_the_builder_server(
         assert stored["info"]["last_built_at"] > 0
         listed = await client.read("ListBuilds", {})
         assert [b["info"]["state"] for b in listed if b["name"] == image] == ["Ok"]
+        versions = await client.read("ListBuildVersions", {"build": image})
+        assert [v["version"] for v in versions] == [{"major": 1, "minor": 4, "patch": 3}]
+        assert await client.read("ListBuildVersions", {"build": image, "minor": 5}) == []
+        stats = await client.read("GetBuildMonthlyStats", {})
+        assert stats["total_count"] == 1 and len(stats["days"]) == 30 and stats["days"][-1]["count"] == 1
     finally:
         await agent.stop()
         remove_images(*tags)
@@ -96,6 +101,11 @@ async def test_a_builder_whose_servers_are_down_fails_the_build_at_once(
     assert "none of its servers is Ok: down-host" in json.dumps(done["logs"]), done["logs"]
     stored = await client.read("GetBuild", {"build": "never-built"})
     assert stored["config"]["version"] == {"major": 0, "minor": 0, "patch": 0}
+    assert (
+        await client.read("ListBuildVersions", {"build": "never-built"}) == []
+    )  # failed runs are no versions
+    listed = await client.read("ListBuilds", {})
+    assert [b["info"]["state"] for b in listed if b["name"] == "never-built"] == ["Failed"]
 
 
 async def test_run_build_from_git_pushes_every_tag_to_the_registry(

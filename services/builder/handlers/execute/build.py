@@ -21,6 +21,7 @@ from contracts.api.write.build import UpdateBuild
 from contracts.entities.build import Build
 from contracts.entities.common import PermissionLevel, ResourceTarget, ResourceTargetVariant
 from contracts.entities.update import Log, Operation, Update
+from contracts.events.execution import BuildFinished
 from services.builder.backends import backend_for
 from services.builder.repos import git_token
 from services.builder.tags import build_tags, next_version
@@ -176,6 +177,12 @@ def register(builder: Builder) -> None:
             finally:
                 await backend.release()
                 await builder.outcomes.record(target_of(build), Operation.RunBuild.value, success)
+                await builder.history.record(build.id, version, success, started, now_ms())
+                await builder.bus.publish(
+                    BuildFinished(
+                        update_id=update.id, success=success, build_version=version, resource=target_of(build)
+                    )
+                )
 
         return await builder.runner.start(
             Operation.RunBuild, target_of(build), ctx.caller.user_id, work, redact=redact, version=version
