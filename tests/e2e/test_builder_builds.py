@@ -214,3 +214,48 @@ async def test_run_build_from_git_pushes_every_tag_to_the_registry(
     finally:
         await agent.stop()
         remove_images(*(f"{repository}:{tag}" for tag in wanted))
+
+
+async def test_cancel_build_stops_a_running_build(
+    registry: Any,
+    executor: Any,
+    builder: Builder,
+    client: BusClient,
+    nats_url: str,
+    docker_available: Any,
+    tmp_path: Path,
+) -> None:
+    image = f"e2e-cancel-{uuid.uuid4().hex[:6]}"
+    server = await client.write("CreateServer", {"name": "build-host", "config": {"enabled": True}})
+    await client.write(
+        "CreateBuilder",
+        {"name": "builders", "config": {"type": "Server", "params": {"server_ids": ["build-host"]}}},
+    )
+    dockerfile = f"FROM {IMAGE}\nRUN echo {image} && sleep 600\n"
+    await client.write(
+        "CreateBuild", {"name": image, "config": {"builder_id": "builders", "dockerfile": dockerfile}}
+    )
+    agent = repo_agent(nats_url, server["_id"]["$oid"], tmp_path)
+    await agent.start()
+    try:
+
+        async def server_ok() -> bool:
+            servers = await client.read("ListServers", {})
+            return any(s["name"] == "build-host" and s["info"]["state"] == "Ok" for s in servers)
+
+        assert await eventually(server_ok, 20)
+        started = await client.ok("execute", "RunBuild", {"build": image})
+        assert (await client.read("GetBuildActionState", {"build": image}))["building"] is True
+
+        async def cancelled() -> bool:
+            # The agent knows the build only once it started it: cancel until a cancel finds it.
+            done = await finished(client, await client.ok("execute", "CancelBuild", {"build": image}), 20)
+            return "the running build was cancelled" in json.dumps(done["logs"])
+
+        assert await eventually(cancelled, 60)
+        run = await finished(client, started, 60)
+        assert run["success"] is False
+        assert not has_image(f"{image}:latest")
+        assert (await client.read("GetBuildActionState", {"build": image}))["building"] is False
+    finally:
+        await agent.stop()

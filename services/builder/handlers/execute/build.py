@@ -12,13 +12,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from contracts.api.agent.build import BuildImage, BuildImageResponse
+from contracts.api.agent.build import BuildImage, BuildImageResponse, CancelImageBuild
 from contracts.api.agent.compose import GitSource
 from contracts.api.agent.container import RegistryAuth
 from contracts.api.agent.repo import CloneRepoOnHost, RepoLocation, RepoOnHost, RepoOnHostResponse
-from contracts.api.execute.build import RunBuild
+from contracts.api.execute.build import BatchRunBuild, CancelBuild, RunBuild
+from contracts.api.read.build import ListBuilds
 from contracts.api.write.build import UpdateBuild
-from contracts.entities.build import Build
+from contracts.entities.build import Build, BuildListItem, BuildQuery
 from contracts.entities.common import PermissionLevel, ResourceTarget, ResourceTargetVariant
 from contracts.entities.update import Log, Operation, Update
 from contracts.events.execution import BuildFinished
@@ -26,8 +27,10 @@ from services.builder.backends import backend_for
 from services.builder.repos import git_token
 from services.builder.tags import build_tags, next_version
 from services.common import interpolation
+from services.common.batches import register_batch
 from services.common.bus import RequestContext
 from services.common.errors import BadRequest, plain_reason
+from services.common.registry_client import credentials
 from services.common.runs import now_ms
 
 if TYPE_CHECKING:
@@ -71,8 +74,9 @@ async def source_of(builder: Builder, build: Build) -> GitSource | None:
 
 
 def register(builder: Builder) -> None:
-    """Answer RunBuild."""
+    """Answer RunBuild, BatchRunBuild and CancelBuild."""
     registry = builder.registry
+    running = builder.db["RunningBuild"]  # the server each running build runs on, for CancelBuild
 
     async def run_build(req: RunBuild, ctx: RequestContext) -> Update:
         build = await registry.build_with(ctx.headers, req.build, PermissionLevel.Execute)
@@ -116,6 +120,7 @@ def register(builder: Builder) -> None:
             success = False
             try:
                 server = await backend.acquire()
+                await running.update_one({"_id": build.id}, {"$set": {"server_id": server.id}}, upsert=True)
                 location, commit_hash, commit_message = None, "", ""
                 if source is not None:
                     location = RepoLocation(name=f"build-{build.name}")
@@ -175,6 +180,7 @@ def register(builder: Builder) -> None:
             except ValueError as err:
                 raise BadRequest(f"build {build.name!r}: {plain_reason(err)}") from None
             finally:
+                await running.delete_one({"_id": build.id})
                 await backend.release()
                 await builder.outcomes.record(target_of(build), Operation.RunBuild.value, success)
                 await builder.history.record(build.id, version, success, started, now_ms())
@@ -188,4 +194,27 @@ def register(builder: Builder) -> None:
             Operation.RunBuild, target_of(build), ctx.caller.user_id, work, redact=redact, version=version
         )
 
+    async def cancel(req: CancelBuild, ctx: RequestContext) -> Update:
+        build = await registry.build_with(ctx.headers, req.build, PermissionLevel.Execute)
+
+        async def work(update: Update) -> list[Log]:
+            started = now_ms()
+            held = await running.find_one({"_id": build.id})
+            stopped = False
+            if held is not None:
+                server = await registry.server_for_work(str(held["server_id"]))
+                stopped = bool(await builder.agents.ask(server, CancelImageBuild(build_key=build.id)))
+            text = "the running build was cancelled" if stopped else "no build of it was running"
+            return [Log(stage="Cancel Build", stdout=text, success=True, start_ts=started, end_ts=now_ms())]
+
+        return await builder.runner.start(Operation.CancelBuild, target_of(build), ctx.caller.user_id, work)
+
+    async def listed(ctx: RequestContext, tags: list[str]) -> list[tuple[str, str]]:
+        builds: list[BuildListItem] = await builder.bus.request(
+            ListBuilds(query=BuildQuery(tags=tags), limit=0), credentials(ctx.headers)
+        )
+        return [(b.id, b.name) for b in builds]
+
     builder.bus.handle(RunBuild, run_build)
+    builder.bus.handle(CancelBuild, cancel)
+    register_batch(builder, BatchRunBuild, RunBuild, "build", listed)
