@@ -247,6 +247,13 @@ async def test_cancel_build_stops_a_running_build(
         started = await client.ok("execute", "RunBuild", {"build": image})
         assert (await client.read("GetBuildActionState", {"build": image}))["building"] is True
 
+        async def progress_shown() -> bool:
+            update = await client.read("GetUpdate", {"id": started["_id"]["$oid"]})
+            shown = [log for log in update["logs"] if log["stage"].startswith("Build (progress")]
+            return update["status"] == "InProgress" and any(image in log["stdout"] for log in shown)
+
+        assert await eventually(progress_shown, 60), "the build's output shows in the Update while it runs"
+
         async def cancelled() -> bool:
             # The agent knows the build only once it started it: cancel until a cancel finds it.
             done = await finished(client, await client.ok("execute", "CancelBuild", {"build": image}), 20)

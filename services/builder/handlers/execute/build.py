@@ -10,9 +10,18 @@ registry records the new version (UpdateBuild as System) and `last_built_at`, `b
 
 from __future__ import annotations
 
+import contextlib
 from typing import TYPE_CHECKING
 
-from contracts.api.agent.build import BuildImage, BuildImageResponse, CancelImageBuild
+from nats.aio.msg import Msg
+
+from contracts.api.agent.build import (
+    BuildImage,
+    BuildImageResponse,
+    BuildProgress,
+    CancelImageBuild,
+    progress_subject,
+)
 from contracts.api.agent.compose import GitSource
 from contracts.api.agent.container import RegistryAuth
 from contracts.api.agent.repo import CloneRepoOnHost, RepoLocation, RepoOnHost, RepoOnHostResponse
@@ -157,9 +166,31 @@ def register(builder: Builder) -> None:
                     use_buildx=config.use_buildx,
                     secrets=[v for v in values.secrets.values() if v],
                 )
-                built: BuildImageResponse = await builder.agents.ask(
-                    server, request, timeout=BUILD_TIMEOUT_SECONDS
-                )
+                subject = progress_subject(server.id, update.id)
+                request = request.model_copy(update={"progress_subject": subject})
+
+                async def progressed(msg: Msg) -> None:
+                    # Best effort: the full Logs come with the answer; a batch that cannot be shown is skipped.
+                    with contextlib.suppress(Exception):
+                        batch = BuildProgress.model_validate_json(msg.data)
+                        at = now_ms()
+                        note = Log(
+                            stage=f"{batch.stage} (progress {batch.seq})",
+                            stdout=redact("\n".join(batch.lines)),
+                            success=True,
+                            start_ts=at,
+                            end_ts=at,
+                        )
+                        await registry.append_log(update.id, note)
+
+                subscription = await builder.bus.nc.subscribe(subject, cb=progressed)
+                try:
+                    built: BuildImageResponse = await builder.agents.ask(
+                        server, request, timeout=BUILD_TIMEOUT_SECONDS
+                    )
+                finally:
+                    with contextlib.suppress(Exception):
+                        await subscription.unsubscribe()
                 logs += built.logs
                 success = built.success
                 if success:
