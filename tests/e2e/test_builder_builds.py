@@ -266,3 +266,50 @@ async def test_cancel_build_stops_a_running_build(
         assert (await client.read("GetBuildActionState", {"build": image}))["building"] is False
     finally:
         await agent.stop()
+
+
+async def test_run_build_from_a_linked_repo(
+    registry: Any,
+    executor: Any,
+    builder: Builder,
+    client: BusClient,
+    nats_url: str,
+    docker_available: Any,
+    tmp_path: Path,
+    git_server: GitServer,  # noqa: F811
+) -> None:
+    name = f"e2e-linked-{uuid.uuid4().hex[:6]}"
+    (git_server.root / "team").mkdir(exist_ok=True)
+    dockerfile = f"FROM {IMAGE}\nCOPY hello.txt /hello.txt\n"
+    commit = git_server.create_repo(f"team/{name}", {"Dockerfile": dockerfile, "hello.txt": "linked\n"})
+    server = await client.write("CreateServer", {"name": "build-host", "config": {"enabled": True}})
+    await client.write(
+        "CreateBuilder",
+        {"name": "builders", "config": {"type": "Server", "params": {"server_ids": ["build-host"]}}},
+    )
+    domain = git_server.base_url.removeprefix("http://")
+    account = {"domain": domain, "https": False, "username": git_server.username, "token": git_server.token}
+    await client.write("CreateGitProviderAccount", {"account": account})
+    repo_config = {"git_provider": domain, "git_https": False, "git_account": git_server.username}
+    await client.write(
+        "CreateRepo", {"name": f"{name}-src", "config": {**repo_config, "repo": f"team/{name}"}}
+    )
+    config = {"builder_id": "builders", "linked_repo": f"{name}-src", "include_version_tags": False}
+    await client.write("CreateBuild", {"name": name, "config": config})
+    agent = repo_agent(nats_url, server["_id"]["$oid"], tmp_path)
+    await agent.start()
+    tags = [f"{name}:latest", f"{name}:{commit[:7]}"]
+    try:
+
+        async def server_ok() -> bool:
+            servers = await client.read("ListServers", {})
+            return any(s["name"] == "build-host" and s["info"]["state"] == "Ok" for s in servers)
+
+        assert await eventually(server_ok, 20)
+        done = await finished(client, await client.ok("execute", "RunBuild", {"build": name}), 240)
+        assert done["success"] is True, json.dumps(done["logs"], indent=1)
+        assert all(has_image(tag) for tag in tags), tags
+        assert git_server.token not in json.dumps(done)
+    finally:
+        await agent.stop()
+        remove_images(*tags)

@@ -67,19 +67,32 @@ def key_values(text: str) -> dict[str, str]:
 
 
 async def source_of(builder: Builder, build: Build) -> GitSource | None:
-    """The build's own repository with its account's token, or None (a UI-defined or host Dockerfile)."""
+    """The build's repository (its own, or its `linked_repo`'s) with the account's token, or None (a UI-defined
+    Dockerfile)."""
     config = build.config
-    if not config.repo:
-        return None
-    token = await git_token(builder, config.git_provider, config.git_account) if config.git_account else ""
-    url = f"{'https' if config.git_https else 'http'}://{config.git_provider}/{config.repo.removesuffix('.git')}.git"
-    return GitSource(
-        url=url,
-        branch=config.branch or "main",
-        commit=config.commit,
-        username=config.git_account,
-        token=token,
+    provider, https, repo, branch, commit, account = (
+        config.git_provider,
+        config.git_https,
+        config.repo,
+        config.branch,
+        config.commit,
+        config.git_account,
     )
+    if config.linked_repo:
+        linked = (await builder.registry.repo_for_work(config.linked_repo)).config
+        provider, https, repo, branch, commit, account = (
+            linked.git_provider,
+            linked.git_https,
+            linked.repo,
+            linked.branch,
+            linked.commit,
+            linked.git_account,
+        )
+    if not repo:
+        return None
+    token = await git_token(builder, provider, account) if account else ""
+    url = f"{'https' if https else 'http'}://{provider}/{repo.removesuffix('.git')}.git"
+    return GitSource(url=url, branch=branch or "main", commit=commit, username=account, token=token)
 
 
 def register(builder: Builder) -> None:
@@ -90,12 +103,10 @@ def register(builder: Builder) -> None:
     async def run_build(req: RunBuild, ctx: RequestContext) -> Update:
         build = await registry.build_with(ctx.headers, req.build, PermissionLevel.Execute)
         config = build.config
-        if config.linked_repo or config.files_on_host:
-            raise BadRequest(
-                f"build {build.name!r}: linked_repo and files_on_host builds are not supported yet"
-            )
-        if not config.repo and not config.dockerfile.strip():
-            raise BadRequest(f"build {build.name!r} has no source: set its repo or its dockerfile")
+        if config.files_on_host:
+            raise BadRequest(f"build {build.name!r}: files_on_host builds are not supported yet")
+        if not config.repo and not config.linked_repo and not config.dockerfile.strip():
+            raise BadRequest(f"build {build.name!r} has no source: set its repo, linked_repo or dockerfile")
         backend = await backend_for(builder, config.builder_id, build.name)
         values = await interpolation.load(
             builder.bus, registry.system_headers(), builder.settings, config.skip_secret_interp
@@ -109,7 +120,10 @@ def register(builder: Builder) -> None:
                 config.pre_build.command,
             ]
         )
-        source = await source_of(builder, build)
+        try:
+            source = await source_of(builder, build)
+        except ValueError as err:
+            raise BadRequest(f"build {build.name!r}: {plain_reason(err)}") from None
         auths: list[RegistryAuth] = []
         for entry in config.image_registry:
             if entry.domain.strip():
