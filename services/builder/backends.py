@@ -1,7 +1,9 @@
 """Where a build runs: a `BuilderBackend` answers the server whose agent builds, for one run.
 
-Only Komodo's Server builder is implemented: its servers in order, the first whose live state is `Ok` (a builder
-whose servers are all down fails the build at once, saying so). An AWS builder (an instance started per build)
+Only Komodo's Server builder is implemented: among its servers whose live state is `Ok`, the one with the fewest
+builds running now (the `RunningBuild` collection; two builds starting at the same instant may pick the same
+server), the earlier in its list on a tie. A builder whose servers are all down fails the build at once, saying
+so. An AWS builder (an instance started per build)
 plugs in as another backend with the same two calls.
 """
 
@@ -20,6 +22,13 @@ if TYPE_CHECKING:
     from services.builder.app import Builder
 
 
+def least_busy(server_ids: list[str], states: dict[str, str], running: dict[str, int]) -> str | None:
+    """Komodo's overflow: among the servers that are `Ok`, the one with the fewest running builds (the earlier
+    in the builder's list on a tie); None when none is Ok."""
+    ok = [server_id for server_id in server_ids if states.get(server_id) == "Ok"]
+    return min(ok, key=lambda server_id: running.get(server_id, 0)) if ok else None
+
+
 class BuilderBackend(Protocol):
     """A place builds run on."""
 
@@ -33,7 +42,7 @@ class BuilderBackend(Protocol):
 
 
 class ServerBackend:
-    """Komodo's Server builder: the first of its servers that is `Ok`."""
+    """Komodo's Server builder: the least busy of its servers that are `Ok`."""
 
     def __init__(self, builder: Builder, resource: BuilderResource, config: ServerBuilder) -> None:
         self.builder = builder
@@ -49,17 +58,15 @@ class ServerBackend:
         )
         states = {item.id: str(getattr(item.info.state, "value", item.info.state)) for item in items}
         names = {item.name: item.id for item in items}
-        for wanted in self.server_ids:
-            server_id = names.get(wanted, wanted)
-            if states.get(server_id) == "Ok":
-                return await registry.server_for_work(server_id)
+        ordered = [names.get(wanted, wanted) for wanted in self.server_ids]
+        counts: dict[str, int] = {}
+        async for doc in self.builder.db["RunningBuild"].find({"server_id": {"$in": ordered}}):
+            counts[str(doc["server_id"])] = counts.get(str(doc["server_id"]), 0) + 1
+        chosen = least_busy(ordered, states, counts)
+        if chosen is not None:
+            return await registry.server_for_work(chosen)
         by_id = {server_id: name for name, server_id in names.items()}
-
-        def described_one(wanted: str) -> str:
-            server_id = names.get(wanted, wanted)
-            return f"{by_id.get(server_id, wanted)} ({states.get(server_id, 'missing')})"
-
-        described = ", ".join(described_one(s) for s in self.server_ids)
+        described = ", ".join(f"{by_id.get(i, i)} ({states.get(i, 'missing')})" for i in ordered)
         raise Unavailable(f"builder {self.resource.name!r}: none of its servers is Ok: {described}")
 
     async def release(self) -> None:
