@@ -160,3 +160,45 @@ async def test_refresh_repo_cache_reads_the_remote_head(
 async def _account_id(client: BusClient) -> str:
     accounts = await client.read("ListGitProviderAccounts", {})
     return str(accounts[0]["_id"]["$oid"])
+
+
+async def test_build_repo_clones_on_a_server_of_the_repos_builder(
+    registry: Any,
+    executor: Any,
+    builder: Builder,
+    client: BusClient,
+    nats_url: str,
+    docker_available: Any,
+    tmp_path: Path,
+    git_server: GitServer,  # noqa: F811
+) -> None:
+    name = f"e2e-buildrepo-{uuid.uuid4().hex[:6]}"
+    (git_server.root / "team").mkdir(exist_ok=True)
+    commit = git_server.create_repo(f"team/{name}", {"README.md": "one\n"})
+    server = await client.write("CreateServer", {"name": "build-host", "config": {"enabled": True}})
+    await client.write(
+        "CreateBuilder",
+        {"name": "builders", "config": {"type": "Server", "params": {"server_ids": ["build-host"]}}},
+    )
+    await client.write("CreateVariable", {"name": "GREETING", "value": "hello"})
+    await client.write("CreateVariable", {"name": "DB_PASSWORD", "value": "s3cr3t-pw", "is_secret": True})
+    config = await repo_config(client, git_server, f"team/{name}", git_server.token)
+    config |= {"server_id": "", "builder_id": "builders"}
+    await client.write("CreateRepo", {"name": name, "config": config})
+    agent = repo_agent(nats_url, server["_id"]["$oid"], tmp_path)
+    await agent.start()
+    try:
+
+        async def server_ok() -> bool:
+            servers = await client.read("ListServers", {})
+            return any(s["name"] == "build-host" and s["info"]["state"] == "Ok" for s in servers)
+
+        assert await eventually(server_ok, 20)
+        done = await finished(client, await client.ok("execute", "BuildRepo", {"repo": name}), 60)
+        assert done["success"] is True, json.dumps(done["logs"], indent=1)
+        assert "PASSWORD=s3cr3t-pw" in (tmp_path / "repos" / name / "cloned.txt").read_text()
+        info = (await client.read("GetRepo", {"repo": name}))["info"]
+        assert info["built_hash"] == commit and info["last_built_at"] > 0
+        assert git_server.token not in json.dumps(done) and "s3cr3t-pw" not in json.dumps(done)
+    finally:
+        await agent.stop()
