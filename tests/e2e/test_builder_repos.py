@@ -200,5 +200,8 @@ async def test_build_repo_clones_on_a_server_of_the_repos_builder(
         info = (await client.read("GetRepo", {"repo": name}))["info"]
         assert info["built_hash"] == commit and info["last_built_at"] > 0
         assert git_server.token not in json.dumps(done) and "s3cr3t-pw" not in json.dumps(done)
+        batch = await client.ok("execute", "BatchBuildRepo", {"pattern": "e2e-buildrepo-*"})
+        assert [item["status"] for item in batch] == ["Ok"], batch
+        await finished(client, batch[0]["data"], 60)
     finally:
         await agent.stop()

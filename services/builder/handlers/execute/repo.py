@@ -11,7 +11,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from contracts.api.agent.repo import CloneRepoOnHost, PullRepoOnHost, RepoOnHostResponse
-from contracts.api.execute.repo import BatchCloneRepo, BatchPullRepo, BuildRepo, CloneRepo, PullRepo
+from contracts.api.execute.repo import (
+    BatchBuildRepo,
+    BatchCloneRepo,
+    BatchPullRepo,
+    BuildRepo,
+    CloneRepo,
+    PullRepo,
+)
 from contracts.api.read.repo import ListRepos
 from contracts.entities.common import PermissionLevel
 from contracts.entities.repo import RepoListItem, RepoQuery
@@ -113,3 +120,4 @@ def register(builder: Builder) -> None:
     builder.bus.handle(BuildRepo, build_repo)
     register_batch(builder, BatchCloneRepo, CloneRepo, "repo", listed)
     register_batch(builder, BatchPullRepo, PullRepo, "repo", listed)
+    register_batch(builder, BatchBuildRepo, BuildRepo, "repo", listed)
