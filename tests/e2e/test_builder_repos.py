@@ -7,12 +7,16 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import httpx
+
+from contracts.service_users import GIT_WEBHOOK_USER_ID
 from services.agent.app import Agent
 from services.agent.settings import AgentConfig
 from services.builder.app import Builder
 from services.common.settings import Settings
 from tests.e2e.conftest import BusClient
 from tests.e2e.helpers import eventually, finished
+from tests.e2e.test_webhooks import CORE_SECRET, github, push, webhook_url  # noqa: F401
 from tests.git_server import GitServer, git_server  # noqa: F401
 
 
@@ -203,5 +207,46 @@ async def test_build_repo_clones_on_a_server_of_the_repos_builder(
         batch = await client.ok("execute", "BatchBuildRepo", {"pattern": "e2e-buildrepo-*"})
         assert [item["status"] for item in batch] == ["Ok"], batch
         await finished(client, batch[0]["data"], 60)
+    finally:
+        await agent.stop()
+
+
+async def test_a_repo_webhook_pulls_through_the_builder_as_the_git_webhook_user(
+    registry: Any,
+    builder: Builder,
+    client: BusClient,
+    nats_url: str,
+    docker_available: Any,
+    tmp_path: Path,
+    git_server: GitServer,  # noqa: F811
+    webhook_url: str,  # noqa: F811
+) -> None:
+    name = f"e2e-hook-{uuid.uuid4().hex[:6]}"
+    (git_server.root / "team").mkdir(exist_ok=True)
+    git_server.create_repo(f"team/{name}", {"README.md": "one\n"})
+    server = await client.write("CreateServer", {"name": "dock", "config": {"enabled": True}})
+    config = await repo_config(client, git_server, f"team/{name}", git_server.token)
+    config |= {"environment": "", "on_clone": {}, "on_pull": {}}
+    await client.write("CreateRepo", {"name": name, "config": config})
+    agent = repo_agent(nats_url, server["_id"]["$oid"], tmp_path)
+    await agent.start()
+    try:
+        body = push("main")
+        async with httpx.AsyncClient(base_url=webhook_url, timeout=30) as http:
+            answer = await http.post(
+                f"/listener/github/repo/{name}/pull", content=body, headers=github(CORE_SECRET, body)
+            )
+        assert answer.status_code == 200, answer.text
+
+        async def pulled() -> dict[str, Any] | None:
+            updates = await client.read("ListUpdates", {"query": {"operation": "PullRepo"}})
+            found = [u for u in updates["updates"] if u["status"] == "Complete"]
+            return found[0] if found else None
+
+        update = await eventually(pulled, 60)
+        assert update is not None
+        full = await client.read("GetUpdate", {"id": update["id"]})
+        assert full["success"] is True, json.dumps(full["logs"], indent=1)
+        assert update["operator"] == GIT_WEBHOOK_USER_ID
     finally:
         await agent.stop()

@@ -247,7 +247,7 @@ async def test_refusals_say_why_and_run_nothing(registry, executor, client, webh
         main = await http.post("/listener/github/build/img", content=body, headers=signed)
         assert main.status_code == 200 and "follows branch 'release'" in main.json()["message"], main.text
         release = push("release")
-        # No builder service runs yet: the webhook says so at once.
+        # No builder service runs in this test: the webhook says so at once (test_builder_repos runs one).
         build = await http.post(
             "/listener/github/build/img", content=release, headers=github(CORE_SECRET, release)
         )
