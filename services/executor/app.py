@@ -7,13 +7,15 @@ import logging
 from contracts.api.internal.auth import CallerInfo, ResolveCaller, VerifyApiKey
 from contracts.catalog import load_all
 from contracts.service_users import SYSTEM_USER_ID
+from services.common.agents import AgentClient
 from services.common.auth import load_jwt_signer
 from services.common.bus import Bus
 from services.common.caller import Authenticator, CredentialCheck
 from services.common.mongo import connect, service_database
 from services.common.outbox import Outbox
+from services.common.registry_client import RegistryClient
+from services.common.runs import Runner
 from services.common.settings import Settings
-from services.executor.agents import AgentClient
 from services.executor.forget_deleted import forget_deleted
 from services.executor.handlers.execute import batch_deployment as execute_batch_deployment
 from services.executor.handlers.execute import batch_stack as execute_batch_stack
@@ -33,9 +35,7 @@ from services.executor.handlers.write import check_deployment_update as write_ch
 from services.executor.handlers.write import check_stack_update as write_check_stack_update
 from services.executor.handlers.write import create_deployment_from_container
 from services.executor.handlers.write import stack as write_stack
-from services.executor.registry_client import RegistryClient
 from services.executor.resource_states import ResourceStates
-from services.executor.runs import Runner
 from services.executor.servers.cache import ServerCache
 from services.executor.servers.stats import StatsStore
 from services.executor.servers.watch import AgentWatch

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from nats.aio.client import Client as NatsClient
 
 from contracts.service_users import SYSTEM_USER_ID
 from contracts.subjects import STATUS_HEADER
+from services.builder.app import Builder
 from services.common.embedded import free_port
 from services.common.settings import Settings
 from services.executor.app import Executor
@@ -109,6 +111,22 @@ async def executor(
 
 
 @pytest.fixture
+async def builder(
+    registry: Registry, nats_url: str, mongo_url: str, db_prefix: str, tmp_path: Path
+) -> AsyncIterator[Builder]:
+    """The builder service next to the registry, with the same data folder (so the same signing key)."""
+    settings = Settings(
+        nats_url=nats_url, database_uri=mongo_url, db_prefix=db_prefix, data_dir=tmp_path / "data"
+    )
+    service = Builder(settings)
+    await service.start()
+    try:
+        yield service
+    finally:
+        await service.stop()
+
+
+@pytest.fixture
 async def admin_headers(registry: Registry) -> dict[str, str]:
     """The `Authorization` header of an admin user (a JWT, as a log-in gives)."""
     admin = await registry.users.create_local(
@@ -192,3 +210,17 @@ async def grant(
             "permission": level,
         },
     )
+
+
+CORE_SECRET = f"core-{uuid.uuid4().hex}"
+"""The core webhook secret (KOMODO_WEBHOOK_SECRET) of the `webhook_url` gateway."""
+
+
+@pytest.fixture
+async def webhook_url(registry: Any, executor: Any, nats_url: str, tmp_path: Path) -> AsyncIterator[str]:
+    """The gateway with KOMODO_WEBHOOK_SECRET set, in front of the registry and the executor."""
+    settings = Settings(
+        nats_url=nats_url, data_dir=tmp_path / "data", port=free_port(), webhook_secret=CORE_SECRET
+    )
+    async with running_gateway(settings) as url:
+        yield url

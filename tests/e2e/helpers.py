@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import subprocess
 import time
 import uuid
@@ -16,6 +17,7 @@ import httpx
 from services.agent.app import Agent
 from services.agent.settings import AgentConfig
 from services.common.settings import Settings
+from services.gateway.webhooks.verify import github_signature
 from tests.conftest import DockerRegistry
 from tests.e2e.conftest import BusClient
 from tests.git_server import GitServer
@@ -124,3 +126,36 @@ async def git_stack_config(client: BusClient, git_server: GitServer, repo: str) 
         "run_directory": "deploy",
         "auto_pull": False,
     }
+
+
+def push(branch: str = "main") -> bytes:
+    """A push event as GitHub sends it (the fields Komodo reads, and some it does not)."""
+    after = uuid.uuid4().hex + uuid.uuid4().hex[:8]
+    body = {
+        "ref": f"refs/heads/{branch}",
+        "before": "0" * 40,
+        "after": after,
+        "repository": {"id": 1, "name": "app", "full_name": "acme/app", "default_branch": "main"},
+        "pusher": {"name": "octocat", "email": "octocat@example.com"},
+        "commits": [
+            {"id": after, "message": "change", "added": [], "removed": [], "modified": ["compose.yaml"]}
+        ],
+        "head_commit": {"id": after, "message": "change"},
+    }
+    return json.dumps(body).encode()
+
+
+def github(secret: str, body: bytes, event: str = "push") -> dict[str, str]:
+    """The headers GitHub sends with `body` signed with `secret`."""
+    return {
+        "content-type": "application/json",
+        "x-github-event": event,
+        "x-github-delivery": str(uuid.uuid4()),
+        "x-hub-signature-256": github_signature(secret, body),
+    }
+
+
+def repo_agent(nats_url: str, server_id: str, tmp_path: Path) -> Agent:
+    """An agent for `server_id` whose repositories go under `tmp_path/repos`."""
+    settings = Settings(nats_url=nats_url, monitoring_interval="1-sec")
+    return Agent(AgentConfig(settings=settings, server_id=server_id, repo_dir=tmp_path / "repos"))

@@ -15,8 +15,8 @@ from nats.aio.msg import Msg
 
 from contracts.entities.common import ResourceTarget, ResourceTargetVariant
 from contracts.entities.update import Operation
+from services.common.runs import ABANDONED_REASON, ABANDONED_STAGE, lease_key, now_ms
 from services.executor.app import Executor
-from services.executor.runs import ABANDONED_REASON, ABANDONED_STAGE, lease_key, now_ms
 from services.registry.app import Registry
 from tests.e2e.conftest import BusClient
 from tests.e2e.processes import ServiceProcess, start_service, wait_answering, wait_until

@@ -74,7 +74,7 @@ async def _changed(seen: list[dict[str, Any]], resource_id: str, previous: str, 
 async def test_a_busy_deployment_refuses_a_second_execution_until_its_lease_ends(
     registry, executor, client, nats_url, docker_available
 ):
-    from services.executor.runs import ABANDONED_REASON, now_ms
+    from services.common.runs import ABANDONED_REASON, now_ms
 
     name = f"varanus-e2e-busy-{uuid.uuid4().hex[:6]}"
     server = await client.write("CreateServer", {"name": "dock", "config": {"enabled": True}})

@@ -6,8 +6,6 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -16,49 +14,10 @@ import pytest
 from contracts.service_users import GIT_WEBHOOK_USER_ID
 from services.common.embedded import free_port
 from services.common.settings import Settings
-from services.gateway.webhooks.verify import github_signature
-from tests.e2e.conftest import BusClient, running_gateway
-from tests.e2e.helpers import IMAGE, down, eventually, finished, start_agent
+from tests.e2e.conftest import CORE_SECRET, BusClient, running_gateway
+from tests.e2e.helpers import IMAGE, down, eventually, finished, github, push, start_agent
 
-CORE_SECRET = f"core-{uuid.uuid4().hex}"
 STACK_SECRET = f"stack-{uuid.uuid4().hex}"
-
-
-@pytest.fixture
-async def webhook_url(registry: Any, executor: Any, nats_url: str, tmp_path: Path) -> AsyncIterator[str]:
-    """The gateway with KOMODO_WEBHOOK_SECRET set, in front of the registry and the executor."""
-    settings = Settings(
-        nats_url=nats_url, data_dir=tmp_path / "data", port=free_port(), webhook_secret=CORE_SECRET
-    )
-    async with running_gateway(settings) as url:
-        yield url
-
-
-def push(branch: str = "main") -> bytes:
-    """A push event as GitHub sends it (the fields Komodo reads, and some it does not)."""
-    after = uuid.uuid4().hex + uuid.uuid4().hex[:8]
-    body = {
-        "ref": f"refs/heads/{branch}",
-        "before": "0" * 40,
-        "after": after,
-        "repository": {"id": 1, "name": "app", "full_name": "acme/app", "default_branch": "main"},
-        "pusher": {"name": "octocat", "email": "octocat@example.com"},
-        "commits": [
-            {"id": after, "message": "change", "added": [], "removed": [], "modified": ["compose.yaml"]}
-        ],
-        "head_commit": {"id": after, "message": "change"},
-    }
-    return json.dumps(body).encode()
-
-
-def github(secret: str, body: bytes, event: str = "push") -> dict[str, str]:
-    """The headers GitHub sends with `body` signed with `secret`."""
-    return {
-        "content-type": "application/json",
-        "x-github-event": event,
-        "x-github-delivery": str(uuid.uuid4()),
-        "x-hub-signature-256": github_signature(secret, body),
-    }
 
 
 def compose() -> str:
@@ -247,7 +206,7 @@ async def test_refusals_say_why_and_run_nothing(registry, executor, client, webh
         main = await http.post("/listener/github/build/img", content=body, headers=signed)
         assert main.status_code == 200 and "follows branch 'release'" in main.json()["message"], main.text
         release = push("release")
-        # No builder service runs yet: the webhook says so at once.
+        # No builder service runs in this test: the webhook says so at once (test_builder_repos runs one).
         build = await http.post(
             "/listener/github/build/img", content=release, headers=github(CORE_SECRET, release)
         )

@@ -29,3 +29,17 @@ class GetLiveInfo(InternalRequest):
     """The resource ids."""
     hints: dict[str, dict[str, str]] = Field(default_factory=dict)
     """What the registry knows that the executor needs, by id (a Deployment's `server_id` and `container`)."""
+
+
+class GetBuilderLiveInfo(InternalRequest):
+    """Ask the builder for the live list-info fields of some Repos or Builds (their `state`: a running action,
+    else the last run's outcome)."""
+
+    RESPONSE: ClassVar[Any] = LiveInfo
+
+    type: ResourceTargetVariant
+    """Repo or Build."""
+    ids: list[str]
+    """The resource ids."""
+    hints: dict[str, dict[str, str]] = Field(default_factory=dict)
+    """Unused by the builder; kept so the registry calls both live sources alike."""

@@ -16,7 +16,7 @@ from contracts.api.agent.compose import GitSource, StackFiles
 from contracts.api.agent.container import RegistryAuth
 from contracts.entities.stack import FileContents, Stack, project_name, stack_folder
 from services.common.errors import BadRequest, plain_reason
-from services.executor.interpolation import Interpolation
+from services.common.interpolation import Interpolation
 
 if TYPE_CHECKING:
     from services.executor.app import Executor

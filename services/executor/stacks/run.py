@@ -24,10 +24,10 @@ from contracts.entities.common import PermissionLevel, ResourceTarget, ResourceT
 from contracts.entities.server import Server
 from contracts.entities.stack import FileContents, Stack
 from contracts.entities.update import Log, Operation
+from services.common import interpolation
 from services.common.bus import RequestContext
 from services.common.errors import BadRequest, plain_reason
-from services.executor import interpolation
-from services.executor.interpolation import Interpolation
+from services.common.interpolation import Interpolation
 from services.executor.stacks.files import interpolated_fields, registry_auth, stack_files
 
 if TYPE_CHECKING:

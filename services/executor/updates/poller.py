@@ -2,7 +2,7 @@
 
 Every replica wakes regularly and tries to claim the `ImageUpdatePoll` schedule document: a claim succeeds
 only once its `next` time has passed (claimed atomically, a unique `_id`, as the execution leases in
-`services/executor/runs.py`), and moves `next` one interval on. So, with any number of replicas, one sweep
+`services/common/runs.py`), and moves `next` one interval on. So, with any number of replicas, one sweep
 runs per interval. While a sweep runs its replica keeps pushing `next` ahead, so a slow sweep is not run
 twice; a replica that dies mid-sweep stops doing so, and another takes over a minute later.
 """

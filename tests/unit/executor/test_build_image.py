@@ -8,7 +8,7 @@ import pytest
 
 from contracts.entities.build import Build
 from contracts.entities.common import Version
-from services.executor.build_image import build_image, docker_compatible_name, image_name, image_tag
+from services.common.build_image import build_image, docker_compatible_name, image_name, image_tag
 
 NONE = Version()
 

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from services.common.errors import BadRequest
-from services.executor.interpolation import Interpolation, references
+from services.common.interpolation import Interpolation, references
 from services.executor.stacks.run import merged_yaml
 
 

@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING
 from contracts.api.execute.deployment import BatchDeploy, BatchDestroyDeployment, Deploy, DestroyDeployment
 from contracts.api.read.deployment import ListDeployments
 from contracts.entities.deployment import DeploymentListItem, DeploymentQuery
+from services.common.batches import register_batch
 from services.common.bus import RequestContext
-from services.executor.batches import register_batch
-from services.executor.registry_client import credentials
+from services.common.registry_client import credentials
 
 if TYPE_CHECKING:
     from services.executor.app import Executor

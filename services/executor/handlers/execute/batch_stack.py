@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING
 from contracts.api.execute import stack as ex
 from contracts.api.read.stack import ListStacks
 from contracts.entities.stack import StackListItem, StackQuery
+from services.common.batches import register_batch
 from services.common.bus import RequestContext
-from services.executor.batches import register_batch
-from services.executor.registry_client import credentials
+from services.common.registry_client import credentials
 
 if TYPE_CHECKING:
     from services.executor.app import Executor

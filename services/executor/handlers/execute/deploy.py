@@ -23,12 +23,12 @@ from contracts.entities.common import PermissionLevel, ResourceTarget, ResourceT
 from contracts.entities.deployment import Deployment, DeploymentImageBuild, container_name
 from contracts.entities.update import Log, Operation, Update
 from contracts.events.execution import DeploymentDeployed
+from services.common import interpolation
+from services.common.build_image import BuildImage, build_image
 from services.common.bus import RemoteError, RequestContext
 from services.common.errors import BadRequest, plain_reason
-from services.executor import interpolation
-from services.executor.build_image import BuildImage, build_image
-from services.executor.interpolation import Interpolation
-from services.executor.runs import now_ms
+from services.common.interpolation import Interpolation
+from services.common.runs import now_ms
 
 if TYPE_CHECKING:
     from services.executor.app import Executor
@@ -114,7 +114,7 @@ async def attached_build(executor: Executor, deployment: Deployment, build_id: s
 async def resolve_image(executor: Executor, deployment: Deployment) -> DeployImage:
     """The image a deployment runs and its credentials; a 400 saying what is missing.
 
-    A Build's image is named as Komodo names it (`services.executor.build_image`). Its credentials are those of
+    A Build's image is named as Komodo names it (`services.common.build_image`). Its credentials are those of
     the deployment's `image_registry_account`, else of the account of the build's first image registry, looked
     up for that registry's domain.
     """

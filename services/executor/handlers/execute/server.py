@@ -15,8 +15,8 @@ from contracts.api.base import AgentRequest, ExecuteRequest
 from contracts.api.execute import server as ex
 from contracts.entities.common import PermissionLevel, ResourceTarget, ResourceTargetVariant
 from contracts.entities.update import Log, Operation, Update
+from services.common.agents import AGENT_LONG_TIMEOUT_SECONDS, AGENT_TIMEOUT_SECONDS
 from services.common.bus import RequestContext
-from services.executor.agents import AGENT_LONG_TIMEOUT_SECONDS, AGENT_TIMEOUT_SECONDS
 
 if TYPE_CHECKING:
     from services.executor.app import Executor

@@ -18,7 +18,7 @@ from contracts.entities.update import Log, Operation, Update
 from contracts.events.execution import StackDeployed
 from services.common.bus import RequestContext
 from services.common.errors import BadRequest
-from services.executor.runs import now_ms
+from services.common.runs import now_ms
 from services.executor.stacks import changes
 from services.executor.stacks.run import (
     DEPLOY_TIMEOUT_SECONDS,

@@ -34,7 +34,7 @@ from contracts.entities.docker import (
 from contracts.entities.update import Log
 from services.common.bus import RequestContext
 from services.common.errors import BadRequest
-from services.executor.registry_client import credentials
+from services.common.registry_client import credentials
 
 if TYPE_CHECKING:
     from services.executor.app import Executor

@@ -20,7 +20,7 @@ from contracts.entities.stack import Stack, StackActionState, StackQuery, StackS
 from contracts.entities.update import Log
 from services.common.bus import RequestContext
 from services.common.errors import BadRequest, NotFound, plain_reason
-from services.executor.registry_client import credentials
+from services.common.registry_client import credentials
 from services.executor.stacks.run import target_of
 from services.executor.stacks.services import project_of, services_of
 

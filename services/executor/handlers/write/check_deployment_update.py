@@ -19,7 +19,7 @@ from contracts.entities.deployment import (
     DeploymentQuery,
 )
 from services.common.bus import RequestContext
-from services.executor.registry_client import credentials
+from services.common.registry_client import credentials
 from services.executor.updates.batch import check_picked
 from services.executor.updates.store import now_ms
 

@@ -16,7 +16,7 @@ from contracts.api.write.stack import BatchCheckStackForUpdate, CheckStackForUpd
 from contracts.entities.common import PermissionLevel
 from contracts.entities.stack import CheckStackForUpdateResponse, StackListItem, StackQuery
 from services.common.bus import RequestContext
-from services.executor.registry_client import credentials
+from services.common.registry_client import credentials
 from services.executor.updates.batch import check_picked
 from services.executor.updates.stack_check import answer_services
 from services.executor.updates.store import now_ms

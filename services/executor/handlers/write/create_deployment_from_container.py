@@ -28,7 +28,7 @@ from contracts.entities.common import (
 )
 from contracts.entities.deployment import Deployment, DeploymentConfig, RestartMode
 from services.common.bus import RemoteError, RequestContext
-from services.executor.registry_client import credentials
+from services.common.registry_client import credentials
 
 if TYPE_CHECKING:
     from services.executor.app import Executor

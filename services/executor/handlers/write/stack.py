@@ -23,8 +23,8 @@ from contracts.entities.update import Log, Operation, Update
 from services.common.bus import RequestContext
 from services.common.caller import Caller
 from services.common.errors import BadRequest, ServiceError, plain_reason
-from services.executor.interpolation import Interpolation
-from services.executor.runs import now_ms
+from services.common.interpolation import Interpolation
+from services.common.runs import now_ms
 from services.executor.stacks.run import CONTENTS_TIMEOUT_SECONDS, latest_contents, prepared, target_of
 
 if TYPE_CHECKING:

@@ -32,7 +32,7 @@ from contracts.entities.update import Log, Operation, Update
 from services.common.errors import Busy, ServiceError, Unavailable
 from services.common.logging import redactor
 from services.common.mongo import Document
-from services.executor.registry_client import RegistryClient
+from services.common.registry_client import RegistryClient
 
 log = logging.getLogger(__name__)
 

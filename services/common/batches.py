@@ -8,25 +8,29 @@ that cannot start is reported in the answer; the others go on.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from pydantic import ValidationError
 
 from contracts.api.base import ErrorEnvelope, ExecuteRequest
 from contracts.api.execute.batch import BatchExecutionErr, BatchExecutionOk, BatchExecutionResponseItemErr
-from services.common.bus import RequestContext
+from services.common.bus import Bus, RequestContext
 from services.common.errors import ServiceError, describe_validation_error
 from services.common.patterns import select
 
-if TYPE_CHECKING:
-    from services.executor.app import Executor
+
+class HasBus(Protocol):
+    """An execution service: what a batch needs of it is its bus."""
+
+    bus: Bus
+
 
 Lister = Callable[[RequestContext, list[str]], Awaitable[list[tuple[str, str]]]]
 """The (id, name) of every resource of the kind the caller may Read, with all of these tags."""
 
 
 def register_batch(
-    executor: Executor,
+    executor: HasBus,
     batch_cls: type[ExecuteRequest],
     single_cls: type[ExecuteRequest],
     field: str,

@@ -13,12 +13,14 @@ from typing import Any
 from contracts.api.agent.container import RegistryAuth
 from contracts.api.internal.resource_info import UpdateResourceInfo
 from contracts.api.internal.update import AppendUpdateLog, CreateUpdate, FinishUpdate
+from contracts.api.read.build import GetBuild
 from contracts.api.read.deployment import GetDeployment
 from contracts.api.read.provider import ListGitProviderAccounts, ListImageRegistryAccounts
 from contracts.api.read.repo import GetRepo
 from contracts.api.read.server import GetServer, ListServers
 from contracts.api.read.stack import GetStack
 from contracts.api.read.user import GetPermission
+from contracts.entities.build import Build
 from contracts.entities.common import (
     PermissionLevel,
     PermissionLevelAndSpecifics,
@@ -87,7 +89,7 @@ class RegistryClient:
     async def _resource_with(
         self,
         headers: Mapping[str, str],
-        request: GetDeployment | GetStack,
+        request: GetDeployment | GetStack | GetRepo | GetBuild,
         variant: ResourceTargetVariant,
         level: PermissionLevel,
         specific: SpecificPermission | None,
@@ -157,6 +159,32 @@ class RegistryClient:
             ListGitProviderAccounts(domain=domain, username=username), self.system_headers()
         )
         return found[0] if found else None
+
+    async def repo_with(
+        self,
+        headers: Mapping[str, str],
+        repo: str,
+        level: PermissionLevel,
+        specific: SpecificPermission | None = None,
+    ) -> Repo:
+        """The repo, once the caller is known to have `level` (and `specific`) on it."""
+        found: Repo = await self._resource_with(
+            headers, GetRepo(repo=repo), ResourceTargetVariant.Repo, level, specific
+        )
+        return found
+
+    async def build_with(
+        self,
+        headers: Mapping[str, str],
+        build: str,
+        level: PermissionLevel,
+        specific: SpecificPermission | None = None,
+    ) -> Build:
+        """The build, once the caller is known to have `level` (and `specific`) on it."""
+        found: Build = await self._resource_with(
+            headers, GetBuild(build=build), ResourceTargetVariant.Build, level, specific
+        )
+        return found
 
     async def repo_for_work(self, repo: str) -> Repo:
         """A Repo resource as the System user sees it (a stack's `linked_repo`)."""

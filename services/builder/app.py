@@ -1,0 +1,87 @@
+"""The builder service: repo and build executions, run on servers through their agents.
+
+It shares the execution runtime with the executor (`services/common/runs.py`: a Mongo lease per target in its
+own database, the Update created with a chosen id, a sweep closing what a stopped replica abandoned) and talks
+to the registry and the agents only over the bus.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from contracts.api.internal.auth import CallerInfo, ResolveCaller, VerifyApiKey
+from contracts.catalog import load_all
+from contracts.service_users import SYSTEM_USER_ID
+from services.builder.handlers.execute import build as execute_build
+from services.builder.handlers.execute import repo as execute_repo
+from services.builder.handlers.internal import live_info
+from services.builder.handlers.read import action_state as read_action_state
+from services.builder.handlers.read import build as read_build
+from services.builder.handlers.write import repo as write_repo
+from services.builder.history import BuildHistory
+from services.builder.outcomes import Outcomes
+from services.common.agents import AgentClient
+from services.common.auth import load_jwt_signer
+from services.common.bus import Bus
+from services.common.caller import Authenticator, CredentialCheck
+from services.common.mongo import connect, service_database
+from services.common.outbox import Outbox
+from services.common.registry_client import RegistryClient
+from services.common.runs import Runner
+from services.common.settings import Settings
+
+SERVICE = "builder"
+"""Name of this service (database `<prefix>_builder`, queue group `varanus-builder`)."""
+
+log = logging.getLogger(__name__)
+
+
+class Builder:
+    """Wires the builder's leases, the registry and the agents to the bus."""
+
+    def __init__(self, settings: Settings, authenticate: Authenticator | None = None) -> None:
+        load_all()
+        self.settings = settings
+        self.client = connect(settings)
+        self.db = service_database(self.client, settings, SERVICE)
+        self.signer = load_jwt_signer(settings)
+        check = authenticate or CredentialCheck(self.signer.verify, self._resolve_user, self._verify_api_key)
+        self.bus = Bus(SERVICE, settings, check)
+        self.outbox = Outbox(self.db)
+        """Events that must arrive (`BuildFinished`) ride in the writes they describe (see `history`)."""
+        self.bus.outbox = self.outbox
+        self.registry = RegistryClient(self.bus, self.signer)
+        self.agents = AgentClient(self.bus)
+        self.runner = Runner(self.db, self.registry, settings.lease_seconds)
+        self.outcomes = Outcomes(self.db, self.runner)
+        self.history = BuildHistory(self.db)
+        self.outbox.carries(self.history.coll)
+        for module in (read_action_state, read_build, execute_repo, execute_build, write_repo, live_info):
+            module.register(self)
+
+    def _system(self) -> dict[str, str]:
+        return {"Authorization": self.signer.issue(SYSTEM_USER_ID)}
+
+    async def _resolve_user(self, user_id: str) -> CallerInfo:
+        found: CallerInfo = await self.bus.request(ResolveCaller(user_id=user_id), self._system())
+        return found
+
+    async def _verify_api_key(self, key: str, secret: str) -> CallerInfo:
+        found: CallerInfo = await self.bus.request(VerifyApiKey(key=key, secret=secret), self._system())
+        return found
+
+    async def start(self) -> None:
+        """Create indexes, connect, keep closing what stopped replicas left running, and answer."""
+        await self.runner.ensure_indexes()
+        await self.history.ensure_indexes()
+        await self.bus.start()
+        if isinstance(self.bus.authenticate, CredentialCheck):
+            await self.bus.authenticate.watch(self.bus.nc)
+        self.runner.start_sweeping()
+        log.info("builder answering %d requests", len(self.bus.handled))
+
+    async def stop(self) -> None:
+        """Stop answering, let executions finish briefly, close connections."""
+        await self.runner.stop()
+        await self.bus.stop()
+        await self.client.close()

@@ -1,0 +1,264 @@
+"""RunBuild: the build's image built (and pushed) on a server of its Builder, through that server's agent.
+
+Execute on the build is needed; one run of a build at a time (the Runner's lease). The version is the current
+one with the patch bumped when `auto_increment_version` is on; `VERSION` is added to the build args; the image
+is tagged by Komodo's rules (`services/builder/tags.py`) and pushed to every `image_registry` with a domain,
+with the credentials of the stored image registry account. The source is the build's own repository (cloned on
+the builder's server with CloneRepoOnHost, folder `build-<name>`) or the UI-defined `dockerfile`. On success the
+registry records the new version (UpdateBuild as System) and `last_built_at`, `built_hash`, `built_message`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import TYPE_CHECKING
+
+from nats.aio.msg import Msg
+
+from contracts.api.agent.build import (
+    BuildImage,
+    BuildImageResponse,
+    BuildProgress,
+    CancelImageBuild,
+    progress_subject,
+)
+from contracts.api.agent.compose import GitSource
+from contracts.api.agent.container import RegistryAuth
+from contracts.api.agent.repo import CloneRepoOnHost, RepoLocation, RepoOnHost, RepoOnHostResponse
+from contracts.api.execute.build import BatchRunBuild, CancelBuild, RunBuild
+from contracts.api.read.build import ListBuilds
+from contracts.api.write.build import UpdateBuild
+from contracts.entities.build import Build, BuildListItem, BuildQuery
+from contracts.entities.common import PermissionLevel, ResourceTarget, ResourceTargetVariant
+from contracts.entities.update import Log, Operation, Update
+from contracts.events.execution import BuildFinished
+from services.builder.backends import backend_for
+from services.builder.repos import git_token
+from services.builder.tags import build_tags, next_version
+from services.common import interpolation
+from services.common.batches import register_batch
+from services.common.bus import RequestContext
+from services.common.errors import BadRequest, plain_reason
+from services.common.registry_client import credentials
+from services.common.runs import now_ms
+
+if TYPE_CHECKING:
+    from services.builder.app import Builder
+
+BUILD_TIMEOUT_SECONDS = 3600.0
+"""How long a clone or an image build may take on the agent."""
+
+
+def target_of(build: Build) -> ResourceTarget:
+    """The Build as an Update's target."""
+    return ResourceTarget(type=ResourceTargetVariant.Build, id=build.id)
+
+
+def key_values(text: str) -> dict[str, str]:
+    """`KEY=value` lines (blank lines and `#` comments skipped) as a mapping."""
+    values: dict[str, str] = {}
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, value = line.split("=", 1)
+        values[key.strip()] = value.strip()
+    return values
+
+
+async def source_of(builder: Builder, build: Build) -> GitSource | None:
+    """The build's repository (its own, or its `linked_repo`'s) with the account's token, or None (a UI-defined
+    Dockerfile)."""
+    config = build.config
+    provider, https, repo, branch, commit, account = (
+        config.git_provider,
+        config.git_https,
+        config.repo,
+        config.branch,
+        config.commit,
+        config.git_account,
+    )
+    if config.linked_repo:
+        linked = (await builder.registry.repo_for_work(config.linked_repo)).config
+        provider, https, repo, branch, commit, account = (
+            linked.git_provider,
+            linked.git_https,
+            linked.repo,
+            linked.branch,
+            linked.commit,
+            linked.git_account,
+        )
+    if not repo:
+        return None
+    token = await git_token(builder, provider, account) if account else ""
+    url = f"{'https' if https else 'http'}://{provider}/{repo.removesuffix('.git')}.git"
+    return GitSource(url=url, branch=branch or "main", commit=commit, username=account, token=token)
+
+
+def register(builder: Builder) -> None:
+    """Answer RunBuild, BatchRunBuild and CancelBuild."""
+    registry = builder.registry
+    running = builder.db["RunningBuild"]  # the server each running build runs on, for CancelBuild
+
+    async def run_build(req: RunBuild, ctx: RequestContext) -> Update:
+        build = await registry.build_with(ctx.headers, req.build, PermissionLevel.Execute)
+        config = build.config
+        if config.files_on_host:
+            raise BadRequest(f"build {build.name!r}: files_on_host builds are not supported yet")
+        if not config.repo and not config.linked_repo and not config.dockerfile.strip():
+            raise BadRequest(f"build {build.name!r} has no source: set its repo, linked_repo or dockerfile")
+        backend = await backend_for(builder, config.builder_id, build.name)
+        values = await interpolation.load(
+            builder.bus, registry.system_headers(), builder.settings, config.skip_secret_interp
+        )
+        values.check(
+            [
+                config.build_args,
+                config.secret_args,
+                config.labels,
+                config.dockerfile,
+                config.pre_build.command,
+            ]
+        )
+        try:
+            source = await source_of(builder, build)
+        except ValueError as err:
+            raise BadRequest(f"build {build.name!r}: {plain_reason(err)}") from None
+        auths: list[RegistryAuth] = []
+        for entry in config.image_registry:
+            if entry.domain.strip():
+                auth = await registry.registry_auth(entry.domain.strip(), entry.account, "image_registry")
+                if auth is not None:
+                    auths.append(auth)
+        version = next_version(build)
+        token = source.token if source is not None else ""
+        started = now_ms()
+
+        def redact(text: str) -> str:
+            text = values.redact(text)
+            return text.replace(token, "<TOKEN>") if token else text
+
+        async def work(update: Update) -> list[Log]:
+            logs: list[Log] = [*values.logs(started)]
+            success = False
+            try:
+                server = await backend.acquire()
+                await running.update_one({"_id": build.id}, {"$set": {"server_id": server.id}}, upsert=True)
+                location, commit_hash, commit_message = None, "", ""
+                if source is not None:
+                    location = RepoLocation(name=f"build-{build.name}")
+                    on_host = RepoOnHost(
+                        location=location,
+                        git=source,
+                        on_clone=config.pre_build.model_copy(
+                            update={"command": values.apply(config.pre_build.command)}
+                        ),
+                        secrets=[v for v in values.secrets.values() if v],
+                    )
+                    cloned: RepoOnHostResponse = await builder.agents.ask(
+                        server, CloneRepoOnHost(repo=on_host), timeout=BUILD_TIMEOUT_SECONDS
+                    )
+                    logs += cloned.logs
+                    if not cloned.logs or not all(log.success for log in cloned.logs):
+                        return logs
+                    commit_hash, commit_message = cloned.latest_hash or "", cloned.latest_message or ""
+                tags = build_tags(build, version, commit_hash[:7] if commit_hash else "")
+                build_args = {**key_values(values.apply(config.build_args)), "VERSION": str(version)}
+                request = BuildImage(
+                    build_key=build.id,
+                    repo=location,
+                    dockerfile=values.apply(config.dockerfile) if source is None else "",
+                    build_path=config.build_path or ".",
+                    dockerfile_path=config.dockerfile_path or "Dockerfile",
+                    build_args=build_args,
+                    secret_args=key_values(values.apply(config.secret_args)),
+                    labels=key_values(values.apply(config.labels)),
+                    extra_args=[values.apply(arg) for arg in config.extra_args],
+                    tags=tags,
+                    push=bool(auths) or any(e.domain.strip() for e in config.image_registry),
+                    registries=auths,
+                    use_buildx=config.use_buildx,
+                    secrets=[v for v in values.secrets.values() if v],
+                )
+                subject = progress_subject(server.id, update.id)
+                request = request.model_copy(update={"progress_subject": subject})
+
+                async def progressed(msg: Msg) -> None:
+                    # Best effort: the full Logs come with the answer; a batch that cannot be shown is skipped.
+                    with contextlib.suppress(Exception):
+                        batch = BuildProgress.model_validate_json(msg.data)
+                        at = now_ms()
+                        note = Log(
+                            stage=f"{batch.stage} (progress {batch.seq})",
+                            stdout=redact("\n".join(batch.lines)),
+                            success=True,
+                            start_ts=at,
+                            end_ts=at,
+                        )
+                        await registry.append_log(update.id, note)
+
+                subscription = await builder.bus.nc.subscribe(subject, cb=progressed)
+                try:
+                    built: BuildImageResponse = await builder.agents.ask(
+                        server, request, timeout=BUILD_TIMEOUT_SECONDS
+                    )
+                finally:
+                    with contextlib.suppress(Exception):
+                        await subscription.unsubscribe()
+                logs += built.logs
+                success = built.success
+                if success:
+                    if version != config.version:
+                        await builder.bus.request(
+                            UpdateBuild(id=build.id, config={"version": version.model_dump(mode="json")}),
+                            registry.system_headers(),
+                        )
+                    await registry.set_info(
+                        target_of(build),
+                        {
+                            "last_built_at": now_ms(),
+                            "built_hash": commit_hash[:7] or None,
+                            "built_message": commit_message or None,
+                        },
+                    )
+                return logs
+            except ValueError as err:
+                raise BadRequest(f"build {build.name!r}: {plain_reason(err)}") from None
+            finally:
+                await running.delete_one({"_id": build.id})
+                await backend.release()
+                await builder.outcomes.record(target_of(build), Operation.RunBuild.value, success)
+                finished = BuildFinished(
+                    update_id=update.id, success=success, build_version=version, resource=target_of(build)
+                )
+                await builder.history.record(build.id, version, success, started, now_ms(), finished)
+                builder.outbox.wake(builder.history.coll.name)
+
+        return await builder.runner.start(
+            Operation.RunBuild, target_of(build), ctx.caller.user_id, work, redact=redact, version=version
+        )
+
+    async def cancel(req: CancelBuild, ctx: RequestContext) -> Update:
+        build = await registry.build_with(ctx.headers, req.build, PermissionLevel.Execute)
+
+        async def work(update: Update) -> list[Log]:
+            started = now_ms()
+            held = await running.find_one({"_id": build.id})
+            stopped = False
+            if held is not None:
+                server = await registry.server_for_work(str(held["server_id"]))
+                stopped = bool(await builder.agents.ask(server, CancelImageBuild(build_key=build.id)))
+            text = "the running build was cancelled" if stopped else "no build of it was running"
+            return [Log(stage="Cancel Build", stdout=text, success=True, start_ts=started, end_ts=now_ms())]
+
+        return await builder.runner.start(Operation.CancelBuild, target_of(build), ctx.caller.user_id, work)
+
+    async def listed(ctx: RequestContext, tags: list[str]) -> list[tuple[str, str]]:
+        builds: list[BuildListItem] = await builder.bus.request(
+            ListBuilds(query=BuildQuery(tags=tags), limit=0), credentials(ctx.headers)
+        )
+        return [(b.id, b.name) for b in builds]
+
+    builder.bus.handle(RunBuild, run_build)
+    builder.bus.handle(CancelBuild, cancel)
+    register_batch(builder, BatchRunBuild, RunBuild, "build", listed)

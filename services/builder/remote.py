@@ -1,0 +1,69 @@
+"""The latest commit of a repo's branch on its git provider, read by the builder itself (Komodo's
+RefreshRepoCache reads the remote, not a server's checkout).
+
+dulwich fetches the branch's head (depth 1) into a throwaway bare repository; the token goes to its HTTP
+transport as credentials, never into the address, and every error text has it scrubbed before it is raised.
+dulwich is blocking, so the fetch runs in a worker thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import tempfile
+from collections.abc import Mapping
+from typing import Any
+
+from dulwich.client import get_transport_and_path
+from dulwich.objects import Commit, ObjectID
+from dulwich.refs import Ref
+from dulwich.repo import Repo
+
+from contracts.api.agent.compose import GitSource
+from services.common.errors import BadRequest
+
+FETCH_TIMEOUT_SECONDS = 60.0
+"""How long reading the remote may take."""
+
+
+def scrub(text: str, source: GitSource) -> str:
+    """`text` without the token (plain, or inside a basic-auth header)."""
+    if not source.token:
+        return text
+    basic = base64.b64encode(f"{source.username or 'oauth2'}:{source.token}".encode()).decode()
+    return text.replace(basic, "<TOKEN>").replace(source.token, "<TOKEN>")
+
+
+def _latest(source: GitSource) -> tuple[str, str]:
+    ref = Ref(b"refs/heads/" + source.branch.encode())
+    credentials: dict[str, Any] = (
+        {"username": source.username or "oauth2", "password": source.token} if source.token else {}
+    )
+    with tempfile.TemporaryDirectory(prefix="varanus-remote-") as folder:
+        repo = Repo.init_bare(folder)
+        try:
+            client, path = get_transport_and_path(source.url, **credentials)
+
+            def wants(refs: Mapping[Ref, ObjectID], depth: int | None = None) -> list[ObjectID]:
+                return [refs[ref]] if ref in refs else []
+
+            result = client.fetch(path, repo, determine_wants=wants, depth=1)
+            head = result.refs.get(ref)
+            if head is None:
+                raise LookupError(f"the branch {source.branch!r} does not exist on the remote")
+            commit = repo[head]
+            assert isinstance(commit, Commit)
+            return head.decode(), commit.message.decode(errors="replace").strip()
+        finally:
+            repo.close()
+
+
+async def latest_commit(source: GitSource) -> tuple[str, str]:
+    """The hash and message of the head of `source.branch`; a 400 saying why the remote could not be read."""
+    try:
+        return await asyncio.wait_for(asyncio.to_thread(_latest, source), FETCH_TIMEOUT_SECONDS)
+    except TimeoutError:
+        raise BadRequest(f"reading {source.url} took longer than {FETCH_TIMEOUT_SECONDS:.0f} s") from None
+    except Exception as err:  # dulwich raises many kinds; each means the remote could not be read
+        reason = scrub(str(err) or type(err).__name__, source)
+        raise BadRequest(f"could not read {source.url} ({source.branch}): {reason}") from None
