@@ -1,7 +1,7 @@
 """A Repo as its server's agent gets it: where it goes, the git source with the account's token, `environment`
 interpolated, `on_clone`/`on_pull`.
 
-The token of `git_account` is looked up as the executor does for stacks (the registry's stored account, then the
+The token of `git_account` is looked up by `services/common/git_sources.py` (the registry's stored account, then the
 config file's `[[git_provider]]`); it travels to the agent only, which uses it for the transfer and never writes
 it to `.git/config`, a Log or an error. The Runner redacts it from every Log as well.
 """
@@ -15,6 +15,7 @@ from contracts.api.agent.repo import RepoLocation, RepoOnHost
 from contracts.entities.common import ResourceTarget, ResourceTargetVariant
 from contracts.entities.repo import Repo
 from services.common.errors import BadRequest, plain_reason
+from services.common.git_sources import git_source as shared_git_source
 from services.common.interpolation import Interpolation
 
 if TYPE_CHECKING:
@@ -32,37 +33,12 @@ def interpolated_fields(repo: Repo) -> list[str]:
     return [config.environment, config.on_clone.command, config.on_pull.command]
 
 
-async def git_token(builder: Builder, domain: str, username: str) -> str:
-    """The token of a git account: the stored account, else the config file's; a 400 when neither has it."""
-    stored = await builder.registry.git_account(domain, username)
-    if stored is not None:
-        return stored.token
-    for provider in builder.settings.git_providers:
-        if provider.domain == domain:
-            for account in provider.accounts:
-                if account.username == username:
-                    return account.token
-    raise BadRequest(f"git_account: no account {username!r} for git provider {domain!r}")
-
-
 async def git_source(builder: Builder, repo: Repo) -> GitSource:
     """The repository of a repo, with its account's token; a 400 when it has none or it cannot be used."""
-    config = repo.config
-    if not config.repo:
+    source = await shared_git_source(builder.registry, builder.settings, repo.config, f"repo {repo.name!r}")
+    if source is None:
         raise BadRequest(f"repo {repo.name!r} has no repository: set its config.repo")
-    token = await git_token(builder, config.git_provider, config.git_account) if config.git_account else ""
-    scheme = "https" if config.git_https else "http"
-    url = f"{scheme}://{config.git_provider}/{config.repo.removesuffix('.git')}.git"
-    try:
-        return GitSource(
-            url=url,
-            branch=config.branch or "main",
-            commit=config.commit,
-            username=config.git_account,
-            token=token,
-        )
-    except ValueError as err:
-        raise BadRequest(f"repo {repo.name!r}: {plain_reason(err)}") from None
+    return source
 
 
 async def repo_on_host(builder: Builder, repo: Repo, values: Interpolation) -> RepoOnHost:

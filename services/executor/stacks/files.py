@@ -16,6 +16,7 @@ from contracts.api.agent.compose import GitSource, StackFiles
 from contracts.api.agent.container import RegistryAuth
 from contracts.entities.stack import FileContents, Stack, project_name, stack_folder
 from services.common.errors import BadRequest, plain_reason
+from services.common.git_sources import git_source as shared_git_source
 from services.common.interpolation import Interpolation
 
 if TYPE_CHECKING:
@@ -39,55 +40,17 @@ def interpolated_fields(stack: Stack) -> list[str]:
     ]
 
 
-async def git_token(executor: Executor, domain: str, username: str) -> str:
-    """The token of a git account: the stored account, else the config file's; a 400 when neither has it."""
-    stored = await executor.registry.git_account(domain, username)
-    if stored is not None:
-        return stored.token
-    for provider in executor.settings.git_providers:
-        if provider.domain == domain:
-            for account in provider.accounts:
-                if account.username == username:
-                    return account.token
-    raise BadRequest(f"git_account: no account {username!r} for git provider {domain!r}")
-
-
 async def git_source(executor: Executor, stack: Stack) -> GitSource | None:
     """The repository a stack clones (its own, or its `linked_repo`'s), with the account's token; None without."""
     config = stack.config
-    provider, https, repo, branch, commit, account = (
-        config.git_provider,
-        config.git_https,
-        config.repo,
-        config.branch,
-        config.commit,
-        config.git_account,
+    return await shared_git_source(
+        executor.registry,
+        executor.settings,
+        config,
+        f"stack {stack.name!r}",
+        linked_repo=config.linked_repo,
+        reclone=config.reclone,
     )
-    if config.linked_repo:
-        linked = (await executor.registry.repo_for_work(config.linked_repo)).config
-        provider, https, repo, branch, commit, account = (
-            linked.git_provider,
-            linked.git_https,
-            linked.repo,
-            linked.branch,
-            linked.commit,
-            linked.git_account,
-        )
-    if not repo:
-        return None
-    token = await git_token(executor, provider, account) if account else ""
-    url = f"{'https' if https else 'http'}://{provider}/{repo.removesuffix('.git')}.git"
-    try:
-        return GitSource(
-            url=url,
-            branch=branch or "main",
-            commit=commit,
-            username=account,
-            token=token,
-            reclone=config.reclone,
-        )
-    except ValueError as err:
-        raise BadRequest(f"stack {stack.name!r}: {plain_reason(err)}") from None
 
 
 async def stack_files(executor: Executor, stack: Stack, values: Interpolation) -> StackFiles:

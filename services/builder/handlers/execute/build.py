@@ -33,12 +33,12 @@ from contracts.entities.common import PermissionLevel, ResourceTarget, ResourceT
 from contracts.entities.update import Log, Operation, Update
 from contracts.events.execution import BuildFinished
 from services.builder.backends import backend_for
-from services.builder.repos import git_token
 from services.builder.tags import build_tags, next_version
 from services.common import interpolation
 from services.common.batches import register_batch
 from services.common.bus import RequestContext
 from services.common.errors import BadRequest, plain_reason
+from services.common.git_sources import git_source
 from services.common.registry_client import credentials
 from services.common.runs import now_ms
 
@@ -70,29 +70,8 @@ async def source_of(builder: Builder, build: Build) -> GitSource | None:
     """The build's repository (its own, or its `linked_repo`'s) with the account's token, or None (a UI-defined
     Dockerfile)."""
     config = build.config
-    provider, https, repo, branch, commit, account = (
-        config.git_provider,
-        config.git_https,
-        config.repo,
-        config.branch,
-        config.commit,
-        config.git_account,
-    )
-    if config.linked_repo:
-        linked = (await builder.registry.repo_for_work(config.linked_repo)).config
-        provider, https, repo, branch, commit, account = (
-            linked.git_provider,
-            linked.git_https,
-            linked.repo,
-            linked.branch,
-            linked.commit,
-            linked.git_account,
-        )
-    if not repo:
-        return None
-    token = await git_token(builder, provider, account) if account else ""
-    url = f"{'https' if https else 'http'}://{provider}/{repo.removesuffix('.git')}.git"
-    return GitSource(url=url, branch=branch or "main", commit=commit, username=account, token=token)
+    what = f"build {build.name!r}"
+    return await git_source(builder.registry, builder.settings, config, what, linked_repo=config.linked_repo)
 
 
 def register(builder: Builder) -> None:
