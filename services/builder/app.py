@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from contracts.api.internal.auth import CallerInfo, ResolveCaller, VerifyApiKey
 from contracts.catalog import load_all
-from contracts.service_users import SYSTEM_USER_ID
 from services.builder.handlers.execute import build as execute_build
 from services.builder.handlers.execute import repo as execute_repo
 from services.builder.handlers.internal import live_info
@@ -45,7 +43,12 @@ class Builder:
         self.client = connect(settings)
         self.db = service_database(self.client, settings, SERVICE)
         self.signer = load_jwt_signer(settings)
-        check = authenticate or CredentialCheck(self.signer.verify, self._resolve_user, self._verify_api_key)
+        # Late-bound: the registry client needs the bus, which needs this check.
+        check = authenticate or CredentialCheck(
+            self.signer.verify,
+            lambda user_id: self.registry.resolve_caller(user_id),  # noqa: PLW0108
+            lambda key, secret: self.registry.verify_api_key(key, secret),  # noqa: PLW0108
+        )
         self.bus = Bus(SERVICE, settings, check)
         self.outbox = Outbox(self.db)
         """Events that must arrive (`BuildFinished`) ride in the writes they describe (see `history`)."""
@@ -58,17 +61,6 @@ class Builder:
         self.outbox.carries(self.history.coll)
         for module in (read_action_state, read_build, execute_repo, execute_build, write_repo, live_info):
             module.register(self)
-
-    def _system(self) -> dict[str, str]:
-        return {"Authorization": self.signer.issue(SYSTEM_USER_ID)}
-
-    async def _resolve_user(self, user_id: str) -> CallerInfo:
-        found: CallerInfo = await self.bus.request(ResolveCaller(user_id=user_id), self._system())
-        return found
-
-    async def _verify_api_key(self, key: str, secret: str) -> CallerInfo:
-        found: CallerInfo = await self.bus.request(VerifyApiKey(key=key, secret=secret), self._system())
-        return found
 
     async def start(self) -> None:
         """Create indexes, connect, keep closing what stopped replicas left running, and answer."""

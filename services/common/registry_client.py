@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from contracts.api.agent.container import RegistryAuth
+from contracts.api.internal.auth import CallerInfo, ResolveCaller, VerifyApiKey
 from contracts.api.internal.resource_info import UpdateResourceInfo
 from contracts.api.internal.update import AppendUpdateLog, CreateUpdate, FinishUpdate
 from contracts.api.read.build import GetBuild
@@ -51,7 +52,7 @@ def credentials(headers: Mapping[str, str]) -> dict[str, str]:
 
 
 class RegistryClient:
-    """Requests from the executor to the registry."""
+    """Requests from the executor and the builder to the registry."""
 
     def __init__(self, bus: Bus, signer: JwtSigner) -> None:
         self.bus = bus
@@ -59,6 +60,18 @@ class RegistryClient:
 
     def system_headers(self) -> dict[str, str]:
         return {"Authorization": self.signer.issue(SYSTEM_USER_ID)}
+
+    async def resolve_caller(self, user_id: str) -> CallerInfo:
+        """Who a JWT's user is now (enabled, admin, groups): what a `CredentialCheck` asks the registry."""
+        found: CallerInfo = await self.bus.request(ResolveCaller(user_id=user_id), self.system_headers())
+        return found
+
+    async def verify_api_key(self, key: str, secret: str) -> CallerInfo:
+        """Whose API key this is, if the secret matches: what a `CredentialCheck` asks the registry."""
+        found: CallerInfo = await self.bus.request(
+            VerifyApiKey(key=key, secret=secret), self.system_headers()
+        )
+        return found
 
     async def server(self, headers: Mapping[str, str], server: str) -> Server:
         """The server with that id or name, if the caller may Read it (the registry's 403/404 otherwise)."""

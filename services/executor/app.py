@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from contracts.api.internal.auth import CallerInfo, ResolveCaller, VerifyApiKey
 from contracts.catalog import load_all
-from contracts.service_users import SYSTEM_USER_ID
 from services.common.agents import AgentClient
 from services.common.auth import load_jwt_signer
 from services.common.bus import Bus
@@ -57,7 +55,12 @@ class Executor:
         self.client = connect(settings)
         self.db = service_database(self.client, settings, SERVICE)
         self.signer = load_jwt_signer(settings)
-        check = authenticate or CredentialCheck(self.signer.verify, self._resolve_user, self._verify_api_key)
+        # Late-bound: the registry client needs the bus, which needs this check.
+        check = authenticate or CredentialCheck(
+            self.signer.verify,
+            lambda user_id: self.registry.resolve_caller(user_id),  # noqa: PLW0108
+            lambda key, secret: self.registry.verify_api_key(key, secret),  # noqa: PLW0108
+        )
         self.bus = Bus(SERVICE, settings, check)
         self.bus.outbox = Outbox(self.db)
         self.bus.consume(forget_deleted(self.db))
@@ -92,17 +95,6 @@ class Executor:
             create_deployment_from_container,
         ):
             module.register(self)
-
-    def _system(self) -> dict[str, str]:
-        return {"Authorization": self.signer.issue(SYSTEM_USER_ID)}
-
-    async def _resolve_user(self, user_id: str) -> CallerInfo:
-        found: CallerInfo = await self.bus.request(ResolveCaller(user_id=user_id), self._system())
-        return found
-
-    async def _verify_api_key(self, key: str, secret: str) -> CallerInfo:
-        found: CallerInfo = await self.bus.request(VerifyApiKey(key=key, secret=secret), self._system())
-        return found
 
     async def start(self) -> None:
         """Create indexes, connect, follow the agents, keep closing what crashed executors left running, and answer."""
