@@ -38,9 +38,9 @@ log = logging.getLogger(__name__)
 
 LEASE_SECONDS = 60.0
 """How long a claim lives without renewal, by default (`VARANUS_LEASE_SECONDS`)."""
-ABANDONED_STAGE = "Executor stopped"
-"""The stage of the log that closes an Update whose executor died."""
-ABANDONED_REASON = "the executor running this stopped before it finished; the outcome is unknown"
+ABANDONED_STAGE = "Execution stopped"
+"""The stage of the log that closes an Update whose executing service (executor or builder) died."""
+ABANDONED_REASON = "the service running this stopped before it finished; the outcome is unknown"
 """Why such an Update failed."""
 CLOSED_ALREADY = frozenset({404, 409})
 """FinishUpdate's answers that mean there is nothing left to close (no such Update, or already complete)."""
@@ -192,8 +192,10 @@ class Runner:
         renewing = asyncio.create_task(self._renew(key, owner, asyncio.current_task()))
         logs: list[Log] = []
         started = now_ms()
+        ended_normally = False
         try:
             logs = await work(update)
+            ended_normally = True
         except asyncio.CancelledError:
             # The executor is stopping with the work unfinished: close the Update as failed, saying so.
             logs = [abandoned_note()]
@@ -214,7 +216,7 @@ class Runner:
             logs = [
                 Log(
                     stage=update.operation.value,
-                    stderr=f"internal error in the executor (error id {error_id})",
+                    stderr=f"internal error in the {self.registry.bus.service} (error id {error_id})",
                     success=False,
                     start_ts=started,
                     end_ts=now_ms(),
@@ -236,7 +238,9 @@ class Runner:
                     for log in logs
                 ]
             try:
-                await self.registry.finish(update.id, logs=logs)
+                # Progress logs shown while it ran are dropped only when the work's own logs hold the whole
+                # output; after an error they are all there is of it.
+                await self.registry.finish(update.id, logs=logs, drop_progress=ended_normally)
             except Exception:
                 log.exception("could not finish Update %s", update.id)
                 await self._expire(key, owner)  # a sweep closes it as failed rather than leave it running

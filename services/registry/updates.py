@@ -18,7 +18,7 @@ from pymongo import DESCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from contracts.api.internal.update import CreateUpdate, FinishUpdate
+from contracts.api.internal.update import CreateUpdate, FinishUpdate, is_progress_stage
 from contracts.api.read.update import ListUpdatesResponse
 from contracts.base import is_object_id
 from contracts.entities.common import ResourceTarget
@@ -233,6 +233,8 @@ class UpdateStore:
         extra = [redact_log(entry) for entry in request.logs]
 
         def changes_of(stored: list[dict[str, Any]]) -> dict[str, Any]:
+            if request.drop_progress:
+                stored = [entry for entry in stored if not is_progress_stage(str(entry.get("stage", "")))]
             logs = [*(Log.model_validate(entry) for entry in stored), *extra]
             success = request.success if request.success is not None else all(entry.success for entry in logs)
             changes: dict[str, Any] = {

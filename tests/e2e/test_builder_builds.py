@@ -12,6 +12,7 @@ import httpx
 import nats
 from nats.js.api import ConsumerConfig, DeliverPolicy
 
+from contracts.api.internal.update import is_progress_stage
 from contracts.events.execution import BuildFinished
 from services.builder.app import Builder
 from tests.conftest import DockerRegistry
@@ -277,6 +278,9 @@ async def test_cancel_build_stops_a_running_build(
         assert await eventually(cancelled, 60)
         run = await finished(client, started, 60)
         assert run["success"] is False
+        # The progress logs shown while it ran gave way to the complete ones: the output is there once.
+        assert not [log["stage"] for log in run["logs"] if is_progress_stage(log["stage"])]
+        assert image in "".join(log["stdout"] for log in run["logs"] if log["stage"] == "Build"), run["logs"]
         assert not has_image(f"{image}:latest")
         assert (await client.read("GetBuildActionState", {"build": image}))["building"] is False
     finally:

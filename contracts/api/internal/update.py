@@ -70,3 +70,20 @@ class FinishUpdate(InternalRequest):
     """Commit to record, if any."""
     other_data: str | None = None
     """Operation-specific data to record."""
+    drop_progress: bool = False
+    """Remove the logs appended only to show progress while it ran (stages named by `progress_stage`): the
+    work ended normally and its last logs hold the whole output."""
+
+
+PROGRESS_MARK = " (progress "
+"""What names a log appended only to show progress: `<stage> (progress <n>)`."""
+
+
+def progress_stage(stage: str, seq: int) -> str:
+    """The stage name of the `seq`-th progress log of `stage` (shown live, dropped when the work ends)."""
+    return f"{stage}{PROGRESS_MARK}{seq})"
+
+
+def is_progress_stage(stage: str) -> bool:
+    """Whether a log of that stage name was appended only to show progress."""
+    return PROGRESS_MARK in stage and stage.endswith(")")

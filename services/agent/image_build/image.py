@@ -109,6 +109,37 @@ class BuildState:
     """The built image."""
     success: bool = False
     """Whether every stage succeeded."""
+    running: Log | None = None
+    """The stage whose process runs now, with the output it printed so far (its Log if it is cancelled)."""
+
+
+async def _run_stage(
+    state: BuildState,
+    progress: Progress,
+    stage: str,
+    argv: list[str],
+    shown: str,
+    cwd: Path,
+    env: dict[str, str],
+    timeout: float,
+) -> Log:
+    """`run_process` of one stage whose lines are published as progress and kept in `state.running`, so a
+    cancel mid-stage still answers what the stage printed."""
+    lines: list[str] = []
+    state.running = Log(stage=stage, command=shown, success=False, start_ts=now_ms(), end_ts=now_ms())
+    publish = progress.sink(stage)
+
+    def keep(line: str) -> bool:
+        lines.append(line)
+        return publish(line)
+
+    try:
+        return await run_process(stage, argv, shown, cwd, env, timeout, keep_line=keep)
+    except asyncio.CancelledError:
+        state.running = state.running.model_copy(update={"stdout": "\n".join(lines), "end_ts": now_ms()})
+        raise
+    else:
+        state.running = None
 
 
 def _failed(stage: str, command: str, message: str) -> Log:
@@ -241,9 +272,7 @@ async def _build_and_push(
     with docker_config(request.registries, prefix=f"{SCRATCH_PREFIX}{request.build_key}-auth-") as auth_env:
         env = subprocess_env(ctx.config.docker_host, {**dict(cli.env), **auth_env})
         argv, shown = build_argv(cli, request, dockerfile, build_dir, secret_files)
-        log = await run_process(
-            "Build", argv, " ".join(shown), build_dir, env, BUILD_TIMEOUT, keep_line=progress.sink("Build")
-        )
+        log = await _run_stage(state, progress, "Build", argv, " ".join(shown), build_dir, env, BUILD_TIMEOUT)
         state.logs.append(log)
         if not log.success:
             return
@@ -252,14 +281,8 @@ async def _build_and_push(
         if request.push:
             for tag in request.tags:
                 argv = [cli.docker, "push", tag]
-                log = await run_process(
-                    "Push",
-                    argv,
-                    " ".join(argv),
-                    build_dir,
-                    env,
-                    PUSH_TIMEOUT,
-                    keep_line=progress.sink("Push"),
+                log = await _run_stage(
+                    state, progress, "Push", argv, " ".join(argv), build_dir, env, PUSH_TIMEOUT
                 )
                 state.logs.append(log)
                 if not log.success:
@@ -291,6 +314,8 @@ async def run_build(
             await _build_and_push(ctx, request, plan, state, progress, scratch)
     except asyncio.CancelledError:
         cancelled = True
+        if state.running is not None:  # what the interrupted stage printed before it was stopped
+            state.logs.append(state.running)
         state.logs.append(_failed("Cancel", "", CANCELLED))
     except (OSError, Unavailable) as err:  # the host or its engine failed under the build: its failed Log
         reason = getattr(err, "message", None) or getattr(err, "strerror", None) or str(err)

@@ -26,6 +26,7 @@ from contracts.api.agent.compose import GitSource
 from contracts.api.agent.container import RegistryAuth
 from contracts.api.agent.repo import CloneRepoOnHost, RepoLocation, RepoOnHost, RepoOnHostResponse
 from contracts.api.execute.build import BatchRunBuild, CancelBuild, RunBuild
+from contracts.api.internal.update import progress_stage
 from contracts.api.read.build import ListBuilds
 from contracts.api.write.build import UpdateBuild
 from contracts.entities.build import Build, BuildListItem, BuildQuery
@@ -168,7 +169,7 @@ def register(builder: Builder) -> None:
                         batch = BuildProgress.model_validate_json(msg.data)
                         at = now_ms()
                         note = Log(
-                            stage=f"{batch.stage} (progress {batch.seq})",
+                            stage=progress_stage(batch.stage, batch.seq),
                             stdout=redact("\n".join(batch.lines)),
                             success=True,
                             start_ts=at,
