@@ -16,6 +16,15 @@ EVENTS_WILDCARD: Final = f"{PREFIX}.event.>"
 STATUS_HEADER: Final = "Komodo-Status"
 """Reply header that carries the HTTP-like status of a bus answer (200 on success)."""
 
+UPDATE_ID_HEADER: Final = "Varanus-Update-Id"
+"""Request header a built-in service user (an automation) sets on an execution to choose its Update's id, so a
+retried trigger finds the execution it already started (the registry answers 409 for an id in use). Ignored
+from other callers."""
+
+CAUSE_HEADER: Final = "Varanus-Cause"
+"""Request header a built-in service user sets on an execution to say why it runs (for example the build whose
+end redeploys a deployment); it becomes the first Log of the execution's Update. Ignored from other callers."""
+
 REQUEST_KINDS: Final = ("read", "write", "execute", "internal")
 """Kinds of request subjects: Komodo's three APIs plus service-to-service requests."""
 

@@ -21,6 +21,20 @@ class BuildFinished(Event):
     """The version that was built."""
 
 
+class BuildFailed(Event):
+    """A build failed (published beside its `BuildFinished`): nothing is redeployed; the alerter raises Komodo's
+    `BuildFailed` alert from it."""
+
+    KIND: ClassVar[str] = "build"
+
+    update_id: str
+    """The Update of the failed run."""
+    name: str = ""
+    """The build's name when it ran."""
+    build_version: Version = Version()
+    """The version it tried to build."""
+
+
 class DeploymentDeployed(Event):
     """A deployment's container was (re)created by an execution."""
 

@@ -40,10 +40,11 @@ class BuildHistory:
         success: bool,
         start_ts: int,
         end_ts: int,
-        event: Event | None = None,
+        *events: Event,
     ) -> None:
-        """Remember one finished run; `event` (the run's `BuildFinished`) is stored in the same insert, in the
-        run's outbox, so it is delivered exactly when the run is on record (the caller wakes the relay)."""
+        """Remember one finished run; `events` (the run's `BuildFinished`, and `BuildFailed`) are stored in the
+        same insert, in the run's outbox, so they are delivered exactly when the run is on record (the caller
+        wakes the relay)."""
         doc: Document = {
             "build_id": build_id,
             "version": version.model_dump(mode="json"),
@@ -51,7 +52,7 @@ class BuildHistory:
             "start_ts": start_ts,
             "end_ts": end_ts,
         }
-        await self.coll.insert_one(with_pending(doc, event) if event is not None else doc)
+        await self.coll.insert_one(with_pending(doc, *events) if events else doc)
 
     async def versions(
         self, build_id: str, major: int | None, minor: int | None, patch: int | None, limit: int | None

@@ -276,11 +276,18 @@ class RegistryClient:
         operator: str,
         version: Version | None = None,
         update_id: str | None = None,
+        logs: list[Log] | None = None,
     ) -> Update:
-        """A new InProgress Update (with the version it involves, and the id chosen for it, if any)."""
+        """A new InProgress Update (with the version it involves, the id chosen for it and its first logs, if
+        any)."""
         created: Update = await self.bus.request(
             CreateUpdate(
-                id=update_id, operation=operation, target=target, operator=operator, version=version
+                id=update_id,
+                operation=operation,
+                target=target,
+                operator=operator,
+                version=version,
+                logs=logs or [],
             ),
             self.system_headers(),
         )

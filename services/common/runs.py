@@ -29,7 +29,10 @@ from pymongo.errors import DuplicateKeyError
 
 from contracts.entities.common import ResourceTarget, ResourceTargetVariant, Version
 from contracts.entities.update import Log, Operation, Update
-from services.common.errors import Busy, ServiceError, Unavailable
+from contracts.service_users import SERVICE_USERS
+from contracts.subjects import CAUSE_HEADER, UPDATE_ID_HEADER
+from services.common.bus import RequestContext
+from services.common.errors import BadRequest, Busy, ServiceError, Unavailable
 from services.common.logging import redactor
 from services.common.mongo import Document
 from services.common.registry_client import RegistryClient
@@ -86,6 +89,21 @@ def abandoned_note() -> Log:
     )
 
 
+def chosen_by_automation(ctx: RequestContext | None) -> tuple[str, list[Log]]:
+    """The Update id and first logs of an execution: a built-in service user's `UPDATE_ID_HEADER` (a valid
+    ObjectId) and `CAUSE_HEADER`, else a fresh id and none. Other callers cannot choose: an id is what makes an
+    automation's retry idempotent, and a cause in someone's Update must come from the system."""
+    if ctx is None or ctx.caller.user_id not in SERVICE_USERS:
+        return str(ObjectId()), []
+    chosen = ctx.headers.get(UPDATE_ID_HEADER, "")
+    if chosen and not ObjectId.is_valid(chosen):
+        raise BadRequest(f"{UPDATE_ID_HEADER}: not an ObjectId in hex (24 characters)")
+    cause = ctx.headers.get(CAUSE_HEADER, "").strip()
+    at = now_ms()
+    logs = [Log(stage="Cause", stdout=cause, success=True, start_ts=at, end_ts=at)] if cause else []
+    return chosen or str(ObjectId()), logs
+
+
 class Runner:
     """Starts executions, keeps their leases, and closes the executions other executors abandoned."""
 
@@ -140,18 +158,22 @@ class Runner:
         lock: str = "",
         redact: Redact | None = None,
         version: Version | None = None,
+        ctx: RequestContext | None = None,
     ) -> Update:
         """Claim the action's lease (409 busy when held), create the Update and start the work in a task.
 
         `redact` (the execution's secrets) is applied to every Log before it is stored, errors included; `version`
-        (a Build's, for a deploy of its image) is recorded on the Update.
+        (a Build's, for a deploy of its image) is recorded on the Update. With the request's `ctx`, an automation
+        (a built-in service user) may choose the Update's id and give its cause (see `chosen_by_automation`).
         """
         owner = uuid.uuid4().hex
-        update_id = str(ObjectId())
+        update_id, first_logs = chosen_by_automation(ctx)
         key = lease_key(target, operation, lock)
         await self._claim(key, target, operation.value, owner, update_id)
         try:
-            update = await self.registry.create_update(operation, target, operator, version, update_id)
+            update = await self.registry.create_update(
+                operation, target, operator, version, update_id, first_logs
+            )
         except ServiceError as err:
             if err.status < 500:  # the registry refused it: there is no Update
                 await self.leases.delete_one({"_id": key, "owner": owner})

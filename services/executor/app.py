@@ -33,6 +33,7 @@ from services.executor.handlers.write import check_deployment_update as write_ch
 from services.executor.handlers.write import check_stack_update as write_check_stack_update
 from services.executor.handlers.write import create_deployment_from_container
 from services.executor.handlers.write import stack as write_stack
+from services.executor.redeploy_on_build import redeploy_on_build
 from services.executor.resource_states import ResourceStates
 from services.executor.servers.cache import ServerCache
 from services.executor.servers.stats import StatsStore
@@ -64,6 +65,7 @@ class Executor:
         self.bus = Bus(SERVICE, settings, check)
         self.bus.outbox = Outbox(self.db)
         self.bus.consume(forget_deleted(self.db))
+        self.bus.consume(redeploy_on_build(self))
         self.registry = RegistryClient(self.bus, self.signer)
         self.agents = AgentClient(self.bus)
         self.cache = ServerCache()

@@ -32,7 +32,8 @@ from contracts.api.write.build import UpdateBuild
 from contracts.entities.build import Build, BuildListItem, BuildQuery
 from contracts.entities.common import PermissionLevel, ResourceTarget, ResourceTargetVariant
 from contracts.entities.update import Log, Operation, Update
-from contracts.events.execution import BuildFinished
+from contracts.events.base import Event
+from contracts.events.execution import BuildFailed, BuildFinished
 from services.builder.backends import backend_for
 from services.builder.tags import build_tags, next_version
 from services.common import interpolation
@@ -208,10 +209,19 @@ def register(builder: Builder) -> None:
                 await running.delete_one({"_id": build.id})
                 await backend.release()
                 await builder.outcomes.record(target_of(build), Operation.RunBuild.value, success)
-                finished = BuildFinished(
-                    update_id=update.id, success=success, build_version=version, resource=target_of(build)
-                )
-                await builder.history.record(build.id, version, success, started, now_ms(), finished)
+                target = target_of(build)
+                events: list[Event] = [
+                    BuildFinished(
+                        update_id=update.id, success=success, build_version=version, resource=target
+                    )
+                ]
+                if not success:
+                    events.append(
+                        BuildFailed(
+                            update_id=update.id, name=build.name, build_version=version, resource=target
+                        )
+                    )
+                await builder.history.record(build.id, version, success, started, now_ms(), *events)
                 builder.outbox.wake(builder.history.coll.name)
 
         return await builder.runner.start(

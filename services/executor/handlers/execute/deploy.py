@@ -253,6 +253,7 @@ def register(executor: Executor) -> None:
             work,
             redact=values.redact,
             version=resolved.built.version if resolved.built is not None else None,
+            ctx=ctx,
         )
 
     async def pull(req: PullDeployment, ctx: RequestContext) -> Update:
