@@ -23,6 +23,13 @@ class GitProviderAccount(KomodoModel):
     """The account username."""
     token: str = ""
     """The access token (a secret)."""
+    ssh_private_key: str = ""
+    """Varanus extension: a private key (OpenSSH or PEM, a secret). When set, repositories of this account are
+    cloned, pulled and pushed over SSH as `ssh://git@<domain>/<repo>.git` (a port may be part of `domain`)
+    instead of http(s) with the token."""
+    ssh_known_hosts: str = ""
+    """Varanus extension: known_hosts lines pinning the git server's host key for SSH (`ssh-keyscan <host>`);
+    empty: the key the server shows is accepted for each transfer and shown in its Log."""
 
 
 class ImageRegistryAccount(KomodoModel):

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from contracts.api.agent.compose import GitSource
 from contracts.entities.update import Log
-from services.agent.compose.git import REDACTED, scrub
+from services.common.git_transport import REDACTED, scrub
 
 
 @dataclass(frozen=True)

@@ -1,18 +1,17 @@
 """The latest commit of a repo's branch on its git provider, read by the builder itself (Komodo's
 RefreshRepoCache reads the remote, not a server's checkout).
 
-dulwich fetches the branch's head (depth 1) into a throwaway bare repository; the token goes to its HTTP
-transport as credentials, never into the address, and every error text has it scrubbed before it is raised.
+dulwich fetches the branch's head (depth 1) into a throwaway bare repository with the source's transport
+(`services/common/git_transport.py`: the token as HTTP credentials, or an SSH key file that lives only for the
+fetch), never in the address, and every error text has them scrubbed before it is raised.
 dulwich is blocking, so the fetch runs in a worker thread.
 """
 
 from __future__ import annotations
 
 import asyncio
-import base64
 import tempfile
 from collections.abc import Mapping
-from typing import Any
 
 from dulwich.client import get_transport_and_path
 from dulwich.objects import Commit, ObjectID
@@ -21,28 +20,18 @@ from dulwich.repo import Repo
 
 from contracts.api.agent.compose import GitSource
 from services.common.errors import BadRequest
+from services.common.git_transport import scrub, transport
 
 FETCH_TIMEOUT_SECONDS = 60.0
 """How long reading the remote may take."""
 
 
-def scrub(text: str, source: GitSource) -> str:
-    """`text` without the token (plain, or inside a basic-auth header)."""
-    if not source.token:
-        return text
-    basic = base64.b64encode(f"{source.username or 'oauth2'}:{source.token}".encode()).decode()
-    return text.replace(basic, "<TOKEN>").replace(source.token, "<TOKEN>")
-
-
 def _latest(source: GitSource) -> tuple[str, str]:
     ref = Ref(b"refs/heads/" + source.branch.encode())
-    credentials: dict[str, Any] = (
-        {"username": source.username or "oauth2", "password": source.token} if source.token else {}
-    )
-    with tempfile.TemporaryDirectory(prefix="varanus-remote-") as folder:
+    with tempfile.TemporaryDirectory(prefix="varanus-remote-") as folder, transport(source) as reach:
         repo = Repo.init_bare(folder)
         try:
-            client, path = get_transport_and_path(source.url, **credentials)
+            client, path = get_transport_and_path(source.url, **reach.options)
 
             def wants(refs: Mapping[Ref, ObjectID], depth: int | None = None) -> list[ObjectID]:
                 return [refs[ref]] if ref in refs else []

@@ -7,6 +7,7 @@ The token of `git_account` is looked up as Komodo does: the account stored in th
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Protocol
 
 from contracts.api.agent.compose import GitSource
@@ -43,16 +44,30 @@ class GitConfig(Protocol):
         """The account whose token is used, or empty."""
 
 
-async def git_token(registry: RegistryClient, settings: Settings, domain: str, username: str) -> str:
-    """The token of a git account: the stored account, else the config file's; a 400 when neither has it."""
+@dataclass(frozen=True)
+class GitCredentials:
+    """What an account gives a transfer: a token (http), or an SSH key and the host keys to trust."""
+
+    token: str = ""
+    """The token, for http(s)."""
+    ssh_private_key: str = ""
+    """The private key; when set, the transfer goes over SSH."""
+    ssh_known_hosts: str = ""
+    """known_hosts lines pinning the server's key (SSH)."""
+
+
+async def git_credentials(
+    registry: RegistryClient, settings: Settings, domain: str, username: str
+) -> GitCredentials:
+    """The credentials of a git account: the stored account, else the config file's; a 400 when neither has it."""
     stored = await registry.git_account(domain, username)
     if stored is not None:
-        return stored.token
+        return GitCredentials(stored.token, stored.ssh_private_key, stored.ssh_known_hosts)
     for provider in settings.git_providers:
         if provider.domain == domain:
             for account in provider.accounts:
                 if account.username == username:
-                    return account.token
+                    return GitCredentials(account.token)
     raise BadRequest(f"git_account: no account {username!r} for git provider {domain!r}")
 
 
@@ -65,7 +80,8 @@ async def git_source(
     reclone: bool = False,
 ) -> GitSource | None:
     """The repository `config` names, or its `linked_repo`'s when set (read as System: the reference was checked
-    against the writer's permission when it was stored), with the account's token; None when it names none.
+    against the writer's permission when it was stored), with the account's credentials; None when it names none.
+    An account with an SSH key makes it `ssh://git@<domain>/<repo>.git` (`git_https` does not apply).
 
     A 400 naming `what` (`stack 'web'`) when the coordinates cannot be used (a URL or commit the agent refuses).
     """
@@ -73,16 +89,30 @@ async def git_source(
     if not source.repo:
         return None
     account = source.git_account
-    token = await git_token(registry, settings, source.git_provider, account) if account else ""
-    scheme = "https" if source.git_https else "http"
+    found = (
+        await git_credentials(registry, settings, source.git_provider, account)
+        if account
+        else GitCredentials()
+    )
+    path = source.repo.removesuffix(".git")
+    if found.ssh_private_key:
+        url, username, token = f"ssh://git@{source.git_provider}/{path}.git", "git", ""
+    else:
+        url, username, token = (
+            f"{'https' if source.git_https else 'http'}://{source.git_provider}/{path}.git",
+            account,
+            found.token,
+        )
     try:
         return GitSource(
-            url=f"{scheme}://{source.git_provider}/{source.repo.removesuffix('.git')}.git",
+            url=url,
             branch=source.branch or "main",
             commit=source.commit,
-            username=account,
+            username=username,
             token=token,
             reclone=reclone,
+            ssh_private_key=found.ssh_private_key,
+            ssh_known_hosts=found.ssh_known_hosts,
         )
     except ValueError as err:
         raise BadRequest(f"{what}: {plain_reason(err)}") from None

@@ -1,6 +1,7 @@
 """Git provider and image registry accounts: credentials that resources use by (domain, username).
 
-Tokens are encrypted at rest and registered with the redactor as soon as they are read or written.
+Tokens (and a git account's SSH private key) are encrypted at rest and registered with the redactor as soon as
+they are read or written.
 """
 
 from __future__ import annotations
@@ -26,6 +27,9 @@ from services.registry.documents import object_id, set_changed, to_document
 from services.registry.updates import UpdateStore, now_ms
 
 A = TypeVar("A", GitProviderAccount, ImageRegistryAccount)
+
+SECRET_FIELDS = ("token", "ssh_private_key")
+"""Account fields stored encrypted and never named with their values in an Update."""
 
 
 class AccountStore(Generic[A]):
@@ -53,13 +57,19 @@ class AccountStore(Generic[A]):
         """One account per (domain, username)."""
         await self.coll.create_index([("domain", ASCENDING), ("username", ASCENDING)], unique=True)
 
+    def _secrets(self) -> list[str]:
+        return [name for name in SECRET_FIELDS if name in self.model.model_fields]
+
     def _from_document(self, doc: Document) -> A:
-        return self.model.model_validate({**doc, "token": self.box.decrypt(str(doc.get("token", "")))})
+        plain = {name: self.box.decrypt(str(doc.get(name, ""))) for name in self._secrets() if doc.get(name)}
+        return self.model.model_validate({**doc, **plain})
 
     def _to_document(self, account: A) -> Document:
-        redactor.add(account.token)
         doc = to_document(account)
-        doc["token"] = self.box.encrypt(account.token)
+        for name in self._secrets():
+            value = str(getattr(account, name))
+            redactor.add(value)
+            doc[name] = self.box.encrypt(value)
         return doc
 
     def _validate(self, data: dict[str, Any]) -> A:
@@ -141,10 +151,11 @@ class AccountStore(Generic[A]):
         await set_changed(self.coll, {"_id": oid}, changes_of, f"{self.title} account with id {account_id!r}")
         current, account = seen[0]
         changed = sorted(
-            k for k in data if k != "token" and getattr(current, k, None) != getattr(account, k, None)
+            k
+            for k in data
+            if k not in SECRET_FIELDS and getattr(current, k, None) != getattr(account, k, None)
         )
-        if "token" in data and data["token"] != current.token:
-            changed.append("token")
+        changed += [k for k in self._secrets() if k in data and data[k] != getattr(current, k)]
         await self._record(
             self.operations[1],
             operator,

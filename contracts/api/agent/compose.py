@@ -62,7 +62,8 @@ class GitSource(KomodoModel):
     """A git repository to clone (or pull) into the stack's folder; the token is used for the fetch only."""
 
     url: str
-    """`https://host/owner/name.git` (or `http://` for `git_https = false`), without credentials."""
+    """`https://host/owner/name.git` (or `http://` for `git_https = false`), without credentials; or
+    `ssh://git@host[:port]/owner/name.git` for an account with an SSH key."""
     branch: str = "main"
     """The branch to check out."""
     commit: str = ""
@@ -73,10 +74,20 @@ class GitSource(KomodoModel):
     """The token; never written to `.git/config`, a Log or an error."""
     reclone: bool = False
     """Delete the folder and clone again instead of pulling."""
+    ssh_private_key: str = ""
+    """For an `ssh://` address: the private key (a secret); used for the transfer only, from a 0600 file that is
+    removed after it, never in `.git/config`, a Log or an error."""
+    ssh_known_hosts: str = ""
+    """For an `ssh://` address: known_hosts lines pinning the server's host key (empty: the key the server shows
+    is accepted for this transfer and reported in the Log)."""
 
     @field_validator("url")
     @classmethod
     def _url(cls, url: str) -> str:
+        if url.startswith("ssh://"):
+            if not re.match(r"^ssh://[A-Za-z0-9._-]+@[A-Za-z0-9.-]+(:[0-9]{1,5})?/[^\s'\"]+$", url):
+                raise ValueError(f"{url!r} is not an ssh://user@host[:port]/path repository address")
+            return url
         if not re.match(r"^https?://[^\s@/]+/\S+$", url):
             raise ValueError(f"{url!r} is not an http(s) repository address without credentials")
         return url

@@ -9,11 +9,9 @@ dulwich is blocking, so each operation runs in a worker thread.
 from __future__ import annotations
 
 import asyncio
-import base64
 import io
 import shlex
 import shutil
-import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,9 +30,7 @@ from services.agent.compose.files import write_file
 from services.agent.compose.paths import StackPaths, stack_paths
 from services.agent.oplog import now_ms
 from services.common.errors import BadRequest
-
-REDACTED = "<redacted>"
-"""What a token is replaced with in Logs."""
+from services.common.git_transport import scrub, transport
 
 
 @dataclass(frozen=True)
@@ -49,31 +45,10 @@ class GitResult:
     """Its message's first line."""
 
 
-def scrub(text: str, source: GitSource) -> str:
-    """`text` without the token, in the forms a transport might write it (plain, URL-quoted, Basic auth)."""
-    if not source.token:
-        return text
-    forms = {
-        source.token,
-        urllib.parse.quote(source.token, safe=""),
-        base64.b64encode(f"{source.username}:{source.token}".encode()).decode(),
-    }
-    for form in sorted(forms, key=len, reverse=True):
-        text = text.replace(form, REDACTED)
-    return text
-
-
 def _progress(raw: bytes) -> str:
     """dulwich's progress output with each `\\r`-rewritten line reduced to its last state."""
     lines = raw.decode(errors="replace").splitlines()
     return "\n".join(line.rsplit("\r", 1)[-1] for line in lines if line.strip())
-
-
-def _credentials(source: GitSource) -> dict[str, Any]:
-    if not source.token and not source.username:
-        return {}
-    # Forges take a token as the password of any user name; "oauth2" is what git itself suggests.
-    return {"username": source.username or "oauth2", "password": source.token}
 
 
 def _head(repo: Repo) -> tuple[str, str]:
@@ -107,7 +82,7 @@ def _is_clone(folder: Path, source: GitSource) -> bool:
     return bool(url.decode(errors="replace") == source.url)
 
 
-def _clone(folder: Path, source: GitSource, errors: io.BytesIO) -> tuple[str, str]:
+def _clone(folder: Path, source: GitSource, errors: io.BytesIO, options: dict[str, Any]) -> tuple[str, str]:
     if folder.exists():
         shutil.rmtree(folder)
     folder.parent.mkdir(parents=True, exist_ok=True)
@@ -116,16 +91,16 @@ def _clone(folder: Path, source: GitSource, errors: io.BytesIO) -> tuple[str, st
         str(folder),
         branch=source.branch,
         errstream=errors,
-        **_credentials(source),
+        **options,
     ) as repo:
         if source.commit:
             _checkout(repo, source)
         return _head(repo)
 
 
-def _pull(folder: Path, source: GitSource, errors: io.BytesIO) -> tuple[str, str]:
+def _pull(folder: Path, source: GitSource, errors: io.BytesIO, options: dict[str, Any]) -> tuple[str, str]:
     with Repo(str(folder)) as repo:
-        porcelain.fetch(repo, "origin", errstream=errors, outstream=io.StringIO(), **_credentials(source))
+        porcelain.fetch(repo, "origin", errstream=errors, outstream=io.StringIO(), **options)
         if not source.commit and _ref(b"refs/remotes/origin/", source.branch) not in repo.refs:
             raise ValueError(f"branch {source.branch!r} is not in the repository")
         # Put HEAD on the branch first, so the reset moves the branch and not whatever was checked out.
@@ -137,6 +112,13 @@ def _pull(folder: Path, source: GitSource, errors: io.BytesIO) -> tuple[str, str
 def _describe(error: BaseException) -> str:
     text = str(error).strip()
     return f"{type(error).__name__}: {text}" if text else type(error).__name__
+
+
+def _sync(folder: Path, source: GitSource, errors: io.BytesIO, pull: bool) -> tuple[str, str, str]:
+    """Clone or pull with the source's transport; the commit, its message and a host key accepted unpinned."""
+    with transport(source) as reach:
+        commit_hash, message = (_pull if pull else _clone)(folder, source, errors, reach.options)
+        return commit_hash, message, reach.accepted_host_key()
 
 
 async def sync_repo(folder: Path, source: GitSource) -> GitResult:
@@ -151,7 +133,7 @@ async def sync_repo(folder: Path, source: GitSource) -> GitResult:
     errors = io.BytesIO()
     start = now_ms()
     try:
-        commit_hash, message = await asyncio.to_thread(_pull if pull else _clone, folder, source, errors)
+        commit_hash, message, accepted = await asyncio.to_thread(_sync, folder, source, errors, pull)
     except Exception as err:  # dulwich raises many kinds; each is the stage's failure
         return GitResult(
             log=Log(
@@ -166,6 +148,11 @@ async def sync_repo(folder: Path, source: GitSource) -> GitResult:
         )
     progress = scrub(_progress(errors.getvalue()), source)
     summary = f"{'pulled' if pull else 'cloned'} {source.url} at {commit_hash}: {message}"
+    if accepted:
+        summary += (
+            f"\nthe server's host key is not pinned (set ssh_known_hosts on the git account to pin it); "
+            f"accepted for this transfer: {accepted}"
+        )
     return GitResult(
         log=Log(
             stage=stage,
@@ -270,7 +257,7 @@ def _push(folder: Path, source: GitSource, errors: io.BytesIO) -> None:
     """Push the local branch to the same branch of `origin` (never forced); a `Refused` when the remote
     branch moved since the pull or the remote refused the update."""
     ref = _ref(b"refs/heads/", source.branch)
-    with Repo(str(folder)) as repo:
+    with Repo(str(folder)) as repo, transport(source) as reach:
         try:
             result = porcelain.push(
                 repo,
@@ -278,7 +265,7 @@ def _push(folder: Path, source: GitSource, errors: io.BytesIO) -> None:
                 refspecs=[ref + b":" + ref],
                 outstream=io.BytesIO(),
                 errstream=errors,
-                **_credentials(source),
+                **reach.options,
             )
         except porcelain.DivergedBranches as err:
             remote = err.current_sha.decode(errors="replace") if err.current_sha else "?"

@@ -11,11 +11,11 @@ from contracts.api.agent import compose as api
 from contracts.entities.common import SearchCombinator
 from services.agent.compose import args
 from services.agent.compose.files import write_file
-from services.agent.compose.git import REDACTED, scrub
 from services.agent.compose.paths import inside, stack_paths
 from services.agent.compose.up import service_names
 from services.agent.settings import AgentConfig, AgentConfigError, host_directories
 from services.common.errors import BadRequest
+from services.common.git_transport import REDACTED, scrub
 from services.common.settings import Settings
 
 

@@ -151,6 +151,9 @@ def test_accounts_defaults() -> None:
         "https": True,
         "username": "",
         "token": "",
+        # Varanus's extension for git over SSH (Komodo clones over http(s) only).
+        "ssh_private_key": "",
+        "ssh_known_hosts": "",
     }
     registry = ImageRegistryAccount.model_validate({"_id": OID, "username": "u", "token": "t"})
     assert registry.domain == "docker.io"

@@ -41,6 +41,7 @@ from services.common.batches import register_batch
 from services.common.bus import RequestContext
 from services.common.errors import BadRequest, plain_reason
 from services.common.git_sources import git_source
+from services.common.git_transport import scrub
 from services.common.registry_client import credentials
 from services.common.runs import now_ms
 
@@ -112,12 +113,11 @@ def register(builder: Builder) -> None:
                 if auth is not None:
                     auths.append(auth)
         version = next_version(build)
-        token = source.token if source is not None else ""
         started = now_ms()
 
         def redact(text: str) -> str:
             text = values.redact(text)
-            return text.replace(token, "<TOKEN>") if token else text
+            return scrub(text, source) if source is not None else text
 
         async def work(update: Update) -> list[Log]:
             logs: list[Log] = [*values.logs(started)]

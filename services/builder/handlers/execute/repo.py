@@ -29,6 +29,7 @@ from services.common import interpolation
 from services.common.batches import register_batch
 from services.common.bus import RequestContext
 from services.common.errors import BadRequest
+from services.common.git_transport import scrub
 from services.common.registry_client import credentials
 from services.common.runs import now_ms
 
@@ -56,12 +57,12 @@ def register(builder: Builder) -> None:
         )
         values.check(interpolated_fields(repo))
         on_host = await repo_on_host(builder, repo, values)
-        token = on_host.git.token
+        source = on_host.git
         started = now_ms()
 
         def redact(text: str) -> str:
             text = values.redact(text)
-            return text.replace(token, "<TOKEN>") if token else text
+            return scrub(text, source) if source is not None else text
 
         async def work(update: Update) -> list[Log]:
             # BuildRepo clones on a server of the repo's Builder (Komodo runs on_clone there).
