@@ -3,12 +3,16 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import uuid
+from pathlib import Path
 from typing import Any
 
 from contracts.entities.common import ResourceTarget, ResourceTargetVariant
 from services.builder.app import Builder
 from tests.e2e.conftest import BusClient, grant
-from tests.e2e.helpers import IMAGE, finished
+from tests.e2e.helpers import IMAGE, eventually, finished, has_image, remove_images, repo_agent
 
 
 async def test_builds_summary_counts_the_builder_states(
@@ -50,3 +54,106 @@ async def test_common_build_extra_args_are_the_distinct_args_of_readable_builds(
         "--quiet",
     ]
     assert await as_alice.read("ListCommonBuildExtraArgs", {}) == ["--no-cache", "--pull"]
+
+
+async def build_host(
+    client: BusClient, nats_url: str, tmp_path: Path, host_directories: tuple[Path, ...] = ()
+) -> Any:
+    """Server `build-host` (its agent started, repos under `tmp_path/repos`) in Server builder `builders`; the
+    agent, once the server shows Ok (stop it when done)."""
+    server = await client.write("CreateServer", {"name": "build-host", "config": {"enabled": True}})
+    await client.write(
+        "CreateBuilder",
+        {"name": "builders", "config": {"type": "Server", "params": {"server_ids": ["build-host"]}}},
+    )
+    agent = repo_agent(nats_url, server["_id"]["$oid"], tmp_path, host_directories)
+    await agent.start()
+
+    async def server_ok() -> bool:
+        servers = await client.read("ListServers", {})
+        return any(s["name"] == "build-host" and s["info"]["state"] == "Ok" for s in servers)
+
+    assert await eventually(server_ok, 20)
+    return agent
+
+
+def image_file(reference: str, path: str) -> str:
+    """The contents of `path` in a container of image `reference`."""
+    ran = subprocess.run(
+        ["docker", "run", "--rm", reference, "cat", path], capture_output=True, text=True, check=False
+    )
+    return ran.stdout.strip()
+
+
+async def test_run_build_builds_files_on_the_host(
+    registry: Any,
+    executor: Any,
+    builder: Builder,
+    client: BusClient,
+    nats_url: str,
+    docker_available: Any,
+    tmp_path: Path,
+) -> None:
+    name = f"e2e-onhost-{uuid.uuid4().hex[:6]}"
+    # Relative build_path: below the build's folder under the agent's repo root (Komodo's build_dir/<name>).
+    relative = tmp_path / "repos" / f"build-{name}" / "app"
+    relative.mkdir(parents=True)
+    (relative / "Dockerfile").write_text(f"FROM {IMAGE}\nCOPY hello.txt /hello.txt\n")
+    (relative / "hello.txt").write_text("relative\n")
+    # Absolute build_path: a folder the agent allows (VARANUS_AGENT_HOST_DIRECTORIES).
+    allowed = tmp_path / "host"
+    (allowed / "docker").mkdir(parents=True)
+    (allowed / "docker" / "Build.dockerfile").write_text(f"FROM {IMAGE}\nCOPY hello.txt /hello.txt\n")
+    (allowed / "hello.txt").write_text("absolute\n")
+    agent = await build_host(client, nats_url, tmp_path, (allowed,))
+    common = {"builder_id": "builders", "files_on_host": True, "include_version_tags": False}
+    try:
+        await client.write("CreateBuild", {"name": name, "config": {**common, "build_path": "app"}})
+        absolute = {**common, "build_path": str(allowed), "dockerfile_path": "docker/Build.dockerfile"}
+        await client.write("CreateBuild", {"name": f"{name}-abs", "config": absolute})
+        for build, expected in ((name, "relative"), (f"{name}-abs", "absolute")):
+            done = await finished(client, await client.ok("execute", "RunBuild", {"build": build}), 240)
+            assert done["success"] is True, json.dumps(done["logs"], indent=1)
+            assert image_file(f"{build}:latest", "/hello.txt") == expected
+    finally:
+        await agent.stop()
+        remove_images(f"{name}:latest", f"{name}-abs:latest")
+
+
+async def test_files_on_host_outside_the_allowed_folders_are_refused_before_building(
+    registry: Any,
+    executor: Any,
+    builder: Builder,
+    client: BusClient,
+    nats_url: str,
+    docker_available: Any,
+    tmp_path: Path,
+) -> None:
+    name = f"e2e-escape-{uuid.uuid4().hex[:6]}"
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "Dockerfile").write_text(f"FROM {IMAGE}\nRUN echo {name}\n")
+    agent = await build_host(client, nats_url, tmp_path)
+    common = {"builder_id": "builders", "files_on_host": True}
+    try:
+        await client.write("CreateBuild", {"name": name, "config": {**common, "build_path": str(outside)}})
+        await client.write(
+            "CreateBuild", {"name": f"{name}-up", "config": {**common, "build_path": "../../outside"}}
+        )
+        await client.write(
+            "CreateBuild", {"name": f"{name}-pre", "config": {**common, "pre_build": {"command": "ls"}}}
+        )
+        upward = await client.send("execute", "RunBuild", {"build": f"{name}-up"})
+        assert upward.status == 400 and "build_path '../../outside' must not hold '..'" in upward.error
+        pre = await client.send("execute", "RunBuild", {"build": f"{name}-pre"})
+        assert pre.status == 400 and "pre_build" in pre.error
+
+        done = await finished(client, await client.ok("execute", "RunBuild", {"build": name}), 60)
+
+        assert done["success"] is False
+        text = json.dumps(done["logs"])
+        assert f"host_directory '{outside}'" in text and "not inside the repo root" in text, text
+        assert not any(log["stage"] == "Build" for log in done["logs"])
+        assert not has_image(f"{name}:latest")
+    finally:
+        await agent.stop()
