@@ -15,7 +15,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from dulwich.client import get_transport_and_path
-from dulwich.objects import Commit, ObjectID
+from dulwich.errors import NotTreeError
+from dulwich.object_store import tree_lookup_path
+from dulwich.objects import Blob, Commit, ObjectID
 from dulwich.refs import Ref
 from dulwich.repo import Repo
 
@@ -35,6 +37,11 @@ def scrub(text: str, source: GitSource) -> str:
 
 
 def _latest(source: GitSource) -> tuple[str, str]:
+    head, message, _ = _head(source, None)
+    return head, message
+
+
+def _head(source: GitSource, file: str | None) -> tuple[str, str, bytes | None]:
     ref = Ref(b"refs/heads/" + source.branch.encode())
     credentials: dict[str, Any] = (
         {"username": source.username or "oauth2", "password": source.token} if source.token else {}
@@ -53,7 +60,15 @@ def _latest(source: GitSource) -> tuple[str, str]:
                 raise LookupError(f"the branch {source.branch!r} does not exist on the remote")
             commit = repo[head]
             assert isinstance(commit, Commit)
-            return head.decode(), commit.message.decode(errors="replace").strip()
+            contents = None
+            if file is not None:
+                try:
+                    _, blob_id = tree_lookup_path(repo.__getitem__, commit.tree, file.encode())
+                    blob = repo[blob_id]
+                    contents = blob.data if isinstance(blob, Blob) else None
+                except (KeyError, NotTreeError):
+                    contents = None
+            return head.decode(), commit.message.decode(errors="replace").strip(), contents
         finally:
             repo.close()
 
@@ -62,6 +77,19 @@ async def latest_commit(source: GitSource) -> tuple[str, str]:
     """The hash and message of the head of `source.branch`; a 400 saying why the remote could not be read."""
     try:
         return await asyncio.wait_for(asyncio.to_thread(_latest, source), FETCH_TIMEOUT_SECONDS)
+    except TimeoutError:
+        raise BadRequest(f"reading {source.url} took longer than {FETCH_TIMEOUT_SECONDS:.0f} s") from None
+    except Exception as err:  # dulwich raises many kinds; each means the remote could not be read
+        reason = scrub(str(err) or type(err).__name__, source)
+        raise BadRequest(f"could not read {source.url} ({source.branch}): {reason}") from None
+
+
+async def head_file(source: GitSource, file: str) -> tuple[str, str, bytes | None]:
+    """The hash and message of the head of `source.branch` and the contents of `file` (relative to the
+    repository's root) in its tree, None when it is not a file there; a 400 saying why the remote could not be
+    read."""
+    try:
+        return await asyncio.wait_for(asyncio.to_thread(_head, source, file), FETCH_TIMEOUT_SECONDS)
     except TimeoutError:
         raise BadRequest(f"reading {source.url} took longer than {FETCH_TIMEOUT_SECONDS:.0f} s") from None
     except Exception as err:  # dulwich raises many kinds; each means the remote could not be read

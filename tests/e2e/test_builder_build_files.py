@@ -13,6 +13,7 @@ from contracts.entities.common import ResourceTarget, ResourceTargetVariant
 from services.builder.app import Builder
 from tests.e2e.conftest import BusClient, grant
 from tests.e2e.helpers import IMAGE, eventually, finished, has_image, remove_images, repo_agent
+from tests.git_server import GitServer, git_server  # noqa: F401
 
 
 async def test_builds_summary_counts_the_builder_states(
@@ -155,5 +156,96 @@ async def test_files_on_host_outside_the_allowed_folders_are_refused_before_buil
         assert f"host_directory '{outside}'" in text and "not inside the repo root" in text, text
         assert not any(log["stage"] == "Build" for log in done["logs"])
         assert not has_image(f"{name}:latest")
+    finally:
+        await agent.stop()
+
+
+async def git_build_config(client: BusClient, git_server: GitServer, repo: str) -> dict[str, Any]:  # noqa: F811
+    """Add the git server's account and answer the config of a build from `repo` (its Dockerfile in `app/`)."""
+    domain = git_server.base_url.removeprefix("http://")
+    account = {"domain": domain, "https": False, "username": git_server.username, "token": git_server.token}
+    await client.write("CreateGitProviderAccount", {"account": account})
+    return {
+        "git_provider": domain,
+        "git_https": False,
+        "git_account": git_server.username,
+        "repo": repo,
+        "build_path": "app",
+    }
+
+
+async def test_refresh_build_cache_reads_the_dockerfile_from_git(
+    registry: Any,
+    builder: Builder,
+    client: BusClient,
+    alice: tuple[BusClient, str],
+    git_server: GitServer,  # noqa: F811
+) -> None:
+    name = f"e2e-cache-{uuid.uuid4().hex[:6]}"
+    (git_server.root / "team").mkdir(exist_ok=True)
+    dockerfile = f"FROM {IMAGE}\nRUN echo cached\n"
+    git_server.create_repo(f"team/{name}", {"app/Dockerfile": dockerfile})
+    commit = git_server.push_commit(f"team/{name}", {"app/other.txt": "x"}, "second commit")
+    config = await git_build_config(client, git_server, f"team/{name}")
+    await client.write("CreateBuild", {"name": name, "config": config})
+    await client.write(
+        "CreateBuild", {"name": f"{name}-missing", "config": {**config, "dockerfile_path": "Nope"}}
+    )
+    await client.write("CreateBuild", {"name": f"{name}-ui", "config": {"dockerfile": dockerfile}})
+    as_alice, _ = alice
+    await grant(client, "Read", name, kind="Build")
+
+    assert await client.ok("write", "RefreshBuildCache", {"build": name}) == {}
+
+    info = (await client.read("GetBuild", {"build": name}))["info"]
+    assert info["remote_path"] == "app/Dockerfile"
+    assert info["remote_contents"] == dockerfile
+    assert info["remote_error"] is None
+    assert (info["latest_hash"], info["latest_message"]) == (commit[:7], "second commit")
+    listed = await client.read("ListBuilds", {})
+    assert [b["info"]["latest_hash"] for b in listed if b["name"] == name] == [commit[:7]]
+    await client.write("RefreshBuildCache", {"build": f"{name}-missing"})
+    missing = (await client.read("GetBuild", {"build": f"{name}-missing"}))["info"]
+    assert missing["remote_contents"] is None and "there is no file app/Nope" in missing["remote_error"]
+    assert missing["latest_hash"] == commit[:7]
+    await client.write("RefreshBuildCache", {"build": f"{name}-ui"})
+    ui = (await client.read("GetBuild", {"build": f"{name}-ui"}))["info"]
+    assert (ui["remote_path"], ui["remote_contents"], ui["latest_hash"]) == (None, None, None)
+    # Komodo asks for Execute: Read is not enough; an unknown build is a 404.
+    refused = await as_alice.send("write", "RefreshBuildCache", {"build": name})
+    assert refused.status == 403, refused.body
+    unknown = await client.send("write", "RefreshBuildCache", {"build": "no-such-build"})
+    assert unknown.status == 404 and "no-such-build" in unknown.error
+    assert git_server.token not in json.dumps([info, missing])
+
+
+async def test_refresh_build_cache_reads_files_on_the_host(
+    registry: Any,
+    executor: Any,
+    builder: Builder,
+    client: BusClient,
+    nats_url: str,
+    tmp_path: Path,
+) -> None:
+    name = f"e2e-hostcache-{uuid.uuid4().hex[:6]}"
+    folder = tmp_path / "repos" / f"build-{name}" / "app"
+    folder.mkdir(parents=True)
+    (folder / "Dockerfile").write_text(f"FROM {IMAGE}\n")
+    agent = await build_host(client, nats_url, tmp_path)
+    try:
+        config = {"builder_id": "builders", "files_on_host": True, "build_path": "app"}
+        await client.write("CreateBuild", {"name": name, "config": config})
+        await client.write(
+            "CreateBuild", {"name": f"{name}-gone", "config": {**config, "build_path": "gone"}}
+        )
+
+        await client.write("RefreshBuildCache", {"build": name})
+        await client.write("RefreshBuildCache", {"build": f"{name}-gone"})
+
+        info = (await client.read("GetBuild", {"build": name}))["info"]
+        assert info["remote_path"] == str((folder / "Dockerfile").resolve())
+        assert info["remote_contents"] == f"FROM {IMAGE}\n" and info["remote_error"] is None
+        gone = (await client.read("GetBuild", {"build": f"{name}-gone"}))["info"]
+        assert gone["remote_contents"] is None and "there is no Dockerfile at" in gone["remote_error"]
     finally:
         await agent.stop()

@@ -13,7 +13,7 @@ from contracts.entities.stack import FileContents
 from contracts.entities.update import Log
 from services.agent.image_build.image import context_root
 from services.agent.oplog import now_ms
-from services.agent.repo.paths import inside_checkout
+from services.agent.repo.paths import inside_checkout, repo_folder
 from services.agent.settings import AgentConfig
 from services.common.errors import BadRequest
 
@@ -24,6 +24,12 @@ MAX_DOCKERFILE_BYTES: Final = 1024 * 1024
 def dockerfile_path(config: AgentConfig, where: DockerfileOnHost, create: bool = False) -> Path:
     """The resolved Dockerfile of `where`; a `BadRequest` when it leaves its context folder (or that folder is
     not one the agent allows). With `create`, the build's folder under the repo root is made first."""
+    if where.repo is not None and not create:
+        folder = repo_folder(where.repo, config.repo_dir, config.host_directories)
+        if not folder.is_dir():
+            raise BadRequest(
+                f"there is no Dockerfile at {folder}: the build's folder does not exist on this host"
+            )
     root = context_root(config, where.repo, where.host_directory, create=create)
     assert root is not None  # DockerfileOnHost always names a folder
     relative = os.path.normpath(os.path.join(where.build_path or ".", where.dockerfile_path))
