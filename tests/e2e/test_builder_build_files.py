@@ -249,3 +249,97 @@ async def test_refresh_build_cache_reads_files_on_the_host(
         assert gone["remote_contents"] is None and "there is no Dockerfile at" in gone["remote_error"]
     finally:
         await agent.stop()
+
+
+async def test_write_build_file_contents_commits_to_git_writes_the_host_or_the_config(
+    registry: Any,
+    executor: Any,
+    builder: Builder,
+    client: BusClient,
+    alice: tuple[BusClient, str],
+    nats_url: str,
+    tmp_path: Path,
+    git_server: GitServer,  # noqa: F811
+) -> None:
+    name = f"e2e-write-{uuid.uuid4().hex[:6]}"
+    (git_server.root / "team").mkdir(exist_ok=True)
+    git_server.create_repo(f"team/{name}", {"app/Dockerfile": f"FROM {IMAGE}\n", "README": "kept\n"})
+    written = f"FROM {IMAGE}\nRUN echo written\n"
+    agent = await build_host(client, nats_url, tmp_path)
+    try:
+        config = await git_build_config(client, git_server, f"team/{name}")
+        await client.write("CreateBuild", {"name": name, "config": config})
+        host = {
+            "builder_id": "builders",
+            "files_on_host": True,
+            "build_path": "ctx",
+            "dockerfile_path": "d/Dockerfile",
+        }
+        await client.write("CreateBuild", {"name": f"{name}-host", "config": host})
+        await client.write("CreateBuild", {"name": f"{name}-ui", "config": {"dockerfile": f"FROM {IMAGE}\n"}})
+        await client.write(
+            "CreateBuild", {"name": f"{name}-up", "config": {**host, "build_path": "a/../../x"}}
+        )
+        as_alice, _ = alice
+        await grant(client, "Read", name, kind="Build")
+
+        # Git: committed and pushed to the branch, then the cache refreshed from the remote.
+        done = await finished(
+            client,
+            await client.ok("write", "WriteBuildFileContents", {"build": name, "contents": written}),
+            60,
+        )
+        assert done["operation"] == "WriteDockerfile"
+        assert done["success"] is True, json.dumps(done["logs"], indent=1)
+        assert [log["stage"] for log in done["logs"]] == [
+            "Dockerfile to write",
+            "Clone Repo",
+            "Write Dockerfile",
+            "Commit",
+            "Push",
+        ]
+        info = (await client.read("GetBuild", {"build": name}))["info"]
+        assert info["remote_contents"] == written and info["latest_message"] == "e2e-admin: Commit Dockerfile"
+        assert git_server.token not in json.dumps(done)
+        # The remote holds it (read back by a second refresh of another build of the same repository).
+        await client.write("CreateBuild", {"name": f"{name}-again", "config": config})
+        await client.write("RefreshBuildCache", {"build": f"{name}-again"})
+        again = (await client.read("GetBuild", {"build": f"{name}-again"}))["info"]
+        assert again["remote_contents"] == written and again["latest_hash"] == info["latest_hash"]
+
+        # Files on the host: written below the build's folder (made), then the cache refreshed from the host.
+        done = await finished(
+            client,
+            await client.ok(
+                "write", "WriteBuildFileContents", {"build": f"{name}-host", "contents": written}
+            ),
+            30,
+        )
+        assert done["success"] is True, json.dumps(done["logs"], indent=1)
+        on_disk = tmp_path / "repos" / f"build-{name}-host" / "ctx" / "d" / "Dockerfile"
+        assert on_disk.read_text() == written
+        assert (await client.read("GetBuild", {"build": f"{name}-host"}))["info"][
+            "remote_contents"
+        ] == written
+
+        # UI-defined: the config's dockerfile.
+        done = await finished(
+            client,
+            await client.ok("write", "WriteBuildFileContents", {"build": f"{name}-ui", "contents": written}),
+            30,
+        )
+        assert done["success"] is True, json.dumps(done["logs"], indent=1)
+        assert (await client.read("GetBuild", {"build": f"{name}-ui"}))["config"]["dockerfile"] == written
+
+        refused = await as_alice.send("write", "WriteBuildFileContents", {"build": name, "contents": "x"})
+        assert refused.status == 403, refused.body
+        unknown = await client.send(
+            "write", "WriteBuildFileContents", {"build": "no-such-build", "contents": "x"}
+        )
+        assert unknown.status == 404 and "no-such-build" in unknown.error
+        upward = await client.send(
+            "write", "WriteBuildFileContents", {"build": f"{name}-up", "contents": "x"}
+        )
+        assert upward.status == 400 and "must not hold '..'" in upward.error
+    finally:
+        await agent.stop()
