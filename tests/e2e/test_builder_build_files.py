@@ -247,6 +247,16 @@ async def test_refresh_build_cache_reads_files_on_the_host(
         assert info["remote_contents"] == f"FROM {IMAGE}\n" and info["remote_error"] is None
         gone = (await client.read("GetBuild", {"build": f"{name}-gone"}))["info"]
         assert gone["remote_contents"] is None and "there is no Dockerfile at" in gone["remote_error"]
+        # No server of the Builder is Ok: that is the error recorded.
+        await client.write("CreateServer", {"name": "down-host", "config": {"enabled": True}})
+        down = {"type": "Server", "params": {"server_ids": ["down-host"]}}
+        await client.write("CreateBuilder", {"name": "down-builders", "config": down})
+        await client.write(
+            "CreateBuild", {"name": f"{name}-down", "config": {**config, "builder_id": "down-builders"}}
+        )
+        await client.write("RefreshBuildCache", {"build": f"{name}-down"})
+        unreachable = (await client.read("GetBuild", {"build": f"{name}-down"}))["info"]
+        assert "none of its servers is Ok: down-host" in unreachable["remote_error"]
     finally:
         await agent.stop()
 
@@ -330,6 +340,18 @@ async def test_write_build_file_contents_commits_to_git_writes_the_host_or_the_c
         )
         assert done["success"] is True, json.dumps(done["logs"], indent=1)
         assert (await client.read("GetBuild", {"build": f"{name}-ui"}))["config"]["dockerfile"] == written
+
+        # A branch that is not on the remote: the clone fails, and says so without the token.
+        await client.write(
+            "CreateBuild", {"name": f"{name}-nobranch", "config": {**config, "branch": "nope"}}
+        )
+        sent = await client.ok(
+            "write", "WriteBuildFileContents", {"build": f"{name}-nobranch", "contents": written}
+        )
+        done = await finished(client, sent, 30)
+        assert done["success"] is False
+        assert [(log["stage"], log["success"]) for log in done["logs"]][-1] == ("Clone Repo", False)
+        assert "nope" in done["logs"][-1]["stderr"] and git_server.token not in json.dumps(done)
 
         refused = await as_alice.send("write", "WriteBuildFileContents", {"build": name, "contents": "x"})
         assert refused.status == 403, refused.body
