@@ -262,7 +262,9 @@ class DockerfileOnHost(KomodoModel):
     @model_validator(mode="after")
     def _one_folder(self) -> DockerfileOnHost:
         if (self.repo is None) == (not self.host_directory):
-            raise ValueError("give the Dockerfile's folder: a repo folder or a folder on the host (one of them)")
+            raise ValueError(
+                "give the Dockerfile's folder: a repo folder or a folder on the host (one of them)"
+            )
         return self
 
 
