@@ -9,6 +9,9 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from dulwich.objects import Commit
+from dulwich.repo import Repo
+
 from contracts.entities.common import ResourceTarget, ResourceTargetVariant
 from services.builder.app import Builder
 from tests.e2e.conftest import BusClient, grant
@@ -274,6 +277,9 @@ async def test_write_build_file_contents_commits_to_git_writes_the_host_or_the_c
     name = f"e2e-write-{uuid.uuid4().hex[:6]}"
     (git_server.root / "team").mkdir(exist_ok=True)
     git_server.create_repo(f"team/{name}", {"app/Dockerfile": f"FROM {IMAGE}\n", "README": "kept\n"})
+    second = git_server.push_commit(
+        f"team/{name}", {"README": "history below the clone's depth\n"}, "second commit"
+    )
     written = f"FROM {IMAGE}\nRUN echo written\n"
     agent = await build_host(client, nats_url, tmp_path)
     try:
@@ -311,6 +317,12 @@ async def test_write_build_file_contents_commits_to_git_writes_the_host_or_the_c
         info = (await client.read("GetBuild", {"build": name}))["info"]
         assert info["remote_contents"] == written and info["latest_message"] == "e2e-admin: Commit Dockerfile"
         assert git_server.token not in json.dumps(done)
+        with Repo(str(git_server.root / "team" / f"{name}.git")) as bare:
+            head = bare[bare.refs[b"refs/heads/main"]]
+            assert isinstance(head, Commit) and head.parents == [
+                second.encode()
+            ]  # on top of the branch, not forced
+            assert head.author == b"e2e-admin <varanus@localhost>"
         # The remote holds it (read back by a second refresh of another build of the same repository).
         await client.write("CreateBuild", {"name": f"{name}-again", "config": config})
         await client.write("RefreshBuildCache", {"build": f"{name}-again"})
@@ -363,5 +375,45 @@ async def test_write_build_file_contents_commits_to_git_writes_the_host_or_the_c
             "write", "WriteBuildFileContents", {"build": f"{name}-up", "contents": "x"}
         )
         assert upward.status == 400 and "must not hold '..'" in upward.error
+    finally:
+        await agent.stop()
+
+
+async def test_write_build_file_contents_on_the_host_stays_in_the_allowed_folders(
+    registry: Any,
+    executor: Any,
+    builder: Builder,
+    client: BusClient,
+    nats_url: str,
+    tmp_path: Path,
+) -> None:
+    name = f"e2e-hostwrite-{uuid.uuid4().hex[:6]}"
+    allowed = tmp_path / "host"
+    allowed.mkdir()
+    outside = tmp_path / "outside"
+    agent = await build_host(client, nats_url, tmp_path, (allowed,))
+    try:
+        config = {"builder_id": "builders", "files_on_host": True}
+        await client.write(
+            "CreateBuild", {"name": name, "config": {**config, "build_path": str(allowed / "new")}}
+        )
+        await client.write(
+            "CreateBuild", {"name": f"{name}-out", "config": {**config, "build_path": str(outside)}}
+        )
+
+        sent = await client.ok(
+            "write", "WriteBuildFileContents", {"build": name, "contents": "FROM scratch\n"}
+        )
+        done = await finished(client, sent, 30)
+        escaped = await client.ok(
+            "write", "WriteBuildFileContents", {"build": f"{name}-out", "contents": "x"}
+        )
+        refused = await finished(client, escaped, 30)
+
+        assert done["success"] is True, json.dumps(done["logs"], indent=1)
+        assert (allowed / "new" / "Dockerfile").read_text() == "FROM scratch\n"
+        assert refused["success"] is False
+        assert "not inside the repo root or a folder this agent allows" in json.dumps(refused["logs"])
+        assert not outside.exists()
     finally:
         await agent.stop()

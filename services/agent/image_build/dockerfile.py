@@ -23,7 +23,7 @@ MAX_DOCKERFILE_BYTES: Final = 1024 * 1024
 
 def dockerfile_path(config: AgentConfig, where: DockerfileOnHost, create: bool = False) -> Path:
     """The resolved Dockerfile of `where`; a `BadRequest` when it leaves its context folder (or that folder is
-    not one the agent allows). With `create`, the build's folder under the repo root is made first."""
+    not one the agent allows). With `create`, the context folder is made first (Komodo makes it too)."""
     if where.repo is not None and not create:
         folder = repo_folder(where.repo, config.repo_dir, config.host_directories)
         if not folder.is_dir():

@@ -66,8 +66,8 @@ def context_root(
     config: AgentConfig, repo: RepoLocation | None, host_directory: str, create: bool = False
 ) -> Path | None:
     """The resolved context folder: `repo`'s folder under the repo root, or `host_directory` (inside the repo
-    root or an allowed folder); None for neither. A `BadRequest` when it leaves those or is not a folder; a
-    repo folder is made first when `create` is set."""
+    root or an allowed folder); None for neither. A `BadRequest` when it leaves those or is not a folder; with
+    `create` the folder is made first (once it is known to be where it may be)."""
     if repo is not None:
         root = repo_folder(repo, config.repo_dir, config.host_directories)
         if create:
@@ -83,6 +83,8 @@ def context_root(
                 f"host_directory {host_directory!r} resolves to {root}, which is not inside the repo "
                 "root or a folder this agent allows (VARANUS_AGENT_HOST_DIRECTORIES)"
             )
+        if create:
+            root.mkdir(parents=True, exist_ok=True)
         if not root.is_dir():
             raise BadRequest(f"host_directory {host_directory!r} is not a folder on this host")
         return root
