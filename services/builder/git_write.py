@@ -51,7 +51,12 @@ def _commit_and_push(
         errors = io.BytesIO()
         try:
             repo = porcelain.clone(
-                source.url, str(folder), branch=source.branch, depth=1, errstream=errors, **_credentials(source)
+                source.url,
+                str(folder),
+                branch=source.branch,
+                depth=1,
+                errstream=errors,
+                **_credentials(source),
             )
         except Exception as err:
             raise _Failed("Clone Repo", f"could not clone {source.url} ({source.branch}): {err}") from None
