@@ -15,6 +15,7 @@ from services.builder.handlers.execute import repo as execute_repo
 from services.builder.handlers.internal import live_info
 from services.builder.handlers.read import action_state as read_action_state
 from services.builder.handlers.read import build as read_build
+from services.builder.handlers.write import build as write_build
 from services.builder.handlers.write import repo as write_repo
 from services.builder.history import BuildHistory
 from services.builder.outcomes import Outcomes
@@ -59,7 +60,15 @@ class Builder:
         self.outcomes = Outcomes(self.db, self.runner)
         self.history = BuildHistory(self.db)
         self.outbox.carries(self.history.coll)
-        for module in (read_action_state, read_build, execute_repo, execute_build, write_repo, live_info):
+        for module in (
+            read_action_state,
+            read_build,
+            execute_repo,
+            execute_build,
+            write_repo,
+            write_build,
+            live_info,
+        ):
             module.register(self)
 
     async def start(self) -> None:

@@ -14,7 +14,9 @@ import tempfile
 from collections.abc import Mapping
 
 from dulwich.client import get_transport_and_path
-from dulwich.objects import Commit, ObjectID
+from dulwich.errors import NotTreeError
+from dulwich.object_store import tree_lookup_path
+from dulwich.objects import Blob, Commit, ObjectID
 from dulwich.refs import Ref
 from dulwich.repo import Repo
 
@@ -27,6 +29,11 @@ FETCH_TIMEOUT_SECONDS = 60.0
 
 
 def _latest(source: GitSource) -> tuple[str, str]:
+    head, message, _ = _head(source, None)
+    return head, message
+
+
+def _head(source: GitSource, file: str | None) -> tuple[str, str, bytes | None]:
     ref = Ref(b"refs/heads/" + source.branch.encode())
     with tempfile.TemporaryDirectory(prefix="varanus-remote-") as folder, transport(source) as reach:
         repo = Repo.init_bare(folder)
@@ -42,7 +49,15 @@ def _latest(source: GitSource) -> tuple[str, str]:
                 raise LookupError(f"the branch {source.branch!r} does not exist on the remote")
             commit = repo[head]
             assert isinstance(commit, Commit)
-            return head.decode(), commit.message.decode(errors="replace").strip()
+            contents = None
+            if file is not None:
+                try:
+                    _, blob_id = tree_lookup_path(repo.__getitem__, commit.tree, file.encode())
+                    blob = repo[blob_id]
+                    contents = blob.data if isinstance(blob, Blob) else None
+                except (KeyError, NotTreeError):
+                    contents = None
+            return head.decode(), commit.message.decode(errors="replace").strip(), contents
         finally:
             repo.close()
 
@@ -51,6 +66,19 @@ async def latest_commit(source: GitSource) -> tuple[str, str]:
     """The hash and message of the head of `source.branch`; a 400 saying why the remote could not be read."""
     try:
         return await asyncio.wait_for(asyncio.to_thread(_latest, source), FETCH_TIMEOUT_SECONDS)
+    except TimeoutError:
+        raise BadRequest(f"reading {source.url} took longer than {FETCH_TIMEOUT_SECONDS:.0f} s") from None
+    except Exception as err:  # dulwich raises many kinds; each means the remote could not be read
+        reason = scrub(str(err) or type(err).__name__, source)
+        raise BadRequest(f"could not read {source.url} ({source.branch}): {reason}") from None
+
+
+async def head_file(source: GitSource, file: str) -> tuple[str, str, bytes | None]:
+    """The hash and message of the head of `source.branch` and the contents of `file` (relative to the
+    repository's root) in its tree, None when it is not a file there; a 400 saying why the remote could not be
+    read."""
+    try:
+        return await asyncio.wait_for(asyncio.to_thread(_head, source, file), FETCH_TIMEOUT_SECONDS)
     except TimeoutError:
         raise BadRequest(f"reading {source.url} took longer than {FETCH_TIMEOUT_SECONDS:.0f} s") from None
     except Exception as err:  # dulwich raises many kinds; each means the remote could not be read

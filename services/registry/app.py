@@ -32,6 +32,7 @@ from services.registry.handlers.internal import agent as internal_agent
 from services.registry.handlers.internal import auth as internal_auth
 from services.registry.handlers.internal import resource_info as internal_resource_info
 from services.registry.handlers.internal import update as internal_update
+from services.registry.handlers.read import extra_args as read_extra_args
 from services.registry.handlers.read import general as read_general
 from services.registry.handlers.read import onboarding_key as read_onboarding_key
 from services.registry.handlers.read import provider as read_provider
@@ -150,6 +151,7 @@ class Registry:
         for module in (
             write_resource,
             read_resource,
+            read_extra_args,
             write_tag,
             read_tag,
             write_variable,

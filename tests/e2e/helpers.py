@@ -155,7 +155,24 @@ def github(secret: str, body: bytes, event: str = "push") -> dict[str, str]:
     }
 
 
-def repo_agent(nats_url: str, server_id: str, tmp_path: Path) -> Agent:
-    """An agent for `server_id` whose repositories go under `tmp_path/repos`."""
+def repo_agent(
+    nats_url: str, server_id: str, tmp_path: Path, host_directories: tuple[Path, ...] = ()
+) -> Agent:
+    """An agent for `server_id` whose repositories go under `tmp_path/repos` (and that allows the folders
+    `host_directories` besides)."""
     settings = Settings(nats_url=nats_url, monitoring_interval="1-sec")
-    return Agent(AgentConfig(settings=settings, server_id=server_id, repo_dir=tmp_path / "repos"))
+    config = AgentConfig(
+        settings=settings, server_id=server_id, repo_dir=tmp_path / "repos", host_directories=host_directories
+    )
+    return Agent(config)
+
+
+def has_image(reference: str) -> bool:
+    """Whether the local Docker has an image of that reference."""
+    found = subprocess.run(["docker", "image", "inspect", reference], capture_output=True, check=False)
+    return found.returncode == 0
+
+
+def remove_images(*references: str) -> None:
+    """Remove those images from the local Docker (those missing are skipped)."""
+    subprocess.run(["docker", "image", "rm", "-f", *references], capture_output=True, check=False)

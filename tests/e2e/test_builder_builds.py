@@ -17,18 +17,8 @@ from contracts.events.execution import BuildFinished
 from services.builder.app import Builder
 from tests.conftest import DockerRegistry
 from tests.e2e.conftest import BusClient
-from tests.e2e.helpers import IMAGE, eventually, finished, repo_agent
+from tests.e2e.helpers import IMAGE, eventually, finished, has_image, remove_images, repo_agent
 from tests.git_server import GitServer, git_server  # noqa: F401
-
-
-def has_image(reference: str) -> bool:
-    """Whether the local Docker has an image of that reference."""
-    found = subprocess.run(["docker", "image", "inspect", reference], capture_output=True, check=False)
-    return found.returncode == 0
-
-
-def remove_images(*references: str) -> None:
-    subprocess.run(["docker", "image", "rm", "-f", *references], capture_output=True, check=False)
 
 
 async def test_run_build_builds_a_ui_dockerfile_on_the_builder_server(

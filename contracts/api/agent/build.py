@@ -24,6 +24,7 @@ from contracts.api.agent.container import RegistryAuth
 from contracts.api.agent.repo import RepoLocation
 from contracts.api.base import AgentRequest
 from contracts.base import KomodoModel
+from contracts.entities.stack import FileContents
 from contracts.entities.update import Log
 from contracts.subjects import agent_subject
 
@@ -77,6 +78,23 @@ def check_extra_args(values: list[str]) -> list[str]:
                     f"extra_args may not use a local cache folder of the host ({name} type=local)"
                 )
     return values
+
+
+def check_host_directory(value: str) -> str:
+    """`value` if it is empty or an absolute path without `..`."""
+    if value and (not value.startswith("/") or ".." in PurePosixPath(value).parts or "\x00" in value):
+        raise ValueError(f"host_directory {value!r} must be an absolute path without '..'")
+    return value
+
+
+def check_build_path(value: str) -> str:
+    """`value` if it is `.` or a relative path without `..`."""
+    return value if value in ("", ".", "./") else relative_path(value, "build_path")
+
+
+def check_dockerfile_path(value: str) -> str:
+    """`value` if it is a relative path without `..`."""
+    return relative_path(value, "dockerfile_path")
 
 
 class BuildProgress(KomodoModel):
@@ -164,22 +182,9 @@ class BuildImage(AgentRequest):
             raise ValueError(f"build_key {value!r} must be letters, digits, '_', '.', '-' (at most 128)")
         return value
 
-    @field_validator("host_directory")
-    @classmethod
-    def _host_directory(cls, value: str) -> str:
-        if value and (not value.startswith("/") or ".." in PurePosixPath(value).parts or "\x00" in value):
-            raise ValueError(f"host_directory {value!r} must be an absolute path without '..'")
-        return value
-
-    @field_validator("build_path")
-    @classmethod
-    def _build_path(cls, value: str) -> str:
-        return value if value in ("", ".", "./") else relative_path(value, "build_path")
-
-    @field_validator("dockerfile_path")
-    @classmethod
-    def _dockerfile_path(cls, value: str) -> str:
-        return relative_path(value, "dockerfile_path")
+    _host_directory = field_validator("host_directory")(check_host_directory)
+    _build_path = field_validator("build_path")(check_build_path)
+    _dockerfile_path = field_validator("dockerfile_path")(check_dockerfile_path)
 
     @field_validator("build_args")
     @classmethod
@@ -235,3 +240,51 @@ class CancelImageBuild(AgentRequest):
 
     build_key: str
     """The key the build was started with."""
+
+
+class DockerfileOnHost(KomodoModel):
+    """Where a files-on-host build's Dockerfile is: its context folder (`host_directory`, absolute, or `repo`,
+    the build's folder under the agent's repo root) with `build_path` and `dockerfile_path` below it."""
+
+    repo: RepoLocation | None = None
+    """The context is this folder under the agent's repo root (Komodo's build folder of the build)."""
+    host_directory: str = ""
+    """The context is this absolute folder (inside the repo root or a folder the agent allows)."""
+    build_path: str = "."
+    """The build context, relative to the folder."""
+    dockerfile_path: str = "Dockerfile"
+    """The Dockerfile, relative to `build_path`."""
+
+    _host_directory = field_validator("host_directory")(check_host_directory)
+    _build_path = field_validator("build_path")(check_build_path)
+    _dockerfile_path = field_validator("dockerfile_path")(check_dockerfile_path)
+
+    @model_validator(mode="after")
+    def _one_folder(self) -> DockerfileOnHost:
+        if (self.repo is None) == (not self.host_directory):
+            raise ValueError(
+                "give the Dockerfile's folder: a repo folder or a folder on the host (one of them)"
+            )
+        return self
+
+
+class GetDockerfileContentsOnHost(AgentRequest):
+    """Read a files-on-host build's Dockerfile (Komodo's periphery request of that name); answers its path on the
+    host and contents (a 400 saying why it cannot be read)."""
+
+    RESPONSE: ClassVar[Any] = FileContents
+
+    dockerfile: DockerfileOnHost
+    """Where it is."""
+
+
+class WriteDockerfileContentsToHost(AgentRequest):
+    """Write a files-on-host build's Dockerfile, creating its folders below the context folder (Komodo's
+    periphery request of that name); answers the Log."""
+
+    RESPONSE: ClassVar[Any] = Log
+
+    dockerfile: DockerfileOnHost
+    """Where it goes."""
+    contents: str
+    """Its new contents."""

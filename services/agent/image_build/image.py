@@ -23,6 +23,7 @@ from aiodocker.exceptions import DockerError
 
 from contracts.api.agent.build import BuildImage, BuildImageResponse
 from contracts.api.agent.container import RegistryAuth
+from contracts.api.agent.repo import RepoLocation
 from contracts.entities.update import Log
 from services.agent.compose.command import docker_config, run_process, subprocess_env
 from services.agent.compose.paths import inside
@@ -61,29 +62,38 @@ class BuildPlan:
     """The resolved Dockerfile (None: the UI-defined one)."""
 
 
-def _context_root(config: AgentConfig, request: BuildImage) -> Path | None:
-    if request.repo is not None:
-        root = repo_folder(request.repo, config.repo_dir, config.host_directories)
+def context_root(
+    config: AgentConfig, repo: RepoLocation | None, host_directory: str, create: bool = False
+) -> Path | None:
+    """The resolved context folder: `repo`'s folder under the repo root, or `host_directory` (inside the repo
+    root or an allowed folder); None for neither. A `BadRequest` when it leaves those or is not a folder; with
+    `create` the folder is made first (once it is known to be where it may be)."""
+    if repo is not None:
+        root = repo_folder(repo, config.repo_dir, config.host_directories)
+        if create:
+            root.mkdir(parents=True, exist_ok=True)
         if not root.is_dir():
-            raise BadRequest(f"repo {request.repo.name!r} is not checked out at {root}: clone it first")
+            raise BadRequest(f"repo {repo.name!r} is not checked out at {root}: clone it first")
         return root
-    if request.host_directory:
-        root = Path(request.host_directory).resolve()
+    if host_directory:
+        root = Path(host_directory).resolve()
         allowed = [config.repo_dir.resolve(), *(Path(entry).resolve() for entry in config.host_directories)]
         if not any(inside(root, place) for place in allowed):
             raise BadRequest(
-                f"host_directory {request.host_directory!r} resolves to {root}, which is not inside the repo "
+                f"host_directory {host_directory!r} resolves to {root}, which is not inside the repo "
                 "root or a folder this agent allows (VARANUS_AGENT_HOST_DIRECTORIES)"
             )
+        if create:
+            root.mkdir(parents=True, exist_ok=True)
         if not root.is_dir():
-            raise BadRequest(f"host_directory {request.host_directory!r} is not a folder on this host")
+            raise BadRequest(f"host_directory {host_directory!r} is not a folder on this host")
         return root
     return None
 
 
 def plan_build(config: AgentConfig, request: BuildImage) -> BuildPlan:
     """The context and Dockerfile of `request`; a `BadRequest` when one leaves the context or is missing."""
-    root = _context_root(config, request)
+    root = context_root(config, request.repo, request.host_directory)
     if root is None:
         return BuildPlan(build_dir=None, dockerfile=None)
     build_dir = inside_checkout(root, request.build_path, "build_path")

@@ -4,7 +4,8 @@ Execute on the build is needed; one run of a build at a time (the Runner's lease
 one with the patch bumped when `auto_increment_version` is on; `VERSION` is added to the build args; the image
 is tagged by Komodo's rules (`services/builder/tags.py`) and pushed to every `image_registry` with a domain,
 with the credentials of the stored image registry account. The source is the build's own repository (cloned on
-the builder's server with CloneRepoOnHost, folder `build-<name>`) or the UI-defined `dockerfile`. On success the
+the builder's server with CloneRepoOnHost, folder `build-<name>`), the files on that server (`files_on_host`,
+see `services/builder/build_files.py`) or the UI-defined `dockerfile`. On success the
 registry records the new version (UpdateBuild as System) and `last_built_at`, `built_hash`, `built_message`.
 """
 
@@ -35,6 +36,7 @@ from contracts.entities.update import Log, Operation, Update
 from contracts.events.base import Event
 from contracts.events.execution import BuildFailed, BuildFinished
 from services.builder.backends import backend_for
+from services.builder.build_files import host_dockerfile
 from services.builder.tags import build_tags, next_version
 from services.common import interpolation
 from services.common.batches import register_batch
@@ -85,9 +87,17 @@ def register(builder: Builder) -> None:
     async def run_build(req: RunBuild, ctx: RequestContext) -> Update:
         build = await registry.build_with(ctx.headers, req.build, PermissionLevel.Execute)
         config = build.config
-        if config.files_on_host:
-            raise BadRequest(f"build {build.name!r}: files_on_host builds are not supported yet")
-        if not config.repo and not config.linked_repo and not config.dockerfile.strip():
+        host_files = host_dockerfile(build) if config.files_on_host else None
+        if host_files is not None and config.pre_build.command.strip():
+            raise BadRequest(
+                f"build {build.name!r}: pre_build is not run for files_on_host builds yet: clear it"
+            )
+        if (
+            host_files is None
+            and not config.repo
+            and not config.linked_repo
+            and not config.dockerfile.strip()
+        ):
             raise BadRequest(f"build {build.name!r} has no source: set its repo, linked_repo or dockerfile")
         backend = await backend_for(builder, config.builder_id, build.name)
         values = await interpolation.load(
@@ -103,7 +113,7 @@ def register(builder: Builder) -> None:
             ]
         )
         try:
-            source = await source_of(builder, build)
+            source = None if host_files is not None else await source_of(builder, build)
         except ValueError as err:
             raise BadRequest(f"build {build.name!r}: {plain_reason(err)}") from None
         auths: list[RegistryAuth] = []
@@ -145,11 +155,16 @@ def register(builder: Builder) -> None:
                     commit_hash, commit_message = cloned.latest_hash or "", cloned.latest_message or ""
                 tags = build_tags(build, version, commit_hash[:7] if commit_hash else "")
                 build_args = {**key_values(values.apply(config.build_args)), "VERSION": str(version)}
+                if host_files is not None:
+                    location = host_files.repo
                 request = BuildImage(
                     build_key=build.id,
                     repo=location,
-                    dockerfile=values.apply(config.dockerfile) if source is None else "",
-                    build_path=config.build_path or ".",
+                    host_directory=host_files.host_directory if host_files is not None else "",
+                    dockerfile=values.apply(config.dockerfile)
+                    if source is None and host_files is None
+                    else "",
+                    build_path=host_files.build_path if host_files is not None else config.build_path or ".",
                     dockerfile_path=config.dockerfile_path or "Dockerfile",
                     build_args=build_args,
                     secret_args=key_values(values.apply(config.secret_args)),
