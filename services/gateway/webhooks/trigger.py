@@ -118,7 +118,13 @@ class Triggers:
         return Started(queued=False, update_id=update.id if isinstance(update, Update) else None)
 
     async def _busy(self, how: Replacing) -> bool:
-        state = await self.ask(how.busy)
+        """Whether a run goes on; False when that cannot be read (no builder answers): the run's own refusal
+        then says why."""
+        try:
+            state = await self.ask(how.busy)
+        except ServiceError as err:
+            log.debug("webhook: %s refused (%s)", type(how.busy).__name__, err.message)
+            return False
         return bool(getattr(state, "building", False))
 
     async def _replace_queued(self, key: str, lock: asyncio.Lock, target: Target, how: Replacing) -> None:
