@@ -95,8 +95,14 @@ def stop(procs: list[subprocess.Popen[bytes]]) -> None:
 
 
 @contextlib.asynccontextmanager
-async def running_system(tag: str, stack_dir: str | None = None) -> AsyncIterator[Client]:
-    """Start everything, with the server `bench-host` reported Ok by its agent; yield the client."""
+async def running_system(
+    tag: str,
+    stack_dir: str | None = None,
+    extra: tuple[str, ...] = (),
+    env_extra: dict[str, str] | None = None,
+) -> AsyncIterator[Client]:
+    """Start everything (and the `extra` services, e.g. the builder), with the server `bench-host` reported Ok
+    by its agent; yield the client. `env_extra` is added to every process's environment."""
     with servers() as (nats_url, mongo_url):
         port = free_port()
         env = {
@@ -110,11 +116,12 @@ async def running_system(tag: str, stack_dir: str | None = None) -> AsyncIterato
             "KOMODO_INIT_ADMIN_USERNAME": ADMIN,
             "KOMODO_INIT_ADMIN_PASSWORD": PASSWORD,
         }
+        env.update(env_extra or {})
         if stack_dir is not None:
             env["VARANUS_AGENT_STACK_DIR"] = stack_dir
         procs = [
             subprocess.Popen([sys.executable, "-m", f"services.{service}"], env=env)
-            for service in ("registry", "executor", "gateway")
+            for service in ("registry", "executor", "gateway", *extra)
         ]
         try:
             async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=60) as http:

@@ -11,6 +11,7 @@ Commits are made straight into the bare repositories (no working tree), as a pus
 from __future__ import annotations
 
 import base64
+import contextlib
 import hmac
 import secrets
 import shutil
@@ -134,9 +135,10 @@ class GitServer:
             repo.close()
 
 
-@pytest.fixture(scope="session")
-def git_server() -> Iterator[GitServer]:
-    """dulwich's smart-HTTP git server on 127.0.0.1:<free port>, requiring Basic auth with a generated token."""
+@contextlib.contextmanager
+def serving() -> Iterator[GitServer]:
+    """dulwich's smart-HTTP git server on 127.0.0.1:<free port>, requiring Basic auth with a generated token,
+    until the block ends (the benchmarks use it too)."""
     root = Path(tempfile.mkdtemp(prefix="varanus-git-"))
     username, token = "varanus-bot", "glpat-" + secrets.token_urlsafe(18)
     app = basic_auth(make_wsgi_chain(_FolderBackend(str(root))), username, token)
@@ -149,3 +151,10 @@ def git_server() -> Iterator[GitServer]:
         server.shutdown()
         server.server_close()
         shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def git_server() -> Iterator[GitServer]:
+    """`serving()` for the whole test session."""
+    with serving() as server:
+        yield server

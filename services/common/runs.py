@@ -269,6 +269,11 @@ class Runner:
             else:
                 await self.leases.delete_one({"_id": key, "owner": owner})
 
+    async def holder(self, target: ResourceTarget, operation: Operation) -> str | None:
+        """The Update id of the execution of `operation` running on `target` now (its live lease), or None."""
+        lease = await self.leases.find_one({"_id": lease_key(target, operation), "until": {"$gte": now_ms()}})
+        return str(lease.get("update_id") or "") or None if lease is not None else None
+
     async def live(self, target: ResourceTarget) -> dict[str, int]:
         """How many executions of each action run on a target now."""
         counts: dict[str, int] = {}

@@ -14,10 +14,11 @@ from nats.js.api import ConsumerConfig, DeliverPolicy
 
 from contracts.api.internal.update import is_progress_stage
 from contracts.events.execution import BuildFinished
+from contracts.service_users import GIT_WEBHOOK_USER_ID
 from services.builder.app import Builder
 from tests.conftest import DockerRegistry
-from tests.e2e.conftest import BusClient
-from tests.e2e.helpers import IMAGE, eventually, finished, has_image, remove_images, repo_agent
+from tests.e2e.conftest import CORE_SECRET, BusClient
+from tests.e2e.helpers import IMAGE, eventually, finished, github, has_image, push, remove_images, repo_agent
 from tests.git_server import GitServer, git_server  # noqa: F401
 
 
@@ -322,3 +323,84 @@ async def test_run_build_from_a_linked_repo(
     finally:
         await agent.stop()
         remove_images(*tags)
+
+
+async def test_a_second_push_cancels_the_running_build_and_builds_again(
+    registry: Any,
+    executor: Any,
+    builder: Builder,
+    client: BusClient,
+    nats_url: str,
+    docker_available: Any,
+    tmp_path: Path,
+    webhook_url: str,
+) -> None:
+    image = f"e2e-rebuild-{uuid.uuid4().hex[:6]}"
+    server = await client.write("CreateServer", {"name": "build-host", "config": {"enabled": True}})
+    await client.write(
+        "CreateBuilder",
+        {"name": "builders", "config": {"type": "Server", "params": {"server_ids": ["build-host"]}}},
+    )
+    dockerfile = f"FROM {IMAGE}\nARG VERSION\nRUN echo {image}-$VERSION && sleep 600\n"
+    config = {"builder_id": "builders", "dockerfile": dockerfile, "version": "0.1.0"}
+    await client.write("CreateBuild", {"name": image, "config": config})
+    agent = repo_agent(nats_url, server["_id"]["$oid"], tmp_path)
+    await agent.start()
+    second_id = ""
+    try:
+
+        async def server_ok() -> bool:
+            servers = await client.read("ListServers", {})
+            return any(s["name"] == "build-host" and s["info"]["state"] == "Ok" for s in servers)
+
+        assert await eventually(server_ok, 20)
+
+        async def hook() -> dict[str, Any]:
+            body = push("main")
+            async with httpx.AsyncClient(base_url=webhook_url, timeout=30) as http:
+                answer = await http.post(
+                    f"/listener/github/build/{image}", content=body, headers=github(CORE_SECRET, body)
+                )
+            assert answer.status_code == 200, answer.text
+            return dict(answer.json())
+
+        first = await hook()
+        assert first["update_id"], first
+
+        async def shows(update_id: str, text: str) -> bool:
+            update = await client.read("GetUpdate", {"id": update_id})
+            shown = [log["stdout"] for log in update["logs"] if log["stage"].startswith("Build (progress")]
+            return update["status"] == "InProgress" and any(text in out for out in shown)
+
+        # positive control: the first build runs (its step sleeps for 10 minutes)
+        assert await eventually(lambda: shows(first["update_id"], f"{image}-0.1.1"), 60)
+        second = await hook()
+        assert second["update_id"] is None and "cancelled" in second["message"], second
+
+        done = await finished(client, {"_id": {"$oid": first["update_id"]}}, 60)
+        assert done["success"] is False and done["operator"] == GIT_WEBHOOK_USER_ID
+
+        async def rebuilt() -> str:
+            updates = await client.read("ListUpdates", {"query": {"operation": "RunBuild"}})
+            others = [u["id"] for u in updates["updates"] if u["id"] != first["update_id"]]
+            return others[0] if others else ""
+
+        second_id = await eventually(rebuilt, 60)
+        assert second_id, "a second build was started"
+        again = await client.read("GetUpdate", {"id": second_id})
+        # Never two builds at once: the second started after the first had ended.
+        assert again["start_ts"] >= done["end_ts"], (again["start_ts"], done["end_ts"])
+        assert again["operator"] == GIT_WEBHOOK_USER_ID
+        assert await eventually(lambda: shows(second_id, image), 60), "the second build runs"
+        cancels = await client.read("ListUpdates", {"query": {"operation": "CancelBuild"}})
+        assert len(cancels["updates"]) == 1, cancels
+    finally:
+        if second_id:
+
+            async def cancelled() -> bool:
+                done = await finished(client, await client.ok("execute", "CancelBuild", {"build": image}), 20)
+                return "the running build was cancelled" in json.dumps(done["logs"])
+
+            await eventually(cancelled, 30)
+            await finished(client, {"_id": {"$oid": second_id}}, 60)
+        await agent.stop()

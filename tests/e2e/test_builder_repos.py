@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import subprocess
 import uuid
 from pathlib import Path
 from typing import Any
@@ -197,6 +199,75 @@ async def test_build_repo_clones_on_a_server_of_the_repos_builder(
         batch = await client.ok("execute", "BatchBuildRepo", {"pattern": "e2e-buildrepo-*"})
         assert [item["status"] for item in batch] == ["Ok"], batch
         await finished(client, batch[0]["data"], 60)
+    finally:
+        await agent.stop()
+
+
+async def test_cancel_repo_build_stops_the_running_on_clone_and_removes_the_folder(
+    registry: Any,
+    executor: Any,
+    builder: Builder,
+    client: BusClient,
+    nats_url: str,
+    docker_available: Any,
+    tmp_path: Path,
+    git_server: GitServer,  # noqa: F811
+) -> None:
+    name = f"e2e-cancelrepo-{uuid.uuid4().hex[:6]}"
+    (git_server.root / "team").mkdir(exist_ok=True)
+    git_server.create_repo(f"team/{name}", {"README.md": "one\n"})
+    server = await client.write("CreateServer", {"name": "build-host", "config": {"enabled": True}})
+    await client.write(
+        "CreateBuilder",
+        {"name": "builders", "config": {"type": "Server", "params": {"server_ids": ["build-host"]}}},
+    )
+    config = await repo_config(client, git_server, f"team/{name}", git_server.token)
+    on_clone = {"path": ".", "command": "echo started > started.txt\nsleep 1193"}
+    config |= {
+        "server_id": "",
+        "builder_id": "builders",
+        "environment": "",
+        "on_clone": on_clone,
+        "on_pull": {},
+    }
+    await client.write("CreateRepo", {"name": name, "config": config})
+    agent = repo_agent(nats_url, server["_id"]["$oid"], tmp_path)
+    await agent.start()
+    folder = tmp_path / "repos" / name
+    try:
+
+        async def server_ok() -> bool:
+            servers = await client.read("ListServers", {})
+            return any(s["name"] == "build-host" and s["info"]["state"] == "Ok" for s in servers)
+
+        assert await eventually(server_ok, 20)
+        idle = await finished(client, await client.ok("execute", "CancelRepoBuild", {"repo": name}))
+        assert "no build of it was running" in json.dumps(idle["logs"]), idle["logs"]
+        started = await client.ok("execute", "BuildRepo", {"repo": name})
+
+        async def on_clone_runs() -> bool:
+            return (folder / "started.txt").exists()
+
+        assert await eventually(on_clone_runs, 30), "the on_clone command started"
+        await asyncio.sleep(1)
+        # positive control: without a cancel the build runs on
+        running = await client.read("GetUpdate", {"id": started["_id"]["$oid"]})
+        assert running["status"] == "InProgress"
+        assert (await client.read("GetRepoActionState", {"repo": name}))["building"] is True
+
+        cancel = await finished(client, await client.ok("execute", "CancelRepoBuild", {"repo": name}), 30)
+        assert cancel["operation"] == "CancelRepoBuild" and cancel["success"] is True
+        assert "the running repo build was cancelled" in json.dumps(cancel["logs"]), cancel["logs"]
+        run = await finished(client, started, 20)
+        assert run["success"] is False
+        assert [log["stage"] for log in run["logs"]][-1] == "Cancel", run["logs"]
+        assert "cancelled" in run["logs"][-1]["stderr"]
+        assert not folder.exists(), "a cancelled clone leaves no folder"
+        ps = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True, check=True).stdout
+        assert "sleep 1193" not in ps
+        assert (await client.read("GetRepoActionState", {"repo": name}))["building"] is False
+        info = (await client.read("GetRepo", {"repo": name}))["info"]
+        assert not info.get("built_hash") and not info.get("last_built_at")
     finally:
         await agent.stop()
 

@@ -11,15 +11,18 @@ import asyncio
 import json
 import os
 import stat
+import time
 from pathlib import Path
 
 import nats
 import pytest
 
+from contracts.api.agent import build as build_api
 from contracts.api.agent import repo as api
 from contracts.subjects import STATUS_HEADER
 from services.agent.app import Agent
 from services.agent.context import AgentContext
+from services.agent.handlers import build as build_handlers
 from services.agent.handlers import repo as handlers
 from services.agent.settings import AgentConfig
 from services.common.errors import BadRequest
@@ -187,6 +190,43 @@ async def test_two_pulls_of_one_repo_at_once_run_one_after_the_other(
     first, second = await asyncio.gather(handlers.pull(ctx, request), handlers.pull(ctx, request))
     assert [first.cloned, second.cloned] == [True, False], (first.logs, second.logs)
     assert first.latest_hash == second.latest_hash == head and second.logs[0].success
+
+
+async def test_a_clone_with_a_build_key_is_cancelled_and_leaves_no_folder(
+    ctx: AgentContext, git_server: GitServer, tmp_path: Path
+) -> None:
+    name = unique("cancel")
+    git_server.create_repo(name, {"README.md": "hello\n"})
+    pid_file = tmp_path / "on_clone.pid"
+    repo = repo_on_host(git_server, name, on_clone={"command": f"echo $$ > {pid_file}\nsleep 1189"})
+    key = unique("key")
+    task = asyncio.create_task(handlers.clone(ctx, api.CloneRepoOnHost(repo=repo, build_key=key)))
+    deadline = time.monotonic() + 30
+    while not pid_file.exists() or not pid_file.read_text().strip():
+        assert time.monotonic() < deadline and not task.done()
+        await asyncio.sleep(0.05)
+    folder = ctx.config.repo_dir / name
+    await asyncio.sleep(0.5)
+    # positive control: the command runs on, in a checkout that exists
+    assert not task.done() and (folder / "README.md").exists()
+    assert await build_handlers.cancel(ctx, build_api.CancelImageBuild(build_key=key)) is True
+    response = await asyncio.wait_for(task, 15)
+    assert stages(response.logs) == ["Clone Repo", "Cancel"], response.logs
+    assert not response.logs[-1].success and "cancelled" in response.logs[-1].stderr
+    assert not folder.exists()
+    pid = int(pid_file.read_text())
+    while True:  # the command's process (and its sleep) was killed
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            break
+        assert time.monotonic() < deadline + 15
+        await asyncio.sleep(0.05)
+    assert await build_handlers.cancel(ctx, build_api.CancelImageBuild(build_key=key)) is False
+    # The key is free again: the same clone runs to its end without a cancel.
+    quick = repo.model_copy(update={"on_clone": repo.on_clone.model_copy(update={"command": "echo done"})})
+    again = await handlers.clone(ctx, api.CloneRepoOnHost(repo=quick, build_key=key))
+    assert all(log.success for log in again.logs) and (folder / "README.md").exists(), again.logs
 
 
 async def test_the_requests_over_the_bus(agent_config: AgentConfig, git_server: GitServer) -> None:

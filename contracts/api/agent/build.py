@@ -21,15 +21,13 @@ from pydantic import Field, field_validator, model_validator
 
 from contracts.api.agent.compose import relative_path
 from contracts.api.agent.container import RegistryAuth
-from contracts.api.agent.repo import RepoLocation
+from contracts.api.agent.repo import RepoLocation, checked_build_key
 from contracts.api.base import AgentRequest
 from contracts.base import KomodoModel
 from contracts.entities.stack import FileContents
 from contracts.entities.update import Log
 from contracts.subjects import agent_subject
 
-BUILD_KEY_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
-"""A build key: what CancelImageBuild names a running build by (a Build's id, for instance)."""
 SECRET_NAME_PATTERN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
 """A BuildKit secret id (`RUN --mount=type=secret,id=NAME`)."""
 ARG_NAME_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,255}$")
@@ -178,9 +176,7 @@ class BuildImage(AgentRequest):
     @field_validator("build_key")
     @classmethod
     def _key(cls, value: str) -> str:
-        if not BUILD_KEY_PATTERN.match(value):
-            raise ValueError(f"build_key {value!r} must be letters, digits, '_', '.', '-' (at most 128)")
-        return value
+        return checked_build_key(value)
 
     _host_directory = field_validator("host_directory")(check_host_directory)
     _build_path = field_validator("build_path")(check_build_path)
@@ -234,7 +230,8 @@ class BuildImage(AgentRequest):
 
 class CancelImageBuild(AgentRequest):
     """Stop the running build of `build_key` (its process is killed, its temporary files removed, nothing
-    pushed); answers whether one was running."""
+    pushed), or the clone started with that key (CloneRepoOnHost: its `on_clone` killed, its folder removed);
+    answers whether one was running."""
 
     RESPONSE: ClassVar[Any] = bool
 

@@ -21,6 +21,8 @@ from contracts.base import KomodoModel
 from contracts.entities.common import SystemCommand
 from contracts.entities.update import Log
 
+BUILD_KEY_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
+"""A build key: what CancelImageBuild names a running image build or clone by (a Build's or Repo's id)."""
 UNSAFE_FOLDER_CHARACTERS = re.compile(r"[^A-Za-z0-9._-]")
 """What is replaced by `_` when a repo's name becomes its folder."""
 
@@ -111,14 +113,34 @@ class RepoOnHostResponse(KomodoModel):
     """Whether the repository was cloned (rather than pulled)."""
 
 
+def checked_build_key(value: str) -> str:
+    """`value` if it is a usable build key (letters, digits, `_`, `.`, `-`, at most 128)."""
+    if not BUILD_KEY_PATTERN.match(value):
+        raise ValueError(f"build_key {value!r} must be letters, digits, '_', '.', '-' (at most 128)")
+    return value
+
+
 class CloneRepoOnHost(AgentRequest):
     """Clone a repository afresh (a folder already there is deleted first), write the env file, run
-    `on_clone`."""
+    `on_clone`.
+
+    With a `build_key` (BuildRepo, RunBuild's clone) the clone can be stopped with CancelImageBuild: a transfer
+    under way is let finish (dulwich cannot be interrupted), a running `on_clone` is killed with what it
+    started, and the folder is removed, so a cancelled clone leaves no checkout (as a fresh clone had deleted
+    the old one already); the answer's last Log is a failed "Cancel"."""
 
     RESPONSE: ClassVar[Any] = RepoOnHostResponse
 
     repo: RepoOnHost
     """The repository and what to do after the clone."""
+    build_key: str = ""
+    """Names this clone for CancelImageBuild (one clone or image build per key runs at a time); none when
+    empty."""
+
+    @field_validator("build_key")
+    @classmethod
+    def _key(cls, value: str) -> str:
+        return checked_build_key(value) if value else value
 
 
 class PullRepoOnHost(AgentRequest):

@@ -9,6 +9,7 @@ dulwich is blocking, so each operation runs in a worker thread.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import shlex
 import shutil
@@ -132,8 +133,15 @@ async def sync_repo(folder: Path, source: GitSource) -> GitResult:
     command = f"git {'pull' if pull else 'clone'} {source.url} ({target})"
     errors = io.BytesIO()
     start = now_ms()
+    transfer = asyncio.ensure_future(asyncio.to_thread(_sync, folder, source, errors, pull))
     try:
-        commit_hash, message, accepted = await asyncio.to_thread(_sync, folder, source, errors, pull)
+        commit_hash, message, accepted = await asyncio.shield(transfer)
+    except asyncio.CancelledError:
+        # A thread cannot be stopped: the cancel takes effect once it has ended, so that whoever cancelled
+        # finds the folder no longer written to (and may remove it).
+        with contextlib.suppress(Exception):
+            await transfer
+        raise
     except Exception as err:  # dulwich raises many kinds; each is the stage's failure
         return GitResult(
             log=Log(

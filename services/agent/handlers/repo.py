@@ -9,8 +9,9 @@ from services.agent.repo.checkout import checkout
 
 
 async def clone(ctx: AgentContext, request: api.CloneRepoOnHost) -> api.RepoOnHostResponse:
-    """Answer CloneRepoOnHost: a fresh clone, the env file, `on_clone`."""
-    return await checkout(ctx.config, request.repo, fresh=True)
+    """Answer CloneRepoOnHost: a fresh clone, the env file, `on_clone`; under its `build_key` (if any) for
+    CancelImageBuild."""
+    return await checkout(ctx.config, request.repo, fresh=True, running=ctx.builds, key=request.build_key)
 
 
 async def pull(ctx: AgentContext, request: api.PullRepoOnHost) -> api.RepoOnHostResponse:

@@ -8,6 +8,7 @@ Log is redacted: the token, in each form a transport writes it, and each value t
 from __future__ import annotations
 
 import asyncio
+import shutil
 from pathlib import Path
 from typing import Final
 
@@ -17,6 +18,7 @@ from contracts.entities.update import Log
 from services.agent.compose.command import DEPLOY_TIMEOUT, shell, subprocess_env
 from services.agent.compose.files import ENV_FILE_MODE, write_file
 from services.agent.compose.git import sync_repo
+from services.agent.image_build.running import RunningBuilds
 from services.agent.oplog import now_ms
 from services.agent.redact import Redactor
 from services.agent.repo.paths import inside_checkout, repo_folder
@@ -26,6 +28,10 @@ from services.common.errors import BadRequest
 COMMAND_TIMEOUT: Final = DEPLOY_TIMEOUT
 """Seconds an `on_clone` / `on_pull` command may take."""
 
+CANCELLED: Final = (
+    "the clone was cancelled (CancelImageBuild): its command was stopped and its folder removed"
+)
+"""The message of the "Cancel" Log."""
 _folder_locks: dict[Path, asyncio.Lock] = {}
 """One clone or pull at a time per checkout folder (a second waits for the first)."""
 
@@ -83,19 +89,46 @@ async def run_command(stage: str, command: SystemCommand, cwd: Path, docker_host
     return log.model_copy(update={"command": shown})
 
 
-async def checkout(config: AgentConfig, repo: RepoOnHost, fresh: bool) -> RepoOnHostResponse:
+async def checkout(
+    config: AgentConfig,
+    repo: RepoOnHost,
+    fresh: bool,
+    running: RunningBuilds | None = None,
+    key: str = "",
+) -> RepoOnHostResponse:
     """Clone (`fresh`: always, deleting the folder first) or pull-or-clone `repo`, write its env file, run
     `on_clone` after a clone or `on_pull` after a pull. Bad paths are a `BadRequest` before anything runs; after
-    that each failure is the failed Log of its stage and ends the list."""
+    that each failure is the failed Log of its stage and ends the list.
+
+    With `running` and a `key`, the work runs as that key's in `running`, so CancelImageBuild can stop it: the
+    answer then holds the Logs so far, what the stopped command printed is lost, the folder is removed and the
+    last Log is a failed "Cancel"."""
     folder = repo_folder(repo.location, config.repo_dir, config.host_directories)
     _checked(repo, folder)
     lock = _folder_locks.setdefault(folder, asyncio.Lock())
     async with lock:
-        return await _checkout(config, repo, folder, fresh)
+        logs: list[Log] = []
+        if running is None or not key:
+            return await _checkout(config, repo, folder, fresh, logs)
+        task = running.start(key, _checkout(config, repo, folder, fresh, logs))
+        try:
+            return await task
+        except asyncio.CancelledError:
+            current = asyncio.current_task()
+            if current is not None and current.cancelling():
+                raise  # the agent is stopping: this request goes with it
+        # Half a checkout is worth nothing: a cancelled clone leaves no folder (a fresh clone had deleted the
+        # old one already).
+        await asyncio.to_thread(shutil.rmtree, folder, True)
+        logs.append(_failed("Cancel", "", CANCELLED))
+        return RepoOnHostResponse(path=str(folder), logs=Redactor.of(repo.secrets, repo.git).logs(logs))
 
 
-async def _checkout(config: AgentConfig, repo: RepoOnHost, folder: Path, fresh: bool) -> RepoOnHostResponse:
-    """`checkout` once the folder is checked and this request holds its lock."""
+async def _checkout(
+    config: AgentConfig, repo: RepoOnHost, folder: Path, fresh: bool, logs: list[Log]
+) -> RepoOnHostResponse:
+    """`checkout` once the folder is checked and this request holds its lock; each stage's Log is appended to
+    `logs` as it ends."""
     redactor = Redactor.of(repo.secrets, repo.git)
     source = repo.git.model_copy(update={"reclone": True}) if fresh else repo.git
     result = await sync_repo(folder, source)
@@ -106,7 +139,7 @@ async def _checkout(config: AgentConfig, repo: RepoOnHost, folder: Path, fresh: 
         latest_message=result.commit_message,
         cloned=cloned,
     )
-    logs = [result.log]
+    logs.append(result.log)
 
     def done() -> RepoOnHostResponse:
         return response.model_copy(update={"logs": redactor.logs(logs)})

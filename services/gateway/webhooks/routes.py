@@ -28,7 +28,15 @@ from services.common.rate_limit import FailedAttempts
 from services.common.settings import Settings
 from services.gateway.forward import Answer, parse_object
 from services.gateway.webhooks import verify
-from services.gateway.webhooks.targets import NOT_YET, OPTIONS, Target, executions, lookup, pushed_branch
+from services.gateway.webhooks.targets import (
+    NOT_YET,
+    OPTIONS,
+    Target,
+    executions,
+    lookup,
+    pushed_branch,
+    replacing,
+)
 from services.gateway.webhooks.trigger import Triggers
 
 log = logging.getLogger(__name__)
@@ -137,8 +145,11 @@ def webhook_router(
 
     async def _start(target: Target, requests: list[BusRequest]) -> Response:
         name = type(requests[-1]).__name__
-        started = await triggers.start(target, requests)
-        if started.queued:
+        how = replacing(target)
+        started = await (triggers.replace(target, how) if how else triggers.start(target, requests))
+        if started.replacing:
+            message = f"{name} of {target.kind} {target.name!r} starts once its running build is cancelled"
+        elif started.queued:
             message = f"{name} of {target.kind} {target.name!r} queued behind the webhook running for it"
         else:
             message = f"{name} of {target.kind} {target.name!r} started as user Git Webhook"
@@ -157,7 +168,8 @@ def webhook_router(
 
     @router.post("/{provider}/build/{build}", summary="Git webhook of a build: RunBuild", **DOCUMENTED)
     async def build_webhook(provider: str, build: str, request: Request) -> Response:
-        """Cancels a running build of it, then RunBuild (503 while no builder service runs)."""
+        """RunBuild (503 while no builder service runs); while the build builds, that run is cancelled and
+        RunBuild sent once it has ended (answered at once)."""
         return await listen(provider, "build", build, "", request)
 
     @router.post(

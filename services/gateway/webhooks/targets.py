@@ -10,7 +10,7 @@ from contracts.api.base import Request
 from contracts.api.execute.build import CancelBuild, RunBuild
 from contracts.api.execute.repo import BuildRepo, CloneRepo, PullRepo
 from contracts.api.execute.stack import DeployStack, DeployStackIfChanged
-from contracts.api.read.build import GetBuild
+from contracts.api.read.build import GetBuild, GetBuildActionState
 from contracts.api.read.repo import GetRepo
 from contracts.api.read.stack import GetStack
 from contracts.api.write.stack import RefreshStackCache
@@ -78,9 +78,33 @@ async def lookup(ask: Ask, kind: str, id_or_name: str) -> Target:
     )
 
 
+@dataclass(frozen=True)
+class Replacing:
+    """How a webhook replaces a run still going (Komodo's build webhook): whether one runs, how to cancel
+    it, and the run to start once it has ended."""
+
+    busy: Request
+    """Answers an action state whose `building` says whether a run is going (GetBuildActionState)."""
+    cancel: Request
+    """Stops it (CancelBuild)."""
+    run: Request
+    """The new run (RunBuild)."""
+
+
+def replacing(target: Target) -> Replacing | None:
+    """For a build: a push while it builds cancels that build and starts a new one (Komodo's listener does
+    so; a plain RunBuild is refused as busy instead). None for the other kinds."""
+    if target.kind != "build":
+        return None
+    return Replacing(
+        busy=GetBuildActionState(build=target.id),
+        cancel=CancelBuild(build=target.id),
+        run=RunBuild(build=target.id),
+    )
+
+
 def executions(target: Target, option: str) -> list[Request]:
-    """The requests a webhook with `option` sends, in order. A build's first one, CancelBuild, stops a build
-    still running (as Komodo does); its refusal ("nothing to cancel") does not stop RunBuild."""
+    """The requests a webhook with `option` sends, in order (a build's: see `replacing`)."""
     if target.kind == "stack":
         if option == "refresh":
             return [RefreshStackCache(stack=target.id)]
@@ -88,7 +112,7 @@ def executions(target: Target, option: str) -> list[Request]:
             DeployStack(stack=target.id) if target.force_deploy else DeployStackIfChanged(stack=target.id)
         ]
     if target.kind == "build":
-        return [CancelBuild(build=target.id), RunBuild(build=target.id)]
+        return [RunBuild(build=target.id)]
     repo = {"clone": CloneRepo, "pull": PullRepo, "build": BuildRepo}[option]
     return [repo(repo=target.id)]
 

@@ -20,7 +20,6 @@ from contracts.api.agent.build import (
     BuildImage,
     BuildImageResponse,
     BuildProgress,
-    CancelImageBuild,
     progress_subject,
 )
 from contracts.api.agent.compose import GitSource
@@ -37,6 +36,7 @@ from contracts.events.base import Event
 from contracts.events.execution import BuildFailed, BuildFinished
 from services.builder.backends import backend_for
 from services.builder.build_files import host_dockerfile
+from services.builder.cancels import RunningWork, cancelled_log
 from services.builder.tags import build_tags, next_version
 from services.common import interpolation
 from services.common.batches import register_batch
@@ -82,7 +82,9 @@ async def source_of(builder: Builder, build: Build) -> GitSource | None:
 def register(builder: Builder) -> None:
     """Answer RunBuild, BatchRunBuild and CancelBuild."""
     registry = builder.registry
-    running = builder.db["RunningBuild"]  # the server each running build runs on, for CancelBuild
+    running = RunningWork(
+        builder, "RunningBuild", Operation.RunBuild
+    )  # where each build runs, for CancelBuild
 
     async def run_build(req: RunBuild, ctx: RequestContext) -> Update:
         build = await registry.build_with(ctx.headers, req.build, PermissionLevel.Execute)
@@ -134,9 +136,11 @@ def register(builder: Builder) -> None:
             success = False
             try:
                 server = await backend.acquire()
-                await running.update_one({"_id": build.id}, {"$set": {"server_id": server.id}}, upsert=True)
+                await running.begin(build.id, update.id, server.id)
                 location, commit_hash, commit_message = None, "", ""
                 if source is not None:
+                    if await running.cancelled(build.id, update.id):
+                        return [*logs, cancelled_log(Operation.RunBuild, "clone")]
                     location = RepoLocation(name=f"build-{build.name}")
                     on_host = RepoOnHost(
                         location=location,
@@ -147,7 +151,9 @@ def register(builder: Builder) -> None:
                         secrets=[v for v in values.secrets.values() if v],
                     )
                     cloned: RepoOnHostResponse = await builder.agents.ask(
-                        server, CloneRepoOnHost(repo=on_host), timeout=BUILD_TIMEOUT_SECONDS
+                        server,
+                        CloneRepoOnHost(repo=on_host, build_key=build.id),
+                        timeout=BUILD_TIMEOUT_SECONDS,
                     )
                     logs += cloned.logs
                     if not cloned.logs or not all(log.success for log in cloned.logs):
@@ -193,6 +199,8 @@ def register(builder: Builder) -> None:
                         )
                         await registry.append_log(update.id, note)
 
+                if await running.cancelled(build.id, update.id):
+                    return [*logs, cancelled_log(Operation.RunBuild, "image build")]
                 subscription = await builder.bus.nc.subscribe(subject, cb=progressed)
                 try:
                     built: BuildImageResponse = await builder.agents.ask(
@@ -221,7 +229,7 @@ def register(builder: Builder) -> None:
             except ValueError as err:
                 raise BadRequest(f"build {build.name!r}: {plain_reason(err)}") from None
             finally:
-                await running.delete_one({"_id": build.id})
+                await running.end(build.id, update.id)
                 await backend.release()
                 await builder.outcomes.record(target_of(build), Operation.RunBuild.value, success)
                 target = target_of(build)
@@ -248,11 +256,7 @@ def register(builder: Builder) -> None:
 
         async def work(update: Update) -> list[Log]:
             started = now_ms()
-            held = await running.find_one({"_id": build.id})
-            stopped = False
-            if held is not None:
-                server = await registry.server_for_work(str(held["server_id"]))
-                stopped = bool(await builder.agents.ask(server, CancelImageBuild(build_key=build.id)))
+            stopped = await running.cancel(target_of(build), build.id)
             text = "the running build was cancelled" if stopped else "no build of it was running"
             return [Log(stage="Cancel Build", stdout=text, success=True, start_ts=started, end_ts=now_ms())]
 

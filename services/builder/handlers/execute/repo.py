@@ -1,4 +1,5 @@
-"""CloneRepo, PullRepo and their batches: the repo cloned or pulled on its server through the agent.
+"""CloneRepo, PullRepo, BuildRepo and their batches: the repo cloned or pulled on its server (BuildRepo: on a
+server of its Builder) through the agent; CancelRepoBuild stops a running BuildRepo (`services/builder/cancels.py`).
 
 Execute on the repo is needed; one clone or pull of a repo runs at a time (the Runner's lease per action).
 `environment` and the commands are interpolated first (a variable that exists nowhere is a 400 before anything
@@ -16,6 +17,7 @@ from contracts.api.execute.repo import (
     BatchCloneRepo,
     BatchPullRepo,
     BuildRepo,
+    CancelRepoBuild,
     CloneRepo,
     PullRepo,
 )
@@ -24,6 +26,7 @@ from contracts.entities.common import PermissionLevel
 from contracts.entities.repo import RepoListItem, RepoQuery
 from contracts.entities.update import Log, Operation, Update
 from services.builder.backends import BuilderBackend, backend_for
+from services.builder.cancels import RunningWork, cancelled_log
 from services.builder.repos import interpolated_fields, repo_on_host, target_of
 from services.common import interpolation
 from services.common.batches import register_batch
@@ -41,8 +44,9 @@ REPO_TIMEOUT_SECONDS = 600.0
 
 
 def register(builder: Builder) -> None:
-    """Answer CloneRepo, PullRepo, BatchCloneRepo and BatchPullRepo."""
+    """Answer CloneRepo, PullRepo, BuildRepo, CancelRepoBuild and their batches."""
     registry = builder.registry
+    running = RunningWork(builder, "RunningRepoBuild", Operation.BuildRepo)
 
     async def run(name: str, operation: Operation, ctx: RequestContext) -> Update:
         repo = await registry.repo_with(ctx.headers, name, PermissionLevel.Execute)
@@ -65,24 +69,29 @@ def register(builder: Builder) -> None:
             return scrub(text, source) if source is not None else text
 
         async def work(update: Update) -> list[Log]:
-            # BuildRepo clones on a server of the repo's Builder (Komodo runs on_clone there).
+            # BuildRepo clones on a server of the repo's Builder (Komodo runs on_clone there), under the repo's
+            # id as its key, so CancelRepoBuild can stop it.
             request = (
                 PullRepoOnHost(repo=on_host)
                 if operation == Operation.PullRepo
-                else CloneRepoOnHost(repo=on_host)
+                else CloneRepoOnHost(repo=on_host, build_key=repo.id if on_builder else "")
             )
             success = False
+            answer = RepoOnHostResponse()
             try:
                 if backend is not None:
                     server = await backend.acquire()
+                    await running.begin(repo.id, update.id, server.id)
                 else:
                     server = await registry.server_for_work(repo.config.server_id)
-                answer: RepoOnHostResponse = await builder.agents.ask(
-                    server, request, timeout=REPO_TIMEOUT_SECONDS
-                )
+                if on_builder and await running.cancelled(repo.id, update.id):
+                    answer = RepoOnHostResponse(logs=[cancelled_log(operation, "clone")])
+                else:
+                    answer = await builder.agents.ask(server, request, timeout=REPO_TIMEOUT_SECONDS)
                 success = bool(answer.logs) and all(log.success for log in answer.logs)
             finally:
                 if backend is not None:
+                    await running.end(repo.id, update.id)
                     await backend.release()
                 # Before the Update closes; while the lease is held, lists show the running action anyway.
                 await builder.outcomes.record(target_of(repo), operation.value, success)
@@ -110,6 +119,21 @@ def register(builder: Builder) -> None:
     async def build_repo(req: BuildRepo, ctx: RequestContext) -> Update:
         return await run(req.repo, Operation.BuildRepo, ctx)
 
+    async def cancel_build(req: CancelRepoBuild, ctx: RequestContext) -> Update:
+        repo = await registry.repo_with(ctx.headers, req.repo, PermissionLevel.Execute)
+
+        async def work(update: Update) -> list[Log]:
+            started = now_ms()
+            stopped = await running.cancel(target_of(repo), repo.id)
+            text = "the running repo build was cancelled" if stopped else "no build of it was running"
+            return [
+                Log(stage="Cancel Repo Build", stdout=text, success=True, start_ts=started, end_ts=now_ms())
+            ]
+
+        return await builder.runner.start(
+            Operation.CancelRepoBuild, target_of(repo), ctx.caller.user_id, work
+        )
+
     async def listed(ctx: RequestContext, tags: list[str]) -> list[tuple[str, str]]:
         repos: list[RepoListItem] = await builder.bus.request(
             ListRepos(query=RepoQuery(tags=tags), limit=0), credentials(ctx.headers)
@@ -119,6 +143,7 @@ def register(builder: Builder) -> None:
     builder.bus.handle(CloneRepo, clone)
     builder.bus.handle(PullRepo, pull)
     builder.bus.handle(BuildRepo, build_repo)
+    builder.bus.handle(CancelRepoBuild, cancel_build)
     register_batch(builder, BatchCloneRepo, CloneRepo, "repo", listed)
     register_batch(builder, BatchPullRepo, PullRepo, "repo", listed)
     register_batch(builder, BatchBuildRepo, BuildRepo, "repo", listed)
