@@ -76,25 +76,19 @@ async def send(
     executor: Executor, kind: str, params: dict[str, Any], update_id: str, cause: str
 ) -> dict[str, Any]:
     """Start one execution as the Procedure user; the child as it is then (Running, or Failed with why)."""
-    headers = {
-        "Authorization": executor.signer.issue(PROCEDURE_USER_ID),
-        UPDATE_ID_HEADER: update_id,
-        CAUSE_HEADER: cause,
-    }
+    headers = {"Authorization": executor.signer.issue(PROCEDURE_USER_ID), CAUSE_HEADER: cause}
+    if not kind.startswith("Batch"):
+        # A batch hands its request's headers to each of its executions: one chosen id would fit only the first.
+        headers[UPDATE_ID_HEADER] = update_id
     try:
         request = request_of(kind, params)
         answer = await executor.bus.request(request, headers)
     except RemoteError as err:
         if err.status == 409 and await update_exists(executor, update_id):
             return {"type": kind, "status": RUNNING, "updates": [update_id], "error": ""}
-        return failed(kind, err.message)
+        return failed(kind, not_available(kind, err.message) if err.status == 503 else err.message)
     except Unavailable as err:
-        reason = err.message
-        if reason.startswith("no service answers"):
-            reason = (
-                f"{kind} is not available: {reason} (its service is not running or not part of Varanus yet)"
-            )
-        return failed(kind, reason)
+        return failed(kind, not_available(kind, err.message))
     except ServiceError as err:
         return failed(kind, err.message)
     if isinstance(answer, Update):
@@ -107,6 +101,13 @@ async def send(
             errors.append(f"{item.data.name}: {item.data.error.error}")
     status = RUNNING if updates else (FAILED if errors else OK)
     return {"type": kind, "status": status, "updates": updates, "error": "; ".join(errors)}
+
+
+def not_available(kind: str, reason: str) -> str:
+    """The error of an execution nothing answers (its service is not running, or not part of Varanus yet)."""
+    if reason.startswith(f"{kind} is not available"):
+        return reason
+    return f"{kind} is not available: {reason} (its service is not running or not part of Varanus yet)"
 
 
 def starting(kind: str, update_id: str) -> dict[str, Any]:

@@ -1,0 +1,182 @@
+"""Procedures as an event chain on real NATS, Mongo and dockerd: stages in order, children with their own Updates,
+a failed child failing the run, a cancel, a procedure that runs itself refused."""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from typing import Any
+
+import aiodocker
+import pytest
+
+from contracts.service_users import PROCEDURE_USER_ID
+from tests.e2e.helpers import IMAGE, eventually, finished, start_agent
+
+pytestmark = pytest.mark.docker
+
+
+def stage(name: str, *executions: tuple[str, dict[str, Any]]) -> dict[str, Any]:
+    """A stage of enabled executions."""
+    return {
+        "name": name,
+        "enabled": True,
+        "executions": [{"execution": {"type": t, "params": p}, "enabled": True} for t, p in executions],
+    }
+
+
+async def create_procedure(client: Any, name: str, *stages: dict[str, Any]) -> str:
+    """Create a procedure; its id."""
+    created = await client.write("CreateProcedure", {"name": name, "config": {"stages": list(stages)}})
+    return str(created["_id"]["$oid"])
+
+
+async def run(client: Any, name: str, seconds: float = 60.0) -> dict[str, Any]:
+    """Run a procedure and wait for its Update to complete."""
+    return await finished(client, await client.ok("execute", "RunProcedure", {"procedure": name}), seconds)
+
+
+def stage_logs(update: dict[str, Any]) -> list[dict[str, Any]]:
+    """The per-stage logs of a procedure's Update."""
+    return [log for log in update["logs"] if log["stage"].startswith("Stage ")]
+
+
+@contextlib.asynccontextmanager
+async def docker_server(client: Any, nats_url: str) -> Any:
+    """A server `dock` with a local agent; removes the containers named `varanus-e2e-proc-*` afterwards."""
+    server = await client.write("CreateServer", {"name": "dock", "config": {"enabled": True}})
+    agent = start_agent(nats_url, server["_id"]["$oid"])
+    await agent.start()
+    try:
+        yield
+    finally:
+        await agent.stop()
+        docker = aiodocker.Docker()
+        for container in await docker.containers.list(all=True):
+            names = container._container.get("Names") or []
+            if any(n.lstrip("/").startswith("varanus-e2e-proc-") for n in names):
+                with contextlib.suppress(aiodocker.DockerError):
+                    await container.delete(force=True)
+        await docker.close()
+
+
+async def deployment(client: Any, image: str = IMAGE) -> str:
+    """A deployment on `dock` running `sleep 3600`; its name."""
+    name = f"varanus-e2e-proc-{uuid.uuid4().hex[:6]}"
+    config = {
+        "server_id": "dock",
+        "image": {"type": "Image", "params": {"image": image}},
+        "command": "sleep 3600",
+        "termination_timeout": 1,
+    }
+    await client.write("CreateDeployment", {"name": name, "config": config})
+    return name
+
+
+async def test_three_stages_run_in_order_with_their_own_updates(
+    registry, executor, client, nats_url, docker_available
+):
+    async with docker_server(client, nats_url):
+        first, second = await deployment(client), await deployment(client)
+        await create_procedure(
+            client,
+            "three",
+            stage("deploy", ("Deploy", {"deployment": first})),
+            stage(
+                "parallel", ("Deploy", {"deployment": second}), ("None", {}), ("Sleep", {"duration_ms": 200})
+            ),
+            stage("rest", ("Sleep", {"duration_ms": 300})),
+        )
+        done = await run(client, "three")
+        assert done["success"] is True, done["logs"]
+        logs = stage_logs(done)
+        assert [log["stage"] for log in logs] == ["Stage 1: deploy", "Stage 2: parallel", "Stage 3: rest"]
+        assert all(log["success"] for log in logs)
+        procedure_run = done["_id"]["$oid"]
+        children = await client.read(
+            "ListUpdates", {"query": {"operation": "Deploy", "operator": PROCEDURE_USER_ID}}
+        )
+        deploys = children["updates"] if isinstance(children, dict) else children
+        assert len(deploys) == 2, deploys
+        for item in deploys:
+            child = await client.read("GetUpdate", {"id": item["id"]})
+            assert child["success"] is True, child["logs"]
+            cause = child["logs"][0]
+            assert cause["stage"] == "Cause" and procedure_run in cause["stdout"], cause
+            assert item["id"] in "\n".join(log["stdout"] for log in logs)
+        # Stage 2 started only once stage 1 ended: the second deploy began after the first finished.
+        by_target = {d["target"]["id"]: d for d in deploys}
+        assert len(by_target) == 2
+        state = await client.read("GetProcedureActionState", {"procedure": "three"})
+        assert state["running"] is False
+
+
+async def test_a_failed_execution_fails_its_stage_and_the_procedure(
+    registry, executor, client, nats_url, docker_available
+):
+    async with docker_server(client, nats_url):
+        broken = await deployment(client, image="127.0.0.1:9/varanus-none:1")
+        await create_procedure(
+            client,
+            "fails",
+            stage("deploy", ("Deploy", {"deployment": broken}), ("Sleep", {"duration_ms": 0})),
+            stage("never", ("None", {})),
+        )
+        done = await run(client, "fails")
+        assert done["success"] is False
+        logs = stage_logs(done)
+        assert [log["stage"] for log in logs] == ["Stage 1: deploy"], done["logs"]
+        assert "Deploy" in logs[0]["stderr"] and "failed" in logs[0]["stderr"], logs[0]
+
+
+async def test_an_execution_with_no_service_fails_at_run_time_as_not_available(registry, executor, client):
+    await create_procedure(client, "unavailable", stage("sync", ("RunSync", {"sync": "nothing"})))
+    done = await run(client, "unavailable")
+    assert done["success"] is False
+    assert "RunSync is not available" in stage_logs(done)[0]["stderr"], done["logs"]
+
+
+async def test_cancel_stops_a_run_before_its_next_stage(registry, executor, client):
+    await create_procedure(
+        client, "cancelled", stage("wait", ("Sleep", {"duration_ms": 1500})), stage("after", ("None", {}))
+    )
+    started = await client.ok("execute", "RunProcedure", {"procedure": "cancelled"})
+    state = await client.read("GetProcedureActionState", {"procedure": "cancelled"})
+    assert state["running"] is True
+    cancel = await client.ok("execute", "CancelProcedure", {"procedure": "cancelled"})
+    assert cancel["status"] == "Complete"
+    done = await finished(client, started, 20)
+    assert done["success"] is False
+    assert [log["stage"] for log in stage_logs(done)] == ["Stage 1: wait"], done["logs"]
+    assert "cancelled before stage 2" in done["logs"][-1]["stderr"]
+    # A positive control: without a cancel the same procedure runs both stages.
+    again = await run(client, "cancelled")
+    assert again["success"] is True
+    assert len(stage_logs(again)) == 2
+
+
+async def test_a_procedure_that_runs_itself_is_refused(registry, executor, client):
+    await create_procedure(client, "loop-a")
+    await create_procedure(client, "loop-b", stage("back", ("RunProcedure", {"procedure": "loop-a"})))
+    await client.write(
+        "UpdateProcedure",
+        {"id": "loop-a", "config": {"stages": [stage("b", ("RunProcedure", {"procedure": "loop-b"}))]}},
+    )
+    answer = await client.send("execute", "RunProcedure", {"procedure": "loop-a"})
+    assert answer.status == 400, answer.body
+    assert "loop-a -> loop-b -> loop-a" in answer.body["error"]
+    await create_procedure(client, "self", stage("me", ("RunProcedure", {"procedure": "self"})))
+    answer = await client.send("execute", "RunProcedure", {"procedure": "self"})
+    assert answer.status == 400 and "self -> self" in answer.body["error"], answer.body
+    # A procedure running another (no cycle) runs it as a child.
+    await create_procedure(client, "leaf", stage("s", ("Sleep", {"duration_ms": 10})))
+    await create_procedure(client, "outer", stage("inner", ("RunProcedure", {"procedure": "leaf"})))
+    done = await run(client, "outer")
+    assert done["success"] is True, done["logs"]
+    assert await eventually(lambda: _leaf_ran(client), 5)
+
+
+async def _leaf_ran(client: Any) -> bool:
+    listed = await client.read("ListUpdates", {"query": {"operation": "RunProcedure"}})
+    items = listed["updates"] if isinstance(listed, dict) else listed
+    return sum(1 for item in items if item["operator"] == PROCEDURE_USER_ID) == 1
