@@ -180,3 +180,60 @@ async def _leaf_ran(client: Any) -> bool:
     listed = await client.read("ListUpdates", {"query": {"operation": "RunProcedure"}})
     items = listed["updates"] if isinstance(listed, dict) else listed
     return sum(1 for item in items if item["operator"] == PROCEDURE_USER_ID) == 1
+
+
+async def test_a_run_survives_its_executor_killed_mid_stage(
+    registry, client, nats_url, mongo_url, db_prefix, tmp_path, docker_available
+):
+    """SIGKILL the executor (a process of its own) during a Sleep stage, start it again: the run goes on from
+    where it was and ends Ok, each deploy run once."""
+    from tests.e2e.processes import ServiceProcess, start_service, wait_answering, wait_until
+
+    def executor_process() -> ServiceProcess:
+        return start_service("executor", nats_url, mongo_url, db_prefix, tmp_path / "data")
+
+    answered = "komodo.read.GetProcedureActionState"
+    first = executor_process()
+    second: ServiceProcess | None = None
+    try:
+        await wait_answering(first, client.nc, answered, {"procedure": "-"}, client.headers)
+        async with docker_server(client, nats_url):
+            before, after = await deployment(client), await deployment(client)
+            await create_procedure(
+                client,
+                "survivor",
+                stage("before", ("Deploy", {"deployment": before})),
+                stage("wait", ("Sleep", {"duration_ms": 3000})),
+                stage("after", ("Deploy", {"deployment": after})),
+            )
+            started = await client.ok("execute", "RunProcedure", {"procedure": "survivor"})
+
+            async def in_stage_two() -> bool:
+                got = await client.read("GetUpdate", {"id": started["_id"]["$oid"]})
+                return len(stage_logs(got)) == 1
+
+            await wait_until(in_stage_two, 30, "stage 1 done")
+            first.kill()
+            second = executor_process()
+            await wait_answering(second, client.nc, answered, {"procedure": "-"}, client.headers)
+            done = await finished(client, started, 60)
+            assert done["success"] is True, done["logs"]
+            assert [log["stage"] for log in stage_logs(done)] == [
+                "Stage 1: before",
+                "Stage 2: wait",
+                "Stage 3: after",
+            ]
+            listed = await client.read(
+                "ListUpdates", {"query": {"operation": "Deploy", "operator": PROCEDURE_USER_ID}}
+            )
+            deploys = listed["updates"] if isinstance(listed, dict) else listed
+            assert sorted(d["target"]["id"] for d in deploys) == sorted(
+                [
+                    (await client.read("GetDeployment", {"deployment": n}))["_id"]["$oid"]
+                    for n in (before, after)
+                ]
+            ), deploys
+    finally:
+        first.kill()
+        if second is not None:
+            second.stop()
