@@ -143,6 +143,8 @@ async def test_cancel_stops_a_run_before_its_next_stage(registry, executor, clie
     started = await client.ok("execute", "RunProcedure", {"procedure": "cancelled"})
     state = await client.read("GetProcedureActionState", {"procedure": "cancelled"})
     assert state["running"] is True
+    busy = await client.send("execute", "RunProcedure", {"procedure": "cancelled"})
+    assert busy.status == 409 and "busy" in busy.body["error"], busy.body
     cancel = await client.ok("execute", "CancelProcedure", {"procedure": "cancelled"})
     assert cancel["status"] == "Complete"
     done = await finished(client, started, 20)
@@ -237,3 +239,28 @@ async def test_a_run_survives_its_executor_killed_mid_stage(
         first.kill()
         if second is not None:
             second.stop()
+
+
+async def test_lists_show_the_state_of_the_last_run(registry, executor, client):
+    await create_procedure(client, "good", stage("s", ("None", {})))
+    await create_procedure(client, "bad", stage("s", ("RunSync", {"sync": "x"})))
+    await create_procedure(client, "slow", stage("s", ("Sleep", {"duration_ms": 1500})))
+    await create_procedure(client, "never")
+    await run(client, "good")
+    await run(client, "bad")
+    slow = await client.ok("execute", "RunProcedure", {"procedure": "slow"})
+    listed = {item["name"]: item["info"] for item in await client.read("ListProcedures", {})}
+    assert {name: info["state"] for name, info in listed.items()} == {
+        "good": "Ok",
+        "bad": "Failed",
+        "slow": "Running",
+        "never": "Unknown",
+    }
+    assert listed["good"]["last_run_at"] and listed["never"]["last_run_at"] is None
+    summary = await client.read("GetProceduresSummary", {})
+    assert summary == {"total": 4, "ok": 1, "running": 1, "failed": 1, "unknown": 1}
+    await finished(client, slow, 20)
+    batch = await client.ok("execute", "BatchRunProcedure", {"pattern": "good, never"})
+    assert [item["status"] for item in batch] == ["Ok", "Ok"], batch
+    for item in batch:
+        assert (await finished(client, item["data"]))["success"] is True

@@ -97,3 +97,16 @@ class RunStore:
         async for doc in self.runs.find({"procedure_id": {"$in": procedure_ids}}).sort("start_ts", ASCENDING):
             found[str(doc["procedure_id"])] = doc
         return found
+
+
+def procedure_infos(last: dict[str, Document]) -> dict[str, dict[str, Any]]:
+    """The live list info of procedures from their last runs: `state` (Running until the run is closed, then Ok
+    or Failed) and `last_run_at`; a procedure that never ran keeps the stored Unknown."""
+    infos: dict[str, dict[str, Any]] = {}
+    for procedure_id, run in last.items():
+        ended = run.get("closed") and run.get("status") in (OK, FAILED)
+        infos[procedure_id] = {
+            "state": run["status"] if ended else RUNNING,
+            "last_run_at": run.get("start_ts"),
+        }
+    return infos
