@@ -60,9 +60,9 @@ async def docker_server(client: Any, nats_url: str) -> Any:
         await docker.close()
 
 
-async def deployment(client: Any, image: str = IMAGE) -> str:
-    """A deployment on `dock` running `sleep 3600`; its name."""
-    name = f"varanus-e2e-proc-{uuid.uuid4().hex[:6]}"
+async def deployment(client: Any, image: str = IMAGE, prefix: str = "varanus-e2e-proc-") -> str:
+    """A deployment on `dock` running `sleep 3600`; its name (`prefix` and a random part)."""
+    name = f"{prefix}{uuid.uuid4().hex[:6]}"
     config = {
         "server_id": "dock",
         "image": {"type": "Image", "params": {"image": image}},
@@ -77,13 +77,17 @@ async def test_three_stages_run_in_order_with_their_own_updates(
     registry, executor, client, nats_url, docker_available
 ):
     async with docker_server(client, nats_url):
-        first, second = await deployment(client), await deployment(client)
+        first = await deployment(client)
+        batched = [await deployment(client, prefix="varanus-e2e-proc-batch-") for _ in range(2)]
         await create_procedure(
             client,
             "three",
             stage("deploy", ("Deploy", {"deployment": first})),
             stage(
-                "parallel", ("Deploy", {"deployment": second}), ("None", {}), ("Sleep", {"duration_ms": 200})
+                "parallel",
+                ("BatchDeploy", {"pattern": "varanus-e2e-proc-batch-*"}),
+                ("None", {}),
+                ("Sleep", {"duration_ms": 200}),
             ),
             stage("rest", ("Sleep", {"duration_ms": 300})),
         )
@@ -93,20 +97,25 @@ async def test_three_stages_run_in_order_with_their_own_updates(
         assert [log["stage"] for log in logs] == ["Stage 1: deploy", "Stage 2: parallel", "Stage 3: rest"]
         assert all(log["success"] for log in logs)
         procedure_run = done["_id"]["$oid"]
-        children = await client.read(
+        listed = await client.read(
             "ListUpdates", {"query": {"operation": "Deploy", "operator": PROCEDURE_USER_ID}}
         )
-        deploys = children["updates"] if isinstance(children, dict) else children
-        assert len(deploys) == 2, deploys
+        deploys = listed["updates"] if isinstance(listed, dict) else listed
+        ids = {
+            n: (await client.read("GetDeployment", {"deployment": n}))["_id"]["$oid"]
+            for n in [first, *batched]
+        }
+        # One Deploy per deployment, the batch's two after the first one (stages in order).
+        assert sorted(d["target"]["id"] for d in deploys) == sorted(ids.values()), deploys
+        by_target = {d["target"]["id"]: d for d in deploys}
+        for name in batched:
+            assert by_target[ids[name]]["start_ts"] > by_target[ids[first]]["start_ts"]
         for item in deploys:
             child = await client.read("GetUpdate", {"id": item["id"]})
             assert child["success"] is True, child["logs"]
             cause = child["logs"][0]
             assert cause["stage"] == "Cause" and procedure_run in cause["stdout"], cause
             assert item["id"] in "\n".join(log["stdout"] for log in logs)
-        # Stage 2 started only once stage 1 ended: the second deploy began after the first finished.
-        by_target = {d["target"]["id"]: d for d in deploys}
-        assert len(by_target) == 2
         state = await client.read("GetProcedureActionState", {"procedure": "three"})
         assert state["running"] is False
 

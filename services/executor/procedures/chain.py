@@ -40,6 +40,9 @@ log = logging.getLogger(__name__)
 
 SWEEP_SECONDS: Final = 1.0
 """How often every executor looks at the running runs (a lost notification delays a run by about this)."""
+STAGE_START_LIMIT_MS: Final = 30_000
+"""A stage whose executions are not all started this long after it began is started by the sweep (its event was
+dead-lettered, or is waiting for a redelivery after its replica died)."""
 STARTING_LIMIT_MS: Final = 60_000
 """A run still `Starting` after this long lost its replica before its Update was made: it is failed."""
 
@@ -83,6 +86,7 @@ class Chain:
             "children": {},
             "error": "",
             "start_ts": now_ms(),
+            "stage_ts": now_ms(),
             "rev": 0,
         }
         await self.store.runs.insert_one(doc)
@@ -108,8 +112,9 @@ class Chain:
             await self.close(update_id)
         return update
 
-    async def start_stage(self, event: ProcedureStageStarted) -> None:
-        """Start every execution of the stage not started yet (in parallel), then see whether it is done."""
+    async def start_stage(self, event: ProcedureStageStarted, check: bool = True) -> None:
+        """Start every execution of the stage not started yet (in parallel), then (with `check`) see whether it is
+        done."""
         run = await self.store.get(event.run_id)
         if run is None or run.get("status") != RUNNING or int(run.get("stage", -1)) != event.stage:
             return  # an old event: the run moved on
@@ -128,21 +133,61 @@ class Chain:
             if kind in children.INSIDE:
                 await self.store.set_child(event.run_id, key, children.inside(kind, params))
                 return
+            batch = children.single_of(kind)
+            if batch is not None:
+                await self._start_batch(event, index, kind, params, batch, known.get(key), cause)
+                return
             update_id = children.child_update_id(event.run_id, event.stage, index)
             await self.store.link_child(update_id, event.run_id)
-            await self.store.set_child(event.run_id, key, children.starting(kind, update_id))
+            await self.store.set_child(event.run_id, key, children.starting(kind, [update_id]))
             child = await children.send(self.executor, kind, params, update_id, cause)
             for child_id in child["updates"]:
                 await self.store.link_child(child_id, event.run_id)
             await self.store.set_child(event.run_id, key, child)
 
         await asyncio.gather(*(one(i, e) for i, e in enumerate(stage["executions"])))
+        if not check:
+            return
         await self.check_run(event.run_id)
         run = await self.store.get(event.run_id)
         if run is not None and run.get("status") == RUNNING and int(run["stage"]) == event.stage:
             ends = [int(c["until"]) for c in (run.get("children") or {}).values() if c.get("until")]
             if ends:
                 self._check_at(event.run_id, max(ends))
+
+    async def _start_batch(
+        self,
+        event: ProcedureStageStarted,
+        index: int,
+        kind: str,
+        params: dict[str, Any],
+        batch: tuple[str, str],
+        known: dict[str, Any] | None,
+        cause: str,
+    ) -> None:
+        """Expand a batch execution (once: a redelivery reuses the stored names) and start each single execution
+        with its own derived Update id, in parallel."""
+        key = child_key(event.stage, index)
+        single, field = batch
+        if known is not None and "expanded" in known:
+            names = list(known["expanded"])
+        else:
+            try:
+                names = await children.expand(self.executor, kind, params, field)
+            except ServiceError as err:
+                await self.store.set_child(event.run_id, key, children.failed(kind, err.message))
+                return
+        ids = [children.child_update_id(event.run_id, event.stage, f"{index}.{j}") for j in range(len(names))]
+        for update_id in ids:
+            await self.store.link_child(update_id, event.run_id)
+        await self.store.set_child(event.run_id, key, children.starting(kind, ids, names))
+        parts = await asyncio.gather(
+            *(
+                children.send(self.executor, single, {field: name}, update_id, cause)
+                for name, update_id in zip(names, ids, strict=True)
+            )
+        )
+        await self.store.set_child(event.run_id, key, children.merged(kind, names, list(parts)))
 
     def _check_at(self, run_id: str, at_ms: int) -> None:
         """Look at a run again when a Sleep of it ends (the sweep does it too, should this process die)."""
@@ -173,7 +218,11 @@ class Chain:
         known: dict[str, Any] = run.get("children") or {}
         keys = [child_key(index, i) for i in range(len(stage["executions"]))]
         if any(key not in known or known[key].get("status") == STARTING for key in keys):
-            return  # the stage consumer has not started them all yet
+            # The stage consumer has not started them all yet; if that takes too long (its event was
+            # dead-lettered, or its replica died and the redelivery is far), start the rest from here.
+            if now_ms() - int(run.get("stage_ts") or run.get("start_ts") or 0) > STAGE_START_LIMIT_MS:
+                await self.start_stage(ProcedureStageStarted(run_id=run_id, stage=index), check=False)
+            return
         done = True
         for key in keys:
             child = known[key]
@@ -204,7 +253,7 @@ class Chain:
             error = f"cancelled before stage {index + 2}" if index + 1 < len(run["stages"]) else ""
             fields = {"status": FAILED if error else OK, "error": error, "end_ts": now_ms()}
         elif index + 1 < len(run["stages"]):
-            fields = {"stage": index + 1}
+            fields = {"stage": index + 1, "stage_ts": now_ms()}
             events.append(ProcedureStageStarted(run_id=run_id, stage=index + 1))
         else:
             fields = {"status": OK, "end_ts": now_ms()}

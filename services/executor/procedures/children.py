@@ -6,6 +6,10 @@ already started (409 and the Update exists) instead of starting them twice. `Non
 timer stored in the run document (`until`), so it survives a restart and no task holds it. A type no service
 answers (RunSync, SendAlert, RunAction before their services exist) fails with "not available" at run time.
 
+A batch execution (`BatchDeploy {pattern}`) is expanded first: its pattern is resolved once, as the Procedure
+user sees the resources, the names stored with the child (`expanded`), and each single execution sent with an
+Update id of its own derived from its place in the batch, so a redelivery starts none of them twice.
+
 A child is a dict stored in the run document: `type`, `status` (`Starting`, `Running`, `Ok`, `Failed`),
 `updates` (its Update ids: one, or a batch's), `until` (a Sleep's end, unix ms) and `error`.
 """
@@ -25,6 +29,7 @@ from contracts.service_users import PROCEDURE_USER_ID
 from contracts.subjects import CAUSE_HEADER, UPDATE_ID_HEADER
 from services.common.bus import RemoteError
 from services.common.errors import ServiceError, Unavailable, describe_validation_error
+from services.common.patterns import select
 from services.common.runs import now_ms
 from services.executor.procedures.store import FAILED, OK, RUNNING, STARTING
 
@@ -33,9 +38,41 @@ if TYPE_CHECKING:
 
 INSIDE: Final = frozenset({"None", "Sleep"})
 """Execution types the executor runs itself, with no request and no Update."""
+LISTS: Final = {
+    "deployment": "ListDeployments",
+    "stack": "ListStacks",
+    "repo": "ListRepos",
+    "build": "ListBuilds",
+    "procedure": "ListProcedures",
+    "action": "ListActions",
+}
+"""The list request of each kind a batch execution names its resources by (its single execution's field)."""
 
 
-def child_update_id(run_id: str, stage: int, index: int) -> str:
+def single_of(kind: str) -> tuple[str, str] | None:
+    """For a batch execution (`BatchDeploy`), its single execution and the field naming the resource
+    (`Deploy`, `deployment`); None for any other type."""
+    if not kind.startswith("Batch"):
+        return None
+    single = REQUESTS["execute"].get(kind.removeprefix("Batch"))
+    if single is None:
+        return None
+    field = next((name for name in single.model_fields if name in LISTS), None)
+    return (single.__name__, field) if field is not None else None
+
+
+async def expand(executor: Executor, kind: str, params: dict[str, Any], field: str) -> list[str]:
+    """The names of the resources a batch execution's pattern picks, as the Procedure user sees them (a
+    ServiceError for params that don't fit or an empty pattern)."""
+    batch = request_of(kind, params)
+    list_cls = REQUESTS["read"][LISTS[field]]
+    listing = list_cls.model_validate({"query": {"tags": list(batch.tags)}, "limit": 0})
+    headers = {"Authorization": executor.signer.issue(PROCEDURE_USER_ID)}
+    items = await executor.bus.request(listing, headers)
+    return [name for _, name in select(batch.pattern, [(item.id, item.name) for item in items])]
+
+
+def child_update_id(run_id: str, stage: int, index: int | str) -> str:
     """The Update id of an execution of a run: an ObjectId in hex, the same on every delivery and replica."""
     return hashlib.sha256(f"{run_id}:{stage}:{index}".encode()).hexdigest()[:24]
 
@@ -77,8 +114,9 @@ async def send(
 ) -> dict[str, Any]:
     """Start one execution as the Procedure user; the child as it is then (Running, or Failed with why)."""
     headers = {"Authorization": executor.signer.issue(PROCEDURE_USER_ID), CAUSE_HEADER: cause}
-    if not kind.startswith("Batch"):
-        # A batch hands its request's headers to each of its executions: one chosen id would fit only the first.
+    if single_of(kind) is None:
+        # A batch sent whole (one with no known single execution) hands its request's headers to each of its
+        # executions: one chosen id would fit only the first.
         headers[UPDATE_ID_HEADER] = update_id
     try:
         request = request_of(kind, params)
@@ -110,9 +148,26 @@ def not_available(kind: str, reason: str) -> str:
     return f"{kind} is not available: {reason} (its service is not running or not part of Varanus yet)"
 
 
-def starting(kind: str, update_id: str) -> dict[str, Any]:
-    """A child recorded before its request goes out (a redelivery sends it again with the same Update id)."""
-    return {"type": kind, "status": STARTING, "updates": [update_id], "error": ""}
+def starting(kind: str, update_ids: list[str], expanded: list[str] | None = None) -> dict[str, Any]:
+    """A child recorded before its requests go out (a redelivery sends them again with the same Update ids)."""
+    child: dict[str, Any] = {"type": kind, "status": STARTING, "updates": update_ids, "error": ""}
+    if expanded is not None:
+        child["expanded"] = expanded
+    return child
+
+
+def merged(kind: str, names: list[str], parts: list[dict[str, Any]]) -> dict[str, Any]:
+    """One child of a batch's single executions: their Updates, and the errors of those that did not start."""
+    updates = [update_id for part in parts for update_id in part["updates"]]
+    errors = [f"{name}: {part['error']}" for name, part in zip(names, parts, strict=True) if part["error"]]
+    status = RUNNING if updates else (FAILED if errors else OK)
+    return {
+        "type": kind,
+        "status": status,
+        "updates": updates,
+        "error": "; ".join(errors),
+        "expanded": names,
+    }
 
 
 async def update_exists(executor: Executor, update_id: str) -> bool:
