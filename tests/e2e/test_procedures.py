@@ -273,3 +273,41 @@ async def test_lists_show_the_state_of_the_last_run(registry, executor, client):
     assert [item["status"] for item in batch] == ["Ok", "Ok"], batch
     for item in batch:
         assert (await finished(client, item["data"]))["success"] is True
+
+
+async def test_two_replicas_share_runs_without_running_a_step_twice(
+    registry, executor, client, nats_url, mongo_url, db_prefix, tmp_path
+):
+    from services.common.settings import Settings
+    from services.executor.app import Executor
+
+    settings = Settings(
+        nats_url=nats_url, database_uri=mongo_url, db_prefix=db_prefix, data_dir=tmp_path / "data"
+    )
+    second = Executor(settings)
+    await second.start()
+    try:
+        leaves = []
+        for i in range(12):
+            leaves.append(f"leaf-{i}")
+            await create_procedure(client, leaves[-1], stage("s", ("Sleep", {"duration_ms": 20})))
+        stages = [
+            stage(f"part {n}", *(("RunProcedure", {"procedure": leaf}) for leaf in leaves[n * 4 : n * 4 + 4]))
+            for n in range(3)
+        ]
+        await create_procedure(client, "fan", *stages)
+        done = await run(client, "fan")
+        assert done["success"] is True, done["logs"]
+        assert len(stage_logs(done)) == 3
+        listed = await client.read("ListUpdates", {"query": {"operation": "RunProcedure"}})
+        items = listed["updates"] if isinstance(listed, dict) else listed
+        children = sorted(item["target"]["id"] for item in items if item["operator"] == PROCEDURE_USER_ID)
+        assert len(children) == 12 and len(set(children)) == 12, children
+        # Both replicas took part: each handled stage events or child notifications.
+        handled = [
+            sum(c.handled for c in service.bus.consumers if c.name.startswith("executor-procedure"))
+            for service in (executor, second)
+        ]
+        assert all(handled), handled
+    finally:
+        await second.stop()
