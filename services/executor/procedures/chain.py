@@ -71,9 +71,6 @@ class Chain:
             for stage in procedure.config.stages
             if stage.enabled
         ]
-        holder = await self.store.claim(procedure.id, update_id)
-        if holder is not None:
-            raise Busy(f"procedure {procedure.name!r} is busy: it is running (Update {holder})")
         doc: Document = {
             "_id": update_id,
             "procedure_id": procedure.id,
@@ -89,7 +86,12 @@ class Chain:
             "stage_ts": now_ms(),
             "rev": 0,
         }
+        # The run is stored before the claim, so a claim always names a run (one whose run is gone is stale).
         await self.store.runs.insert_one(doc)
+        holder = await self.store.claim(procedure.id, update_id)
+        if holder is not None:
+            await self.store.runs.delete_one({"_id": update_id})
+            raise Busy(f"procedure {procedure.name!r} is busy: it is running (Update {holder})")
         target = ResourceTarget(type=ResourceTargetVariant.Procedure, id=procedure.id)
         try:
             update = await self.executor.registry.create_update(
