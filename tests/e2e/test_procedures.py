@@ -89,7 +89,7 @@ async def test_three_stages_run_in_order_with_their_own_updates(
                 ("None", {}),
                 ("Sleep", {"duration_ms": 200}),
             ),
-            stage("rest", ("Sleep", {"duration_ms": 300})),
+            stage("rest", ("Sleep", {"duration_ms": 300}), ("StopDeployment", {"deployment": first})),
         )
         done = await run(client, "three")
         assert done["success"] is True, done["logs"]
@@ -116,6 +116,14 @@ async def test_three_stages_run_in_order_with_their_own_updates(
             cause = child["logs"][0]
             assert cause["stage"] == "Cause" and procedure_run in cause["stdout"], cause
             assert item["id"] in "\n".join(log["stdout"] for log in logs)
+        # The other executions take the Update id and cause the procedure gives them too.
+        listed = await client.read("ListUpdates", {"query": {"operation": "StopDeployment"}})
+        stops = listed["updates"] if isinstance(listed, dict) else listed
+        assert len(stops) == 1 and stops[0]["operator"] == PROCEDURE_USER_ID, stops
+        stop = await client.read("GetUpdate", {"id": stops[0]["id"]})
+        assert stop["logs"][0]["stage"] == "Cause" and procedure_run in stop["logs"][0]["stdout"], stop[
+            "logs"
+        ]
         state = await client.read("GetProcedureActionState", {"procedure": "three"})
         assert state["running"] is False
 
