@@ -20,6 +20,7 @@ from services.executor.handlers.execute import batch_stack as execute_batch_stac
 from services.executor.handlers.execute import deploy as execute_deploy
 from services.executor.handlers.execute import deployment as execute_deployment
 from services.executor.handlers.execute import global_auto_update as execute_global_auto_update
+from services.executor.handlers.execute import procedure as execute_procedure
 from services.executor.handlers.execute import server as execute_server
 from services.executor.handlers.execute import stack as execute_stack
 from services.executor.handlers.execute import stack_lifecycle as execute_stack_lifecycle
@@ -33,6 +34,8 @@ from services.executor.handlers.write import check_deployment_update as write_ch
 from services.executor.handlers.write import check_stack_update as write_check_stack_update
 from services.executor.handlers.write import create_deployment_from_container
 from services.executor.handlers.write import stack as write_stack
+from services.executor.procedures.chain import Chain
+from services.executor.procedures.consumers import children_consumer, stage_consumer
 from services.executor.redeploy_on_build import redeploy_on_build
 from services.executor.resource_states import ResourceStates
 from services.executor.servers.cache import ServerCache
@@ -67,6 +70,9 @@ class Executor:
         self.bus.consume(forget_deleted(self.db))
         self.bus.consume(redeploy_on_build(self))
         self.registry = RegistryClient(self.bus, self.signer)
+        self.procedures = Chain(self)
+        self.bus.consume(stage_consumer(self.procedures))
+        self.bus.consume(children_consumer(self.procedures))
         self.agents = AgentClient(self.bus)
         self.cache = ServerCache()
         self.stats = StatsStore(self.db, settings.keep_stats_for_days)
@@ -95,6 +101,7 @@ class Executor:
             live_info,
             fleet,
             create_deployment_from_container,
+            execute_procedure,
         ):
             module.register(self)
 
@@ -102,6 +109,7 @@ class Executor:
         """Create indexes, connect, follow the agents, keep closing what crashed executors left running, and answer."""
         await self.stats.ensure_indexes()
         await self.runner.ensure_indexes()
+        await self.procedures.store.ensure_indexes()
         await self.bus.start()
         if isinstance(self.bus.authenticate, CredentialCheck):
             await self.bus.authenticate.watch(self.bus.nc)
@@ -109,6 +117,7 @@ class Executor:
         self.resource_states.start()
         self.update_poller.start()
         self.runner.start_sweeping()
+        self.procedures.start_sweeping()
         log.info("executor answering %d requests", len(self.bus.handled))
 
     async def stop(self) -> None:
@@ -117,6 +126,7 @@ class Executor:
         await self.resource_states.stop()
         await self.update_poller.stop()
         await self.image_updates.stop()
+        await self.procedures.stop()
         await self.runner.stop()
         await self.bus.stop()
         await self.client.close()

@@ -271,7 +271,9 @@ def register(executor: Executor) -> None:
             )
             return with_hint([answer], resolved)
 
-        return await executor.runner.start(Operation.PullDeployment, target, ctx.caller.user_id, work)
+        return await executor.runner.start(
+            Operation.PullDeployment, target, ctx.caller.user_id, work, ctx=ctx
+        )
 
     executor.bus.handle(Deploy, deploy)
     executor.bus.handle(PullDeployment, pull)

@@ -72,6 +72,6 @@ def _register(executor: Executor, request_cls: type[ExecuteRequest], translate: 
 
         target = ResourceTarget(type=ResourceTargetVariant.Deployment, id=deployment.id)
         # A second run of the same change on the same deployment while the first runs is refused as busy.
-        return await executor.runner.start(operation, target, ctx.caller.user_id, work)
+        return await executor.runner.start(operation, target, ctx.caller.user_id, work, ctx=ctx)
 
     executor.bus.handle(request_cls, execute)

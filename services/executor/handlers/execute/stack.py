@@ -59,7 +59,7 @@ def register(executor: Executor) -> None:
         operation = operation_for("DeployStack", req.services)
         executor.resource_states.follow(stack)
         return await executor.runner.start(
-            operation, target_of(stack), ctx.caller.user_id, work, redact=values.redact
+            operation, target_of(stack), ctx.caller.user_id, work, redact=values.redact, ctx=ctx
         )
 
     async def deploy_if_changed(req: DeployStackIfChanged, ctx: RequestContext) -> Update:
@@ -126,7 +126,7 @@ def register(executor: Executor) -> None:
 
         executor.resource_states.follow(stack)
         return await executor.runner.start(
-            Operation.DeployStack, target_of(stack), ctx.caller.user_id, work, redact=values.redact
+            Operation.DeployStack, target_of(stack), ctx.caller.user_id, work, redact=values.redact, ctx=ctx
         )
 
     executor.bus.handle(DeployStack, deploy)

@@ -63,6 +63,7 @@ def register(executor: Executor) -> None:
             ctx.caller.user_id,
             work,
             redact=values.redact,
+            ctx=ctx,
         )
 
     async def run_service(req: ex.RunStackService, ctx: RequestContext) -> Update:
@@ -96,6 +97,7 @@ def register(executor: Executor) -> None:
             work,
             lock=req.service,
             redact=values.redact,
+            ctx=ctx,
         )
 
     executor.bus.handle(ex.PullStack, pull)
@@ -128,7 +130,7 @@ def _register(executor: Executor, request_cls: type[ExecuteRequest], verb: Compo
             return [await executor.agents.ask(server, request, timeout=timeout)]
 
         return await executor.runner.start(
-            operation_for(base, list(req.services)), target_of(stack), ctx.caller.user_id, work
+            operation_for(base, list(req.services)), target_of(stack), ctx.caller.user_id, work, ctx=ctx
         )
 
     executor.bus.handle(request_cls, execute)

@@ -1,6 +1,6 @@
 """GetLiveInfo: what the registry shows of live state in its lists (servers: state, stats, agent version;
 deployments: their container's state, and whether an image update is available; stacks: state, and their
-services with image updates)."""
+services with image updates; procedures: the state of their last run and when it started)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from contracts.entities.common import ResourceTargetVariant
 from contracts.entities.deployment import DeploymentState
 from contracts.entities.system import MinimalSystemStats
 from services.common.bus import RequestContext
+from services.executor.procedures.store import procedure_infos
 from services.executor.resource_states import deployment_state
 from services.executor.stacks.live import stack_info
 from services.executor.updates.store import UpdateRecord
@@ -63,6 +64,8 @@ def register(executor: Executor) -> None:
             return LiveInfo(infos={server_id: server_info(server_id) for server_id in req.ids})
         if req.type == ResourceTargetVariant.Deployment:
             return LiveInfo(infos=await deployment_infos(req))
+        if req.type == ResourceTargetVariant.Procedure:
+            return LiveInfo(infos=procedure_infos(await executor.procedures.store.last_runs(req.ids)))
         if req.type == ResourceTargetVariant.Stack:
             ids = [i for i in req.ids if i in req.hints]
             records = await executor.image_updates.store.get_stacks(ids)
