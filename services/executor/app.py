@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from contracts.catalog import load_all
@@ -14,7 +15,10 @@ from services.common.outbox import Outbox
 from services.common.registry_client import RegistryClient
 from services.common.runs import Runner
 from services.common.settings import Settings
+from services.executor.actions.runs import ActionRuns
+from services.executor.actions.startup import on_start as actions_on_start
 from services.executor.forget_deleted import forget_deleted
+from services.executor.handlers.execute import action as execute_action
 from services.executor.handlers.execute import batch_deployment as execute_batch_deployment
 from services.executor.handlers.execute import batch_stack as execute_batch_stack
 from services.executor.handlers.execute import deploy as execute_deploy
@@ -75,6 +79,7 @@ class Executor:
         self.resource_states = ResourceStates(self)
         self.image_updates = ImageUpdates(self, self.db)
         self.update_poller = UpdatePoller(self.image_updates, self.db["ImageUpdatePoll"])
+        self.action_runs = ActionRuns(self)
         for module in (
             read_server,
             read_container,
@@ -95,6 +100,7 @@ class Executor:
             live_info,
             fleet,
             create_deployment_from_container,
+            execute_action,
         ):
             module.register(self)
 
@@ -109,6 +115,8 @@ class Executor:
         self.resource_states.start()
         self.update_poller.start()
         self.runner.start_sweeping()
+        await self.action_runs.start()
+        self.actions_started = asyncio.create_task(actions_on_start(self))
         log.info("executor answering %d requests", len(self.bus.handled))
 
     async def stop(self) -> None:
@@ -117,6 +125,8 @@ class Executor:
         await self.resource_states.stop()
         await self.update_poller.stop()
         await self.image_updates.stop()
+        self.actions_started.cancel()
+        await self.action_runs.stop()
         await self.runner.stop()
         await self.bus.stop()
         await self.client.close()
