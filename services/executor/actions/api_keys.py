@@ -9,8 +9,7 @@ from __future__ import annotations
 import logging
 import time
 
-from contracts.api.internal.auth import IssueApiKey, RevokeApiKey
-from contracts.api.read.user import ListApiKeysForServiceUser
+from contracts.api.internal.auth import IssueApiKey, ListUserApiKeys, RevokeApiKey
 from contracts.entities.api_key import ApiKey, CreateApiKeyResponse
 from contracts.service_users import ACTION_USER_ID
 from services.common.errors import ServiceError
@@ -48,7 +47,7 @@ async def revoke_run_key(registry: RegistryClient, key: str) -> None:
 async def run_keys(registry: RegistryClient) -> list[ApiKey]:
     """The Action user's keys made for runs."""
     keys: list[ApiKey] = await registry.bus.request(
-        ListApiKeysForServiceUser(user=ACTION_USER_ID), registry.system_headers()
+        ListUserApiKeys(user_id=ACTION_USER_ID), registry.system_headers()
     )
     return [key for key in keys if key.name.startswith(KEY_MARKER)]
 
