@@ -189,3 +189,28 @@ async def test_leftover_keys_are_deleted_at_start_and_batches_run(
 
 async def _none_left(service_client: BusClient) -> bool:
     return await run_keys(service_client) == []
+
+
+async def test_run_at_startup_runs_once_with_two_replicas(start_executor: Starter, client: BusClient) -> None:
+    await client.write(
+        "CreateAction",
+        {
+            "name": "on-start",
+            "config": {"run_at_startup": True, "language": "Python", "file_contents": "print(1)"},
+        },
+    )
+    await client.write(
+        "CreateAction", {"name": "not-on-start", "config": {"language": "Python", "file_contents": ""}}
+    )
+
+    async def runs() -> list[dict[str, Any]]:
+        listed = await client.read("ListUpdates", {"query": {"operation": "RunAction"}})
+        return list(listed["updates"])
+
+    async with start_executor(), start_executor():
+        assert await eventually(runs, 20), "the startup action did not run"
+        for update in await runs():
+            await finished(client, {**update, "_id": {"$oid": update["id"]}})
+    started = await runs()
+    assert len(started) == 1
+    assert started[0]["status"] == "Complete" and started[0]["success"]
