@@ -8,6 +8,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from contracts.service_users import ACTION_USER_ID
@@ -214,3 +215,11 @@ async def test_run_at_startup_runs_once_with_two_replicas(start_executor: Starte
     started = await runs()
     assert len(started) == 1
     assert started[0]["status"] == "Complete" and started[0]["success"]
+
+
+async def test_the_gateway_serves_the_client_module(gateway_url: str) -> None:
+    async with httpx.AsyncClient() as http:
+        answer = await http.get(f"{gateway_url}/client/komodo_client.ts")
+    assert answer.status_code == 200
+    assert "export function KomodoClient(" in answer.text
+    assert "execute_and_poll" in answer.text

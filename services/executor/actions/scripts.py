@@ -19,10 +19,9 @@ from urllib.parse import urlsplit
 import deno
 
 from contracts.entities.action import ActionLanguage
+from services.common.action_client import client_module
 from services.common.errors import BadRequest
 
-CLIENT_MODULE = Path(__file__).with_name("komodo_client.ts")
-"""The TypeScript client module written beside each TypeScript script."""
 SUCCESS_LINE = "🦎 Action completed successfully 🦎"
 """What a script that ended well prints last (as Komodo's)."""
 FAILURE_LINE = "🚨 Action exited early with errors 🚨"
@@ -109,7 +108,7 @@ def prepare(
         env["PYTHONUNBUFFERED"] = "1"
         env["PYTHONDONTWRITEBYTECODE"] = "1"
         return [sys.executable, "-u", str(main)], env
-    (folder / "komodo_client.ts").write_text(CLIENT_MODULE.read_text())
+    (folder / "komodo_client.ts").write_text(client_module())
     main = folder / "action.ts"
     main.write_text(typescript_source(script, args, creds))
     env["DENO_DIR"] = str(folder / ".deno")
