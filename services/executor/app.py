@@ -28,6 +28,7 @@ from services.executor.handlers.execute import server as execute_server
 from services.executor.handlers.execute import stack as execute_stack
 from services.executor.handlers.execute import stack_lifecycle as execute_stack_lifecycle
 from services.executor.handlers.internal import fleet, live_info
+from services.executor.handlers.read import action as read_action
 from services.executor.handlers.read import container as read_container
 from services.executor.handlers.read import deployment as read_deployment
 from services.executor.handlers.read import docker as read_docker
@@ -101,6 +102,7 @@ class Executor:
             fleet,
             create_deployment_from_container,
             execute_action,
+            read_action,
         ):
             module.register(self)
 
