@@ -225,3 +225,14 @@ async def test_the_gateway_serves_the_client_module(gateway_url: str) -> None:
     assert answer.status_code == 200
     assert "export function KomodoClient(" in answer.text
     assert "execute_and_poll" in answer.text
+
+
+async def test_a_child_left_running_is_killed_with_the_script(
+    start_executor: Starter, client: BusClient
+) -> None:
+    script = 'import subprocess, sys\nsubprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])\nprint("left a child")'
+    async with start_executor():
+        update = await run(client, "leaves-child", {"language": "Python", "file_contents": script})
+    assert not update["success"]
+    assert "left a child" in stage(update)["stdout"]
+    assert "left processes running" in stage(update)["stderr"]

@@ -15,6 +15,8 @@ Shown = Callable[[str], Awaitable[None]]
 
 SHOW_EVERY_SECONDS = 0.5
 """How often new output is shown in the Update while the script runs."""
+EXIT_POLL_SECONDS = 0.05
+"""How often the script's exit is looked for."""
 MAX_OUTPUT_CHARS = 1_000_000
 """Output kept per stream; beyond it the start is kept and the rest dropped with a note."""
 
@@ -42,8 +44,9 @@ class ScriptProcess:
         """Kill the script's process group (SIGKILL) and say why."""
         if not self.killed_because:
             self.killed_because = reason
-        if self._proc is not None and self._proc.returncode is None:
-            with contextlib.suppress(ProcessLookupError):
+        # The group, not only the script: what it left running (even after it exited) holds its output open.
+        if self._proc is not None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(self._proc.pid, signal.SIGKILL)
 
     async def _read(self, stream: asyncio.StreamReader, into: list[str], prefix: str) -> None:
@@ -69,6 +72,12 @@ class ScriptProcess:
             with contextlib.suppress(Exception):
                 await shown("\n".join(batch))
 
+    async def _exited(self) -> None:
+        # Not `Process.wait()`: it also waits for the pipes to close, which a child left running keeps open.
+        assert self._proc is not None
+        while self._proc.returncode is None:
+            await asyncio.sleep(EXIT_POLL_SECONDS)
+
     async def run(self, limit_seconds: float, shown: Shown) -> int:
         """Run to the end, or kill it at the limit; answers the exit code (negative: killed by that signal)."""
         self._proc = await asyncio.create_subprocess_exec(
@@ -87,7 +96,7 @@ class ScriptProcess:
         showing = asyncio.create_task(self._show(shown))
         try:
             try:
-                await asyncio.wait_for(self._proc.wait(), timeout=limit_seconds)
+                await asyncio.wait_for(self._exited(), timeout=limit_seconds)
             except TimeoutError:
                 self.kill(f"killed: it ran longer than its time limit of {limit_seconds:g} s")
             # A child the script left running may hold the pipes open: bounded wait for the rest of the output.
@@ -101,6 +110,7 @@ class ScriptProcess:
                     await asyncio.wait_for(readers, timeout=2)
         except BaseException:
             self.kill("killed: the executor stopped")
+            readers.cancel()
             raise
         finally:
             showing.cancel()
