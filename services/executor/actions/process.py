@@ -75,7 +75,7 @@ class ScriptProcess:
     async def _exited(self) -> None:
         # Not `Process.wait()`: it also waits for the pipes to close, which a child left running keeps open.
         assert self._proc is not None
-        while self._proc.returncode is None:
+        while self._proc.returncode is None:  # noqa: ASYNC110 (asyncio has no event for the exit alone)
             await asyncio.sleep(EXIT_POLL_SECONDS)
 
     async def run(self, limit_seconds: float, shown: Shown) -> int:
