@@ -81,6 +81,7 @@ class Executor:
         self.image_updates = ImageUpdates(self, self.db)
         self.update_poller = UpdatePoller(self.image_updates, self.db["ImageUpdatePoll"])
         self.action_runs = ActionRuns(self)
+        self.actions_started: asyncio.Task[None] | None = None
         for module in (
             read_server,
             read_container,
@@ -127,7 +128,8 @@ class Executor:
         await self.resource_states.stop()
         await self.update_poller.stop()
         await self.image_updates.stop()
-        self.actions_started.cancel()
+        if self.actions_started is not None:
+            self.actions_started.cancel()
         await self.action_runs.stop()
         await self.runner.stop()
         await self.bus.stop()
