@@ -160,7 +160,11 @@ async def test_cancel_kills_a_running_script_and_its_key_goes(
         assert await eventually(shown, 30), "the script's output was not shown while it ran"
         assert len(await run_keys(service_client)) == 1  # positive control: the key exists while it runs
         assert (await client.read("GetActionActionState", {"action": "sleeper"}))["running"] == 1
-        cancel = await client.ok("execute", "CancelAction", {"action": "sleeper"})
+        other = await client.ok("execute", "CancelAction", {"action": "sleeper", "update_id": "0" * 24})
+        assert "no run of it was running" in stage(await finished(client, other), "Cancel Action")["stdout"]
+        cancel = await client.ok(
+            "execute", "CancelAction", {"action": "sleeper", "update_id": update["_id"]["$oid"]}
+        )
         cancelled = await finished(client, cancel)
         done = await finished(client, update, seconds=15)
         assert (await client.read("GetActionActionState", {"action": "sleeper"}))["running"] == 0
