@@ -63,3 +63,9 @@ def agent_container_subject(server_id: str) -> str:
 
 ONBOARD_SUBJECT: Final = f"{PREFIX}.onboard.OnboardAgent"
 """Where a new host's agent presents its onboarding key to get its server and credential (answered by the registry)."""
+
+
+def action_cancel_subject() -> str:
+    """Subject every executor replica listens on for CancelAction (the one running the script kills it):
+    `komodo.executor.action.cancel` (lower case: never a request name)."""
+    return f"{PREFIX}.executor.action.cancel"

@@ -17,6 +17,13 @@ from contracts.entities.docker import parse_file_contents
 from contracts.entities.schedule import ScheduledConfig, ScheduledListItemInfo
 
 
+class ActionLanguage(StrEnum):
+    """What an action's script is written in (a Varanus extension: Komodo's actions are all TypeScript)."""
+
+    TypeScript = "TypeScript"
+    Python = "Python"
+
+
 class ActionConfig(ScheduledConfig):
     """Configuration of an Action."""
 
@@ -25,7 +32,9 @@ class ActionConfig(ScheduledConfig):
     reload_deno_deps: bool = False
     """Reload the script's dependencies on each run."""
     file_contents: str = ""
-    """The TypeScript code (variables interpolated)."""
+    """The script (variables interpolated): TypeScript, or Python when `language` says so."""
+    language: ActionLanguage = ActionLanguage.TypeScript
+    """The script's language (Varanus extension; Komodo runs TypeScript only, the default)."""
     arguments_format: FileFormat = FileFormat.KeyValue
     """Format of `arguments`."""
     arguments: str = ""

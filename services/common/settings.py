@@ -131,6 +131,15 @@ class Settings(BaseSettings):
     )
     """How long an execution's lease lives without renewal (renewed every third of it); an execution whose
     executor died has its Update closed as failed within about 4/3 of this."""
+    gateway_url: str = Field(default="", validation_alias=AliasChoices("VARANUS_GATEWAY_URL", "gateway_url"))
+    """The gateway's HTTP address as action scripts on the executor's host reach it; empty: `http://127.0.0.1:<port>`
+    (`KOMODO_PORT`)."""
+    action_timeout_seconds: float = Field(
+        default=600.0,
+        gt=0,
+        validation_alias=AliasChoices("VARANUS_ACTION_TIMEOUT_SECONDS", "action_timeout_seconds"),
+    )
+    """Longest an action's script may run; it is killed then and its Update fails."""
     request_timeout: float = Field(
         default=10.0, validation_alias=AliasChoices("VARANUS_REQUEST_TIMEOUT", "request_timeout")
     )
@@ -203,6 +212,10 @@ class Settings(BaseSettings):
             password = quote_plus(self.database_password.get_secret_value())
             return f"mongodb://{user}:{password}@{self.database_address}"
         return f"mongodb://{self.database_address}"
+
+    def script_gateway_url(self) -> str:
+        """Where action scripts reach the gateway: `gateway_url`, else the local gateway's port."""
+        return (self.gateway_url or f"http://127.0.0.1:{self.port}").rstrip("/")
 
     def database_name(self, service: str) -> str:
         """Name of the database that `service` owns."""

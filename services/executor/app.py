@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from contracts.catalog import load_all
@@ -14,7 +15,10 @@ from services.common.outbox import Outbox
 from services.common.registry_client import RegistryClient
 from services.common.runs import Runner
 from services.common.settings import Settings
+from services.executor.actions.runs import ActionRuns
+from services.executor.actions.startup import on_start as actions_on_start
 from services.executor.forget_deleted import forget_deleted
+from services.executor.handlers.execute import action as execute_action
 from services.executor.handlers.execute import batch_deployment as execute_batch_deployment
 from services.executor.handlers.execute import batch_stack as execute_batch_stack
 from services.executor.handlers.execute import deploy as execute_deploy
@@ -25,6 +29,7 @@ from services.executor.handlers.execute import server as execute_server
 from services.executor.handlers.execute import stack as execute_stack
 from services.executor.handlers.execute import stack_lifecycle as execute_stack_lifecycle
 from services.executor.handlers.internal import fleet, live_info
+from services.executor.handlers.read import action as read_action
 from services.executor.handlers.read import container as read_container
 from services.executor.handlers.read import deployment as read_deployment
 from services.executor.handlers.read import docker as read_docker
@@ -81,6 +86,8 @@ class Executor:
         self.resource_states = ResourceStates(self)
         self.image_updates = ImageUpdates(self, self.db)
         self.update_poller = UpdatePoller(self.image_updates, self.db["ImageUpdatePoll"])
+        self.action_runs = ActionRuns(self)
+        self.actions_started: asyncio.Task[None] | None = None
         for module in (
             read_server,
             read_container,
@@ -102,6 +109,8 @@ class Executor:
             fleet,
             create_deployment_from_container,
             execute_procedure,
+            execute_action,
+            read_action,
         ):
             module.register(self)
 
@@ -118,6 +127,8 @@ class Executor:
         self.update_poller.start()
         self.runner.start_sweeping()
         self.procedures.start_sweeping()
+        await self.action_runs.start()
+        self.actions_started = asyncio.create_task(actions_on_start(self))
         log.info("executor answering %d requests", len(self.bus.handled))
 
     async def stop(self) -> None:
@@ -127,6 +138,9 @@ class Executor:
         await self.update_poller.stop()
         await self.image_updates.stop()
         await self.procedures.stop()
+        if self.actions_started is not None:
+            self.actions_started.cancel()
+        await self.action_runs.stop()
         await self.runner.stop()
         await self.bus.stop()
         await self.client.close()

@@ -22,6 +22,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from contracts.catalog import load_all
+from services.common.action_client import CLIENT_PATH, client_module
 from services.common.auth import load_jwt_signer
 from services.common.errors import ServiceError
 from services.common.rate_limit import FailedAttempts
@@ -171,6 +172,10 @@ def create_app(settings: Settings) -> FastAPI:
                 asyncapi_document(settings.title, VERSION, settings.nats_url)
             ).encode()
         return Response(content=documents["asyncapi"], media_type="application/json")
+
+    @app.get(CLIENT_PATH, summary="The TypeScript `komodo` client module of action scripts")
+    async def action_client() -> Response:
+        return Response(content=client_module(), media_type="application/typescript")
 
     @app.get("/version", response_class=PlainTextResponse, summary="The version of the API")
     async def version() -> str:

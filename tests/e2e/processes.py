@@ -58,6 +58,11 @@ class ServiceProcess:
             self.proc.kill()
             raise
 
+    async def stopped(self, timeout: float = 20) -> int:
+        """`stop` without blocking the event loop: services running in the test's own loop (the registry
+        fixture) must go on answering the stopping process, which closes its Updates through them."""
+        return await asyncio.to_thread(self.stop, timeout)
+
 
 def start_service(
     name: str, nats_url: str, mongo_url: str, db_prefix: str, data_dir: Path, **env: str

@@ -185,7 +185,7 @@ async def test_an_executor_that_stops_closes_the_update_it_could_not_finish(
     executor = executor_process(nats_url, mongo_url, db_prefix, tmp_path)
     try:
         update = await hang_an_execution(client, executor, stalled_server)
-        assert executor.stop() == 0  # it gives the work 10 s, then cancels it
+        assert await executor.stopped() == 0  # it gives the work 10 s, then cancels it
         got = await client.read("GetUpdate", {"id": update["_id"]["$oid"]})
         assert got["status"] == "Complete" and got["success"] is False, got
         assert got["logs"][-1]["stderr"] == ABANDONED_REASON

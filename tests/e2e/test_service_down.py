@@ -94,7 +94,7 @@ async def test_a_frozen_killed_or_stopped_service_answers_503_in_seconds(
         executor = start_service("executor", nats_url, mongo_url, db_prefix, tmp_path / "data")
         try:
             await wait_answering(executor, client.nc, SUBJECT, body, client.headers)
-            assert executor.stop() == 0
+            assert await executor.stopped() == 0
             (bus, bus_took), (web, web_took) = await both()
             print(f"stopped: 503 over the bus after {bus_took:.2f} s, over HTTP after {web_took:.2f} s")
             assert (bus, web) == (503, 503) and bus_took < 1 and web_took < 1, (bus_took, web_took)

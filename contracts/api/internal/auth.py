@@ -6,7 +6,7 @@ from typing import Any, ClassVar
 
 from contracts.api.base import InternalRequest, NoData
 from contracts.base import KomodoModel
-from contracts.entities.api_key import CreateApiKeyResponse
+from contracts.entities.api_key import ApiKey, CreateApiKeyResponse
 from contracts.entities.common import I64
 from contracts.entities.user import User
 
@@ -79,6 +79,15 @@ class IssueApiKey(InternalRequest):
     """A name for the key."""
     expires: I64 = 0
     """When it expires (unix ms); 0 never."""
+
+
+class ListUserApiKeys(InternalRequest):
+    """A user's API keys, built-in service users' too (secrets never included); answers a list of ApiKey."""
+
+    RESPONSE: ClassVar[Any] = list[ApiKey]
+
+    user_id: str
+    """The owner."""
 
 
 class RevokeApiKey(InternalRequest):

@@ -11,13 +11,14 @@ from contracts.api.internal.auth import (
     ChangeUsername,
     GetUserRecord,
     IssueApiKey,
+    ListUserApiKeys,
     RegisterLocalUser,
     ResolveCaller,
     RevokeApiKey,
     VerifyApiKey,
     VerifyLocalLogin,
 )
-from contracts.entities.api_key import CreateApiKeyResponse
+from contracts.entities.api_key import ApiKey, CreateApiKeyResponse
 from contracts.entities.user import User
 from services.common.bus import RequestContext
 
@@ -43,6 +44,9 @@ def register(registry: Registry) -> None:
 
     async def issue(req: IssueApiKey, ctx: RequestContext) -> CreateApiKeyResponse:
         return await users.issue_api_key(req.user_id, req.name, req.expires)
+
+    async def keys_of(req: ListUserApiKeys, ctx: RequestContext) -> list[ApiKey]:
+        return await users.api_keys(req.user_id)
 
     async def revoke(req: RevokeApiKey, ctx: RequestContext) -> NoData:
         await users.revoke_api_key(req.user_id, req.key)
@@ -70,3 +74,4 @@ def register(registry: Registry) -> None:
     registry.bus.handle(ResolveCaller, resolve)
     registry.bus.handle(IssueApiKey, issue)
     registry.bus.handle(RevokeApiKey, revoke)
+    registry.bus.handle(ListUserApiKeys, keys_of)
