@@ -1,0 +1,1 @@
+"""The alerter service: evaluates heartbeats and events into alerts, keeps them, and delivers them to Alerters."""
