@@ -88,6 +88,7 @@ async def test_three_stages_run_in_order_with_their_own_updates(
                 ("BatchDeploy", {"pattern": "varanus-e2e-proc-batch-*"}),
                 ("None", {}),
                 ("Sleep", {"duration_ms": 200}),
+                ("StartContainer", {"server": "dock", "container": first}),  # running already: a no-op
             ),
             stage("rest", ("Sleep", {"duration_ms": 300}), ("StopDeployment", {"deployment": first})),
         )
@@ -117,13 +118,14 @@ async def test_three_stages_run_in_order_with_their_own_updates(
             assert cause["stage"] == "Cause" and procedure_run in cause["stdout"], cause
             assert item["id"] in "\n".join(log["stdout"] for log in logs)
         # The other executions take the Update id and cause the procedure gives them too.
-        listed = await client.read("ListUpdates", {"query": {"operation": "StopDeployment"}})
-        stops = listed["updates"] if isinstance(listed, dict) else listed
-        assert len(stops) == 1 and stops[0]["operator"] == PROCEDURE_USER_ID, stops
-        stop = await client.read("GetUpdate", {"id": stops[0]["id"]})
-        assert stop["logs"][0]["stage"] == "Cause" and procedure_run in stop["logs"][0]["stdout"], stop[
-            "logs"
-        ]
+        for operation in ("StopDeployment", "StartContainer"):
+            listed = await client.read("ListUpdates", {"query": {"operation": operation}})
+            found = listed["updates"] if isinstance(listed, dict) else listed
+            assert len(found) == 1 and found[0]["operator"] == PROCEDURE_USER_ID, found
+            child = await client.read("GetUpdate", {"id": found[0]["id"]})
+            assert child["success"] is True, child["logs"]
+            assert child["logs"][0]["stage"] == "Cause", child["logs"]
+            assert procedure_run in child["logs"][0]["stdout"], child["logs"]
         state = await client.read("GetProcedureActionState", {"procedure": "three"})
         assert state["running"] is False
 

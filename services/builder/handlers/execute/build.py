@@ -248,7 +248,13 @@ def register(builder: Builder) -> None:
                 builder.outbox.wake(builder.history.coll.name)
 
         return await builder.runner.start(
-            Operation.RunBuild, target_of(build), ctx.caller.user_id, work, redact=redact, version=version
+            Operation.RunBuild,
+            target_of(build),
+            ctx.caller.user_id,
+            work,
+            redact=redact,
+            version=version,
+            ctx=ctx,
         )
 
     async def cancel(req: CancelBuild, ctx: RequestContext) -> Update:
@@ -260,7 +266,9 @@ def register(builder: Builder) -> None:
             text = "the running build was cancelled" if stopped else "no build of it was running"
             return [Log(stage="Cancel Build", stdout=text, success=True, start_ts=started, end_ts=now_ms())]
 
-        return await builder.runner.start(Operation.CancelBuild, target_of(build), ctx.caller.user_id, work)
+        return await builder.runner.start(
+            Operation.CancelBuild, target_of(build), ctx.caller.user_id, work, ctx=ctx
+        )
 
     async def listed(ctx: RequestContext, tags: list[str]) -> list[tuple[str, str]]:
         builds: list[BuildListItem] = await builder.bus.request(

@@ -108,7 +108,9 @@ def register(builder: Builder) -> None:
                 await registry.set_info(target_of(repo), info)
             return logs
 
-        return await builder.runner.start(operation, target_of(repo), ctx.caller.user_id, work, redact=redact)
+        return await builder.runner.start(
+            operation, target_of(repo), ctx.caller.user_id, work, redact=redact, ctx=ctx
+        )
 
     async def clone(req: CloneRepo, ctx: RequestContext) -> Update:
         return await run(req.repo, Operation.CloneRepo, ctx)
@@ -131,7 +133,7 @@ def register(builder: Builder) -> None:
             ]
 
         return await builder.runner.start(
-            Operation.CancelRepoBuild, target_of(repo), ctx.caller.user_id, work
+            Operation.CancelRepoBuild, target_of(repo), ctx.caller.user_id, work, ctx=ctx
         )
 
     async def listed(ctx: RequestContext, tags: list[str]) -> list[tuple[str, str]]:

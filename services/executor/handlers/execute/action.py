@@ -72,7 +72,12 @@ def register(executor: Executor) -> None:
             return [Log(stage="Cancel Action", stdout=text, start_ts=started, end_ts=now_ms())]
 
         return await executor.runner.start(
-            Operation.CancelAction, target_of(action), ctx.caller.user_id, work, lock=uuid.uuid4().hex
+            Operation.CancelAction,
+            target_of(action),
+            ctx.caller.user_id,
+            work,
+            lock=uuid.uuid4().hex,
+            ctx=ctx,
         )
 
     async def listed(ctx: RequestContext, tags: list[str]) -> list[tuple[str, str]]:

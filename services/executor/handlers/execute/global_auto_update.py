@@ -49,7 +49,7 @@ def register(executor: Executor) -> None:
             return await auto_update_all(executor, req.skip_auto_update)
 
         return await executor.runner.start(
-            Operation.GlobalAutoUpdate, ResourceTarget.system(), ctx.caller.user_id, work
+            Operation.GlobalAutoUpdate, ResourceTarget.system(), ctx.caller.user_id, work, ctx=ctx
         )
 
     executor.bus.handle(GlobalAutoUpdate, global_auto_update)

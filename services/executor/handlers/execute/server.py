@@ -154,6 +154,6 @@ def _register(
             answer = await executor.agents.ask(server, agent_request, timeout=timeout)
             return list(answer) if isinstance(answer, list) else [answer]
 
-        return await executor.runner.start(operation, target, ctx.caller.user_id, work, lock(req))
+        return await executor.runner.start(operation, target, ctx.caller.user_id, work, lock(req), ctx=ctx)
 
     executor.bus.handle(request_cls, execute)
