@@ -104,9 +104,7 @@ def webhook_router(
         if kind in NOT_YET:
             raise NotFound(f"{kind} webhooks are not available on this server yet")
         if kind not in OPTIONS and kind not in BRANCHED:
-            raise NotFound(
-                f"unknown webhook resource {kind!r}: use stack, build, repo, procedure or action"
-            )
+            raise NotFound(f"unknown webhook resource {kind!r}: use stack, build, repo, procedure or action")
         if kind in OPTIONS and option not in OPTIONS[kind]:
             shown = " or ".join(OPTIONS[kind]) if kind != "build" else "none"
             raise NotFound(f"unknown {kind} webhook option {option!r}: use {shown}")
@@ -217,4 +215,3 @@ def _signed_by(provider: str) -> str:
         "github": "X-Hub-Signature-256",
         "gitlab": "X-Gitlab-Token",
     }.get(provider, "X-Komodo-Webhook-Token (or Authorization: Bearer)")
-
