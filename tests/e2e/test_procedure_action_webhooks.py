@@ -80,7 +80,16 @@ async def test_github_and_gitlab_pushes_run_a_procedure_as_the_git_webhook_user(
         )
         assert lab.status_code == 200 and lab.json()["execution"] == "RunProcedure", lab.text
         second = await run_number(client, "Procedure", pid, 2)
-        for update in (first, second):
+        # A branch with a slash is the rest of the path.
+        slashed = push("feature/x")
+        feature = await http.post(
+            "/listener/github/procedure/hooked/feature/x",
+            content=slashed,
+            headers=github(OWN_SECRET, slashed),
+        )
+        assert feature.status_code == 200 and feature.json()["execution"] == "RunProcedure", feature.text
+        third = await run_number(client, "Procedure", pid, 3)
+        for update in (first, second, third):
             assert update["success"] is True, json.dumps(update["logs"], indent=1)
             assert update["operator"] == GIT_WEBHOOK_USER_ID and update["operation"] == "RunProcedure"
 
@@ -104,7 +113,7 @@ async def test_github_and_gitlab_pushes_run_a_procedure_as_the_git_webhook_user(
         assert malformed.status_code == 400 and "JSON object" in malformed.json()["error"]
         paths = (await http.get("/openapi.json")).json()["paths"]
         assert "/listener/{provider}/action/{action}/{branch}" in paths
-    assert len(await runs(client, "Procedure", pid)) == 2
+    assert len(await runs(client, "Procedure", pid)) == 3
 
 
 TS_ACTION = (
