@@ -1,8 +1,8 @@
-"""Forgetting what the executor keeps about a deployment, stack or server once the registry deletes it.
+"""Forgetting what the executor keeps about a deployment, stack, server or action once the registry deletes it.
 
 The executor's database keeps, per resource, the last image-update check of each deployment (`ImageUpdate`) and
-stack (`StackImageUpdate`), and the stats history of each server (`Stats`, otherwise kept for
-`keep_stats_for_days`). Nothing reads them after the resource is deleted, so the durable consumer
+stack (`StackImageUpdate`), the stats history of each server (`Stats`, otherwise kept for
+`keep_stats_for_days`), and the latest run of each action (`ActionLastRun`). Nothing reads them after the resource is deleted, so the durable consumer
 `executor-forget-deleted` removes them when the registry's `ResourceChanged` says `Deleted`. Deleting is
 idempotent, as a consumer's handler must be.
 """
@@ -41,6 +41,8 @@ async def forget(db: AsyncDatabase[Document], event: Event) -> int:
         removed = (await db["ImageUpdate"].delete_many({"_id": resource_id})).deleted_count
     elif variant == ResourceTargetVariant.Stack:
         removed = (await db["StackImageUpdate"].delete_many({"_id": resource_id})).deleted_count
+    elif variant == ResourceTargetVariant.Action:
+        removed = (await db["ActionLastRun"].delete_many({"_id": resource_id})).deleted_count
     elif variant == ResourceTargetVariant.Server:
         removed = (await db["Stats"].delete_many({"sid": resource_id})).deleted_count
     else:

@@ -240,3 +240,27 @@ async def test_a_child_left_running_is_killed_with_the_script(
     assert not update["success"]
     assert "left a child" in stage(update)["stdout"]
     assert "left processes running" in stage(update)["stderr"]
+
+
+async def test_lists_show_the_state_of_the_last_run(start_executor: Starter, client: BusClient) -> None:
+    python = {"language": "Python"}
+    async with start_executor():
+        await run(client, "good", python | {"file_contents": 'print("fine")'})
+        await run(client, "bad", python | {"file_contents": "raise SystemExit(3)"})
+        slow_config = python | {"file_contents": "import time\ntime.sleep(float(ARGS['for']))"}
+        await run(client, "slow", slow_config, {"for": "0"})
+        await client.write("CreateAction", {"name": "never", "config": python})
+        slow = await client.ok("execute", "RunAction", {"action": "slow", "args": {"for": "3"}})
+        listed = {item["name"]: item["info"] for item in await client.read("ListActions", {})}
+        assert {name: info["state"] for name, info in listed.items()} == {
+            "good": "Ok",
+            "bad": "Failed",
+            "slow": "Running",
+            "never": "Unknown",
+        }
+        assert listed["slow"]["last_run_at"] == slow["start_ts"] and listed["never"]["last_run_at"] is None
+        summary = await client.read("GetActionsSummary", {})
+        assert summary == {"total": 4, "ok": 1, "running": 1, "failed": 1, "unknown": 1}
+        await finished(client, slow, 20)
+        after = {item["name"]: item["info"]["state"] for item in await client.read("ListActions", {})}
+        assert after["slow"] == "Ok"

@@ -21,11 +21,12 @@ from typing import TYPE_CHECKING, Any
 from nats.aio.msg import Msg
 
 from contracts.api.internal.update import progress_stage
-from contracts.entities.action import Action
-from contracts.entities.update import Log, Update
+from contracts.entities.action import Action, ActionState
+from contracts.entities.common import ResourceTarget, ResourceTargetVariant
+from contracts.entities.update import Log, Operation, Update
 from contracts.subjects import action_cancel_subject
 from services.common.interpolation import Interpolation
-from services.common.runs import now_ms
+from services.common.runs import now_ms, target_key
 from services.executor.actions.api_keys import issue_run_key, revoke_run_key
 from services.executor.actions.process import ScriptProcess
 from services.executor.actions.scripts import RunCredentials, prepare
@@ -60,11 +61,18 @@ class RunRedaction:
         return self.values.redact(text)
 
 
+def action_target(action_id: str) -> ResourceTarget:
+    """The action as an Update's (and a lease's) target."""
+    return ResourceTarget(type=ResourceTargetVariant.Action, id=action_id)
+
+
 class ActionRuns:
-    """The action runs of this executor."""
+    """The action runs of this executor, and the outcome of each action's last run (any executor's)."""
 
     def __init__(self, executor: Executor) -> None:
         self.executor = executor
+        self.last = executor.db["ActionLastRun"]
+        """action id => its latest run: `update_id`, `start_ts`, `status` (Running until it ends, Ok, Failed)."""
         self.running: dict[str, tuple[str, ScriptProcess]] = {}
         """update id => (action id, its process)."""
         self._subscription: Any = None
@@ -118,6 +126,55 @@ class ActionRuns:
         finally:
             await replies.unsubscribe()
         return killed
+
+    async def started(self, action_id: str, update: Update) -> None:
+        """Record `update` as the action's latest run (runs of one action may overlap: the latest started is
+        the one its state shows, as Komodo shows its last Update's)."""
+        await self.last.update_one(
+            {"_id": action_id},
+            {
+                "$set": {
+                    "update_id": update.id,
+                    "start_ts": update.start_ts,
+                    "status": ActionState.Running.value,
+                }
+            },
+            upsert=True,
+        )
+
+    async def ended(self, action_id: str, update_id: str, success: bool) -> None:
+        """Record the outcome of run `update_id`, if it is still the action's latest."""
+        status = ActionState.Ok if success else ActionState.Failed
+        await self.last.update_one(
+            {"_id": action_id, "update_id": update_id}, {"$set": {"status": status.value}}
+        )
+
+    async def infos(self, action_ids: list[str]) -> dict[str, dict[str, Any]]:
+        """The live list info of actions (Komodo's ActionState): `Running` while a run of it holds a lease (on
+        any executor), else its latest run's `Ok` or `Failed` (a run that never recorded its end was abandoned
+        by a stopped executor, whose Update was closed as failed), with `last_run_at`; an action that never ran
+        keeps the stored Unknown."""
+        targets = {target_key(action_target(i)): i for i in action_ids}
+        running: set[str] = set()
+        leases = self.executor.runner.leases.find(
+            {
+                "target": {"$in": list(targets)},
+                "action": Operation.RunAction.value,
+                "until": {"$gte": now_ms()},
+            }
+        )
+        async for lease in leases:
+            running.add(targets[str(lease["target"])])
+        infos: dict[str, dict[str, Any]] = {i: {"state": ActionState.Running.value} for i in running}
+        async for doc in self.last.find({"_id": {"$in": action_ids}}):
+            action_id = str(doc["_id"])
+            state = str(doc.get("status"))
+            if action_id in running:
+                state = ActionState.Running.value
+            elif state == ActionState.Running.value:
+                state = ActionState.Failed.value
+            infos[action_id] = {"state": state, "last_run_at": doc.get("start_ts")}
+        return infos
 
     async def run(
         self, action: Action, update: Update, script: str, args: dict[str, Any], redact: RunRedaction

@@ -1,4 +1,5 @@
-"""Komodo's git webhook listener: `POST /listener/<provider>/<kind>/<id or name>[/<option>]`.
+"""Komodo's git webhook listener: `POST /listener/<provider>/<kind>/<id or name>[/<option>]` (a procedure's or
+action's option is the branch a push must be to, or `__ANY__`).
 
 Checks, in order: the client's failed attempts (429), the body (413 over the limit, 400 when not a JSON
 object), the resource (404), a secret to check against (400 when neither the resource's `webhook_secret` nor
@@ -29,12 +30,13 @@ from services.common.settings import Settings
 from services.gateway.forward import Answer, parse_object
 from services.gateway.webhooks import verify
 from services.gateway.webhooks.targets import (
+    BRANCHED,
     NOT_YET,
     OPTIONS,
     Target,
+    branch_mismatch,
     executions,
     lookup,
-    pushed_branch,
     replacing,
 )
 from services.gateway.webhooks.trigger import Triggers
@@ -101,9 +103,9 @@ def webhook_router(
             )
         if kind in NOT_YET:
             raise NotFound(f"{kind} webhooks are not available on this server yet")
-        if kind not in OPTIONS:
-            raise NotFound(f"unknown webhook resource {kind!r}: use stack, build or repo")
-        if option not in OPTIONS[kind]:
+        if kind not in OPTIONS and kind not in BRANCHED:
+            raise NotFound(f"unknown webhook resource {kind!r}: use stack, build, repo, procedure or action")
+        if kind in OPTIONS and option not in OPTIONS[kind]:
             shown = " or ".join(OPTIONS[kind]) if kind != "build" else "none"
             raise NotFound(f"unknown {kind} webhook option {option!r}: use {shown}")
         body = await read_body(request)
@@ -115,7 +117,7 @@ def webhook_router(
                 "the webhook body must be a JSON object: set the webhook's content type to application/json"
             )
         try:
-            target = await lookup(ask, kind, id_or_name)
+            target = await lookup(ask, kind, id_or_name, option)
         except ServiceError as err:
             if err.status == 404:
                 limiter.failed(address)
@@ -138,10 +140,10 @@ def webhook_router(
             return _answer(
                 f"webhooks of {kind} {target.name!r} are disabled (webhook_enabled = false); nothing runs"
             )
-        skipped = _branch_mismatch(provider, target, parsed)
+        skipped = branch_mismatch(provider, target, parsed)
         if skipped:
             return _answer(skipped)
-        return await _start(target, executions(target, option))
+        return await _start(target, executions(target, option, parsed))
 
     async def _start(target: Target, requests: list[BusRequest]) -> Response:
         name = type(requests[-1]).__name__
@@ -181,6 +183,25 @@ def webhook_router(
         """`clone`, `pull` or `build` run CloneRepo, PullRepo or BuildRepo (503 while no service runs them)."""
         return await listen(provider, "repo", repo, option, request)
 
+    @router.post(
+        "/{provider}/procedure/{procedure}/{branch:path}",
+        summary="Git webhook of a procedure: RunProcedure",
+        **DOCUMENTED,
+    )
+    async def procedure_webhook(provider: str, procedure: str, branch: str, request: Request) -> Response:
+        """RunProcedure on a push to `branch` (`__ANY__`: any push). A push to another branch runs nothing (200)."""
+        return await listen(provider, "procedure", procedure, branch, request)
+
+    @router.post(
+        "/{provider}/action/{action}/{branch:path}",
+        summary="Git webhook of an action: RunAction with WEBHOOK_BRANCH and WEBHOOK_BODY",
+        **DOCUMENTED,
+    )
+    async def action_webhook(provider: str, action: str, branch: str, request: Request) -> Response:
+        """RunAction on a push to `branch` (`__ANY__`: any push), its ARGS holding `WEBHOOK_BRANCH` (the pushed
+        branch) and `WEBHOOK_BODY` (the event) over the action's `arguments`. Another branch runs nothing (200)."""
+        return await listen(provider, "action", action, branch, request)
+
     @router.post("/{provider}/{kind}/{rest:path}", include_in_schema=False)
     async def other_webhook(provider: str, kind: str, rest: str, request: Request) -> Response:
         id_or_name, _, option = rest.partition("/")
@@ -194,16 +215,3 @@ def _signed_by(provider: str) -> str:
         "github": "X-Hub-Signature-256",
         "gitlab": "X-Gitlab-Token",
     }.get(provider, "X-Komodo-Webhook-Token (or Authorization: Bearer)")
-
-
-def _branch_mismatch(provider: str, target: Target, body: dict[str, Any]) -> str:
-    """Why a push is ignored for its branch ("" when it is the resource's). The generic listener checks the
-    branch only when the body names one."""
-    pushed = pushed_branch(body)
-    if pushed is None:
-        if provider == "generic":
-            return ""
-        return f"the body has no ref (not a push event?); {target.kind} {target.name!r} follows branch {target.branch!r}; nothing runs"
-    if pushed != target.branch:
-        return f"push to branch {pushed!r} ignored: {target.kind} {target.name!r} follows branch {target.branch!r}; nothing runs"
-    return ""

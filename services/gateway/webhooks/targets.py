@@ -7,10 +7,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from contracts.api.base import Request
+from contracts.api.execute.action import RunAction
 from contracts.api.execute.build import CancelBuild, RunBuild
+from contracts.api.execute.procedure import RunProcedure
 from contracts.api.execute.repo import BuildRepo, CloneRepo, PullRepo
 from contracts.api.execute.stack import DeployStack, DeployStackIfChanged
+from contracts.api.read.action import GetAction
 from contracts.api.read.build import GetBuild, GetBuildActionState
+from contracts.api.read.procedure import GetProcedure
 from contracts.api.read.repo import GetRepo
 from contracts.api.read.stack import GetStack
 from contracts.api.write.stack import RefreshStackCache
@@ -27,7 +31,17 @@ OPTIONS: dict[str, tuple[str, ...]] = {
 """The options of each resource kind served: the last part of `/listener/<provider>/<kind>/<id>/<option>`
 (a build has none; `/build/<id>/build`, as Komodo's documentation writes it, is taken too)."""
 
-NOT_YET = ("sync", "procedure", "action")
+BRANCHED = ("procedure", "action")
+"""Kinds whose option is the branch a push must be to (`/listener/<provider>/procedure/<id>/<branch>`), or
+`ANY_BRANCH`: they have no repository of their own to take it from."""
+
+ANY_BRANCH = "__ANY__"
+"""The branch option of a procedure's or action's webhook that takes a push to any branch (Komodo's)."""
+
+DEFAULT_BRANCH = "main"
+"""The branch of a procedure's or action's webhook URL that names none (Komodo's default)."""
+
+NOT_YET = ("sync",)
 """Kinds whose webhooks Komodo has and Varanus does not serve yet (their resources do not run anything yet)."""
 
 
@@ -36,7 +50,7 @@ class Target:
     """A resource a webhook triggers, with what the webhook check needs."""
 
     kind: str
-    """`stack`, `build` or `repo`."""
+    """`stack`, `build`, `repo`, `procedure` or `action`."""
     id: str
     """The resource id."""
     name: str
@@ -46,13 +60,27 @@ class Target:
     enabled: bool
     """The resource's `webhook_enabled`."""
     branch: str
-    """The branch a push must be to (the linked repo's when the resource has one)."""
+    """The branch a push must be to: the linked repo's when the resource has one; a procedure's or action's is
+    the webhook URL's (`ANY_BRANCH`: any)."""
     force_deploy: bool = False
     """A stack's `webhook_force_deploy`: DeployStack instead of DeployStackIfChanged."""
 
 
-async def lookup(ask: Ask, kind: str, id_or_name: str) -> Target:
-    """The `kind` resource named by id or name (404 when there is none), with its linked repo's branch."""
+async def lookup(ask: Ask, kind: str, id_or_name: str, option: str = "") -> Target:
+    """The `kind` resource named by id or name (404 when there is none), with its linked repo's branch (a
+    procedure's or action's: the branch `option` of its webhook URL)."""
+    if kind in BRANCHED:
+        found: Any = await ask(
+            GetProcedure(procedure=id_or_name) if kind == "procedure" else GetAction(action=id_or_name)
+        )
+        return Target(
+            kind=kind,
+            id=found.id,
+            name=found.name,
+            secret=found.config.webhook_secret,
+            enabled=found.config.webhook_enabled,
+            branch=option or DEFAULT_BRANCH,
+        )
     if kind == "stack":
         resource: Any = await ask(GetStack(stack=id_or_name))
     elif kind == "build":
@@ -103,8 +131,15 @@ def replacing(target: Target) -> Replacing | None:
     )
 
 
-def executions(target: Target, option: str) -> list[Request]:
-    """The requests a webhook with `option` sends, in order (a build's: see `replacing`)."""
+def executions(target: Target, option: str, body: dict[str, Any]) -> list[Request]:
+    """The requests a webhook with `option` and the JSON `body` sends, in order (a build's: see `replacing`).
+    An action gets Komodo's `WEBHOOK_BRANCH` (the pushed branch) and `WEBHOOK_BODY` (the body) as its run's
+    `args`, merged over its default arguments as any RunAction's are."""
+    if target.kind == "procedure":
+        return [RunProcedure(procedure=target.id)]
+    if target.kind == "action":
+        args = {"WEBHOOK_BRANCH": webhook_branch(body), "WEBHOOK_BODY": body}
+        return [RunAction(action=target.id, args=args)]
     if target.kind == "stack":
         if option == "refresh":
             return [RefreshStackCache(stack=target.id)]
@@ -127,3 +162,39 @@ def pushed_branch(body: dict[str, Any]) -> str | None:
         return "" if ref.startswith("refs/") else ref
     branch = body.get("branch")
     return branch if isinstance(branch, str) else None
+
+
+def webhook_branch(body: dict[str, Any]) -> str:
+    """An action's `WEBHOOK_BRANCH`, as Komodo makes it: the body's `ref` without `refs/heads/` (so a tag push
+    to an `__ANY__` webhook gives `refs/tags/<tag>`), else a plain `branch` field (the generic listener), else
+    ""."""
+    ref = body.get("ref")
+    if isinstance(ref, str):
+        return ref.removeprefix("refs/heads/")
+    branch = body.get("branch")
+    return branch if isinstance(branch, str) else ""
+
+
+def branch_mismatch(provider: str, target: Target, body: dict[str, Any]) -> str:
+    """Why a push is ignored for its branch ("" when it runs). The generic listener checks the branch only
+    when the body names one. A procedure's `__ANY__` webhook takes any body (Komodo does not look); an
+    action's takes any push, but its `WEBHOOK_BRANCH` comes from the body, so GitHub's and GitLab's need a
+    `ref` (as Komodo's)."""
+    what = f"{target.kind} {target.name!r}"
+    follows = (
+        f"{what} listens to branch {target.branch!r} (its webhook URL's)"
+        if target.kind in BRANCHED
+        else f"{what} follows branch {target.branch!r}"
+    )
+    pushed = pushed_branch(body)
+    if target.branch == ANY_BRANCH and target.kind in BRANCHED:
+        if target.kind == "action" and pushed is None and provider != "generic":
+            return f"the body has no ref (not a push event?); {what} takes its WEBHOOK_BRANCH from it; nothing runs"
+        return ""
+    if pushed is None:
+        if provider == "generic":
+            return ""
+        return f"the body has no ref (not a push event?); {follows}; nothing runs"
+    if pushed != target.branch:
+        return f"push to branch {pushed!r} ignored: {follows}; nothing runs"
+    return ""

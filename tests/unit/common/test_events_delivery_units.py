@@ -153,3 +153,22 @@ async def test_forget_ignores_what_is_not_a_deletion_of_a_kept_kind() -> None:
         DeploymentStateChanged(previous="a", current="b", resource=target),
     ):
         assert await forget(Untouchable(), event) == 0  # type: ignore[arg-type]
+
+
+class DeletingDatabase:
+    def __init__(self) -> None:
+        self.deleted: list[tuple[str, dict[str, Any]]] = []
+
+    def __getitem__(self, name: str) -> Any:
+        async def delete_many(query: dict[str, Any]) -> Any:
+            self.deleted.append((name, query))
+            return SimpleNamespace(deleted_count=1)
+
+        return SimpleNamespace(delete_many=delete_many)
+
+
+async def test_forget_drops_the_latest_run_of_a_deleted_action() -> None:
+    db = DeletingDatabase()
+    target = ResourceTarget(type=ResourceTargetVariant.Action, id="a1")
+    assert await forget(db, ResourceChanged(change=ResourceChange.Deleted, resource=target)) == 1  # type: ignore[arg-type]
+    assert db.deleted == [("ActionLastRun", {"_id": "a1"})]

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import uuid
 from typing import TYPE_CHECKING
 
 from contracts.api.execute.action import BatchRunAction, CancelAction, RunAction
 from contracts.api.read.action import GetAction, ListActions
 from contracts.entities.action import Action, ActionListItem, ActionQuery
-from contracts.entities.common import PermissionLevel, ResourceTarget, ResourceTargetVariant
+from contracts.entities.common import PermissionLevel, ResourceTarget
 from contracts.entities.update import Log, Operation, Update
 from services.common import interpolation
 from services.common.batches import register_batch
@@ -16,7 +18,7 @@ from services.common.bus import RequestContext
 from services.common.registry_client import credentials
 from services.common.runs import now_ms
 from services.executor.actions.arguments import deep_merge, parse_arguments
-from services.executor.actions.runs import RunRedaction
+from services.executor.actions.runs import RunRedaction, action_target
 
 if TYPE_CHECKING:
     from services.executor.app import Executor
@@ -24,7 +26,7 @@ if TYPE_CHECKING:
 
 def target_of(action: Action) -> ResourceTarget:
     """The action as an Update's target."""
-    return ResourceTarget(type=ResourceTargetVariant.Action, id=action.id)
+    return action_target(action.id)
 
 
 async def action_with(executor: Executor, ctx: RequestContext, action: str) -> Action:
@@ -49,7 +51,18 @@ def register(executor: Executor) -> None:
         redact = RunRedaction(values)
 
         async def work(update: Update) -> list[Log]:
-            return await executor.action_runs.run(action, update, script, args, redact)
+            runs = executor.action_runs
+            await runs.started(action.id, update)
+            success = False
+            try:
+                logs = await runs.run(action, update, script, args, redact)
+                success = all(log.success for log in logs)
+                return logs
+            finally:
+                # Not recorded (Mongo away, or the executor stopping): the list shows the run Failed once its
+                # lease is gone, which is what the runner makes of its Update.
+                with contextlib.suppress(Exception):
+                    await asyncio.shield(runs.ended(action.id, update.id, success))
 
         # Several runs of one action may go on at once: each holds a lease of its own.
         return await executor.runner.start(

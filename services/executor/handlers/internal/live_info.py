@@ -1,6 +1,6 @@
 """GetLiveInfo: what the registry shows of live state in its lists (servers: state, stats, agent version;
 deployments: their container's state, and whether an image update is available; stacks: state, and their
-services with image updates; procedures: the state of their last run and when it started)."""
+services with image updates; procedures and actions: the state of their last run and when it started)."""
 
 from __future__ import annotations
 
@@ -66,6 +66,8 @@ def register(executor: Executor) -> None:
             return LiveInfo(infos=await deployment_infos(req))
         if req.type == ResourceTargetVariant.Procedure:
             return LiveInfo(infos=procedure_infos(await executor.procedures.store.last_runs(req.ids)))
+        if req.type == ResourceTargetVariant.Action:
+            return LiveInfo(infos=await executor.action_runs.infos(req.ids))
         if req.type == ResourceTargetVariant.Stack:
             ids = [i for i in req.ids if i in req.hints]
             records = await executor.image_updates.store.get_stacks(ids)
