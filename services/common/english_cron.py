@@ -49,10 +49,32 @@ MONTHS = {
     "december": "DEC",
 }
 """Month names as cron writes them."""
-UNITS = {"second": "second", "sec": "second", "minute": "minute", "min": "minute", "hour": "hour", "day": "day"}
+UNITS = {
+    "second": "second",
+    "sec": "second",
+    "minute": "minute",
+    "min": "minute",
+    "hour": "hour",
+    "day": "day",
+}
 """Frequency units (singular; plurals are folded before the lookup)."""
 ADVERBS = {"hourly": "hour", "daily": "day"}
-FILLER = {"run", "fire", "only", "on", "the", "of", "at", "in", "a", "and", "from", "every", "each", "starting"}
+FILLER = {
+    "run",
+    "fire",
+    "only",
+    "on",
+    "the",
+    "of",
+    "at",
+    "in",
+    "a",
+    "and",
+    "from",
+    "every",
+    "each",
+    "starting",
+}
 """Words that carry no meaning of their own once the words around them are read."""
 RANGE_WORDS = {"through", "thru", "to", "until", "-"}
 

@@ -119,6 +119,7 @@ class Registry:
         self.kinds[ResourceTargetVariant.Deployment.value].live = self.live_info
         self.kinds[ResourceTargetVariant.Stack.value].live = self.live_info
         self.kinds[ResourceTargetVariant.Procedure.value].live = self.live_info
+        self.kinds[ResourceTargetVariant.Action.value].live = self.live_info
         self.kinds[ResourceTargetVariant.Repo.value].live = self.builder_live_info
         self.kinds[ResourceTargetVariant.Build.value].live = self.builder_live_info
         self.tags = TagStore(self.db, self.bus)

@@ -50,7 +50,10 @@ NY = "America/New_York"
         ("Run every 3 hours", "0 0 0/3 * * ?"),
         ("Run every hour only on weekends", "0 0 * ? * SAT,SUN"),
         ("Every 2 seconds, only on thursday", "0/2 * * ? * THU"),
-        ("Run every 10 seconds Monday through thursday between 6:00 am and 8:00 pm", "0/10 * 6-20 ? * MON-THU"),
+        (
+            "Run every 10 seconds Monday through thursday between 6:00 am and 8:00 pm",
+            "0/10 * 6-20 ? * MON-THU",
+        ),
         ("Run every 10 minutes Monday through Friday every month", "0 0/10 * ? * MON-FRI"),
         ("Run every 15 minutes on weekdays", "0 0/15 * ? * MON-FRI"),
         ("Monday and Friday at 08:30", "0 30 8 ? * MON,FRI"),
@@ -184,11 +187,17 @@ def test_check_schedule_names_the_field() -> None:
     check_schedule(config(""), "")
     check_schedule(config("", tz="Nowhere/At All"), "")  # no schedule: nothing runs, nothing to check
     check_schedule(config("Every day at 03:00", tz=NY), "")
-    with pytest.raises(BadRequest, match="config.schedule: cannot read the English schedule 'whenever'"):
+    with pytest.raises(
+        BadRequest, match=re.escape("config.schedule: cannot read the English schedule 'whenever'")
+    ):
         check_schedule(config("whenever"), "")
-    with pytest.raises(BadRequest, match="config.schedule: the cron schedule '0 0 99 \\* \\* \\*' is not valid"):
+    with pytest.raises(
+        BadRequest, match=re.escape("config.schedule: the cron schedule '0 0 99 * * *' is not valid")
+    ):
         check_schedule(config("0 0 99 * * *", ScheduleFormat.Cron), "")
-    with pytest.raises(BadRequest, match="config.schedule_timezone: unknown time zone 'Moon/Base'"):
+    with pytest.raises(
+        BadRequest, match=re.escape("config.schedule_timezone: unknown time zone 'Moon/Base'")
+    ):
         check_schedule(config("Every day at 03:00", tz="Moon/Base"), "")
 
 

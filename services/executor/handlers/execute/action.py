@@ -49,6 +49,7 @@ def register(executor: Executor) -> None:
         redact = RunRedaction(values)
 
         async def work(update: Update) -> list[Log]:
+            await executor.schedules.store.record_action_run(action.id, update.id, now_ms())
             return await executor.action_runs.run(action, update, script, args, redact)
 
         # Several runs of one action may go on at once: each holds a lease of its own.
