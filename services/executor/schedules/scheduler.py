@@ -83,6 +83,8 @@ class Scheduler:
         self._task: asyncio.Task[None] | None = None
         self.fired = 0
         """Runs this replica started (for tests)."""
+        self.lost = 0
+        """Fire times this replica found claimed by another (for tests)."""
 
     def consumer(self) -> Consumer:
         """The consumer that applies procedure and action changes to the schedule table."""
@@ -202,6 +204,7 @@ class Scheduler:
             mine = True
         except DuplicateKeyError:
             mine = False
+            self.lost += 1
         await self.store.advance(schedule, fire, max(fire, now))
         if mine:
             await self.start_run(claim)
