@@ -183,20 +183,26 @@ async def test_two_replicas_run_each_fire_time_once(
     db_prefix: str,
     tmp_path: Path,
 ) -> None:
+    # An action, not a procedure: runs of one action may overlap, so nothing but the schedule's own rules
+    # (the claim per fire time, the Update id derived from it) keeps a fire time from running twice.
     async with second_executor(nats_url, mongo_url, db_prefix, tmp_path) as second:
-        procedure_id = await create_procedure(client, "shared", schedule_format="Cron", schedule=EVERY_2S)
+        config = {"language": "Python", "file_contents": "print('shared')", "schedule_format": "Cron"}
+        created = await client.write(
+            "CreateAction", {"name": "shared", "config": {**config, "schedule": EVERY_2S}}
+        )
+        action_id = str(created["_id"]["$oid"])
 
         async def enough() -> bool:
-            return len(await updates_of(client, "RunProcedure", procedure_id, PROCEDURE_USER_ID)) >= 5
+            return len(await updates_of(client, "RunAction", action_id, ACTION_USER_ID)) >= 5
 
         assert await eventually(enough, seconds=30)
-        await client.write("UpdateProcedure", {"id": "shared", "config": {"schedule": ""}})
+        await client.write("UpdateAction", {"id": "shared", "config": {"schedule": ""}})
         await asyncio.sleep(1.5)
-        runs = await updates_of(client, "RunProcedure", procedure_id, PROCEDURE_USER_ID)
+        runs = await updates_of(client, "RunAction", action_id, ACTION_USER_ID)
         per_fire = Counter(cause(run) for run in runs)
         assert all(n == 1 for n in per_fire.values()), per_fire
         started = await executor.db["ScheduleFire"].count_documents(
-            {"target_id": procedure_id, "status": "Started"}
+            {"target_id": action_id, "status": "Started"}
         )
         assert started == len(runs) == len(per_fire)
         # Both replicas raced for the fire times (each lost some), and between them started each once.
