@@ -514,6 +514,9 @@ class ResourceService:
         elif query.templates == TemplatesQueryBehavior.Exclude:
             clauses.append({"template": {"$in": [False, None]}})
         clauses.extend({"name": {"$regex": re.escape(term), "$options": "i"}} for term in query.terms if term)
+        scheduled = getattr(query.specific, "scheduled", None)  # Procedures and Actions, as Komodo filters
+        if scheduled is not None:
+            clauses.append({"config.schedule": {"$nin" if scheduled else "$in": ["", None]}})
         if not clauses:
             return {}
         return clauses[0] if len(clauses) == 1 else {"$and": clauses}

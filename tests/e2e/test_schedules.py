@@ -346,6 +346,12 @@ async def test_updates_are_checked_and_list_schedules_filters_and_sorts(
     assert by_next[0]["next_scheduled_run"] <= by_next[1]["next_scheduled_run"]
     assert [s["name"] for s in await client.read("ListSchedules", {"limit": 1, "page": 1})] == ["c-report"]
 
+    scheduled = {"query": {"specific": {"scheduled": True}}}
+    assert [p["name"] for p in await client.read("ListProcedures", scheduled)] == ["b-backup"]
+    unscheduled = {"query": {"specific": {"scheduled": False}}}
+    assert [p["name"] for p in await client.read("ListProcedures", unscheduled)] == ["a-unscheduled"]
+    assert [a["name"] for a in await client.read("ListActions", scheduled)] == ["c-report"]
+
     # A schedule stored before it was checked (older data, a sync from elsewhere) shows its error instead.
     await registry.db["Procedure"].update_one(
         {"name": "b-backup"}, {"$set": {"config.schedule": "now and then"}}
