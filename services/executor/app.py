@@ -33,6 +33,7 @@ from services.executor.handlers.read import action as read_action
 from services.executor.handlers.read import container as read_container
 from services.executor.handlers.read import deployment as read_deployment
 from services.executor.handlers.read import docker as read_docker
+from services.executor.handlers.read import schedule as read_schedule
 from services.executor.handlers.read import server as read_server
 from services.executor.handlers.read import stack as read_stack
 from services.executor.handlers.write import check_deployment_update as write_check_deployment_update
@@ -43,6 +44,7 @@ from services.executor.procedures.chain import Chain
 from services.executor.procedures.consumers import children_consumer, stage_consumer
 from services.executor.redeploy_on_build import redeploy_on_build
 from services.executor.resource_states import ResourceStates
+from services.executor.schedules.scheduler import Scheduler
 from services.executor.servers.cache import ServerCache
 from services.executor.servers.stats import StatsStore
 from services.executor.servers.watch import AgentWatch
@@ -78,6 +80,8 @@ class Executor:
         self.procedures = Chain(self)
         self.bus.consume(stage_consumer(self.procedures))
         self.bus.consume(children_consumer(self.procedures))
+        self.schedules = Scheduler(self)
+        self.bus.consume(self.schedules.consumer())
         self.agents = AgentClient(self.bus)
         self.cache = ServerCache()
         self.stats = StatsStore(self.db, settings.keep_stats_for_days)
@@ -111,6 +115,7 @@ class Executor:
             execute_procedure,
             execute_action,
             read_action,
+            read_schedule,
         ):
             module.register(self)
 
@@ -119,6 +124,7 @@ class Executor:
         await self.stats.ensure_indexes()
         await self.runner.ensure_indexes()
         await self.procedures.store.ensure_indexes()
+        await self.schedules.store.ensure_indexes()
         await self.bus.start()
         if isinstance(self.bus.authenticate, CredentialCheck):
             await self.bus.authenticate.watch(self.bus.nc)
@@ -129,6 +135,7 @@ class Executor:
         self.procedures.start_sweeping()
         await self.action_runs.start()
         self.actions_started = asyncio.create_task(actions_on_start(self))
+        self.schedules.start()
         log.info("executor answering %d requests", len(self.bus.handled))
 
     async def stop(self) -> None:
@@ -138,6 +145,7 @@ class Executor:
         await self.update_poller.stop()
         await self.image_updates.stop()
         await self.procedures.stop()
+        await self.schedules.stop()
         if self.actions_started is not None:
             self.actions_started.cancel()
         await self.action_runs.stop()

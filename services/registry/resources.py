@@ -38,6 +38,7 @@ from contracts.entities.common import (
     Version,
 )
 from contracts.entities.deployment import Deployment, container_name
+from contracts.entities.schedule import ScheduledConfig
 from contracts.entities.stack import Stack, project_name
 from contracts.entities.update import Log, Operation, Update
 from contracts.events.resource import ResourceChange, ResourceChanged
@@ -46,6 +47,7 @@ from services.common.errors import BadRequest, Conflict, NotFound, ServiceError,
 from services.common.logging import REDACTED
 from services.common.mongo import Document
 from services.common.outbox import OUTBOX_FIELD, Outbox, with_event, with_pending
+from services.common.schedules import check_schedule
 from services.common.secrets import SecretBox
 from services.registry.documents import REVISION, id_or_name_filter, set_changed, to_document
 from services.registry.kinds import KINDS_BY_VARIANT, KindSpec, Reference
@@ -231,6 +233,8 @@ class ResourceService:
         to it, so a writer can only attach what it may: a reference that was already there is not checked again.
         """
         validated = self._validate_config(config)
+        if isinstance(validated, ScheduledConfig):
+            check_schedule(validated, self.bus.settings.timezone)
         as_json = validated.model_dump(mode="json", by_alias=False)
         references = await self._resolve_references(as_json)
         if attach is not None:
@@ -510,6 +514,9 @@ class ResourceService:
         elif query.templates == TemplatesQueryBehavior.Exclude:
             clauses.append({"template": {"$in": [False, None]}})
         clauses.extend({"name": {"$regex": re.escape(term), "$options": "i"}} for term in query.terms if term)
+        scheduled = getattr(query.specific, "scheduled", None)  # Procedures and Actions, as Komodo filters
+        if scheduled is not None:
+            clauses.append({"config.schedule": {"$nin" if scheduled else "$in": ["", None]}})
         if not clauses:
             return {}
         return clauses[0] if len(clauses) == 1 else {"$and": clauses}

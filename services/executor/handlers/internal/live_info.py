@@ -1,6 +1,7 @@
 """GetLiveInfo: what the registry shows of live state in its lists (servers: state, stats, agent version;
 deployments: their container's state, and whether an image update is available; stacks: state, and their
-services with image updates; procedures and actions: the state of their last run and when it started)."""
+services with image updates; procedures and actions: the state of their last run and when it started, their
+next scheduled run and schedule error)."""
 
 from __future__ import annotations
 
@@ -65,9 +66,11 @@ def register(executor: Executor) -> None:
         if req.type == ResourceTargetVariant.Deployment:
             return LiveInfo(infos=await deployment_infos(req))
         if req.type == ResourceTargetVariant.Procedure:
-            return LiveInfo(infos=procedure_infos(await executor.procedures.store.last_runs(req.ids)))
+            infos = procedure_infos(await executor.procedures.store.last_runs(req.ids))
+            return LiveInfo(infos=await executor.schedules.store.list_infos(req.type, req.ids, infos))
         if req.type == ResourceTargetVariant.Action:
-            return LiveInfo(infos=await executor.action_runs.infos(req.ids))
+            infos = await executor.action_runs.infos(req.ids)
+            return LiveInfo(infos=await executor.schedules.store.list_infos(req.type, req.ids, infos))
         if req.type == ResourceTargetVariant.Stack:
             ids = [i for i in req.ids if i in req.hints]
             records = await executor.image_updates.store.get_stacks(ids)

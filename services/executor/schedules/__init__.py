@@ -1,0 +1,1 @@
+"""Schedules of procedures and actions (see docs/schedules.md)."""
