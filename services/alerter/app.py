@@ -1,15 +1,23 @@
 """The alerter service: turns agent heartbeats and events into alerts, keeps them in its own database, and
 answers the alert reads and writes.
 
-Components are built in `__init__` and started/stopped in `start`/`stop` in one list each (`_components`), so
-another part (delivery) joins by adding itself there.
+Parts that run in the background are `Component`s (something with `start` and `stop`), listed once in
+`self.components`: `start` starts them in order once the bus is up, `stop` stops them in reverse before the bus
+goes. Another part (delivery) joins by appending itself to that list in `__init__`.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+from typing import Final, Protocol
 
 from contracts.catalog import load_all
+from contracts.entities.alert import Alert
+from services.alerter import handlers
+from services.alerter.servers import ServerMonitor
+from services.alerter.store import AlertStore
 from services.common.auth import load_jwt_signer
 from services.common.bus import Bus
 from services.common.caller import Authenticator, CredentialCheck
@@ -20,8 +28,50 @@ from services.common.settings import Settings
 
 SERVICE = "alerter"
 """Name of this service (database `<prefix>_alerter`, queue group `varanus-alerter`)."""
+PRUNE_SECONDS: Final = 3600.0
+"""How often resolved alerts older than `keep_alerts_for_days` are deleted."""
 
 log = logging.getLogger(__name__)
+
+
+class Component(Protocol):
+    """A background part of the alerter."""
+
+    async def start(self) -> None:
+        """Begin (the bus is connected)."""
+
+    async def stop(self) -> None:
+        """End (the bus is still connected)."""
+
+
+class Pruner:
+    """Deletes resolved alerts older than `keep_alerts_for_days`, at start and every hour."""
+
+    def __init__(self, store: AlertStore, keep_days: int) -> None:
+        self.store = store
+        self.keep_days = keep_days
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Start pruning."""
+        self._task = asyncio.create_task(self._run())
+
+    async def stop(self) -> None:
+        """Stop pruning."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                removed = await self.store.prune(self.keep_days)
+                if removed:
+                    log.info("deleted %d resolved alerts older than %d days", removed, self.keep_days)
+            except Exception as err:
+                log.warning("could not prune old alerts: %s", err)
+            await asyncio.sleep(PRUNE_SECONDS)
 
 
 class Alerter:
@@ -41,18 +91,32 @@ class Alerter:
         )
         self.bus = Bus(SERVICE, settings, check)
         self.outbox = Outbox(self.db)
-        """Alert events ride in the alert writes they describe."""
+        """Alert events ride in the alert writes they describe (`store.py`)."""
         self.bus.outbox = self.outbox
         self.registry = RegistryClient(self.bus, self.signer)
+        self.store = AlertStore(self.db, self.outbox)
+        self.servers = ServerMonitor(self, self.store)
+        self.components: list[Component] = [self.servers, Pruner(self.store, settings.keep_alerts_for_days)]
+        """Started in order after the bus, stopped in reverse before it."""
+        handlers.register(self)
+
+    def forget_open(self, alert: Alert) -> None:
+        """An open alert was closed by hand: its condition may open again."""
+        self.servers.forget_open(alert)
 
     async def start(self) -> None:
         """Create indexes, connect, start the components, and answer."""
+        await self.store.ensure_indexes()
         await self.bus.start()
         if isinstance(self.bus.authenticate, CredentialCheck):
             await self.bus.authenticate.watch(self.bus.nc)
+        for component in self.components:
+            await component.start()
         log.info("alerter answering %d requests", len(self.bus.handled))
 
     async def stop(self) -> None:
         """Stop the components, stop answering, close connections."""
+        for component in reversed(self.components):
+            await component.stop()
         await self.bus.stop()
         await self.client.close()
