@@ -16,6 +16,7 @@ from typing import Final, Protocol
 from contracts.catalog import load_all
 from contracts.entities.alert import Alert
 from services.alerter import handlers
+from services.alerter.events import EventAlerts
 from services.alerter.servers import ServerMonitor
 from services.alerter.store import AlertStore
 from services.common.auth import load_jwt_signer
@@ -98,6 +99,9 @@ class Alerter:
         self.servers = ServerMonitor(self, self.store)
         self.components: list[Component] = [self.servers, Pruner(self.store, settings.keep_alerts_for_days)]
         """Started in order after the bus, stopped in reverse before it."""
+        self.event_alerts = EventAlerts(self)
+        for consumer in self.event_alerts.consumers():
+            self.bus.consume(consumer)
         handlers.register(self)
 
     def forget_open(self, alert: Alert) -> None:

@@ -231,12 +231,13 @@ class AlertStore:
         if keep_days <= 0:
             return 0
         before = now_ms() - keep_days * 24 * 3600 * 1000
-        # Only documents whose events are published: a pending event must not be deleted with its alert.
-        result = await self.coll.delete_many(
-            {
-                "resolved": True,
-                "resolved_ts": {"$lt": before},
-                "$or": [{"_outbox_n": {"$exists": False}}, {"_outbox_n": {"$lte": 0}}],
-            }
+        # Only documents whose events are published: a pending event must not be deleted with its alert. The
+        # ids are found first: nx-27017's delete_many with an `$or` filter deletes documents it does not match.
+        found = self.coll.find(
+            {"resolved": True, "resolved_ts": {"$lt": before}, "_outbox_n": {"$lte": 0}}, {"_id": 1}
         )
+        ids = [doc["_id"] async for doc in found]
+        if not ids:
+            return 0
+        result = await self.coll.delete_many({"_id": {"$in": ids}, "resolved": True})
         return result.deleted_count
