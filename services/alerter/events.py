@@ -25,6 +25,7 @@ from contracts.api.read.deployment import GetDeployment
 from contracts.api.read.procedure import GetProcedure
 from contracts.api.read.server import GetServer
 from contracts.api.read.stack import GetStack
+from contracts.api.read.update import GetUpdate
 from contracts.entities.alert import Alert
 from contracts.entities.common import ResourceTarget, ResourceTargetVariant, SeverityLevel
 from contracts.entities.deployment import DeploymentState
@@ -228,14 +229,21 @@ class EventAlerts:
 
     async def on_procedure_failed(self, event: Event) -> None:
         """ProcedureFailed (WARNING), when the procedure's `failure_alert` is on."""
-        if not isinstance(event, ProcedureFailed) or event.resource is None:
+        if not isinstance(event, ProcedureFailed):
             return
-        procedure = await self._get(GetProcedure(procedure=event.resource.id))
+        procedure_id = event.resource.id if event.resource is not None else ""
+        if not procedure_id:
+            # The executor's event names the run (its RunProcedure Update), whose target is the procedure.
+            update = await self._get(GetUpdate(id=event.run_id))
+            if update is None or update.target.type != ResourceTargetVariant.Procedure:
+                return
+            procedure_id = update.target.id
+        procedure = await self._get(GetProcedure(procedure=procedure_id))
         if procedure is not None and not procedure.config.failure_alert:
             return
         name = procedure.name if procedure is not None else event.name
-        target = ResourceTarget(type=ResourceTargetVariant.Procedure, id=event.resource.id)
-        data = {"type": "ProcedureFailed", "data": {"id": event.resource.id, "name": name}}
+        target = ResourceTarget(type=ResourceTargetVariant.Procedure, id=procedure_id)
+        data = {"type": "ProcedureFailed", "data": {"id": procedure_id, "name": name}}
         await self._one_off("alerter-procedures", event, SeverityLevel.Warning, target, data)
 
     async def on_update(self, event: Event) -> None:
