@@ -11,7 +11,7 @@ from contracts.api.base import NoData
 from contracts.api.execute.alerter import SendAlert
 from contracts.api.read.action import ListActions
 from contracts.api.read.alert import GetAlert, ListAlerts
-from contracts.api.read.alerter import ListAlerters
+from contracts.api.read.alerter import ListAlerters, ListFullAlerters
 from contracts.api.read.build import ListBuilds
 from contracts.api.read.deployment import ListDeployments
 from contracts.api.read.procedure import ListProcedures
@@ -20,11 +20,18 @@ from contracts.api.read.resource_sync import ListResourceSyncs
 from contracts.api.read.server import ListServers
 from contracts.api.read.stack import ListStacks
 from contracts.api.write.alert import CloseAlert
-from contracts.entities.alert import Alert, AlertDataCustom, CustomAlertData, ListAlertsResponse
-from contracts.entities.common import ResourceTarget
+from contracts.entities.alert import (
+    Alert,
+    AlertDataCustom,
+    AlertDataVariant,
+    CustomAlertData,
+    ListAlertsResponse,
+)
+from contracts.entities.alerter import Alerter as AlerterEntity
+from contracts.entities.common import PermissionLevel, ResourceTarget, ResourceTargetVariant
 from contracts.entities.update import Log, Operation, Update
 from services.common.bus import RequestContext
-from services.common.errors import Forbidden
+from services.common.errors import BadRequest, Forbidden, NotFound
 from services.common.registry_client import credentials
 
 if TYPE_CHECKING:
@@ -56,6 +63,36 @@ async def visible_filter(alerter: Alerter, ctx: RequestContext) -> dict[str, Any
     return {"target.id": {"$in": ids}}
 
 
+async def send_alert_alerters(alerter: Alerter, req: SendAlert, ctx: RequestContext) -> list[str]:
+    """The Alerters a SendAlert goes to, as Komodo chooses them: enabled, named in `alerters` (when given),
+    letting Custom alerts through, and which the caller may Execute; a 400 when there is none."""
+    listed: list[AlerterEntity] = await alerter.bus.request(
+        ListFullAlerters(limit=0), credentials(ctx.headers)
+    )
+    chosen: list[str] = []
+    for found in listed:
+        config = found.config
+        if not config.enabled:
+            continue
+        if req.alerters and found.id not in req.alerters and found.name not in req.alerters:
+            continue
+        if config.alert_types and AlertDataVariant.Custom not in config.alert_types:
+            continue
+        if not ctx.caller.admin:
+            target = ResourceTarget(type=ResourceTargetVariant.Alerter, id=found.id)
+            try:
+                await alerter.registry.require(ctx.headers, target, PermissionLevel.Execute, found.name)
+            except Forbidden:
+                continue
+        chosen.append(found.id)
+    if not chosen:
+        raise BadRequest(
+            "no alerter to send to: SendAlert needs an enabled Alerter that takes Custom alerts and that you may "
+            "Execute"
+        )
+    return chosen
+
+
 def register(alerter: Alerter) -> None:
     """Answer the alert requests."""
     store = alerter.store
@@ -67,7 +104,8 @@ def register(alerter: Alerter) -> None:
         found = await store.get(req.id)
         visible = await visible_filter(alerter, ctx)
         if visible is not None and found.target.id not in visible["target.id"]["$in"]:
-            await store.get("")  # the same 404 as an unknown id: existence is not disclosed
+            # The same 404 as an unknown id: whether it exists is not disclosed.
+            raise NotFound(f"no alert with id {req.id!r}")
         return found
 
     async def close_alert(req: CloseAlert, ctx: RequestContext) -> NoData:
@@ -80,6 +118,7 @@ def register(alerter: Alerter) -> None:
         return NoData()
 
     async def send_alert(req: SendAlert, ctx: RequestContext) -> Update:
+        chosen = await send_alert_alerters(alerter, req, ctx)
         target = ResourceTarget.system()
         update = await alerter.registry.create_update(Operation.SendAlert, target, ctx.caller.username)
         alert = Alert(
@@ -89,9 +128,9 @@ def register(alerter: Alerter) -> None:
             target=target,
             data=AlertDataCustom(data=CustomAlertData(message=req.message, details=req.details)),
         )
-        await store.record_resolved(alert)
-        log = Log(stage="Send Alert", command="", stdout=f"alert {alert.id}: {req.message}", success=True)
-        await alerter.registry.append_log(update.id, log)
+        await store.record_resolved(alert, chosen)
+        shown = alert.model_dump_json(by_alias=True, indent=2)
+        await alerter.registry.append_log(update.id, Log(stage="Send alert", stdout=shown, success=True))
         return await alerter.registry.finish(update.id)
 
     alerter.bus.handle(ListAlerts, list_alerts)

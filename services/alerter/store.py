@@ -160,10 +160,12 @@ class AlertStore:
 
     # --- writes ---------------------------------------------------------------------------------------
 
-    async def open(self, alert: Alert, key: str) -> bool:
-        """Store a new open alert under its condition key, with its AlertOpened; False when the condition already
-        has an open alert (another replica opened it)."""
-        event = AlertOpened(id=f"{alert.id}:opened", alert=alert, resource=alert.target)
+    async def open(self, alert: Alert, key: str, alerters: list[str] | None = None) -> bool:
+        """Store a new open alert under its condition key, with its AlertOpened (for only `alerters`, when
+        given); False when the condition already has an open alert (another replica opened it)."""
+        event = AlertOpened(
+            id=f"{alert.id}:opened", alert=alert, resource=alert.target, alerters=list(alerters or [])
+        )
         try:
             await self.coll.insert_one(with_pending(to_document(alert, key), event))
         except DuplicateKeyError:
@@ -171,11 +173,11 @@ class AlertStore:
         self.outbox.wake(COLLECTION)
         return True
 
-    async def record_resolved(self, alert: Alert) -> bool:
+    async def record_resolved(self, alert: Alert, alerters: list[str] | None = None) -> bool:
         """Store a one-off alert, resolved at once (as Komodo stores them), with its AlertOpened; False when an
         alert with this id exists (a redelivered event)."""
         resolved = alert.model_copy(update={"resolved": True, "resolved_ts": alert.resolved_ts or alert.ts})
-        return await self.open(resolved, f"resolved:{alert.id}")
+        return await self.open(resolved, f"resolved:{alert.id}", alerters)
 
     async def raise_level(self, key: str, level: SeverityLevel, data: Any) -> Alert | None:
         """Raise the open alert of `key` to `level` in place (compare-and-set on its level), with its

@@ -174,14 +174,23 @@ async def test_list_get_and_close_over_the_bus_and_http(
 
 
 async def test_send_alert_stores_a_resolved_custom_alert_and_pages(
-    alerter: Alerter, client: BusClient, alert_events: list[dict[str, Any]]
+    alerter: Alerter, client: BusClient, alice: tuple[BusClient, str], alert_events: list[dict[str, Any]]
 ) -> None:
+    none = await client.send("execute", "SendAlert", {"message": "to nobody"})
+    assert none.status == 400 and "no alerter" in none.error
+    await client.write("CreateAlerter", {"name": "off"})  # disabled: never chosen
+    chosen = await client.write("CreateAlerter", {"name": "ops", "config": {"enabled": True}})
+    as_alice, _ = alice
+    denied = await as_alice.send("execute", "SendAlert", {"message": "no Execute on ops"})
+    assert denied.status == 400, denied.body
     update = await client.ok("execute", "SendAlert", {"level": "CRITICAL", "message": "disk on fire"})
     assert update["operation"] == "SendAlert" and update["success"] is True
+    assert "disk on fire" in update["logs"][0]["stdout"]
     [alert] = (await client.read("ListAlerts", {"query": {"data.type": "Custom"}}))["alerts"]
     assert alert["level"] == "CRITICAL" and alert["resolved"] is True
     assert alert["data"]["data"] == {"message": "disk on fire", "details": ""}
     await holds(lambda: [e["event"] for e in alert_events] == ["AlertOpened"])
+    assert alert_events[0]["alerters"] == [chosen["_id"]["$oid"]]
     for i in range(100):
         await client.ok("execute", "SendAlert", {"message": f"m{i}"})
     first = await client.read("ListAlerts", {})
