@@ -192,7 +192,9 @@ class ServerMonitor:
             ListFullServers(limit=0), self.alerter.registry.system_headers()
         )
         rules = {server.id: Rules.of(server) for server in servers}
-        gone = [sid for sid in self.rules if sid not in rules] if self.loaded else []
+        # Servers followed (or restored from open alerts) that the registry no longer has were deleted, maybe
+        # while this alerter was down (Komodo closes the alerts of deleted resources at start too).
+        gone = [sid for sid in {*self.rules, *self.tracks} if sid not in rules]
         now = int(time.time() * 1000)
         for server_id in rules:
             self._track(server_id, now)

@@ -7,6 +7,7 @@ them, with chosen CPU and disk numbers: a real agent's numbers cannot be steered
 
 from __future__ import annotations
 
+import datetime
 import json
 import time
 from collections.abc import AsyncIterator
@@ -66,11 +67,13 @@ async def holds(predicate: Any, seconds: float = 10.0) -> None:
     assert await eventually(check, seconds), "the condition did not hold in time"
 
 
-async def beat(nc: NatsClient, server_id: str, cpu: float, disk_used: float = 10.0) -> None:
+async def beat(
+    nc: NatsClient, server_id: str, cpu: float, disk_used: float = 10.0, interval_ms: int = 15_000
+) -> None:
     status = AgentStatus(
         server_id=server_id,
         ts=int(time.time() * 1000),
-        interval_ms=15_000,
+        interval_ms=interval_ms,
         status=PollStatusResponse(
             periphery_info=PeripheryInformation(version=VERSION, docker_connected=True),
             system_stats=SystemStats(
@@ -85,9 +88,11 @@ async def beat(nc: NatsClient, server_id: str, cpu: float, disk_used: float = 10
     await nc.flush()
 
 
-async def followed_server(client: BusClient, alerters: list[Alerter], name: str = "host-a") -> str:
+async def followed_server(
+    client: BusClient, alerters: list[Alerter], name: str = "host-a", **config: Any
+) -> str:
     """A server with low thresholds, once every alerter follows its config (told by `ResourceChanged`)."""
-    created = await client.write("CreateServer", {"name": name, "config": THRESHOLDS})
+    created = await client.write("CreateServer", {"name": name, "config": {**THRESHOLDS, **config}})
     server_id = str(created["_id"]["$oid"])
     for alerter in alerters:
         await holds(lambda a=alerter: server_id in a.servers.rules)
@@ -315,3 +320,45 @@ async def test_pruning_removes_only_resolved_alerts_older_than_the_setting(
     left = sorted(a["_id"]["$oid"] for a in (await client.read("ListAlerts", {}))["alerts"])
     assert left == ["b" * 24, "c" * 24]
     assert await alerter.store.prune(0) == 0  # 0 keeps everything
+
+
+async def test_a_maintenance_window_suppresses_opening(
+    alerter: Alerter, client: BusClient, publisher: NatsClient
+) -> None:
+    now = datetime.datetime.now(datetime.UTC)
+    window = {
+        "name": "patching",
+        "schedule_type": "OneTime",
+        "date": now.strftime("%Y-%m-%d"),
+        "hour": now.hour,
+        "minute": 0,
+        "duration_minutes": 180,
+        "timezone": "UTC",
+    }
+    quiet = await followed_server(client, [alerter], "in-window", maintenance_windows=[window])
+    loud = await followed_server(client, [alerter], "no-window")
+    for server_id in (quiet, loud):
+        await beats(publisher, [alerter], server_id, 90, 90, 90)
+    # Only the server outside a window (the positive control) has an alert.
+    assert [a["target"]["id"] for a in await open_alerts(client)] == [loud]
+
+
+async def test_a_silent_server_is_unreachable_until_its_next_heartbeat(
+    alerter: Alerter, client: BusClient, publisher: NatsClient
+) -> None:
+    server_id = await followed_server(client, [alerter])
+    await beat(publisher, server_id, 10, interval_ms=300)
+    query = {"resolved": False, "data.type": "ServerUnreachable", "target.id": server_id}
+
+    async def unreachable() -> list[dict[str, Any]]:
+        return list((await client.read("ListAlerts", {"query": query}))["alerts"])
+
+    # Two missed heartbeats (and half an interval) after the last one; the check runs every second.
+    [alert] = await eventually(unreachable, 10)
+    assert alert["level"] == "CRITICAL" and "no heartbeat" in alert["data"]["data"]["err"]["error"]
+    await beat(publisher, server_id, 10, interval_ms=300)
+
+    async def back() -> bool:
+        return bool((await client.read("GetAlert", {"id": alert["_id"]["$oid"]}))["resolved"])
+
+    assert await eventually(back, 10)
