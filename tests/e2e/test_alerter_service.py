@@ -27,7 +27,7 @@ from services.alerter.app import Alerter
 from services.common.settings import Settings
 from services.common.version import VERSION
 from services.registry.app import Registry
-from tests.e2e.conftest import BusClient
+from tests.e2e.conftest import BusClient, grant
 from tests.e2e.helpers import eventually
 
 THRESHOLDS = {"enabled": True, "cpu_warning": 50.0, "cpu_critical": 80.0, "disk_warning": 60.0}
@@ -161,6 +161,11 @@ async def test_list_get_and_close_over_the_bus_and_http(
     assert (await as_alice.send("read", "GetAlert", {"id": alert_id})).status == 404
     denied = await as_alice.send("write", "CloseAlert", {"id": alert_id})
     assert denied.status == 403 and "admin" in denied.error
+    # Given Read on the server, she sees its alert (the positive control), and still may not close it.
+    await grant(client, "Read", server_id, kind="Server")
+    assert (await as_alice.read("ListAlerts", {}))["alerts"] == [opened]
+    assert await as_alice.read("GetAlert", {"id": alert_id}) == opened
+    assert (await as_alice.send("write", "CloseAlert", {"id": alert_id})).status == 403
     async with httpx.AsyncClient(base_url=gateway_url, timeout=30, headers=admin_headers) as http:
         listed = await http.post("/read/ListAlerts", json={"query": {"data.type": "ServerCpu"}, "page": 0})
         assert listed.status_code == 200 and listed.json() == {"alerts": [opened], "next_page": None}
