@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Final
 from contracts.api.read.action import GetAction
 from contracts.api.read.deployment import GetDeployment
 from contracts.api.read.procedure import GetProcedure
+from contracts.api.read.repo import GetRepo
 from contracts.api.read.server import GetServer
 from contracts.api.read.stack import GetStack
 from contracts.api.read.update import GetUpdate
@@ -255,8 +256,9 @@ class EventAlerts:
         if update.status != UpdateStatus.Complete or update.success:
             return
         if update.operation == Operation.BuildRepo:
+            repo = await self._get(GetRepo(repo=update.target.id))
             variant = "RepoBuildFailed"
-            name = ""
+            name = repo.name if repo is not None else ""
         elif update.operation == Operation.RunAction:
             action = await self._get(GetAction(action=update.target.id))
             if action is not None and not action.config.failure_alert:
@@ -265,8 +267,7 @@ class EventAlerts:
             name = action.name if action is not None else ""
         else:
             return
-        if not name:
-            name = await self.alerter.registry.name_of(update.target)
+        name = name or update.target.id
         # One alert per failed Update, whichever of its UpdateChanged events comes (the id is the Update's).
         alert = Alert.model_validate(
             {

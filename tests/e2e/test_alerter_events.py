@@ -10,7 +10,12 @@ from contracts.entities.alert import Alert
 from contracts.entities.common import ResourceTarget, ResourceTargetVariant, Version
 from contracts.entities.update import Operation
 from contracts.events.base import Event
-from contracts.events.execution import BuildFailed, DeploymentImageUpdateAvailable, DeploymentStateChanged
+from contracts.events.execution import (
+    BuildFailed,
+    DeploymentImageUpdateAvailable,
+    DeploymentStateChanged,
+    StackStateChanged,
+)
 from contracts.events.procedure import ProcedureFailed
 from contracts.subjects import EVENTS_STREAM
 from services.alerter.app import Alerter
@@ -59,6 +64,12 @@ async def test_state_changes_honour_send_alerts_and_skip_unknown(alerter: Alerte
     [alert] = await wait_for(client, "ContainerStateChange", 1)
     assert alert["target"]["id"] == loud["_id"]["$oid"] and alert["level"] == "WARNING" and alert["resolved"]
     assert (alert["data"]["data"]["from"], alert["data"]["data"]["to"]) == ("running", "exited")
+    stack = await client.write("CreateStack", {"name": "shop"})
+    stack_target = target(ResourceTargetVariant.Stack, stack)
+    await publish(client, StackStateChanged(previous="unknown", current="running", resource=stack_target))
+    await publish(client, StackStateChanged(previous="running", current="unhealthy", resource=stack_target))
+    [stack_alert] = await wait_for(client, "StackStateChange", 1)
+    assert stack_alert["data"]["data"]["name"] == "shop" and stack_alert["data"]["data"]["to"] == "unhealthy"
     image = DeploymentImageUpdateAvailable(
         image="nginx:latest",
         latest_digest="sha256:1",
@@ -107,6 +118,15 @@ async def test_failures_make_one_alert_each_and_a_redelivery_none(
     await alerter.registry.finish(run.id, success=False)
     [action_alert] = await wait_for(client, "ActionFailed", 1)
     assert action_alert["data"]["data"]["name"] == "act" and action_alert["level"] == "WARNING"
+
+    repo = await client.write("CreateRepo", {"name": "r1"})
+    for success in (True, False):  # a successful BuildRepo is the positive control: no alert
+        run = await alerter.registry.create_update(
+            Operation.BuildRepo, target(ResourceTargetVariant.Repo, repo), "e2e"
+        )
+        await alerter.registry.finish(run.id, success=success)
+    [repo_alert] = await wait_for(client, "RepoBuildFailed", 1)
+    assert repo_alert["data"]["data"] == {"id": repo["_id"]["$oid"], "name": "r1"}
 
 
 async def test_deleting_a_resource_resolves_its_open_alerts(alerter: Alerter, client: BusClient) -> None:
