@@ -135,7 +135,7 @@ class ServerMonitor:
                 continue
             server_id, variant, mount = [*key.split("|"), "", "", ""][:3]
             track = self._track(server_id, now)
-            cond = track.condition(variant, mount)
+            cond = track.condition(AlertDataVariant(variant), mount)
             cond.level, cond.bad = alert.level, self.policy.open_after
 
     def _track(self, server_id: str, now_ms: int) -> Track:
@@ -263,7 +263,7 @@ class ServerMonitor:
         if track is None:
             return
         mount = getattr(alert.data.data, "path", "") if alert.data.type == AlertDataVariant.ServerDisk else ""
-        cond = track.conditions.get((alert.data.type, mount))
+        cond = track.conditions.get((AlertDataVariant(alert.data.type), mount))
         if cond is not None:
             cond.level, cond.bad = None, 0
 

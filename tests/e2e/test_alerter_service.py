@@ -181,6 +181,10 @@ async def test_list_get_and_close_over_the_bus_and_http(
     assert after["resolved"] is True
     assert await open_alerts(client) == []
     await holds(lambda: [e["event"] for e in alert_events] == ["AlertOpened", "AlertResolved"])
+    # Still bad: after a new streak the condition opens again, as a new alert.
+    await beats(publisher, [alerter], server_id, 90, 90)
+    [again] = await open_alerts(client)
+    assert again["_id"] != opened["_id"]
 
 
 async def test_send_alert_stores_a_resolved_custom_alert_and_pages(
