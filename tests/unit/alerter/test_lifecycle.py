@@ -126,3 +126,32 @@ def test_a_disabled_server_has_no_alerts() -> None:
 def test_an_alert_opens_at_the_level_of_the_heartbeat_that_completes_the_streak() -> None:
     assert kinds(run([90, 60])) == [("open", SeverityLevel.Warning.value)]
     assert kinds(run([60, 90])) == [("open", SeverityLevel.Critical.value)]
+
+
+def test_rules_follow_the_server_config() -> None:
+    from contracts.entities.server import Server
+
+    server = Server.model_validate(
+        {
+            "_id": {"$oid": "65f0c0ffee0000000000abcd"},
+            "name": "db",
+            "config": {
+                "enabled": True,
+                "region": "eu",
+                "cpu_warning": 60,
+                "cpu_critical": 70,
+                "send_mem_alerts": False,
+                "send_version_mismatch_alerts": False,
+                "ignore_mounts": ["/boot"],
+            },
+        }
+    )
+    rules = Rules.of(server)
+    assert (rules.name, rules.region, rules.enabled) == ("db", "eu", True)
+    assert rules.cpu == (60, 70) and rules.mem is None and rules.disk == (75, 95)
+    assert rules.version is False and rules.unreachable is True
+    assert rules.ignore_mounts == frozenset({"/boot"})
+    track = Track(last_seen_ms=T0)
+    boot = (("/boot", 99.0, 100.0),)
+    for i in range(3):
+        assert evaluate(SID, track, rules, Sample(ts=T0 + i, cpu=1, disks=boot, version="0.1"), POLICY) == []
