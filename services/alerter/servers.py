@@ -35,6 +35,11 @@ log = logging.getLogger(__name__)
 
 REFRESH_SECONDS: Final = 10.0
 """How often server configs are read again from the registry."""
+WRITE_ATTEMPTS: Final = 5
+"""Tries of one change's write (Mongo away) before it is given up (an open is then retried by the next bad
+heartbeat)."""
+WRITE_BACKOFF_SECONDS = 0.5
+"""The pause before the second try of a write; it grows by as much each try."""
 CHECK_SECONDS: Final = 1.0
 """How often silent servers are looked for."""
 SERVER_VARIANTS: Final = frozenset(
@@ -224,13 +229,19 @@ class ServerMonitor:
             self.writes.task_done()
 
     async def _write(self, server_id: str, change: Change) -> None:
-        for attempt in range(5):
+        for attempt in range(WRITE_ATTEMPTS):
             try:
                 await self.apply(server_id, change)
-                break
+                return
             except Exception as err:
                 log.warning("could not write %s of %s (try %d): %s", change.kind, server_id, attempt + 1, err)
-                await asyncio.sleep(0.5 * (attempt + 1))
+                await asyncio.sleep(WRITE_BACKOFF_SECONDS * (attempt + 1))
+        if change.kind == "open":
+            # Not stored: the condition is taken as not open, so the next bad heartbeat tries again.
+            track = self.tracks.get(server_id)
+            cond = track.conditions.get((change.variant, change.mount)) if track is not None else None
+            if cond is not None:
+                cond.level, cond.bad = None, max(0, self.policy.open_after - 1)
 
     async def apply(self, server_id: str, change: Change) -> None:
         """Write one change; when another replica wrote the condition first, take its alert's level."""
