@@ -13,9 +13,11 @@ import contextlib
 import logging
 from typing import Final, Protocol
 
+from contracts.api.execute.alerter import TestAlerter
 from contracts.catalog import load_all
 from contracts.entities.alert import Alert
 from services.alerter import handlers
+from services.alerter.delivery.service import Delivery
 from services.alerter.events import EventAlerts
 from services.alerter.servers import ServerMonitor
 from services.alerter.store import AlertStore
@@ -103,6 +105,11 @@ class Alerter:
         for consumer in self.event_alerts.consumers():
             self.bus.consume(consumer)
         handlers.register(self)
+        self.delivery = Delivery(self)
+        """Sends alert events to Alerters (`delivery/`)."""
+        self.components.append(self.delivery)
+        self.bus.consume(self.delivery.consumer())
+        self.bus.handle(TestAlerter, self.delivery.test_alerter)
 
     def forget_open(self, alert: Alert) -> None:
         """An open alert was closed by hand: its condition may open again."""

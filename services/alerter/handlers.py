@@ -27,9 +27,11 @@ from contracts.entities.alert import (
     CustomAlertData,
     ListAlertsResponse,
 )
+from contracts.entities.alert_delivery import AlertWithDeliveries
 from contracts.entities.alerter import Alerter as AlerterEntity
 from contracts.entities.common import PermissionLevel, ResourceTarget, ResourceTargetVariant
 from contracts.entities.update import Log, Operation, Update
+from services.alerter.delivery.records import deliveries_of
 from services.common.bus import RequestContext
 from services.common.errors import BadRequest, Forbidden, NotFound
 from services.common.registry_client import credentials
@@ -100,13 +102,16 @@ def register(alerter: Alerter) -> None:
     async def list_alerts(req: ListAlerts, ctx: RequestContext) -> ListAlertsResponse:
         return await store.page(req.query, req.page, await visible_filter(alerter, ctx))
 
-    async def get_alert(req: GetAlert, ctx: RequestContext) -> Alert:
+    async def get_alert(req: GetAlert, ctx: RequestContext) -> AlertWithDeliveries:
         found = await store.get(req.id)
         visible = await visible_filter(alerter, ctx)
         if visible is not None and found.target.id not in visible["target.id"]["$in"]:
             # The same 404 as an unknown id: whether it exists is not disclosed.
             raise NotFound(f"no alert with id {req.id!r}")
-        return found
+        shown = found.model_dump(by_alias=True)
+        return AlertWithDeliveries.model_validate(
+            {**shown, "deliveries": await deliveries_of(alerter.db, found.id)}
+        )
 
     async def close_alert(req: CloseAlert, ctx: RequestContext) -> NoData:
         if not ctx.caller.admin:

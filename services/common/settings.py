@@ -136,6 +136,24 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("VARANUS_ALERT_RESOLVE_MARGIN", "alert_resolve_margin"),
     )
     """Percentage points under the warning threshold a value must fall before its alert resolves."""
+    alert_delivery_timeout: float = Field(
+        default=10.0,
+        gt=0,
+        validation_alias=AliasChoices("VARANUS_ALERT_DELIVERY_TIMEOUT", "alert_delivery_timeout"),
+    )
+    """Seconds one send of an alert to one Alerter endpoint may take before it counts as failed."""
+    alert_delivery_attempts: int = Field(
+        default=5,
+        ge=1,
+        validation_alias=AliasChoices("VARANUS_ALERT_DELIVERY_ATTEMPTS", "alert_delivery_attempts"),
+    )
+    """Attempts at delivering one alert event to one Alerter before it is recorded as failed."""
+    alert_delivery_backoff: float = Field(
+        default=5.0,
+        gt=0,
+        validation_alias=AliasChoices("VARANUS_ALERT_DELIVERY_BACKOFF", "alert_delivery_backoff"),
+    )
+    """Seconds before the first retry of a failed delivery; doubled after each failure (at most 300 s)."""
     default_pagination_limit: int = 50
     """Page size of `List*` requests that give no limit."""
     lease_seconds: float = Field(
