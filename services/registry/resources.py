@@ -47,6 +47,7 @@ from services.common.logging import REDACTED
 from services.common.mongo import Document
 from services.common.outbox import OUTBOX_FIELD, Outbox, with_event, with_pending
 from services.common.secrets import SecretBox
+from services.registry.config_checks import problems as config_problems
 from services.registry.documents import REVISION, id_or_name_filter, set_changed, to_document
 from services.registry.kinds import KINDS_BY_VARIANT, KindSpec, Reference
 from services.registry.listing import list_item_info, summarize
@@ -231,6 +232,9 @@ class ResourceService:
         to it, so a writer can only attach what it may: a reference that was already there is not checked again.
         """
         validated = self._validate_config(config)
+        found = config_problems(self.spec.variant, validated)
+        if found:
+            raise BadRequest("; ".join(found))
         as_json = validated.model_dump(mode="json", by_alias=False)
         references = await self._resolve_references(as_json)
         if attach is not None:

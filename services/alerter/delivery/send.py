@@ -11,7 +11,6 @@ import asyncio
 import logging
 from collections.abc import Callable
 from typing import Final
-from urllib.parse import urlsplit
 
 import apprise
 import httpx
@@ -29,12 +28,11 @@ from contracts.entities.alerter import (
 from contracts.entities.common import SeverityLevel
 from services.alerter.delivery import messages
 from services.alerter.delivery.messages import Message
+from services.common.alert_urls import url_problem
 from services.common.interpolation import Interpolation
 
 log = logging.getLogger(__name__)
 
-HTTP_KINDS: Final = frozenset({"Custom", "Slack", "Discord", "Ntfy", "Pushover"})
-"""Endpoint kinds Varanus posts to itself (Komodo's); their URL must be http(s)."""
 ERROR_BODY_CHARS: Final = 300
 """Characters of an endpoint's error answer kept in the recorded error."""
 NOTIFY_TYPES: Final = {
@@ -47,41 +45,6 @@ NOTIFY_TYPES: Final = {
 
 class DeliveryError(Exception):
     """A send failed; the message is redacted and may be stored and shown."""
-
-
-def url_problem(kind: str, url: str) -> str | None:
-    """Why `url` cannot be an endpoint of `kind`, or None (references `[[NAME]]` are checked as written)."""
-    if kind in HTTP_KINDS:
-        parts = urlsplit(url.strip())
-        if parts.scheme not in {"http", "https"} or not parts.netloc:
-            return f"a {kind} endpoint needs an http:// or https:// URL"
-        return None
-    if kind == "Apprise":
-        if not url.strip():
-            return "an Apprise endpoint needs a URL (mailto://, json://, tgram://, ...)"
-        if "[[" in url:
-            # Filled in at send time: only the scheme can be judged now.
-            scheme = url.split("://", 1)[0] if "://" in url else ""
-            if not scheme or scheme.lower() not in apprise_schemes():
-                return "the Apprise URL's scheme is not one apprise knows"
-            return None
-        if apprise.Apprise.instantiate(url) is None:
-            return "apprise does not accept this URL (unknown scheme, or parameters it cannot use)"
-        return None
-    return f"unknown endpoint kind {kind!r}"
-
-
-_schemes: set[str] = set()
-
-
-def apprise_schemes() -> set[str]:
-    """Every URL scheme apprise has a plugin for."""
-    if not _schemes:
-        for details in apprise.Apprise().details().get("schemas", []):
-            for key in ("protocols", "secure_protocols"):
-                value = details.get("details", {}).get(key) or details.get(key) or ()
-                _schemes.update(str(item).lower() for item in ([value] if isinstance(value, str) else value))
-    return _schemes
 
 
 def endpoint_url(config: AlerterConfig) -> str:

@@ -14,7 +14,7 @@ from contracts.entities.common import SeverityLevel
 from services.alerter.delivery import messages
 from services.alerter.delivery.records import backoff_ms
 from services.alerter.delivery.routing import skip_reason
-from services.alerter.delivery.send import url_problem
+from services.common.alert_urls import url_problem
 
 HOST = "https://komodo.example.com"
 SERVER_ID = "65f000000000000000000001"
