@@ -34,11 +34,9 @@ TIMEOUT = 1.5
 
 
 @pytest.fixture
-async def delivering(
-    registry: Registry, nats_url: str, mongo_url: str, db_prefix: str, tmp_path: Path
-) -> AsyncIterator[Alerter]:
-    """The alerter with a short delivery timeout, quick retries and three attempts."""
-    settings = Settings(
+def settings(registry: Registry, nats_url: str, mongo_url: str, db_prefix: str, tmp_path: Path) -> Settings:
+    """The alerter's settings: a short delivery timeout, quick retries and three attempts."""
+    return Settings(
         nats_url=nats_url,
         database_uri=mongo_url,
         db_prefix=db_prefix,
@@ -48,6 +46,11 @@ async def delivering(
         alert_delivery_backoff=0.3,
         alert_delivery_attempts=3,
     )
+
+
+@pytest.fixture
+async def delivering(settings: Settings) -> AsyncIterator[Alerter]:
+    """The alerter with those settings."""
     service = Alerter(settings)
     await service.start()
     try:
@@ -350,3 +353,66 @@ async def test_a_secret_in_the_url_never_shows_in_a_recorded_error(
     update = await client.ok("execute", "TestAlerter", {"alerter": "secretive"})
     assert update["success"] is False
     assert "<HOOK_TOKEN>" in update["logs"][-1]["stderr"] and secret not in json.dumps(update)
+
+
+async def test_a_retry_left_by_a_stopped_alerter_is_sent_after_a_restart(
+    settings: Settings, client: BusClient, receiver: HttpReceiver, publisher: NatsClient
+) -> None:
+    first = Alerter(settings.model_copy(update={"alert_delivery_backoff": 2.0}))
+    await first.start()
+    receiver.statuses["/later"] = 500
+    try:
+        alerter_id = await make_alerter(client, first, "later", custom(receiver, "/later"))
+        event = await publish(publisher, cpu_alert())
+        key = delivery_key(event.id, alerter_id)
+
+        async def failed_once() -> bool:
+            found = await records.get(first.db, key)
+            return found is not None and found.attempts == 1 and found.last_error is not None
+
+        assert await eventually(failed_once, 10)
+    finally:
+        await first.stop()
+    receiver.statuses["/later"] = 200
+    second = Alerter(settings)
+    await second.start()
+    try:
+        sent = await status_of(second, key, "sent")
+        assert sent.attempts == 2 and sent.last_error is None
+        assert len(receiver.at("/later")) == 2
+    finally:
+        await second.stop()
+
+
+async def test_two_replicas_send_each_delivery_once(
+    settings: Settings, client: BusClient, receiver: HttpReceiver, publisher: NatsClient
+) -> None:
+    replicas = [Alerter(settings), Alerter(settings)]
+    for replica in replicas:
+        await replica.start()
+    try:
+        for index in range(2):
+            alerter_id = await make_alerter(client, replicas[0], f"twice-{index}", custom(receiver, "/twice"))
+            for replica in replicas[1:]:
+                await make_known(replica, alerter_id)
+        events = [await publish(publisher, cpu_alert()) for _ in range(10)]
+        await arrives(receiver, "/twice", count=20)
+        # Both replicas record and kick, and both sweep: still one request per (event, alerter).
+        for replica in replicas:
+            for event in events:
+                await replica.delivery.on_alert_event(event)
+        control = await publish(publisher, cpu_alert())
+        await arrives(receiver, "/twice", count=22)
+        ids = [r.json()["_id"]["$oid"] for r in receiver.at("/twice")]
+        assert sorted(ids) == sorted([e.alert.id for e in events for _ in range(2)] + [control.alert.id] * 2)
+    finally:
+        for replica in replicas:
+            await replica.stop()
+
+
+async def make_known(service: Alerter, alerter_id: str) -> None:
+    async def known() -> bool:
+        await service.delivery.current()
+        return service.delivery.knows(alerter_id)
+
+    assert await eventually(known, 10)
