@@ -18,7 +18,10 @@ def alerter(endpoint_type: str, url: str, **config: Any) -> dict[str, Any]:
 
 
 BAD_ALERTERS = [
-    (alerter("Custom", "http://127.0.0.1:7000", alert_types=["ServerCpu", "ServerFire"]), "config.alert_types"),
+    (
+        alerter("Custom", "http://127.0.0.1:7000", alert_types=["ServerCpu", "ServerFire"]),
+        "config.alert_types",
+    ),
     (alerter("Apprise", "nosuchscheme://x/y"), "config.endpoint.params.url: apprise does not accept"),
     (alerter("Apprise", ""), "config.endpoint.params.url: an Apprise endpoint needs a URL"),
     (alerter("Slack", "ftp://hooks.example.com/x"), "a Slack endpoint needs an http:// or https:// URL"),
