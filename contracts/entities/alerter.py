@@ -1,4 +1,5 @@
-"""Alerter: routes alerts to an endpoint (a JSON webhook, Slack, Discord, ntfy or Pushover), with filters."""
+"""Alerter: routes alerts to an endpoint (a JSON webhook, Slack, Discord, ntfy, Pushover, or any apprise URL as a
+Varanus extension), with filters."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ class AlerterEndpointVariant(StrEnum):
     Discord = "Discord"
     Ntfy = "Ntfy"
     Pushover = "Pushover"
+    Apprise = "Apprise"
 
 
 class CustomAlerterEndpoint(KomodoModel):
@@ -63,6 +65,15 @@ class PushoverAlerterEndpoint(KomodoModel):
 
     url: str = "https://api.pushover.net/1/messages.json?token=XXXXXXXXXXXXX&user=XXXXXXXXXXXXX"
     """The Pushover message URL with the application and user tokens as parameters."""
+
+
+class AppriseAlerterEndpoint(KomodoModel):
+    """Params of an Apprise endpoint (a Varanus extension): any URL apprise knows."""
+
+    url: str = ""
+    """An apprise URL: `mailto://user:pass@smtp.example.com?to=ops@example.com`, `json://host/path`,
+    `tgram://bottoken/chatid`, `matrix://...`, `msteams://...`, `gotify://...` (variables interpolated; secrets
+    redacted from errors). Checked when the alerter is written."""
 
 
 class AlerterEndpointCustom(KomodoModel):
@@ -110,15 +121,26 @@ class AlerterEndpointPushover(KomodoModel):
     """The message URL with its tokens."""
 
 
+class AlerterEndpointApprise(KomodoModel):
+    """Send a message to any service apprise supports: e-mail over SMTP, Telegram, Matrix, Teams, Gotify, ...
+    (a Varanus extension; Komodo has no such endpoint)."""
+
+    type: Literal["Apprise"] = "Apprise"
+    """Endpoint kind."""
+    params: AppriseAlerterEndpoint = Field(default_factory=AppriseAlerterEndpoint)
+    """The apprise URL."""
+
+
 AlerterEndpoint = Annotated[
     AlerterEndpointCustom
     | AlerterEndpointSlack
     | AlerterEndpointDiscord
     | AlerterEndpointNtfy
-    | AlerterEndpointPushover,
+    | AlerterEndpointPushover
+    | AlerterEndpointApprise,
     Field(discriminator="type"),
 ]
-"""`{"type": "Custom"|"Slack"|"Discord"|"Ntfy"|"Pushover", "params": {...}}`."""
+"""`{"type": "Custom"|"Slack"|"Discord"|"Ntfy"|"Pushover"|"Apprise", "params": {...}}`."""
 
 
 class AlerterConfig(KomodoModel):
@@ -136,6 +158,11 @@ class AlerterConfig(KomodoModel):
     """Never alerts about these resources."""
     maintenance_windows: list[MaintenanceWindow] = Field(default_factory=list)
     """Periods in which nothing is sent."""
+    message_template: str = ""
+    """A Jinja2 template of the message text (a Varanus extension), rendered sandboxed over the alert's fields
+    (`level`, `target`, `data`, `resolved`, `ts`, ...) plus `link`, `event` and `default` (the standard text);
+    empty: the standard text. A template that fails to render sends the standard text and records why. Custom
+    endpoints still get the Alert JSON."""
 
 
 def _info_from_null(value: Any) -> Any:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from pydantic import Field
+
 from contracts.entities.alert import Alert
 from contracts.events.base import Event
 
@@ -14,6 +16,9 @@ class AlertEvent(Event):
 
     alert: Alert
     """The alert after the change (its `id` is stable from opening to resolving)."""
+    alerters: list[str] = Field(default_factory=list)
+    """Ids of the only Alerters that deliver it (a SendAlert's enabled alerters the caller may Execute, as
+    Komodo chooses them); empty: every Alerter whose filters let it through."""
 
 
 class AlertOpened(AlertEvent):

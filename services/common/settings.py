@@ -124,6 +124,36 @@ class Settings(BaseSettings):
     """How often agents report their status."""
     keep_stats_for_days: int = 14
     """Days of server stats history to keep."""
+    keep_alerts_for_days: int = Field(default=14, ge=0)
+    """Days resolved alerts are kept (by their resolve time); 0 keeps them forever."""
+    alert_open_after: int = Field(
+        default=2, ge=1, validation_alias=AliasChoices("VARANUS_ALERT_OPEN_AFTER", "alert_open_after")
+    )
+    """Consecutive bad heartbeats before a server alert (cpu, memory, disk, unreachable, version) opens."""
+    alert_resolve_margin: float = Field(
+        default=5.0,
+        ge=0,
+        validation_alias=AliasChoices("VARANUS_ALERT_RESOLVE_MARGIN", "alert_resolve_margin"),
+    )
+    """Percentage points under the warning threshold a value must fall before its alert resolves."""
+    alert_delivery_timeout: float = Field(
+        default=10.0,
+        gt=0,
+        validation_alias=AliasChoices("VARANUS_ALERT_DELIVERY_TIMEOUT", "alert_delivery_timeout"),
+    )
+    """Seconds one send of an alert to one Alerter endpoint may take before it counts as failed."""
+    alert_delivery_attempts: int = Field(
+        default=5,
+        ge=1,
+        validation_alias=AliasChoices("VARANUS_ALERT_DELIVERY_ATTEMPTS", "alert_delivery_attempts"),
+    )
+    """Attempts at delivering one alert event to one Alerter before it is recorded as failed."""
+    alert_delivery_backoff: float = Field(
+        default=5.0,
+        gt=0,
+        validation_alias=AliasChoices("VARANUS_ALERT_DELIVERY_BACKOFF", "alert_delivery_backoff"),
+    )
+    """Seconds before the first retry of a failed delivery; doubled after each failure (at most 300 s)."""
     default_pagination_limit: int = 50
     """Page size of `List*` requests that give no limit."""
     lease_seconds: float = Field(

@@ -49,6 +49,7 @@ from services.common.mongo import Document
 from services.common.outbox import OUTBOX_FIELD, Outbox, with_event, with_pending
 from services.common.schedules import check_schedule
 from services.common.secrets import SecretBox
+from services.registry.config_checks import problems as config_problems
 from services.registry.documents import REVISION, id_or_name_filter, set_changed, to_document
 from services.registry.kinds import KINDS_BY_VARIANT, KindSpec, Reference
 from services.registry.listing import list_item_info, summarize
@@ -235,6 +236,9 @@ class ResourceService:
         validated = self._validate_config(config)
         if isinstance(validated, ScheduledConfig):
             check_schedule(validated, self.bus.settings.timezone)
+        found = config_problems(self.spec.variant, validated)
+        if found:
+            raise BadRequest("; ".join(found))
         as_json = validated.model_dump(mode="json", by_alias=False)
         references = await self._resolve_references(as_json)
         if attach is not None:

@@ -18,6 +18,7 @@ from nats.aio.client import Client as NatsClient
 
 from contracts.service_users import SYSTEM_USER_ID
 from contracts.subjects import STATUS_HEADER
+from services.alerter.app import Alerter
 from services.builder.app import Builder
 from services.common.embedded import free_port
 from services.common.settings import Settings
@@ -224,3 +225,19 @@ async def webhook_url(registry: Any, executor: Any, nats_url: str, tmp_path: Pat
     )
     async with running_gateway(settings) as url:
         yield url
+
+
+@pytest.fixture
+async def alerter(
+    registry: Registry, nats_url: str, mongo_url: str, db_prefix: str, tmp_path: Path
+) -> AsyncIterator[Alerter]:
+    """The alerter service next to the registry, with the same data folder (so the same signing key)."""
+    settings = Settings(
+        nats_url=nats_url, database_uri=mongo_url, db_prefix=db_prefix, data_dir=tmp_path / "data"
+    )
+    service = Alerter(settings)
+    await service.start()
+    try:
+        yield service
+    finally:
+        await service.stop()

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from contracts.api.base import ReadRequest
-from contracts.entities.alert import Alert, ListAlertsResponse
+from contracts.entities.alert import ListAlertsResponse
+from contracts.entities.alert_delivery import AlertWithDeliveries
 from contracts.entities.common import Page
 
 
@@ -21,9 +22,9 @@ class ListAlerts(ReadRequest):
 
 
 class GetAlert(ReadRequest):
-    """Get one alert; answers the Alert."""
+    """Get one alert; answers the Alert, with its deliveries to Alerters (`deliveries`, a Varanus extension)."""
 
-    RESPONSE: ClassVar[Any] = Alert
+    RESPONSE: ClassVar[Any] = AlertWithDeliveries
 
     id: str
     """Id of the alert."""
