@@ -13,6 +13,7 @@ open alerts of a deleted resource.
 | `alerter-builds` | `komodo.event.build.BuildFailed` | BuildFailed |
 | `alerter-procedures` | `komodo.event.procedure.ProcedureFailed` | ProcedureFailed (when the procedure's `failure_alert`) |
 | `alerter-updates` | `komodo.event.update.UpdateChanged` | RepoBuildFailed (a failed BuildRepo), ActionFailed (a failed RunAction, when `failure_alert`) |
+| `alerter-schedules` | `komodo.event.schedule.ScheduleRun` | ScheduleRun (the executor publishes it only for a `schedule_alert` procedure or action) |
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ from contracts.events.execution import (
 )
 from contracts.events.procedure import ProcedureFailed
 from contracts.events.resource import ResourceChange, ResourceChanged
+from contracts.events.schedule import ScheduleRun
 from contracts.events.update import UpdateChanged
 from services.alerter.store import derived_id
 from services.common.consumer import Consumer
@@ -75,6 +77,7 @@ class EventAlerts:
             Consumer("alerter-builds", BuildFailed.SUBJECT, self.on_build_failed, db),
             Consumer("alerter-procedures", ProcedureFailed.SUBJECT, self.on_procedure_failed, db),
             Consumer("alerter-updates", UpdateChanged.SUBJECT, self.on_update, db),
+            Consumer("alerter-schedules", ScheduleRun.SUBJECT, self.on_schedule_run, db),
         ]
 
     # --- helpers ----------------------------------------------------------------------------------------
@@ -246,6 +249,16 @@ class EventAlerts:
         target = ResourceTarget(type=ResourceTargetVariant.Procedure, id=procedure_id)
         data = {"type": "ProcedureFailed", "data": {"id": procedure_id, "name": name}}
         await self._one_off("alerter-procedures", event, SeverityLevel.Warning, target, data)
+
+    async def on_schedule_run(self, event: Event) -> None:
+        """ScheduleRun (OK, as Komodo): a scheduled procedure or action run started."""
+        if not isinstance(event, ScheduleRun) or event.resource is None or not event.resource.id:
+            return
+        target = ResourceTarget(type=event.resource_type, id=event.resource.id)
+        data = {"id": event.resource.id, "name": event.name, "resource_type": event.resource_type.value}
+        await self._one_off(
+            "alerter-schedules", event, SeverityLevel.Ok, target, {"type": "ScheduleRun", "data": data}
+        )
 
     async def on_update(self, event: Event) -> None:
         """RepoBuildFailed from a failed BuildRepo Update; ActionFailed from a failed RunAction Update (when the

@@ -17,6 +17,7 @@ from contracts.events.execution import (
     StackStateChanged,
 )
 from contracts.events.procedure import ProcedureFailed
+from contracts.events.schedule import ScheduleRun
 from contracts.subjects import EVENTS_STREAM
 from services.alerter.app import Alerter
 from tests.e2e.conftest import BusClient
@@ -150,3 +151,25 @@ async def test_deleting_a_resource_resolves_its_open_alerts(alerter: Alerter, cl
     assert await eventually(resolved, 15)
     raw = json.dumps(await client.read("GetAlert", {"id": "d" * 24}))
     assert "open_key" not in raw and "_outbox" not in raw
+
+
+async def test_a_scheduled_run_makes_a_schedule_run_alert(alerter: Alerter, client: BusClient) -> None:
+    action = await client.write("CreateAction", {"name": "nightly"})
+    started = ScheduleRun(
+        resource=target(ResourceTargetVariant.Action, action),
+        resource_type=ResourceTargetVariant.Action,
+        name="nightly",
+        update_id="u-scheduled",
+        scheduled_at=1,
+    )
+    await publish(client, started)
+    [alert] = await wait_for(client, "ScheduleRun", 1)
+    assert alert["level"] == "OK" and alert["resolved"] is True
+    assert alert["target"] == {"type": "Action", "id": action["_id"]["$oid"]}
+    assert alert["data"]["data"] == {
+        "id": action["_id"]["$oid"],
+        "name": "nightly",
+        "resource_type": "Action",
+    }
+    await alerter.event_alerts.on_schedule_run(started)  # a redelivery stores nothing new
+    assert len(await alerts_of(client, "ScheduleRun")) == 1
