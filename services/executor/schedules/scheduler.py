@@ -36,7 +36,7 @@ from contracts.events.schedule import ScheduleRun
 from contracts.service_users import ACTION_USER_ID, PROCEDURE_USER_ID
 from contracts.subjects import CAUSE_HEADER, UPDATE_ID_HEADER
 from services.common.consumer import Consumer
-from services.common.errors import ServiceError
+from services.common.errors import ServiceError, Unavailable
 from services.common.mongo import Document
 from services.common.outbox import with_event
 from services.common.schedules import ScheduleError, now_ms, zone
@@ -116,6 +116,8 @@ class Scheduler:
                 await self.tick(now_ms())
             except asyncio.CancelledError:
                 raise
+            except Unavailable as err:  # the registry is starting or down: said without a traceback
+                log.warning("schedules: %s; trying again", err.message)
             except Exception:
                 log.exception("schedules: a tick failed; trying again")
             await asyncio.sleep(TICK_SECONDS - (now_ms() % 1000) / 1000 + 0.01)
