@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import nats
 import pytest
@@ -81,18 +81,31 @@ class BusClient(KomodoClient):
         return Answer(status, json.loads(reply.data) if reply.data else None)
 
 
-@pytest.fixture
-async def registry(nats_url: str, mongo_url: str, db_prefix: str, tmp_path: Path) -> AsyncIterator[Registry]:
-    """A registry with fresh databases, answering on the test NATS server."""
-    settings = Settings(
-        nats_url=nats_url, database_uri=mongo_url, db_prefix=db_prefix, data_dir=tmp_path / "data"
+S = TypeVar("S", Registry, Executor, Builder, Alerter)
+
+
+def service_settings(nats_url: str, mongo_url: str, db_prefix: str, tmp_path: Path, **extra: Any) -> Settings:
+    """Settings of a service on the test's servers, with the registry's data folder (so the same signing key)."""
+    return Settings(
+        nats_url=nats_url, database_uri=mongo_url, db_prefix=db_prefix, data_dir=tmp_path / "data", **extra
     )
-    service = Registry(settings)
+
+
+@asynccontextmanager
+async def running(service: S) -> AsyncIterator[S]:
+    """`service` started for the block, stopped after it."""
     await service.start()
     try:
         yield service
     finally:
         await service.stop()
+
+
+@pytest.fixture
+async def registry(nats_url: str, mongo_url: str, db_prefix: str, tmp_path: Path) -> AsyncIterator[Registry]:
+    """A registry with fresh databases, answering on the test NATS server."""
+    async with running(Registry(service_settings(nats_url, mongo_url, db_prefix, tmp_path))) as service:
+        yield service
 
 
 @pytest.fixture
@@ -100,15 +113,8 @@ async def executor(
     registry: Registry, nats_url: str, mongo_url: str, db_prefix: str, tmp_path: Path
 ) -> AsyncIterator[Executor]:
     """The executor service next to the registry, with the same data folder (so the same signing key)."""
-    settings = Settings(
-        nats_url=nats_url, database_uri=mongo_url, db_prefix=db_prefix, data_dir=tmp_path / "data"
-    )
-    service = Executor(settings)
-    await service.start()
-    try:
+    async with running(Executor(service_settings(nats_url, mongo_url, db_prefix, tmp_path))) as service:
         yield service
-    finally:
-        await service.stop()
 
 
 @pytest.fixture
@@ -116,15 +122,8 @@ async def builder(
     registry: Registry, nats_url: str, mongo_url: str, db_prefix: str, tmp_path: Path
 ) -> AsyncIterator[Builder]:
     """The builder service next to the registry, with the same data folder (so the same signing key)."""
-    settings = Settings(
-        nats_url=nats_url, database_uri=mongo_url, db_prefix=db_prefix, data_dir=tmp_path / "data"
-    )
-    service = Builder(settings)
-    await service.start()
-    try:
+    async with running(Builder(service_settings(nats_url, mongo_url, db_prefix, tmp_path))) as service:
         yield service
-    finally:
-        await service.stop()
 
 
 @pytest.fixture
@@ -232,12 +231,5 @@ async def alerter(
     registry: Registry, nats_url: str, mongo_url: str, db_prefix: str, tmp_path: Path
 ) -> AsyncIterator[Alerter]:
     """The alerter service next to the registry, with the same data folder (so the same signing key)."""
-    settings = Settings(
-        nats_url=nats_url, database_uri=mongo_url, db_prefix=db_prefix, data_dir=tmp_path / "data"
-    )
-    service = Alerter(settings)
-    await service.start()
-    try:
+    async with running(Alerter(service_settings(nats_url, mongo_url, db_prefix, tmp_path))) as service:
         yield service
-    finally:
-        await service.stop()

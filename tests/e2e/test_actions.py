@@ -12,10 +12,9 @@ import httpx
 import pytest
 
 from contracts.service_users import ACTION_USER_ID
-from services.common.settings import Settings
 from services.executor.actions.api_keys import KEY_MARKER
 from services.executor.app import Executor
-from tests.e2e.conftest import BusClient
+from tests.e2e.conftest import BusClient, running, service_settings
 from tests.e2e.helpers import eventually, finished
 
 Starter = Callable[..., AbstractAsyncContextManager[Executor]]
@@ -29,20 +28,11 @@ def start_executor(
 
     @asynccontextmanager
     async def started(timeout: float = 60.0) -> AsyncIterator[Executor]:
-        settings = Settings(
-            nats_url=nats_url,
-            database_uri=mongo_url,
-            db_prefix=db_prefix,
-            data_dir=tmp_path / "data",
-            gateway_url=gateway_url,
-            action_timeout_seconds=timeout,
+        settings = service_settings(
+            nats_url, mongo_url, db_prefix, tmp_path, gateway_url=gateway_url, action_timeout_seconds=timeout
         )
-        service = Executor(settings)
-        await service.start()
-        try:
+        async with running(Executor(settings)) as service:
             yield service
-        finally:
-            await service.stop()
 
     return started
 

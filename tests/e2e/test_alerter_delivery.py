@@ -24,7 +24,7 @@ from services.alerter.delivery import records
 from services.alerter.delivery.records import deliveries_of, delivery_key
 from services.common.settings import Settings
 from services.registry.app import Registry
-from tests.e2e.conftest import BusClient
+from tests.e2e.conftest import BusClient, running, service_settings
 from tests.e2e.helpers import eventually
 from tests.receivers import HttpReceiver, SmtpSink, http_receiver, smtp_sink
 
@@ -36,11 +36,11 @@ TIMEOUT = 1.5
 @pytest.fixture
 def settings(registry: Registry, nats_url: str, mongo_url: str, db_prefix: str, tmp_path: Path) -> Settings:
     """The alerter's settings: a short delivery timeout, quick retries and three attempts."""
-    return Settings(
-        nats_url=nats_url,
-        database_uri=mongo_url,
-        db_prefix=db_prefix,
-        data_dir=tmp_path / "data",
+    return service_settings(
+        nats_url,
+        mongo_url,
+        db_prefix,
+        tmp_path,
         host=HOST,
         alert_delivery_timeout=TIMEOUT,
         alert_delivery_backoff=0.3,
@@ -51,12 +51,8 @@ def settings(registry: Registry, nats_url: str, mongo_url: str, db_prefix: str, 
 @pytest.fixture
 async def delivering(settings: Settings) -> AsyncIterator[Alerter]:
     """The alerter with those settings."""
-    service = Alerter(settings)
-    await service.start()
-    try:
+    async with running(Alerter(settings)) as service:
         yield service
-    finally:
-        await service.stop()
 
 
 @pytest.fixture

@@ -5,11 +5,9 @@ missed fires skipped, bad schedules refused when written, ListSchedules and the 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import time
 from collections import Counter
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -20,10 +18,9 @@ from nats.js.api import ConsumerConfig, DeliverPolicy
 from contracts.entities.common import ResourceTargetVariant
 from contracts.events.schedule import ScheduleRun
 from contracts.service_users import ACTION_USER_ID, PROCEDURE_USER_ID
-from services.common.settings import Settings
 from services.executor.app import Executor
 from services.executor.schedules.store import fire_update_id, schedule_key
-from tests.e2e.conftest import BusClient
+from tests.e2e.conftest import BusClient, running, service_settings
 from tests.e2e.helpers import eventually, finished
 
 EVERY_2S = "*/2 * * * * *"
@@ -58,20 +55,9 @@ def cause(update: dict[str, Any]) -> str:
     return str(logs[0]["stdout"]) if logs else ""
 
 
-@contextlib.asynccontextmanager
-async def second_executor(
-    nats_url: str, mongo_url: str, db_prefix: str, tmp_path: Path
-) -> AsyncIterator[Executor]:
+def second_executor(nats_url: str, mongo_url: str, db_prefix: str, tmp_path: Path) -> Any:
     """Another executor replica on the same databases."""
-    settings = Settings(
-        nats_url=nats_url, database_uri=mongo_url, db_prefix=db_prefix, data_dir=tmp_path / "data"
-    )
-    service = Executor(settings)
-    await service.start()
-    try:
-        yield service
-    finally:
-        await service.stop()
+    return running(Executor(service_settings(nats_url, mongo_url, db_prefix, tmp_path)))
 
 
 async def test_a_cron_schedule_runs_the_procedure_as_the_procedure_user(
