@@ -95,6 +95,15 @@ class EventAlerts:
         server = await self._get(GetServer(server=server_id))
         return server.name if server is not None else None
 
+    async def _placed(self, resource_id: str, name: str, server_id: str) -> dict[str, Any]:
+        """The fields Komodo's alert data of a resource on a server carry: its id and name, and its server's."""
+        return {
+            "id": resource_id,
+            "name": name,
+            "server_id": server_id or None,
+            "server_name": await self._server_name(server_id),
+        }
+
     async def _one_off(
         self, consumer: str, event: Event, level: SeverityLevel, target: ResourceTarget, data: dict[str, Any]
     ) -> Alert:
@@ -144,13 +153,7 @@ class EventAlerts:
         deployment = await self._get(GetDeployment(deployment=event.resource.id))
         if deployment is None:
             return
-        server_id = deployment.config.server_id
-        placed = {
-            "id": deployment.id,
-            "name": deployment.name,
-            "server_id": server_id or None,
-            "server_name": await self._server_name(server_id),
-        }
+        placed = await self._placed(deployment.id, deployment.name, deployment.config.server_id)
         target = ResourceTarget(type=ResourceTargetVariant.Deployment, id=deployment.id)
         if isinstance(event, DeploymentStateChanged):
             if not deployment.config.send_alerts:
@@ -194,13 +197,7 @@ class EventAlerts:
         stack = await self._get(GetStack(stack=event.resource.id))
         if stack is None:
             return
-        server_id = stack.config.server_id
-        placed = {
-            "id": stack.id,
-            "name": stack.name,
-            "server_id": server_id or None,
-            "server_name": await self._server_name(server_id),
-        }
+        placed = await self._placed(stack.id, stack.name, stack.config.server_id)
         target = ResourceTarget(type=ResourceTargetVariant.Stack, id=stack.id)
         if isinstance(event, StackStateChanged):
             if not stack.config.send_alerts:
