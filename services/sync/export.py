@@ -1,0 +1,68 @@
+"""Resources, variables and user groups as ResourceSync TOML: what a new sync needs to show no diff against
+the system the export came from, and to recreate it in an empty one. Secrets are never written: secret config
+fields are left out (a sync keeps the stored value when its file leaves them out), a secret variable is
+written without its value."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import tomli_w
+
+from contracts.entities.common import ResourceTargetVariant
+from services.sync.diff import group_canonical, resource_toml, stored_canonical
+from services.sync.kinds import KINDS
+from services.sync.state import Current
+
+
+def export_toml(
+    current: Current,
+    targets: set[tuple[ResourceTargetVariant, str]] | None,
+    tags: list[str],
+    include_resources: bool,
+    include_variables: bool,
+    user_groups: set[str] | None,
+) -> str:
+    """The TOML of the selected resources (`targets` by type and id or name, else all with `tags`), variables
+    and user groups (`user_groups` names, None for none)."""
+    document: dict[str, list[dict[str, Any]]] = {}
+    if include_resources:
+        for kind in KINDS:
+            for name, resource in sorted(current.of(kind).items()):
+                if targets is not None and not {(kind.variant, name), (kind.variant, resource.id)} & targets:
+                    continue
+                tag_names = [current.tags.get(t, t) for t in resource.tags]
+                if targets is None and not all(t in tag_names or t in resource.tags for t in tags):
+                    continue
+                canonical = stored_canonical(kind, resource, current)
+                document.setdefault(kind.section, []).append(resource_toml(kind, name, canonical))
+    if include_variables:
+        for name, variable in sorted(current.variables.items()):
+            entry: dict[str, Any] = {"name": name}
+            if not variable.is_secret:
+                entry["value"] = variable.value
+            if variable.description:
+                entry["description"] = variable.description
+            if variable.is_secret:
+                entry["is_secret"] = True
+            document.setdefault("variable", []).append(entry)
+    for name, group in sorted(current.user_groups.items()):
+        if user_groups is None or not ({name, group.id} & user_groups):
+            continue
+        canonical = group_canonical(
+            {
+                "name": name,
+                "everyone": group.everyone,
+                "users": [current.usernames.get(u, u) for u in group.users],
+                "all": {k.value: v.to_json() for k, v in group.all.items()},
+            }
+        )
+        entry = {"name": name}
+        if canonical["everyone"]:
+            entry["everyone"] = True
+        if canonical["users"]:
+            entry["users"] = canonical["users"]
+        if canonical["all"]:
+            entry["all"] = canonical["all"]
+        document.setdefault("user_group", []).append(entry)
+    return tomli_w.dumps(document, multiline_strings=True)

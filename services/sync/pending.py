@@ -1,0 +1,91 @@
+"""Computing a sync's pending changes and recording them in its info (what RefreshResourceSyncPending does,
+and what RunSync starts from)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from contracts.api.read.deployment import ListDeployments
+from contracts.api.read.stack import ListStacks
+from contracts.entities.common import ResourceTarget, ResourceTargetVariant
+from contracts.entities.resource_sync import ResourceSync, SyncFileContents
+from services.common.bus import Bus
+from services.common.registry_client import RegistryClient
+from services.common.settings import Settings
+from services.sync.diff import Plan, group_diffs, plan, resource_diffs, variable_diffs
+from services.sync.sources import read_sources
+from services.sync.state import Current, read_current
+from services.sync.toml_files import Declared, SourceFile, SyncFileError, parse_files
+
+V = ResourceTargetVariant
+
+
+@dataclass
+class Pending:
+    """A sync's files, the system they were compared with, and the changes."""
+
+    files: list[SourceFile]
+    declared: Declared
+    current: Current
+    plan: Plan
+
+
+async def running(bus: Bus, headers: Mapping[str, str]) -> dict[ResourceTargetVariant, dict[str, bool]]:
+    """Which deployments and stacks run now, by name."""
+    deployments: list[Any] = await bus.request(ListDeployments(limit=0), headers)
+    stacks: list[Any] = await bus.request(ListStacks(limit=0), headers)
+    return {
+        V.Deployment: {d.name: d.info.state.value == "running" for d in deployments},
+        V.Stack: {s.name: s.info.state.value == "running" for s in stacks},
+    }
+
+
+async def compute(bus: Bus, headers: Mapping[str, str], settings: Settings, sync: ResourceSync) -> Pending:
+    """Read the sync's files, the system, and plan; a SyncFileError when the files cannot be used."""
+    files = read_sources(sync.config, settings)
+    declared = parse_files(files)
+    current = await read_current(bus, headers, sync.config.include_user_groups)
+    found = plan(declared, current, sync.config, sync.name, await running(bus, headers))
+    return Pending(files, declared, current, found)
+
+
+def info_of(pending: Pending | None, error: str | None) -> dict[str, Any]:
+    """The sync's info fields for a computed plan, or for an error (no pending changes then)."""
+    if pending is None:
+        return {
+            "resource_updates": [],
+            "variable_updates": [],
+            "user_group_updates": [],
+            "pending_deploys": [],
+            "pending_error": error,
+            "remote_errors": [SyncFileContents(path="", contents=error or "").to_json()],
+        }
+    found = pending.plan
+    return {
+        "resource_updates": [d.to_json() for d in resource_diffs(found)],
+        "variable_updates": [d.to_json() for d in variable_diffs(found)],
+        "user_group_updates": [d.to_json() for d in group_diffs(found)],
+        "pending_deploys": [d.to_json() for d in found.deploys],
+        "pending_error": None,
+        "remote_contents": [
+            SyncFileContents(resource_path=f.resource_path, path=f.path, contents=f.contents).to_json()
+            for f in pending.files
+        ],
+        "remote_errors": [],
+    }
+
+
+async def refresh(
+    registry: RegistryClient, headers: Mapping[str, str], settings: Settings, sync: ResourceSync
+) -> Pending | None:
+    """Compute the pending changes and record them (or the error) in the sync's info."""
+    target = ResourceTarget(type=V.ResourceSync, id=sync.id)
+    try:
+        pending = await compute(registry.bus, headers, settings, sync)
+    except SyncFileError as err:
+        await registry.set_info(target, info_of(None, str(err)))
+        return None
+    await registry.set_info(target, info_of(pending, None))
+    return pending
