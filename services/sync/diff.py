@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-import tomli_w
+from services.sync.toml_write import dumps
 
 from contracts.entities.common import ResourceTarget, ResourceTargetVariant
 from contracts.entities.resource_sync import (
@@ -117,7 +117,7 @@ def resource_toml(kind: SyncKind, name: str, canonical: Canonical) -> dict[str, 
 
 def render(section: str, entry: dict[str, Any]) -> str:
     """One entry as TOML text."""
-    return tomli_w.dumps({section: [entry]}, multiline_strings=True)
+    return dumps({section: [entry]})
 
 
 def stored_canonical(kind: SyncKind, resource: Any, current: Current) -> Canonical:

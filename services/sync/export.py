@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import tomli_w
+from services.sync.toml_write import dumps
 
 from contracts.entities.common import ResourceTargetVariant
 from services.sync.diff import group_canonical, resource_toml, stored_canonical
@@ -65,4 +65,4 @@ def export_toml(
         if canonical["all"]:
             entry["all"] = canonical["all"]
         document.setdefault("user_group", []).append(entry)
-    return tomli_w.dumps(document, multiline_strings=True)
+    return dumps(document)

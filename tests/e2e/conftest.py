@@ -224,3 +224,26 @@ async def webhook_url(registry: Any, executor: Any, nats_url: str, tmp_path: Pat
     )
     async with running_gateway(settings) as url:
         yield url
+
+
+@pytest.fixture
+async def sync_service(
+    registry: Registry, nats_url: str, mongo_url: str, db_prefix: str, tmp_path: Path
+) -> AsyncIterator[Any]:
+    """The sync service next to the registry (same data folder: same signing key); host files under
+    `<tmp_path>/syncs`."""
+    from services.sync.app import Sync
+
+    settings = Settings(
+        nats_url=nats_url,
+        database_uri=mongo_url,
+        db_prefix=db_prefix,
+        data_dir=tmp_path / "data",
+        sync_directory=tmp_path / "syncs",
+    )
+    service = Sync(settings)
+    await service.start()
+    try:
+        yield service
+    finally:
+        await service.stop()

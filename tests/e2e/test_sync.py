@@ -1,0 +1,244 @@
+"""ResourceSync through the bus: refresh shows creates, RunSync applies, a second refresh shows nothing; exports
+round-trip; empty files and mass deletes are refused; bad files name the file, resource and field."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import Any
+
+from tests.e2e.conftest import BusClient
+from tests.e2e.helpers import finished
+
+FILE = '''
+[[variable]]
+name = "OTLP_ENDPOINT"
+value = "http://localhost:4317"
+
+[[server]]
+name = "server-01"
+tags = ["test"]
+[server.config]
+address = "https://10.0.0.1:8120"
+
+[[builder]]
+name = "builder-01"
+config.type = "Server"
+config.params.server = "server-01"
+
+[[build]]
+name = "test_logger"
+[build.config]
+builder = "builder-01"
+repo = "mbecker20/test_logger"
+
+[[deployment]]
+name = "test-logger-01"
+description = "test logger deployment 1"
+tags = ["test"]
+[deployment.config]
+server = "server-01"
+image.type = "Build"
+image.params.build = "test_logger"
+volumes = """
+# Supports comments
+/data/logs = /etc/logs
+"""
+environment = """
+OTLP_ENDPOINT = [[OTLP_ENDPOINT]] # interpolate variables into the envs.
+VARIABLE_1 = value_1
+"""
+labels = "deployment.type = logger"
+
+[[stack]]
+name = "test-stack"
+[stack.config]
+server = "server-01"
+file_contents = """
+services:
+  app:
+    image: local/busybox:1
+"""
+
+[[procedure]]
+name = "deploy-all"
+[[procedure.config.stage]]
+name = "Deploy"
+executions = [
+  { execution.type = "Deploy", execution.params.deployment = "test-logger-01", enabled = true },
+  { execution.type = "DeployStack", execution.params.stack = "test-stack", enabled = true },
+]
+'''
+
+
+async def make_sync(client: BusClient, contents: str, **config: Any) -> dict[str, Any]:
+    """A new sync with these file contents (and config fields)."""
+    name = f"sync-{uuid.uuid4().hex[:6]}"
+    created: dict[str, Any] = await client.write(
+        "CreateResourceSync", {"name": name, "config": {"file_contents": contents, **config}}
+    )
+    return created
+
+
+async def pending(client: BusClient, sync: str) -> dict[str, Any]:
+    """The sync's info after a refresh."""
+    refreshed = await client.write("RefreshResourceSyncPending", {"sync": sync})
+    info: dict[str, Any] = refreshed["info"]
+    return info
+
+
+def changes(info: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(type, name, Create/Update/Delete) of every pending resource change."""
+    return sorted((d["target"]["type"], d["target"]["id"], d["data"]["type"]) for d in info["resource_updates"])
+
+
+async def run(client: BusClient, sync: str, **extra: Any) -> dict[str, Any]:
+    """RunSync to the end; the finished Update."""
+    update = await client.ok("execute", "RunSync", {"sync": sync, **extra})
+    return await finished(client, update, 60)
+
+
+async def test_refresh_run_refresh_gives_an_empty_diff(
+    registry: Any, sync_service: Any, client: BusClient
+) -> None:
+    sync = await make_sync(client, FILE, include_variables=True)
+    info = await pending(client, sync["name"])
+    assert info["pending_error"] is None
+    assert changes(info) == [
+        ("Build", "test_logger", "Create"),
+        ("Builder", "builder-01", "Create"),
+        ("Deployment", "test-logger-01", "Create"),
+        ("Procedure", "deploy-all", "Create"),
+        ("Server", "server-01", "Create"),
+        ("Stack", "test-stack", "Create"),
+    ]
+    assert [v["type"] for v in info["variable_updates"]] == ["Create"]
+    created = next(d for d in info["resource_updates"] if d["target"]["id"] == "test-logger-01")
+    assert 'server = "server-01"' in created["data"]["data"]["proposed"]
+
+    done = await run(client, sync["name"])
+    assert done["success"] is True, done["logs"]
+    assert "created deployment 'test-logger-01'" in done["logs"][0]["stdout"]
+    deployment = await client.read("GetDeployment", {"deployment": "test-logger-01"})
+    server = await client.read("GetServer", {"server": "server-01"})
+    assert deployment["config"]["server_id"] == server["_id"]["$oid"]
+    assert deployment["description"] == "test logger deployment 1"
+    variable = await client.read("GetVariable", {"name": "OTLP_ENDPOINT"})
+    assert variable["value"] == "http://localhost:4317"
+
+    info = await pending(client, sync["name"])
+    assert info["resource_updates"] == [] and info["variable_updates"] == [], info
+
+    # A change in the file is one Update of one resource, and applying it leaves no diff again.
+    await client.write("UpdateResourceSync", {"id": sync["name"], "config": {"file_contents": FILE.replace("value_1", "value_2")}})
+    info = await pending(client, sync["name"])
+    assert changes(info) == [("Deployment", "test-logger-01", "Update")]
+    done = await run(client, sync["name"])
+    assert "environment" in done["logs"][0]["stdout"]
+    assert (await pending(client, sync["name"]))["resource_updates"] == []
+
+
+async def test_export_round_trips_into_an_empty_diff(
+    registry: Any, sync_service: Any, client: BusClient
+) -> None:
+    first = await make_sync(client, FILE, include_variables=True)
+    assert (await run(client, first["name"]))["success"] is True
+    exported = (await client.read("ExportAllResourcesToToml", {"include_variables": True}))["toml"]
+    assert "[[deployment]]" in exported or "deployment = [" in exported
+    second = await make_sync(client, exported, include_variables=True, delete=True)
+    info = await pending(client, second["name"])
+    assert info["pending_error"] is None, info["pending_error"]
+    assert info["resource_updates"] == [] and info["variable_updates"] == [], info
+
+
+async def test_secret_variables_export_without_their_value(
+    registry: Any, sync_service: Any, client: BusClient
+) -> None:
+    await client.write("CreateVariable", {"name": "DB_PASSWORD", "value": "s3cr3t-pw", "is_secret": True})
+    exported = (await client.read("ExportAllResourcesToToml", {"include_variables": True}))["toml"]
+    assert "DB_PASSWORD" in exported and "s3cr3t-pw" not in exported
+    sync = await make_sync(client, exported, include_variables=True)
+    assert (await pending(client, sync["name"]))["variable_updates"] == []
+
+
+async def test_empty_file_never_deletes(registry: Any, sync_service: Any, client: BusClient) -> None:
+    await client.write("CreateServer", {"name": "keep-me"})
+    sync = await make_sync(client, "# nothing declared here\n", delete=True)
+    info = await pending(client, sync["name"])
+    assert "declares nothing" in info["pending_error"]
+    answer = await client.send("execute", "RunSync", {"sync": sync["name"], "confirm_deletes": True})
+    assert answer.status == 400 and "nothing changed" in answer.error
+    assert (await client.read("GetServer", {"server": "keep-me"}))["name"] == "keep-me"
+    # Positive control: a file that declares something else deletes the undeclared server.
+    await client.write("UpdateResourceSync", {"id": sync["name"], "config": {"file_contents": '[[server]]\nname = "other"\n'}})
+    info = await pending(client, sync["name"])
+    assert ("Server", "keep-me", "Delete") in changes(info)
+
+
+async def test_mass_delete_needs_confirmation(registry: Any, sync_service: Any, client: BusClient) -> None:
+    for n in range(3):
+        await client.write("CreateServer", {"name": f"old-{n}"})
+    sync = await make_sync(client, '[[server]]\nname = "old-0"\n', delete=True)
+    answer = await client.send("execute", "RunSync", {"sync": sync["name"]})
+    assert answer.status == 400, answer.body
+    assert "would delete 2 of the 3" in answer.error and "confirm_deletes" in answer.error
+    assert len(await client.read("ListServers", {})) == 3
+    done = await run(client, sync["name"], confirm_deletes=True)
+    assert done["success"] is True, done["logs"]
+    assert [s["name"] for s in await client.read("ListServers", {})] == ["old-0"]
+
+
+async def test_bad_files_name_file_resource_and_field(
+    registry: Any, sync_service: Any, client: BusClient
+) -> None:
+    cases = {
+        '[[server]]\nname = "a"\nconfig.adress = "x"\n': "file_contents: server 'a': unknown field 'config.adress'",
+        '[[deployment]]\nname = "d"\nconfig.server = "nowhere"\n': "deployment 'd': field 'config.server': no Server named 'nowhere'",
+        '[[server]]\nname = "a"\n[[server]]\nname = "a"\n': "server 'a' is declared twice",
+        '[[servers]]\nname = "a"\n[[wat]]\nname = "b"\n': "unknown table [[wat]]",
+        '[[server]]\nname = "a"\nconfig = [\n': "file_contents: TOML syntax error",
+        (
+            '[[deployment]]\nname = "x"\ndeploy = true\nafter = ["y"]\n'
+            '[[deployment]]\nname = "y"\ndeploy = true\nafter = ["x"]\n'
+        ): "field 'after': a cycle",
+    }
+    for contents, expected in cases.items():
+        sync = await make_sync(client, contents, delete=True)
+        info = await pending(client, sync["name"])
+        assert expected in (info["pending_error"] or ""), (contents, info["pending_error"])
+        answer = await client.send("execute", "RunSync", {"sync": sync["name"]})
+        assert answer.status == 400 and expected in answer.error
+
+
+async def test_files_on_host_are_read_below_the_root_only(
+    registry: Any, sync_service: Any, client: BusClient, tmp_path: Path
+) -> None:
+    root = tmp_path / "syncs"
+    (root / "project" / "nested").mkdir(parents=True)
+    (root / "project" / "servers.toml").write_text('[[server]]\nname = "host-a"\n')
+    (root / "project" / "nested" / "more.toml").write_text('[[server]]\nname = "host-b"\n')
+    (root / "project" / "notes.txt").write_text("not toml")
+    sync = await make_sync(client, "", files_on_host=True, resource_path=["project"])
+    info = await pending(client, sync["name"])
+    assert changes(info) == [("Server", "host-a", "Create"), ("Server", "host-b", "Create")]
+    outside = await make_sync(client, "", files_on_host=True, resource_path=["../data"])
+    assert "leads outside the sync directory" in (await pending(client, outside["name"]))["pending_error"]
+
+
+async def test_non_admins_cannot_run_a_sync(
+    registry: Any, sync_service: Any, client: BusClient, alice: tuple[BusClient, str]
+) -> None:
+    sync = await make_sync(client, '[[server]]\nname = "s"\n')
+    user, _ = alice
+    await client.write(
+        "UpdatePermissionOnTarget",
+        {
+            "user_target": {"type": "User", "id": "alice"},
+            "resource_target": {"type": "ResourceSync", "id": sync["name"]},
+            "permission": "Execute",
+        },
+    )
+    answer = await user.send("execute", "RunSync", {"sync": sync["name"]})
+    assert answer.status == 403 and "only admins" in answer.error
+    # Positive control: the refresh (Execute) works for her.
+    assert changes(await pending(user, sync["name"])) == [("Server", "s", "Create")]
