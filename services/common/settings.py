@@ -150,7 +150,10 @@ class Settings(BaseSettings):
     """Root of the files a ResourceSync with `files_on_host` reads (its `resource_path`s are relative to it and
     may not leave it); unset: `<data_dir>/syncs`."""
     sync_delete_share: float = Field(
-        default=0.5, ge=0, le=1, validation_alias=AliasChoices("VARANUS_SYNC_DELETE_SHARE", "sync_delete_share")
+        default=0.5,
+        ge=0,
+        le=1,
+        validation_alias=AliasChoices("VARANUS_SYNC_DELETE_SHARE", "sync_delete_share"),
     )
     """The share of a sync's resources it may delete in one run without `confirm_deletes: true`."""
     config_path: Path | None = None

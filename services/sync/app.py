@@ -17,7 +17,7 @@ from services.common.mongo import connect, service_database
 from services.common.registry_client import RegistryClient
 from services.common.runs import Runner
 from services.common.settings import Settings
-from services.sync.handlers import export, run, refresh
+from services.sync.handlers import export, refresh, run
 
 SERVICE = "sync"
 """Name of this service (database `<prefix>_sync`, queue group `varanus-sync`)."""

@@ -90,21 +90,35 @@ class Applier:
                 await self._send(request, f"created variable {c.name!r}")
             elif c.op == "Update":
                 if d["is_secret"] != c.current["is_secret"]:
-                    await self._send(UpdateVariableIsSecret(name=c.name, is_secret=d["is_secret"]), f"variable {c.name!r}: is_secret = {d['is_secret']}")
+                    await self._send(
+                        UpdateVariableIsSecret(name=c.name, is_secret=d["is_secret"]),
+                        f"variable {c.name!r}: is_secret = {d['is_secret']}",
+                    )
                 if d["value"] != c.current["value"]:
-                    await self._send(UpdateVariableValue(name=c.name, value=d["value"]), f"variable {c.name!r}: value updated")
+                    await self._send(
+                        UpdateVariableValue(name=c.name, value=d["value"]),
+                        f"variable {c.name!r}: value updated",
+                    )
                 if d["description"] != c.current["description"]:
-                    await self._send(UpdateVariableDescription(name=c.name, description=d["description"]), f"variable {c.name!r}: description updated")
+                    await self._send(
+                        UpdateVariableDescription(name=c.name, description=d["description"]),
+                        f"variable {c.name!r}: description updated",
+                    )
             else:
                 await self._send(DeleteVariable(name=c.name), f"deleted variable {c.name!r}")
 
     async def _meta(self, change: ResourceChange, resource_id: str, always: bool) -> None:
         d, now = change.desired, change.current
         assert d is not None
-        if not always and now is not None and (d.description, d.template, sorted(d.tags)) == (
-            now.description,
-            now.template,
-            sorted(now.tags),
+        if (
+            not always
+            and now is not None
+            and (d.description, d.template, sorted(d.tags))
+            == (
+                now.description,
+                now.template,
+                sorted(now.tags),
+            )
         ):
             return
         if always and not (d.description or d.template or d.tags):
@@ -115,28 +129,28 @@ class Applier:
             template=d.template,
             tags=list(d.tags),
         )
-        await self._send(request, f"{change.kind.section} {change.name!r}: description, template and tags set")
+        await self._send(
+            request, f"{change.kind.section} {change.name!r}: description, template and tags set"
+        )
 
     async def resource(self, change: ResourceChange) -> None:
         """Create, update or delete one resource."""
         kind, section = change.kind, change.kind.section
         if change.op == "Create":
             assert change.desired is not None
-            request = kind.request("write", "Create{K}")(name=change.name, config=change.desired.config)  # type: ignore[call-arg]
+            request = kind.request("write", "Create{K}")(name=change.name, config=change.desired.config)
             created = await self._send(request, f"created {section} {change.name!r}")
             if created is not None:
                 await self._meta(change, created.id, always=True)
         elif change.op == "Update":
             assert change.desired is not None and change.current is not None
-            fields = {
-                k: v for k, v in change.desired.config.items() if change.current.config.get(k) != v
-            }
+            fields = {k: v for k, v in change.desired.config.items() if change.current.config.get(k) != v}
             if fields:
-                request = kind.request("write", "Update{K}")(id=change.id, config=fields)  # type: ignore[call-arg]
+                request = kind.request("write", "Update{K}")(id=change.id, config=fields)
                 await self._send(request, f"updated {section} {change.name!r}: {', '.join(sorted(fields))}")
             await self._meta(change, change.id, always=False)
         else:
-            request = kind.request("write", "Delete{K}")(id=change.id)  # type: ignore[call-arg]
+            request = kind.request("write", "Delete{K}")(id=change.id)
             await self._send(request, f"deleted {section} {change.name!r}")
 
     async def resources(self, plan: Plan) -> None:
@@ -156,12 +170,20 @@ class Applier:
             if c.op == "Delete":
                 await self._send(DeleteUserGroup(id=c.id), f"deleted user group {c.name!r}")
                 continue
-            if c.op == "Create":
-                if await self._send(CreateUserGroup(name=c.name), f"created user group {c.name!r}") is None:
-                    continue
+            created = c.op != "Create" or await self._send(
+                CreateUserGroup(name=c.name), f"created user group {c.name!r}"
+            )
+            if created is None:
+                continue
             d = c.desired
-            await self._send(SetEveryoneUserGroup(user_group=c.name, everyone=d["everyone"]), f"user group {c.name!r}: everyone = {d['everyone']}")
-            await self._send(SetUsersInUserGroup(user_group=c.name, users=d["users"]), f"user group {c.name!r}: users {d['users']}")
+            await self._send(
+                SetEveryoneUserGroup(user_group=c.name, everyone=d["everyone"]),
+                f"user group {c.name!r}: everyone = {d['everyone']}",
+            )
+            await self._send(
+                SetUsersInUserGroup(user_group=c.name, users=d["users"]),
+                f"user group {c.name!r}: users {d['users']}",
+            )
             target = {"type": "UserGroup", "id": c.name}
             for variant, permission in d["all"].items():
                 await self._send(
@@ -174,7 +196,11 @@ class Applier:
                 level = {"level": grant.get("level", "None"), "specific": grant.get("specific", [])}
                 await self._send(
                     UpdatePermissionOnTarget.model_validate(
-                        {"user_target": target, "resource_target": grant.get("target", {}), "permission": level}
+                        {
+                            "user_target": target,
+                            "resource_target": grant.get("target", {}),
+                            "permission": level,
+                        }
                     ),
                     f"user group {c.name!r}: {level['level']} on {grant.get('target')}",
                 )
@@ -185,22 +211,28 @@ class Applier:
         pending = {(t.target.type, t.target.id): t for t in targets}
         finished: set[tuple[ResourceTargetVariant, str]] = set()
         while pending:
-            ready = [
-                t for t in pending.values() if all((a.type, a.id) in finished for a in t.after)
-            ]
+            ready = [t for t in pending.values() if all((a.type, a.id) in finished for a in t.after)]
             if not ready:
                 self.failed.append(f"cannot order the deploys of {sorted(n for _, n in pending)}")
                 return
             updates: list[tuple[SyncDeployTarget, Update]] = []
             for t in ready:
-                request: Any = Deploy(deployment=t.target.id) if t.target.type == V.Deployment else DeployStack(stack=t.target.id)
-                update = await self._send(request, f"deploy {t.target.type.value} {t.target.id!r} ({t.reason})")
+                request: Any = (
+                    Deploy(deployment=t.target.id)
+                    if t.target.type == V.Deployment
+                    else DeployStack(stack=t.target.id)
+                )
+                update = await self._send(
+                    request, f"deploy {t.target.type.value} {t.target.id!r} ({t.reason})"
+                )
                 if update is None:
                     return
                 updates.append((t, update))
             for t, update in updates:
                 if not await self._wait(update, timeout):
-                    self.failed.append(f"deploy of {t.target.type.value} {t.target.id!r} failed (Update {update.id})")
+                    self.failed.append(
+                        f"deploy of {t.target.type.value} {t.target.id!r} failed (Update {update.id})"
+                    )
                     return
                 finished.add((t.target.type, t.target.id))
                 pending.pop((t.target.type, t.target.id))

@@ -9,8 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from services.sync.toml_write import dumps
-
 from contracts.entities.common import ResourceTarget, ResourceTargetVariant
 from contracts.entities.resource_sync import (
     CreateDiff,
@@ -27,6 +25,7 @@ from services.sync.kinds import KINDS, SyncKind
 from services.sync.normalise import current_config, desired_config, toml_config
 from services.sync.state import Current
 from services.sync.toml_files import Declared, DeclaredResource, SyncFileError
+from services.sync.toml_write import dumps
 
 Op = Literal["Create", "Update", "Delete"]
 V = ResourceTargetVariant
@@ -93,7 +92,12 @@ class Plan:
     @property
     def deletes(self) -> int:
         """How many resources, variables and groups it would delete."""
-        return sum(1 for c in [*self.resources, *self.variables, *self.user_groups] if c.op == "Delete")
+        changes: list[ResourceChange | VariableChange | GroupChange] = [
+            *self.resources,
+            *self.variables,
+            *self.user_groups,
+        ]
+        return sum(1 for c in changes if c.op == "Delete")
 
     @property
     def empty(self) -> bool:
@@ -144,7 +148,9 @@ def _after_cycles(declared: Declared) -> None:
             return
         if state.get(name) == 1:
             cycle = " -> ".join([*chain[chain.index(name) :], name])
-            raise SyncFileError(f"{deployable[name].file}: {deployable[name].kind.section} {name!r}: field 'after': a cycle: {cycle}")
+            raise SyncFileError(
+                f"{deployable[name].file}: {deployable[name].kind.section} {name!r}: field 'after': a cycle: {cycle}"
+            )
         state[name] = 1
         for parent in deployable[name].after:
             if parent in deployable:
@@ -204,7 +210,11 @@ def plan(
                 if delete and name not in {r.name for r in mine}:
                     result.resources.append(
                         ResourceChange(
-                            kind, name, "Delete", id=stored.id, current=stored_canonical(kind, stored, current)
+                            kind,
+                            name,
+                            "Delete",
+                            id=stored.id,
+                            current=stored_canonical(kind, stored, current),
                         )
                     )
     if config.include_variables:
@@ -229,14 +239,24 @@ def _variables(declared: Declared, current: Current, delete: bool, result: Plan)
         if stored is None:
             result.variables.append(VariableChange(name, "Create", desired=desired))
             continue
-        now = {"name": name, "value": stored.value, "description": stored.description, "is_secret": stored.is_secret}
+        now = {
+            "name": name,
+            "value": stored.value,
+            "description": stored.description,
+            "is_secret": stored.is_secret,
+        }
         if now != desired:
             result.variables.append(VariableChange(name, "Update", desired=desired, current=now))
     result.in_scope += len(current.variables) if delete else 0
     if delete:
         for name, stored in current.variables.items():
             if name not in declared.variables:
-                now = {"name": name, "value": stored.value, "description": stored.description, "is_secret": stored.is_secret}
+                now = {
+                    "name": name,
+                    "value": stored.value,
+                    "description": stored.description,
+                    "is_secret": stored.is_secret,
+                }
                 result.variables.append(VariableChange(name, "Delete", current=now))
 
 
@@ -264,19 +284,31 @@ def _groups(declared: Declared, current: Current, delete: bool, result: Plan) ->
         desired = group_canonical(entry)
         stored = current.user_groups.get(name)
         if stored is None:
-            result.user_groups.append(GroupChange(name, "Create", desired={**desired, "permissions": entry.get("permissions", [])}))
+            result.user_groups.append(
+                GroupChange(name, "Create", desired={**desired, "permissions": entry.get("permissions", [])})
+            )
             continue
         now = group_canonical(
             {
                 "name": name,
                 "everyone": stored.everyone,
                 "users": [current.usernames.get(u, u) for u in stored.users],
-                "all": {k.value: v.to_json() for k, v in stored.all.items() if v.level.value != "None" or v.specific},
+                "all": {
+                    k.value: v.to_json()
+                    for k, v in stored.all.items()
+                    if v.level.value != "None" or v.specific
+                },
             }
         )
         if now != desired:
             result.user_groups.append(
-                GroupChange(name, "Update", id=stored.id, desired={**desired, "permissions": entry.get("permissions", [])}, current=now)
+                GroupChange(
+                    name,
+                    "Update",
+                    id=stored.id,
+                    desired={**desired, "permissions": entry.get("permissions", [])},
+                    current=now,
+                )
             )
     if delete:
         for name, stored in current.user_groups.items():
@@ -291,7 +323,9 @@ def deploys(
 ) -> list[SyncDeployTarget]:
     """Deployments and stacks with `deploy = true` that are new, changed or not running, and (cascading) those
     `after` them; each with the targets it waits for."""
-    targets = {(r.kind.variant, r.name): r for r in scoped if r.deploy and r.kind.variant in (V.Deployment, V.Stack)}
+    targets: dict[tuple[ResourceTargetVariant, str], DeclaredResource] = {
+        (r.kind.variant, r.name): r for r in scoped if r.deploy and r.kind.variant in (V.Deployment, V.Stack)
+    }
     reasons: dict[tuple[ResourceTargetVariant, str], str] = {}
     for key in targets:
         if key in changed:
@@ -311,7 +345,9 @@ def deploys(
         after = [
             ResourceTarget(type=by_name[p][0], id=p) for p in targets[key].after if by_name.get(p) in reasons
         ]
-        result.append(SyncDeployTarget(target=ResourceTarget(type=key[0], id=key[1]), reason=reason, after=after))
+        result.append(
+            SyncDeployTarget(target=ResourceTarget(type=key[0], id=key[1]), reason=reason, after=after)
+        )
     return result
 
 
@@ -323,7 +359,10 @@ def resource_diffs(result: Plan) -> list[ResourceDiff]:
         section = change.kind.section
         if change.op == "Create" and change.desired is not None:
             data: Any = CreateDiff(
-                data=DiffCreate(name=change.name, proposed=render(section, resource_toml(change.kind, change.name, change.desired)))
+                data=DiffCreate(
+                    name=change.name,
+                    proposed=render(section, resource_toml(change.kind, change.name, change.desired)),
+                )
             )
         elif change.op == "Update" and change.desired is not None and change.current is not None:
             data = UpdateDiff(
@@ -334,13 +373,19 @@ def resource_diffs(result: Plan) -> list[ResourceDiff]:
             )
         else:
             assert change.current is not None
-            data = DeleteDiff(data=DiffDelete(current=render(section, resource_toml(change.kind, change.name, change.current))))
+            data = DeleteDiff(
+                data=DiffDelete(
+                    current=render(section, resource_toml(change.kind, change.name, change.current))
+                )
+            )
         diffs.append(ResourceDiff(target=target, data=data))
     return diffs
 
 
 def _shown_variable(v: dict[str, Any]) -> dict[str, Any]:
-    shown = {k: v[k] for k in ("name", "value", "description", "is_secret") if k in v and v[k] not in ("", False)}
+    shown: dict[str, Any] = {
+        k: v[k] for k in ("name", "value", "description", "is_secret") if k in v and v[k] not in ("", False)
+    }
     if v.get("is_secret"):
         shown.pop("value", None)
     return shown
@@ -351,12 +396,20 @@ def variable_diffs(result: Plan) -> list[Any]:
     out: list[Any] = []
     for c in result.variables:
         if c.op == "Create":
-            out.append(CreateDiff(data=DiffCreate(name=c.name, proposed=render("variable", _shown_variable(c.desired)))))
+            out.append(
+                CreateDiff(
+                    data=DiffCreate(name=c.name, proposed=render("variable", _shown_variable(c.desired)))
+                )
+            )
         elif c.op == "Update":
             proposed, now = _shown_variable(c.desired), _shown_variable(c.current)
             if c.desired.get("is_secret") and c.desired.get("value") != c.current.get("value"):
                 proposed["value"] = "<secret value changed>"
-            out.append(UpdateDiff(data=DiffUpdate(proposed=render("variable", proposed), current=render("variable", now))))
+            out.append(
+                UpdateDiff(
+                    data=DiffUpdate(proposed=render("variable", proposed), current=render("variable", now))
+                )
+            )
         else:
             out.append(DeleteDiff(data=DiffDelete(current=render("variable", _shown_variable(c.current)))))
     return out
@@ -369,7 +422,13 @@ def group_diffs(result: Plan) -> list[Any]:
         if c.op == "Create":
             out.append(CreateDiff(data=DiffCreate(name=c.name, proposed=render("user_group", c.desired))))
         elif c.op == "Update":
-            out.append(UpdateDiff(data=DiffUpdate(proposed=render("user_group", c.desired), current=render("user_group", c.current))))
+            out.append(
+                UpdateDiff(
+                    data=DiffUpdate(
+                        proposed=render("user_group", c.desired), current=render("user_group", c.current)
+                    )
+                )
+            )
         else:
             out.append(DeleteDiff(data=DiffDelete(current=render("user_group", c.current))))
     return out

@@ -7,12 +7,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from services.sync.toml_write import dumps
-
 from contracts.entities.common import ResourceTargetVariant
 from services.sync.diff import group_canonical, resource_toml, stored_canonical
 from services.sync.kinds import KINDS
 from services.sync.state import Current
+from services.sync.toml_write import dumps
 
 
 def export_toml(
@@ -49,7 +48,7 @@ def export_toml(
     for name, group in sorted(current.user_groups.items()):
         if user_groups is None or not ({name, group.id} & user_groups):
             continue
-        canonical = group_canonical(
+        group_entry = group_canonical(
             {
                 "name": name,
                 "everyone": group.everyone,
@@ -58,11 +57,11 @@ def export_toml(
             }
         )
         entry = {"name": name}
-        if canonical["everyone"]:
+        if group_entry["everyone"]:
             entry["everyone"] = True
-        if canonical["users"]:
-            entry["users"] = canonical["users"]
-        if canonical["all"]:
-            entry["all"] = canonical["all"]
+        if group_entry["users"]:
+            entry["users"] = group_entry["users"]
+        if group_entry["all"]:
+            entry["all"] = group_entry["all"]
         document.setdefault("user_group", []).append(entry)
     return dumps(document)

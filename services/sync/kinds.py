@@ -66,7 +66,8 @@ class SyncKind:
     @cached_property
     def config_adapter(self) -> TypeAdapter[Any]:
         """Validates a config (a model or a tagged union of models)."""
-        return TypeAdapter(self.resource_cls.model_fields["config"].annotation)
+        annotation: Any = self.resource_cls.model_fields["config"].annotation
+        return TypeAdapter(annotation)
 
     def request(self, api: str, pattern: str) -> type[Request]:
         """The request class of `pattern` (`{K}`: name, `{Ks}`: plural)."""

@@ -14,7 +14,6 @@ from typing import Any
 from pydantic import AliasChoices, BaseModel, ValidationError
 
 from contracts.entities.common import ResourceTargetVariant
-from contracts.entities.procedure import ProcedureConfig
 from services.sync.kinds import EXECUTION_TARGETS, TOML_NAMES, Reference, SyncKind
 from services.sync.state import Current
 from services.sync.toml_files import DeclaredResource, SyncFileError
@@ -51,7 +50,9 @@ def _walk(config: dict[str, Any], ref: Reference, change: typing.Callable[[str, 
     visit(config, ref.path.split("."), "")
 
 
-def _executions(config: dict[str, Any], change: typing.Callable[[ResourceTargetVariant, str, str], str]) -> None:
+def _executions(
+    config: dict[str, Any], change: typing.Callable[[ResourceTargetVariant, str, str], str]
+) -> None:
     for s, stage in enumerate(config.get("stages") or []):
         for e, item in enumerate(stage.get("executions") or []):
             params = (item.get("execution") or {}).get("params") or {}
@@ -66,7 +67,7 @@ def _alerter_targets(config: dict[str, Any], resolve: Resolve) -> None:
         for target in config.get(field) or []:
             if isinstance(target, dict) and isinstance(target.get("id"), str):
                 try:
-                    variant = ResourceTargetVariant(target.get("type"))
+                    variant = ResourceTargetVariant(str(target.get("type")))
                 except ValueError:
                     continue
                 target["id"] = resolve(variant, target["id"])
@@ -118,16 +119,19 @@ def _model_of(annotation: Any) -> type[BaseModel] | None:
 def unknown_field(annotation: Any, data: Any, path: str) -> str | None:
     """The dotted path of the first field `data` gives that the model (nested models and lists of them) does
     not have; None when all are known. Tagged unions are checked against the member their `type` names."""
-    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) in (typing.Union, typing.Annotated):
+    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) in (
+        typing.Union,
+        typing.Annotated,
+    ):
         args = typing.get_args(annotation)
         if typing.get_origin(annotation) is typing.Annotated:
             return unknown_field(args[0], data, path)
         if isinstance(data, dict) and isinstance(data.get("type"), str):
             for member in args:
                 model = _model_of(member)
-                if model is not None and "type" in model.model_fields:
-                    if model.model_fields["type"].default == data["type"]:
-                        return unknown_field(model, data, path)
+                tagged = model is not None and "type" in model.model_fields
+                if tagged and model.model_fields["type"].default == data["type"]:  # type: ignore[union-attr]
+                    return unknown_field(model, data, path)
         return None
     if typing.get_origin(annotation) is list and isinstance(data, list):
         (inner,) = typing.get_args(annotation) or (Any,)
@@ -140,9 +144,6 @@ def unknown_field(annotation: Any, data: Any, path: str) -> str | None:
     if model is None or not isinstance(data, dict):
         return None
     allowed = _allowed(model)
-    if "params" in model.model_fields and "type" in model.model_fields:
-        # A tagged union member written as {type, params}: the params model is what to check.
-        pass
     for key, value in data.items():
         if key not in allowed:
             return f"{path}.{key}" if path else key
@@ -199,11 +200,7 @@ def desired_config(
 
 def default_config(kind: SyncKind, config: dict[str, Any]) -> dict[str, Any]:
     """The default config of the kind (of the same variant, for tagged configs such as a Builder's)."""
-    seed: dict[str, Any] = {}
-    if isinstance(config.get("type"), str) and "params" in config:
-        seed = {"type": config["type"]}
-    elif isinstance(config.get("type"), str) and kind.variant != ResourceTargetVariant.Procedure:
-        seed = {"type": config["type"]}
+    seed: dict[str, Any] = {"type": config["type"]} if isinstance(config.get("type"), str) else {}
     try:
         return dump(kind, kind.config_adapter.validate_python(seed))
     except ValidationError:
@@ -218,15 +215,14 @@ def toml_config(kind: SyncKind, config: dict[str, Any]) -> dict[str, Any]:
     for key, value in config.items():
         if key in kind.secret_fields or value == defaults.get(key):
             continue
-        if isinstance(value, dict) and isinstance(defaults.get(key), dict) and "params" in value:
-            value = {**value}
         shown[TOML_NAMES.get(key, key)] = value
     image = shown.get("image")
     if isinstance(image, dict) and isinstance(image.get("params"), dict) and "build_id" in image["params"]:
         params = dict(image["params"])
         params["build"] = params.pop("build_id")
         shown["image"] = {**image, "params": params}
-    return drop_none(shown)
+    result: dict[str, Any] = drop_none(shown)
+    return result
 
 
 def drop_none(value: Any) -> Any:
@@ -236,6 +232,3 @@ def drop_none(value: Any) -> Any:
     if isinstance(value, list):
         return [drop_none(v) for v in value if v is not None]
     return value
-
-
-_ = ProcedureConfig

@@ -59,5 +59,7 @@ def read_sources(config: ResourceSyncConfig, settings: Settings) -> list[SourceF
     if config.files_on_host:
         return host_files(sync_root(settings), list(config.resource_path))
     if config.repo or config.linked_repo:
-        raise SyncFileError("git sources (repo, linked_repo) are not supported yet: use file_contents or files_on_host")
+        raise SyncFileError(
+            "git sources (repo, linked_repo) are not supported yet: use file_contents or files_on_host"
+        )
     return [SourceFile(path=UI_FILE, contents=config.file_contents)]

@@ -48,16 +48,14 @@ async def read_current(bus: Bus, headers: Mapping[str, str], with_groups: bool) 
 
     async def full(kind: SyncKind) -> list[Resource[Any, Any]]:
         found: list[Resource[Any, Any]] = await bus.request(
-            kind.request("read", "ListFull{Ks}")(limit=0), headers  # type: ignore[call-arg]
+            kind.request("read", "ListFull{Ks}")(limit=0), headers
         )
         return found
 
     lists = await asyncio.gather(*(full(kind) for kind in KINDS))
     tags: list[Tag] = await bus.request(ListTags(), headers)
     variables: list[Variable] = await bus.request(ListVariables(), headers)
-    current = Current(
-        tags={t.id: t.name for t in tags}, variables={v.name: v for v in variables}
-    )
+    current = Current(tags={t.id: t.name for t in tags}, variables={v.name: v for v in variables})
     for kind, found in zip(KINDS, lists, strict=True):
         current.resources[kind.variant] = {r.name: r for r in found}
         current.names[kind.variant] = {r.id: r.name for r in found}

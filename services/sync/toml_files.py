@@ -134,7 +134,11 @@ def parse_file(source: SourceFile, into: Declared) -> None:
         raise SyncFileError(f"{source.path}: TOML syntax error: {err}") from None
     into.files.append(source.path)
     for table, entries in data.items():
-        section = table[:-1] if table.endswith("s") and table[:-1] in {*BY_SECTION, "variable", "user_group", "swarm"} else table
+        section = (
+            table[:-1]
+            if table.endswith("s") and table[:-1] in {*BY_SECTION, "variable", "user_group", "swarm"}
+            else table
+        )
         if not isinstance(entries, list):
             raise SyncFileError(f"{source.path}: [{table}] must be an array of tables: write [[{section}]]")
         if section == "variable":

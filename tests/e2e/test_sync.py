@@ -89,7 +89,9 @@ async def pending(client: BusClient, sync: str) -> dict[str, Any]:
 
 def changes(info: dict[str, Any]) -> list[tuple[str, str, str]]:
     """(type, name, Create/Update/Delete) of every pending resource change."""
-    return sorted((d["target"]["type"], d["target"]["id"], d["data"]["type"]) for d in info["resource_updates"])
+    return sorted(
+        (d["target"]["type"], d["target"]["id"], d["data"]["type"]) for d in info["resource_updates"]
+    )
 
 
 async def run(client: BusClient, sync: str, **extra: Any) -> dict[str, Any]:
@@ -130,7 +132,10 @@ async def test_refresh_run_refresh_gives_an_empty_diff(
     assert info["resource_updates"] == [] and info["variable_updates"] == [], info
 
     # A change in the file is one Update of one resource, and applying it leaves no diff again.
-    await client.write("UpdateResourceSync", {"id": sync["name"], "config": {"file_contents": FILE.replace("value_1", "value_2")}})
+    await client.write(
+        "UpdateResourceSync",
+        {"id": sync["name"], "config": {"file_contents": FILE.replace("value_1", "value_2")}},
+    )
     info = await pending(client, sync["name"])
     assert changes(info) == [("Deployment", "test-logger-01", "Update")]
     done = await run(client, sync["name"])
@@ -170,7 +175,10 @@ async def test_empty_file_never_deletes(registry: Any, sync_service: Any, client
     assert answer.status == 400 and "nothing changed" in answer.error
     assert (await client.read("GetServer", {"server": "keep-me"}))["name"] == "keep-me"
     # Positive control: a file that declares something else deletes the undeclared server.
-    await client.write("UpdateResourceSync", {"id": sync["name"], "config": {"file_contents": '[[server]]\nname = "other"\n'}})
+    await client.write(
+        "UpdateResourceSync",
+        {"id": sync["name"], "config": {"file_contents": '[[server]]\nname = "other"\n'}},
+    )
     info = await pending(client, sync["name"])
     assert ("Server", "keep-me", "Delete") in changes(info)
 

@@ -24,7 +24,9 @@ def register(app: Sync) -> None:
             raise Forbidden("only admins may export user groups")
         current = await read_current(app.bus, credentials(ctx.headers), req.include_user_groups)
         groups = set(current.user_groups) if req.include_user_groups else None
-        text = export_toml(current, None, list(req.tags), req.include_resources, req.include_variables, groups)
+        text = export_toml(
+            current, None, list(req.tags), req.include_resources, req.include_variables, groups
+        )
         return TomlResponse(toml=text)
 
     async def export_some(req: ExportResourcesToToml, ctx: RequestContext) -> TomlResponse:

@@ -67,7 +67,9 @@ def register(app: Sync) -> None:
     async def handle(req: RunSync, ctx: RequestContext) -> Update:
         sync = await sync_with(app, ctx, req.sync, PermissionLevel.Execute)
         if not ctx.caller.admin:
-            raise Forbidden("only admins may run a sync: it changes resources as the Resource Sync service user")
+            raise Forbidden(
+                "only admins may run a sync: it changes resources as the Resource Sync service user"
+            )
         headers = app.sync_user_headers()
         try:
             pending = await compute(app.bus, headers, app.settings, sync)
