@@ -126,10 +126,72 @@ def _resource(kind: SyncKind, entry: Any, file: str, index: int) -> DeclaredReso
     )
 
 
+def one_line_inline_tables(text: str) -> str:
+    """TOML 1.1's inline tables (newlines, comments and a trailing comma inside `{ }`, as Komodo's permissioning
+    docs write them) in TOML 1.0, which `tomllib` reads: inside braces, outside strings, comments are dropped,
+    newlines become spaces and a comma before `}` goes."""
+    out: list[str] = []
+    depth, i, n = 0, 0, len(text)
+    quote = ""
+    while i < n:
+        c = text[i]
+        if quote:
+            if text.startswith(quote, i):
+                out.append(quote)
+                i += len(quote)
+                quote = ""
+                continue
+            if c == "\\" and quote in ('"', '"""') and i + 1 < n:
+                out.append(text[i : i + 2])
+                i += 2
+                continue
+            out.append(c)
+            i += 1
+            continue
+        for q in ('"""', "'''", '"', "'"):
+            if text.startswith(q, i):
+                quote = q
+                break
+        if quote:
+            out.append(quote)
+            i += len(quote)
+            continue
+        if c == "#" and depth:
+            while i < n and text[i] != "\n":
+                i += 1
+            continue
+        if c == "{":
+            depth += 1
+        elif c == "}" and depth:
+            depth -= 1
+            while out and out[-1] in " \t":
+                out.pop()
+            if out and out[-1] == ",":
+                out.pop()
+        elif c == "\n" and depth:
+            c = " "
+        out.append(c)
+        i += 1
+    return "".join(out)
+
+
+def load_toml(text: str) -> dict[str, Any]:
+    """Komodo's TOML as a dict: backslashes in triple-quoted strings literal, TOML 1.1 inline tables accepted.
+    The error is the one of the text as written."""
+    escaped = escape_triple_strings(text)
+    try:
+        return tomllib.loads(escaped)
+    except tomllib.TOMLDecodeError as err:
+        try:
+            return tomllib.loads(one_line_inline_tables(escaped))
+        except tomllib.TOMLDecodeError:
+            raise err from None
+
+
 def parse_file(source: SourceFile, into: Declared) -> None:
     """Add what one file declares to `into`; a SyncFileError for anything wrong in it."""
     try:
-        data = tomllib.loads(escape_triple_strings(source.contents))
+        data = load_toml(source.contents)
     except tomllib.TOMLDecodeError as err:
         raise SyncFileError(f"{source.path}: TOML syntax error: {err}") from None
     into.files.append(source.path)
