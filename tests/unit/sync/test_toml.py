@@ -20,7 +20,7 @@ from services.sync.normalise import names_for_ids
 from services.sync.state import Current
 from services.sync.toml_files import SourceFile, SyncFileError, load_toml, parse_files
 from services.sync.toml_write import dumps
-from tests.unit.komodo_sync_examples import EXAMPLES
+from tests.unit.sync.komodo_examples import EXAMPLES
 
 EVERYTHING = ResourceSyncConfig(include_variables=True, include_user_groups=True, delete=True)
 
