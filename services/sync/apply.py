@@ -40,6 +40,8 @@ from services.sync.diff import Plan, ResourceChange
 from services.sync.kinds import KINDS
 
 V = ResourceTargetVariant
+PARALLEL_WRITES = 8
+"""Writes of one kind in flight at once."""
 
 
 class Applier:
@@ -153,16 +155,22 @@ class Applier:
             request = kind.request("write", "Delete{K}")(id=change.id)
             await self._send(request, f"deleted {section} {change.name!r}")
 
+    async def _all(self, changes: list[ResourceChange]) -> None:
+        """Changes of one kind side by side (they do not reference each other), a few at a time."""
+        gate = asyncio.Semaphore(PARALLEL_WRITES)
+
+        async def one(change: ResourceChange) -> None:
+            async with gate:
+                await self.resource(change)
+
+        await asyncio.gather(*(one(c) for c in changes))
+
     async def resources(self, plan: Plan) -> None:
         """Creates and updates kind by kind, then deletes in the reverse order."""
         for kind in KINDS:
-            for change in plan.resources:
-                if change.kind is kind and change.op != "Delete":
-                    await self.resource(change)
+            await self._all([c for c in plan.resources if c.kind is kind and c.op != "Delete"])
         for kind in reversed(KINDS):
-            for change in plan.resources:
-                if change.kind is kind and change.op == "Delete":
-                    await self.resource(change)
+            await self._all([c for c in plan.resources if c.kind is kind and c.op == "Delete"])
 
     async def user_groups(self, plan: Plan) -> None:
         """Create, update and delete user groups (members, `everyone`, `all` and `permissions`)."""
