@@ -250,3 +250,21 @@ async def test_non_admins_cannot_run_a_sync(
     assert answer.status == 403 and "only admins" in answer.error
     # Positive control: the refresh (Execute) works for her.
     assert changes(await pending(user, sync["name"])) == [("Server", "s", "Create")]
+
+
+async def test_list_state_follows_the_refresh(registry: Any, sync_service: Any, client: BusClient) -> None:
+    sync = await make_sync(client, '[[server]]\nname = "listed"\n')
+    broken = await make_sync(client, "[[server]]\nname = \n")
+
+    async def states() -> dict[str, str]:
+        items = await client.read("ListResourceSyncs", {})
+        return {i["name"]: i["info"]["state"] for i in items}
+
+    assert (await states())[sync["name"]] == "Unknown"
+    await pending(client, sync["name"])
+    await pending(client, broken["name"])
+    assert await states() == {sync["name"]: "Pending", broken["name"]: "Failed"}
+    summary = await client.read("GetResourceSyncsSummary", {})
+    assert (summary["pending"], summary["failed"]) == (1, 1)
+    await run(client, sync["name"])
+    assert (await states())[sync["name"]] == "Ok"
