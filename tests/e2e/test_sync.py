@@ -3,6 +3,7 @@ round-trip; empty files and mass deletes are refused; bad files name the file, r
 
 from __future__ import annotations
 
+import subprocess
 import uuid
 from pathlib import Path
 from typing import Any
@@ -268,3 +269,48 @@ async def test_list_state_follows_the_refresh(registry: Any, sync_service: Any, 
     assert (summary["pending"], summary["failed"]) == (1, 1)
     await run(client, sync["name"])
     assert (await states())[sync["name"]] == "Ok"
+
+
+async def test_deploys_run_in_rounds_that_honour_after(
+    registry: Any, executor: Any, sync_service: Any, client: BusClient, nats_url: str, docker_available: Any
+) -> None:
+    from tests.e2e.helpers import IMAGE, eventually, start_agent
+
+    tag = uuid.uuid4().hex[:6]
+    first, second = f"varanus-e2e-sync-a-{tag}", f"varanus-e2e-sync-b-{tag}"
+    server = await client.write("CreateServer", {"name": "dock", "config": {"enabled": True}})
+    agent = start_agent(nats_url, server["_id"]["$oid"])
+    await agent.start()
+
+    def deployment(name: str, after: str) -> str:
+        return (
+            f'[[deployment]]\nname = "{name}"\ndeploy = true\n{after}\n[deployment.config]\nserver = "dock"\n'
+            f'image.type = "Image"\nimage.params.image = "{IMAGE}"\ncommand = "sleep 3600"\ntermination_timeout = 1\n'
+        )
+
+    contents = deployment(second, f'after = ["{first}"]') + deployment(first, "")
+    try:
+        sync = await make_sync(client, contents)
+        info = await pending(client, sync["name"])
+        deploys = {d["target"]["id"]: [a["id"] for a in d["after"]] for d in info["pending_deploys"]}
+        assert deploys == {first: [], second: [first]}
+        done = await run(client, sync["name"])
+        assert done["success"] is True, done["logs"]
+        deploy_log = next(log for log in done["logs"] if log["stage"] == "Deploy")["stdout"]
+        assert deploy_log.index(first) < deploy_log.index(second), deploy_log
+
+        async def both_running() -> bool:
+            items = await client.read("ListDeployments", {})
+            return all(i["info"]["state"] == "running" for i in items if i["name"] in (first, second))
+
+        assert await eventually(both_running, 30)
+
+        async def nothing_pending() -> bool:
+            info = await pending(client, sync["name"])
+            return not info["pending_deploys"] and not info["resource_updates"]
+
+        assert await eventually(nothing_pending, 20)
+    finally:
+        await agent.stop()
+        for name in (first, second):
+            subprocess.run(["docker", "rm", "-f", name], capture_output=True, check=False)
