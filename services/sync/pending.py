@@ -27,6 +27,8 @@ class Pending:
     """A sync's files, the system they were compared with, and the changes."""
 
     files: list[SourceFile]
+    hash: str | None
+    message: str | None
     declared: Declared
     current: Current
     plan: Plan
@@ -42,13 +44,16 @@ async def running(bus: Bus, headers: Mapping[str, str]) -> dict[ResourceTargetVa
     }
 
 
-async def compute(bus: Bus, headers: Mapping[str, str], settings: Settings, sync: ResourceSync) -> Pending:
+async def compute(
+    registry: RegistryClient, headers: Mapping[str, str], settings: Settings, sync: ResourceSync
+) -> Pending:
     """Read the sync's files, the system, and plan; a SyncFileError when the files cannot be used."""
-    files = read_sources(sync.config, settings)
-    declared = parse_files(files)
+    sources = await read_sources(sync.config, settings, registry)
+    declared = parse_files(sources.files)
+    bus = registry.bus
     current = await read_current(bus, headers, sync.config.include_user_groups)
     found = plan(declared, current, sync.config, sync.name, await running(bus, headers))
-    return Pending(files, declared, current, found)
+    return Pending(sources.files, sources.hash, sources.message, declared, current, found)
 
 
 def info_of(pending: Pending | None, error: str | None) -> dict[str, Any]:
@@ -69,6 +74,8 @@ def info_of(pending: Pending | None, error: str | None) -> dict[str, Any]:
         "user_group_updates": [d.to_json() for d in group_diffs(found)],
         "pending_deploys": [d.to_json() for d in found.deploys],
         "pending_error": None,
+        "pending_hash": pending.hash,
+        "pending_message": pending.message,
         "remote_contents": [
             SyncFileContents(resource_path=f.resource_path, path=f.path, contents=f.contents).to_json()
             for f in pending.files
@@ -83,7 +90,7 @@ async def refresh(
     """Compute the pending changes and record them (or the error) in the sync's info."""
     target = ResourceTarget(type=V.ResourceSync, id=sync.id)
     try:
-        pending = await compute(registry.bus, headers, settings, sync)
+        pending = await compute(registry, headers, settings, sync)
     except SyncFileError as err:
         await registry.set_info(target, info_of(None, str(err)))
         return None

@@ -1,4 +1,5 @@
-"""Where a sync's TOML comes from: its `file_contents`, or files on the sync service's host.
+"""Where a sync's TOML comes from: its `file_contents`, files on the sync service's host, or git
+(`git_files.py`).
 
 Files on the host are read below one root (`KOMODO_SYNC_DIRECTORY`, default `<data_dir>/syncs`): each
 `resource_path` is relative to it, a folder gives every `.toml` below it (sorted), and a path that leads out of
@@ -7,10 +8,15 @@ the root (`..`, an absolute path, a symlink) is refused.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from contracts.entities.resource_sync import ResourceSyncConfig
+from services.common.errors import ServiceError
+from services.common.git_sources import git_source
+from services.common.registry_client import RegistryClient
 from services.common.settings import Settings
+from services.sync.git_files import git_files
 from services.sync.toml_files import SourceFile, SyncFileError
 
 UI_FILE = "file_contents"
@@ -54,12 +60,27 @@ def host_files(root: Path, resource_paths: list[str]) -> list[SourceFile]:
     return files
 
 
-def read_sources(config: ResourceSyncConfig, settings: Settings) -> list[SourceFile]:
-    """The sync's files: on the host when `files_on_host`, else its `file_contents`."""
+@dataclass
+class Sources:
+    """A sync's files, and the commit they came from (git sources)."""
+
+    files: list[SourceFile]
+    hash: str | None = None
+    message: str | None = None
+
+
+async def read_sources(config: ResourceSyncConfig, settings: Settings, registry: RegistryClient) -> Sources:
+    """The sync's files: on the host when `files_on_host`, from git when it names a repo (or a linked Repo),
+    else its `file_contents`; a SyncFileError when they cannot be read."""
     if config.files_on_host:
-        return host_files(sync_root(settings), list(config.resource_path))
+        return Sources(host_files(sync_root(settings), list(config.resource_path)))
     if config.repo or config.linked_repo:
-        raise SyncFileError(
-            "git sources (repo, linked_repo) are not supported yet: use file_contents or files_on_host"
-        )
-    return [SourceFile(path=UI_FILE, contents=config.file_contents)]
+        try:
+            source = await git_source(registry, settings, config, "resource sync", config.linked_repo)
+        except ServiceError as err:
+            raise SyncFileError(err.message) from None
+        if source is None:
+            raise SyncFileError("linked_repo names a Repo without a repository")
+        found = await git_files(source, list(config.resource_path))
+        return Sources(found.files, found.hash, found.message)
+    return Sources([SourceFile(path=UI_FILE, contents=config.file_contents)])

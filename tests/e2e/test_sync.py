@@ -10,6 +10,7 @@ from typing import Any
 
 from tests.e2e.conftest import BusClient
 from tests.e2e.helpers import finished
+from tests.git_server import git_server  # noqa: F401
 
 FILE = '''
 [[variable]]
@@ -314,3 +315,59 @@ async def test_deploys_run_in_rounds_that_honour_after(
         await agent.stop()
         for name in (first, second):
             subprocess.run(["docker", "rm", "-f", name], capture_output=True, check=False)
+
+
+async def test_a_git_sync_reads_the_branch_head_or_a_pinned_commit(
+    registry: Any,
+    sync_service: Any,
+    client: BusClient,
+    git_server: Any,  # noqa: F811
+) -> None:
+    name = f"sync-repo-{uuid.uuid4().hex[:6]}"
+    (git_server.root / "team").mkdir(exist_ok=True)
+    first = git_server.create_repo(
+        f"team/{name}",
+        {
+            "syncs/servers.toml": '[[server]]\nname = "git-a"\n',
+            "syncs/more/b.toml": '[[server]]\nname = "git-b"\n',
+            "README.md": "x",
+        },
+    )
+    domain = git_server.base_url.removeprefix("http://")
+    account = {"domain": domain, "https": False, "username": git_server.username, "token": git_server.token}
+    await client.write("CreateGitProviderAccount", {"account": account})
+    config = {
+        "git_provider": domain,
+        "git_https": False,
+        "git_account": git_server.username,
+        "repo": f"team/{name}",
+        "resource_path": ["syncs"],
+    }
+    sync = await make_sync(client, "", **config)
+    info = await pending(client, sync["name"])
+    assert info["pending_error"] is None, info["pending_error"]
+    assert changes(info) == [("Server", "git-a", "Create"), ("Server", "git-b", "Create")]
+    assert info["pending_hash"] == first
+    assert sorted(f["path"] for f in info["remote_contents"]) == ["syncs/more/b.toml", "syncs/servers.toml"]
+    second = git_server.push_commit(
+        f"team/{name}", {"syncs/more/b.toml": '[[server]]\nname = "git-c"\n'}, "rename b"
+    )
+    info = await pending(client, sync["name"])
+    assert info["pending_hash"] == second
+    assert changes(info) == [("Server", "git-a", "Create"), ("Server", "git-c", "Create")]
+    done = await run(client, sync["name"])
+    assert done["success"] is True, done["logs"]
+    listed = await client.read("GetResourceSync", {"sync": sync["name"]})
+    assert listed["info"]["last_sync_hash"] == second
+    # Pinned to the first commit, the sync reads that commit's files.
+    await client.write("UpdateResourceSync", {"id": sync["name"], "config": {"commit": first}})
+    info = await pending(client, sync["name"])
+    assert info["pending_hash"] == first and changes(info) == [("Server", "git-b", "Create")]
+    # A path out of the repository, and a repository read without the account, are errors.
+    await client.write(
+        "UpdateResourceSync", {"id": sync["name"], "config": {"commit": "", "resource_path": ["../x"]}}
+    )
+    assert "leads outside the repository" in (await pending(client, sync["name"]))["pending_error"]
+    other = await make_sync(client, "", **{**config, "git_account": "", "repo": f"team/{name}"})
+    error = (await pending(client, other["name"]))["pending_error"]
+    assert error and "could not read" in error and git_server.token not in error

@@ -72,7 +72,7 @@ def register(app: Sync) -> None:
             )
         headers = app.sync_user_headers()
         try:
-            pending = await compute(app.bus, headers, app.settings, sync)
+            pending = await compute(app.registry, headers, app.settings, sync)
         except SyncFileError as err:
             await refresh(app.registry, headers, app.settings, sync)
             raise BadRequest(f"sync {sync.name!r} cannot be applied, nothing changed: {err}") from None
@@ -93,7 +93,12 @@ def register(app: Sync) -> None:
                 started = now_ms()
                 await applier.deploy(plan.deploys, DEPLOY_TIMEOUT_SECONDS)
                 logs.append(applier.log("Deploy", started))
-            await app.registry.set_info(target, {"last_sync_ts": now_ms()})
+            last = {
+                "last_sync_ts": now_ms(),
+                "last_sync_hash": pending.hash,
+                "last_sync_message": pending.message,
+            }
+            await app.registry.set_info(target, last)
             await refresh(app.registry, headers, app.settings, sync)
             return logs
 
