@@ -144,6 +144,9 @@ class Settings(BaseSettings):
         default=10.0, validation_alias=AliasChoices("VARANUS_REQUEST_TIMEOUT", "request_timeout")
     )
     """Seconds a service waits for another service's answer on the bus."""
+    resource_poll_interval: Timelength = Timelength.OneHour
+    """How often ResourceSyncs re-read their files and recompute their pending changes (besides after a webhook
+    and after changes to resources)."""
     sync_directory: Path | None = Field(
         default=None, validation_alias=AliasChoices("KOMODO_SYNC_DIRECTORY", "sync_directory")
     )

@@ -18,6 +18,7 @@ from services.common.registry_client import RegistryClient
 from services.common.runs import Runner
 from services.common.settings import Settings
 from services.sync.handlers import export, refresh, run
+from services.sync.refresher import Refresher
 
 SERVICE = "sync"
 """Name of this service (database `<prefix>_sync`, queue group `varanus-sync`)."""
@@ -44,6 +45,7 @@ class Sync:
         self.runner = Runner(self.db, self.registry, settings.lease_seconds)
         for module in (refresh, run, export):
             module.register(self)
+        self.refresher = Refresher(self)
 
     def sync_user_headers(self) -> dict[str, str]:
         """Credentials of the `Resource Sync` service user, which every change is made as."""
@@ -56,10 +58,12 @@ class Sync:
         if isinstance(self.bus.authenticate, CredentialCheck):
             await self.bus.authenticate.watch(self.bus.nc)
         self.runner.start_sweeping()
+        await self.refresher.start()
         log.info("sync answering %d requests", len(self.bus.handled))
 
     async def stop(self) -> None:
         """Stop answering, let runs finish briefly, close connections."""
+        await self.refresher.stop()
         await self.runner.stop()
         await self.bus.stop()
         await self.client.close()

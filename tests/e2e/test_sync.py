@@ -371,3 +371,29 @@ async def test_a_git_sync_reads_the_branch_head_or_a_pinned_commit(
     other = await make_sync(client, "", **{**config, "git_account": "", "repo": f"team/{name}"})
     error = (await pending(client, other["name"]))["pending_error"]
     assert error and "could not read" in error and git_server.token not in error
+
+
+async def test_syncs_refresh_themselves_after_changes(
+    registry: Any, sync_service: Any, client: BusClient
+) -> None:
+    from tests.e2e.helpers import eventually
+
+    sync = await make_sync(client, '[[server]]\nname = "auto"\ndescription = "made by hand"\n')
+
+    async def info() -> dict[str, Any]:
+        found: dict[str, Any] = (await client.read("GetResourceSync", {"sync": sync["name"]}))["info"]
+        return found
+
+    async def creates_auto() -> bool:
+        return changes(await info()) == [("Server", "auto", "Create")]
+
+    assert await eventually(creates_auto, 15)  # refreshed after the sync was created, without a request
+    await client.write("CreateServer", {"name": "auto", "config": {}})
+    await client.write(
+        "UpdateResourceMeta", {"target": {"type": "Server", "id": "auto"}, "description": "made by hand"}
+    )
+
+    async def in_sync() -> bool:
+        return (await info())["resource_updates"] == []
+
+    assert await eventually(in_sync, 15)  # and again after the server was made by hand
