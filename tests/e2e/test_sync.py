@@ -4,6 +4,7 @@ round-trip; empty files and mass deletes are refused; bad files name the file, r
 from __future__ import annotations
 
 import subprocess
+import tomllib
 import uuid
 from pathlib import Path
 from typing import Any
@@ -396,3 +397,43 @@ async def test_syncs_refresh_themselves_after_changes(
         return (await info())["resource_updates"] == []
 
     assert await eventually(in_sync, 15)  # and again after the server was made by hand
+
+
+async def test_over_http_as_a_komodo_client(
+    registry: Any, sync_service: Any, gateway_url: str, admin_headers: dict[str, str]
+) -> None:
+    import httpx
+
+    from tests.e2e.helpers import eventually
+
+    async with httpx.AsyncClient(base_url=gateway_url, timeout=30, headers=admin_headers) as http:
+
+        async def call(kind: str, name: str, params: dict[str, Any]) -> Any:
+            answer = await http.post(f"/{kind}", json={"type": name, "params": params})
+            assert answer.status_code == 200, answer.text
+            return answer.json()
+
+        contents = (
+            '[[server]]\nname = "over-http"\ntags = ["web"]\n[server.config]\naddress = "https://h:8120"\n'
+        )
+        await call("write", "CreateResourceSync", {"name": "web-sync", "config": {"file_contents": contents}})
+        info = (await call("write", "RefreshResourceSyncPending", {"sync": "web-sync"}))["info"]
+        assert changes(info) == [("Server", "over-http", "Create")]
+        update = await call("execute", "RunSync", {"sync": "web-sync"})
+        assert update["operation"] == "RunSync"
+
+        async def complete() -> Any:
+            found = await call("read", "GetUpdate", {"id": update["_id"]["$oid"]})
+            return found if found["status"] == "Complete" else None
+
+        done = await eventually(complete, 30)
+        assert done and done["success"] is True, done
+        assert (await call("write", "RefreshResourceSyncPending", {"sync": "web-sync"}))["info"][
+            "resource_updates"
+        ] == []
+        exported = (
+            await call("read", "ExportResourcesToToml", {"targets": [{"type": "Server", "id": "over-http"}]})
+        )["toml"]
+        assert tomllib.loads(exported)["server"] == [
+            {"name": "over-http", "tags": ["web"], "config": {"address": "https://h:8120"}}
+        ]
