@@ -437,3 +437,43 @@ async def test_over_http_as_a_komodo_client(
         assert tomllib.loads(exported)["server"] == [
             {"name": "over-http", "tags": ["web"], "config": {"address": "https://h:8120"}}
         ]
+
+
+async def test_user_groups_and_a_partial_run(registry: Any, sync_service: Any, client: BusClient) -> None:
+    await client.write("CreateLocalUser", {"username": "mbecker20", "password": "pw-mbecker20"})
+    contents = """
+[[server]]
+name = "part-a"
+
+[[repo]]
+name = "part-repo"
+
+[[user_group]]
+name = "groupo"
+users = ["mbecker20"]
+all.Build = "Execute"
+all.Stack = { level = "Read", specific = ["Logs"] }
+permissions = [
+  { target.type = "Repo", target.id = "part-repo", level = "Execute" },
+]
+"""
+    sync = await make_sync(client, contents, include_user_groups=True)
+    info = await pending(client, sync["name"])
+    assert [g["type"] for g in info["user_group_updates"]] == ["Create"]
+    # Only the server: the repo and the group stay pending.
+    done = await run(client, sync["name"], resource_type="Server", resources=["part-a"])
+    assert done["success"] is True, done["logs"]
+    info = await pending(client, sync["name"])
+    assert changes(info) == [("Repo", "part-repo", "Create")]
+    assert len(info["user_group_updates"]) == 1
+    done = await run(client, sync["name"])
+    assert done["success"] is True, done["logs"]
+    group = await client.read("GetUserGroup", {"user_group": "groupo"})
+    assert group["all"]["Build"]["level"] == "Execute"
+    assert group["all"]["Stack"] == {"level": "Read", "specific": ["Logs"]}
+    info = await pending(client, sync["name"])
+    assert info["user_group_updates"] == [] and info["resource_updates"] == []
+    granted = await client.read(
+        "ListUserTargetPermissions", {"user_target": {"type": "UserGroup", "id": group["_id"]["$oid"]}}
+    )
+    assert [(p["resource_target"]["type"], p["level"]) for p in granted] == [("Repo", "Execute")]
