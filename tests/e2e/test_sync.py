@@ -477,3 +477,49 @@ permissions = [
         "ListUserTargetPermissions", {"user_target": {"type": "UserGroup", "id": group["_id"]["$oid"]}}
     )
     assert [(p["resource_target"]["type"], p["level"]) for p in granted] == [("Repo", "Execute")]
+
+
+async def test_git_webhooks_refresh_and_run_a_sync(
+    registry: Any, executor: Any, sync_service: Any, client: BusClient, webhook_url: str
+) -> None:
+    import httpx
+
+    from tests.e2e.helpers import eventually, github, push
+
+    secret = "sync-hook-secret"
+    sync = await make_sync(client, '[[server]]\nname = "hooked"\n', webhook_secret=secret)
+    body, dev = push("main"), push("dev")
+    async with httpx.AsyncClient(base_url=webhook_url, timeout=30) as http:
+        bad = await http.post(
+            f"/listener/github/sync/{sync['name']}/refresh", content=body, headers=github("nope", body)
+        )
+        assert bad.status_code == 401
+        other = await http.post(
+            f"/listener/github/sync/{sync['name']}/sync",
+            content=dev,
+            headers=github(secret, dev),
+        )
+        assert other.status_code == 200 and "ignored" in other.json()["message"]
+        refreshed = await http.post(
+            f"/listener/github/sync/{sync['name']}/refresh", content=body, headers=github(secret, body)
+        )
+        assert refreshed.status_code == 200, refreshed.text
+        info = (await client.read("GetResourceSync", {"sync": sync["name"]}))["info"]
+        assert changes(info) == [("Server", "hooked", "Create")]
+        assert (await client.send("read", "GetServer", {"server": "hooked"})).status == 404
+        ran = await http.post(
+            f"/listener/gitlab/sync/{sync['_id']['$oid']}/sync",
+            content=body,
+            headers={
+                "content-type": "application/json",
+                "x-gitlab-token": secret,
+                "x-gitlab-event": "Push Hook",
+            },
+        )
+        assert ran.status_code == 200, ran.text
+        assert ran.json()["execution"] == "RunSync"
+
+        async def created() -> bool:
+            return (await client.send("read", "GetServer", {"server": "hooked"})).status == 200
+
+        assert await eventually(created, 15)

@@ -193,7 +193,7 @@ async def test_refusals_say_why_and_run_nothing(registry, executor, client, webh
             headers=github(CORE_SECRET, b"payload=%7B%7D"),
         )
         assert form.status_code == 400 and "application/json" in form.json()["error"]
-        for kind in ("sync", "procedure", "action"):
+        for kind in ("procedure", "action"):
             later = await http.post(f"/listener/github/{kind}/x/main", content=body, headers=signed)
             assert later.status_code == 404 and "not available" in later.json()["error"]
         option = await http.post("/listener/github/stack/web/up", content=body, headers=signed)

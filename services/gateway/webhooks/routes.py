@@ -102,7 +102,7 @@ def webhook_router(
         if kind in NOT_YET:
             raise NotFound(f"{kind} webhooks are not available on this server yet")
         if kind not in OPTIONS:
-            raise NotFound(f"unknown webhook resource {kind!r}: use stack, build or repo")
+            raise NotFound(f"unknown webhook resource {kind!r}: use stack, build, repo or sync")
         if option not in OPTIONS[kind]:
             shown = " or ".join(OPTIONS[kind]) if kind != "build" else "none"
             raise NotFound(f"unknown {kind} webhook option {option!r}: use {shown}")
@@ -180,6 +180,16 @@ def webhook_router(
     async def repo_webhook(provider: str, repo: str, option: str, request: Request) -> Response:
         """`clone`, `pull` or `build` run CloneRepo, PullRepo or BuildRepo (503 while no service runs them)."""
         return await listen(provider, "repo", repo, option, request)
+
+    @router.post(
+        "/{provider}/sync/{sync}/{option}",
+        summary="Git webhook of a resource sync: refresh or sync",
+        **DOCUMENTED,
+    )
+    async def sync_webhook(provider: str, sync: str, option: str, request: Request) -> Response:
+        """`refresh` runs RefreshResourceSyncPending, `sync` RunSync (which refuses a run that would delete
+        more than the configured share of the sync's resources: a webhook never confirms deletes)."""
+        return await listen(provider, "sync", sync, option, request)
 
     @router.post("/{provider}/{kind}/{rest:path}", include_in_schema=False)
     async def other_webhook(provider: str, kind: str, rest: str, request: Request) -> Response:

@@ -9,10 +9,13 @@ from typing import Any
 from contracts.api.base import Request
 from contracts.api.execute.build import CancelBuild, RunBuild
 from contracts.api.execute.repo import BuildRepo, CloneRepo, PullRepo
+from contracts.api.execute.resource_sync import RunSync
 from contracts.api.execute.stack import DeployStack, DeployStackIfChanged
 from contracts.api.read.build import GetBuild, GetBuildActionState
 from contracts.api.read.repo import GetRepo
+from contracts.api.read.resource_sync import GetResourceSync
 from contracts.api.read.stack import GetStack
+from contracts.api.write.resource_sync import RefreshResourceSyncPending
 from contracts.api.write.stack import RefreshStackCache
 from services.common.errors import NotFound
 
@@ -23,11 +26,12 @@ OPTIONS: dict[str, tuple[str, ...]] = {
     "stack": ("refresh", "deploy"),
     "repo": ("clone", "pull", "build"),
     "build": ("", "build"),
+    "sync": ("refresh", "sync"),
 }
 """The options of each resource kind served: the last part of `/listener/<provider>/<kind>/<id>/<option>`
 (a build has none; `/build/<id>/build`, as Komodo's documentation writes it, is taken too)."""
 
-NOT_YET = ("sync", "procedure", "action")
+NOT_YET = ("procedure", "action")
 """Kinds whose webhooks Komodo has and Varanus does not serve yet (their resources do not run anything yet)."""
 
 
@@ -36,7 +40,7 @@ class Target:
     """A resource a webhook triggers, with what the webhook check needs."""
 
     kind: str
-    """`stack`, `build` or `repo`."""
+    """`stack`, `build`, `repo` or `sync`."""
     id: str
     """The resource id."""
     name: str
@@ -59,6 +63,8 @@ async def lookup(ask: Ask, kind: str, id_or_name: str) -> Target:
         resource = await ask(GetBuild(build=id_or_name))
     elif kind == "repo":
         resource = await ask(GetRepo(repo=id_or_name))
+    elif kind == "sync":
+        resource = await ask(GetResourceSync(sync=id_or_name))
     else:
         raise NotFound(f"no {kind} webhooks on this server")
     config = resource.config
@@ -113,6 +119,10 @@ def executions(target: Target, option: str) -> list[Request]:
         ]
     if target.kind == "build":
         return [RunBuild(build=target.id)]
+    if target.kind == "sync":
+        return [
+            RefreshResourceSyncPending(sync=target.id) if option == "refresh" else RunSync(sync=target.id)
+        ]
     repo = {"clone": CloneRepo, "pull": PullRepo, "build": BuildRepo}[option]
     return [repo(repo=target.id)]
 
