@@ -8,6 +8,7 @@ the root (`..`, an absolute path, a symlink) is refused.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -73,7 +74,7 @@ async def read_sources(config: ResourceSyncConfig, settings: Settings, registry:
     """The sync's files: on the host when `files_on_host`, from git when it names a repo (or a linked Repo),
     else its `file_contents`; a SyncFileError when they cannot be read."""
     if config.files_on_host:
-        return Sources(host_files(sync_root(settings), list(config.resource_path)))
+        return Sources(await asyncio.to_thread(host_files, sync_root(settings), list(config.resource_path)))
     if config.repo or config.linked_repo:
         try:
             source = await git_source(registry, settings, config, "resource sync", config.linked_repo)

@@ -523,3 +523,75 @@ async def test_git_webhooks_refresh_and_run_a_sync(
             return (await client.send("read", "GetServer", {"server": "hooked"})).status == 200
 
         assert await eventually(created, 15)
+
+
+async def test_commit_sync_writes_what_exists_and_then_shows_no_diff(
+    registry: Any,
+    sync_service: Any,
+    client: BusClient,
+    tmp_path: Path,
+    git_server: Any,  # noqa: F811
+) -> None:
+    await client.write("CreateServer", {"name": "by-hand", "config": {"address": "https://x:8120"}})
+    await client.write("CreateDeployment", {"name": "dep-by-hand", "config": {"server_id": "by-hand"}})
+    await client.write("CreateVariable", {"name": "SECRET_PW", "value": "pw-123456", "is_secret": True})
+
+    # Not managed: refused (positive control below).
+    plain = await make_sync(client, '[[server]]\nname = "by-hand"\n')
+    refused = await client.send("write", "CommitSync", {"sync": plain["name"]})
+    assert refused.status == 400 and "not managed" in refused.error
+
+    # file_contents
+    ui = await make_sync(client, "", managed=True, include_variables=True)
+    done = await finished(client, await client.write("CommitSync", {"sync": ui["name"]}))
+    assert done["success"] is True, done["logs"]
+    stored = (await client.read("GetResourceSync", {"sync": ui["name"]}))["config"]["file_contents"]
+    assert "dep-by-hand" in stored and "SECRET_PW" in stored and "pw-123456" not in stored
+    assert ui["name"] not in stored  # a sync never exports itself into its own file
+    info = await pending(client, ui["name"])
+    assert info["pending_error"] is None and info["resource_updates"] == [] and info["variable_updates"] == []
+
+    # files on host
+    host = await make_sync(client, "", managed=True, files_on_host=True, resource_path=["team/managed.toml"])
+    done = await finished(client, await client.write("CommitSync", {"sync": host["name"]}))
+    assert done["success"] is True, done["logs"]
+    assert "dep-by-hand" in (tmp_path / "syncs" / "team" / "managed.toml").read_text()
+    assert (await pending(client, host["name"]))["resource_updates"] == []
+
+    # git: committed and pushed, then read back from the branch
+    name = f"managed-{uuid.uuid4().hex[:6]}"
+    (git_server.root / "team").mkdir(exist_ok=True)
+    git_server.create_repo(f"team/{name}", {"README.md": "x"})
+    domain = git_server.base_url.removeprefix("http://")
+    account = {"domain": domain, "https": False, "username": git_server.username, "token": git_server.token}
+    await client.write("CreateGitProviderAccount", {"account": account})
+    config = {
+        "git_provider": domain,
+        "git_https": False,
+        "git_account": git_server.username,
+        "repo": f"team/{name}",
+        "resource_path": ["resources.toml"],
+        "managed": True,
+    }
+    in_git = await make_sync(client, "", **config)
+    done = await finished(client, await client.write("CommitSync", {"sync": in_git["name"]}), 60)
+    assert done["success"] is True, done["logs"]
+    assert [log["stage"] for log in done["logs"]] == ["Clone Repo", "Write Sync File", "Commit", "Push"]
+    assert all(git_server.token not in log["stdout"] + log["stderr"] for log in done["logs"])
+    info = await pending(client, in_git["name"])
+    assert info["pending_error"] is None, info["pending_error"]
+    assert info["resource_updates"] == []
+    assert [f["path"] for f in info["remote_contents"]] == ["resources.toml"]
+
+    # WriteSyncFileContents on the host sync, then the refresh sees the new file.
+    written = await client.write(
+        "WriteSyncFileContents",
+        {
+            "sync": host["name"],
+            "resource_path": "team/managed.toml",
+            "file_path": "",
+            "contents": '[[server]]\nname = "fresh"\n',
+        },
+    )
+    assert (await finished(client, written))["success"] is True
+    assert ("Server", "fresh", "Create") in changes(await pending(client, host["name"]))
