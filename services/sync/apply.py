@@ -173,7 +173,8 @@ class Applier:
             await self._all([c for c in plan.resources if c.kind is kind and c.op == "Delete"])
 
     async def user_groups(self, plan: Plan) -> None:
-        """Create, update and delete user groups (members, `everyone`, `all` and `permissions`)."""
+        """Create, update and delete user groups: members, `everyone`, `all` and `permissions` (what the file
+        no longer grants is set back to None)."""
         for c in plan.user_groups:
             if c.op == "Delete":
                 await self._send(DeleteUserGroup(id=c.id), f"deleted user group {c.name!r}")
@@ -183,34 +184,46 @@ class Applier:
             )
             if created is None:
                 continue
-            d = c.desired
-            await self._send(
-                SetEveryoneUserGroup(user_group=c.name, everyone=d["everyone"]),
-                f"user group {c.name!r}: everyone = {d['everyone']}",
-            )
-            await self._send(
-                SetUsersInUserGroup(user_group=c.name, users=d["users"]),
-                f"user group {c.name!r}: users {d['users']}",
-            )
-            target = {"type": "UserGroup", "id": c.name}
-            for variant, permission in d["all"].items():
+            d, now = c.desired, c.current or {}
+            if d["everyone"] != now.get("everyone", False):
+                await self._send(
+                    SetEveryoneUserGroup(user_group=c.name, everyone=d["everyone"]),
+                    f"user group {c.name!r}: everyone = {d['everyone']}",
+                )
+            if d["users"] != now.get("users", []):
+                await self._send(
+                    SetUsersInUserGroup(user_group=c.name, users=d["users"]),
+                    f"user group {c.name!r}: users {d['users']}",
+                )
+            holder = {"type": "UserGroup", "id": c.name}
+            gone = {"level": "None", "specific": []}
+            all_now: dict[str, Any] = now.get("all", {})
+            for variant in sorted(set(d["all"]) | set(all_now)):
+                permission = d["all"].get(variant, gone)
+                if permission == all_now.get(variant):
+                    continue
                 await self._send(
                     UpdatePermissionOnResourceType.model_validate(
-                        {"user_target": target, "resource_type": variant, "permission": permission}
+                        {"user_target": holder, "resource_type": variant, "permission": permission}
                     ),
                     f"user group {c.name!r}: {permission['level']} on all {variant}",
                 )
-            for grant in d.get("permissions", []):
-                level = {"level": grant.get("level", "None"), "specific": grant.get("specific", [])}
+            wanted = {(p["target"]["type"], p["target"]["id"]): p for p in d["permissions"]}
+            had = {(p["target"]["type"], p["target"]["id"]): p for p in now.get("permissions", [])}
+            for key in sorted(set(wanted) | set(had)):
+                grant = wanted.get(key)
+                if grant is not None and grant == had.get(key):
+                    continue
+                level = {"level": grant["level"], "specific": grant["specific"]} if grant else gone
                 await self._send(
                     UpdatePermissionOnTarget.model_validate(
                         {
-                            "user_target": target,
-                            "resource_target": grant.get("target", {}),
+                            "user_target": holder,
+                            "resource_target": {"type": key[0], "id": key[1]},
                             "permission": level,
                         }
                     ),
-                    f"user group {c.name!r}: {level['level']} on {grant.get('target')}",
+                    f"user group {c.name!r}: {level['level']} on {key[0]} {key[1]!r}",
                 )
 
     async def deploy(self, targets: list[SyncDeployTarget], timeout: float) -> None:

@@ -6,6 +6,7 @@ gives the changes with their canonical before and after, from which the `DiffDat
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -279,37 +280,86 @@ def group_canonical(entry: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def expand_permissions(
+    entries: list[Any], current: Current, declared_names: dict[ResourceTargetVariant, set[str]], where: str
+) -> list[dict[str, Any]]:
+    """A group's `permissions` as one entry per resource, by name: a target id written `\\regex\\` stands for
+    every resource of its type (in the system or the files) whose name the regex matches, as Komodo."""
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+    for index, entry in enumerate(entries):
+        target = entry.get("target") if isinstance(entry, dict) else None
+        if not isinstance(target, dict) or not isinstance(target.get("id"), str):
+            raise SyncFileError(f"{where}: field 'permissions[{index}].target': needs type and id")
+        try:
+            variant = ResourceTargetVariant(str(target.get("type")))
+        except ValueError:
+            raise SyncFileError(
+                f"{where}: field 'permissions[{index}].target.type': unknown type {target.get('type')!r}"
+            ) from None
+        names = set(current.names.get(variant, {}).values()) | declared_names.get(variant, set())
+        wanted: str = target["id"]
+        if len(wanted) > 1 and wanted.startswith("\\") and wanted.endswith("\\"):
+            try:
+                pattern = re.compile(wanted[1:-1])
+            except re.error as err:
+                raise SyncFileError(
+                    f"{where}: field 'permissions[{index}].target.id': bad regex: {err}"
+                ) from None
+            matched = sorted(n for n in names if pattern.search(n))
+        else:
+            matched = [current.name_of(variant, wanted)]
+        level = _level_and_specific(entry)
+        for name in matched:
+            found[(variant.value, name)] = {"target": {"type": variant.value, "id": name}, **level}
+    return [found[key] for key in sorted(found)]
+
+
+def stored_permissions(group: Any, current: Current) -> list[dict[str, Any]]:
+    """A stored group's permissions on resources, as `expand_permissions` gives them."""
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+    for p in current.group_permissions.get(group.name, []):
+        if p.level.value == "None" and not p.specific:
+            continue
+        name = current.name_of(p.resource_target.type, p.resource_target.id)
+        found[(p.resource_target.type.value, name)] = {
+            "target": {"type": p.resource_target.type.value, "id": name},
+            "level": p.level.value,
+            "specific": sorted(s.value for s in p.specific),
+        }
+    return [found[key] for key in sorted(found)]
+
+
 def _groups(declared: Declared, current: Current, delete: bool, result: Plan) -> None:
+    names: dict[ResourceTargetVariant, set[str]] = {}
+    for r in declared.resources:
+        names.setdefault(r.kind.variant, set()).add(r.name)
     for name, entry in declared.user_groups.items():
-        desired = group_canonical(entry)
+        where = f"user_group {name!r}"
+        desired = {
+            **group_canonical(entry),
+            "permissions": expand_permissions(entry.get("permissions", []), current, names, where),
+        }
         stored = current.user_groups.get(name)
         if stored is None:
-            result.user_groups.append(
-                GroupChange(name, "Create", desired={**desired, "permissions": entry.get("permissions", [])})
-            )
+            result.user_groups.append(GroupChange(name, "Create", desired=desired))
             continue
-        now = group_canonical(
-            {
-                "name": name,
-                "everyone": stored.everyone,
-                "users": [current.usernames.get(u, u) for u in stored.users],
-                "all": {
-                    k.value: v.to_json()
-                    for k, v in stored.all.items()
-                    if v.level.value != "None" or v.specific
-                },
-            }
-        )
+        now = {
+            **group_canonical(
+                {
+                    "name": name,
+                    "everyone": stored.everyone,
+                    "users": [current.usernames.get(u, u) for u in stored.users],
+                    "all": {
+                        k.value: v.to_json()
+                        for k, v in stored.all.items()
+                        if v.level.value != "None" or v.specific
+                    },
+                }
+            ),
+            "permissions": stored_permissions(stored, current),
+        }
         if now != desired:
-            result.user_groups.append(
-                GroupChange(
-                    name,
-                    "Update",
-                    id=stored.id,
-                    desired={**desired, "permissions": entry.get("permissions", [])},
-                    current=now,
-                )
-            )
+            result.user_groups.append(GroupChange(name, "Update", id=stored.id, desired=desired, current=now))
     if delete:
         for name, stored in current.user_groups.items():
             if name not in declared.user_groups:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from contracts.entities.common import ResourceTargetVariant
-from services.sync.diff import group_canonical, resource_toml, stored_canonical
+from services.sync.diff import group_canonical, resource_toml, stored_canonical, stored_permissions
 from services.sync.kinds import KINDS
 from services.sync.state import Current
 from services.sync.toml_write import dumps
@@ -63,5 +63,8 @@ def export_toml(
             entry["users"] = group_entry["users"]
         if group_entry["all"]:
             entry["all"] = group_entry["all"]
+        permissions = stored_permissions(group, current)
+        if permissions:
+            entry["permissions"] = permissions
         document.setdefault("user_group", []).append(entry)
     return dumps(document)

@@ -8,10 +8,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from contracts.api.read.tag import ListTags
-from contracts.api.read.user import ListUsers
+from contracts.api.read.user import ListUsers, ListUserTargetPermissions
 from contracts.api.read.user_group import ListUserGroups
 from contracts.api.read.variable import ListVariables
 from contracts.entities.common import Resource, ResourceTargetVariant
+from contracts.entities.permission import Permission, UserTarget, UserTargetVariant
 from contracts.entities.tag import Tag
 from contracts.entities.user_group import UserGroup
 from contracts.entities.variable import Variable
@@ -33,6 +34,8 @@ class Current:
     user_groups: dict[str, UserGroup] = field(default_factory=dict)
     usernames: dict[str, str] = field(default_factory=dict)
     """Usernames by user id."""
+    group_permissions: dict[str, list[Permission]] = field(default_factory=dict)
+    """Per user group name, its permissions on resources."""
 
     def of(self, kind: SyncKind) -> dict[str, Resource[Any, Any]]:
         """The resources of a kind by name."""
@@ -64,4 +67,14 @@ async def read_current(bus: Bus, headers: Mapping[str, str], with_groups: bool) 
         current.user_groups = {g.name: g for g in groups}
         users: list[Any] = await bus.request(ListUsers(), headers)
         current.usernames = {u.id: u.username for u in users}
+
+        async def granted(group: UserGroup) -> list[Permission]:
+            target = UserTarget(type=UserTargetVariant.UserGroup, id=group.id)
+            found: list[Permission] = await bus.request(
+                ListUserTargetPermissions(user_target=target), headers
+            )
+            return found
+
+        grants = await asyncio.gather(*(granted(g) for g in groups))
+        current.group_permissions = {g.name: p for g, p in zip(groups, grants, strict=True)}
     return current

@@ -455,6 +455,7 @@ all.Build = "Execute"
 all.Stack = { level = "Read", specific = ["Logs"] }
 permissions = [
   { target.type = "Repo", target.id = "part-repo", level = "Execute" },
+  { target.type = "Server", target.id = "\\\\^part-\\\\", level = "Read" },
 ]
 """
     sync = await make_sync(client, contents, include_user_groups=True)
@@ -476,7 +477,24 @@ permissions = [
     granted = await client.read(
         "ListUserTargetPermissions", {"user_target": {"type": "UserGroup", "id": group["_id"]["$oid"]}}
     )
-    assert [(p["resource_target"]["type"], p["level"]) for p in granted] == [("Repo", "Execute")]
+    assert sorted((p["resource_target"]["type"], p["level"]) for p in granted) == [
+        ("Repo", "Execute"),
+        ("Server", "Read"),
+    ]
+    # A permission taken out of the file is taken back; nothing else changes.
+    fewer = contents.replace('  { target.type = "Repo", target.id = "part-repo", level = "Execute" },\n', "")
+    await client.write("UpdateResourceSync", {"id": sync["name"], "config": {"file_contents": fewer}})
+    info = await pending(client, sync["name"])
+    assert [g["type"] for g in info["user_group_updates"]] == ["Update"]
+    done = await run(client, sync["name"])
+    assert "None on Repo 'part-repo'" in done["logs"][0]["stdout"], done["logs"]
+    granted = await client.read(
+        "ListUserTargetPermissions", {"user_target": {"type": "UserGroup", "id": group["_id"]["$oid"]}}
+    )
+    assert [(p["resource_target"]["type"], p["level"]) for p in granted if p["level"] != "None"] == [
+        ("Server", "Read")
+    ]
+    assert (await pending(client, sync["name"]))["user_group_updates"] == []
 
 
 async def test_git_webhooks_refresh_and_run_a_sync(

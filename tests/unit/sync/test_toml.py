@@ -10,6 +10,7 @@ import pytest
 from bson import ObjectId
 
 from contracts.entities.common import ResourceTargetVariant as V
+from contracts.entities.permission import Permission
 from contracts.entities.resource_sync import ResourceSyncConfig
 from contracts.entities.user_group import UserGroup
 from contracts.entities.variable import Variable
@@ -283,8 +284,27 @@ def test_user_groups_diff_by_usernames() -> None:
             "all": {"Build": {"level": "Execute"}, "Stack": {"level": "Read", "specific": ["Logs"]}},
         }
     )
-    found = plan(parse_files([SourceFile("p", EXAMPLES["PERMISSIONING"])]), current, EVERYTHING)
+    current = store(
+        plan(parse_files([SourceFile("s", '[[stack]]\nname = "my-stack"\n')]), current, EVERYTHING), current
+    )
+    stack_id = next(iter(current.names[V.Stack]))
+    current.group_permissions["groupo"] = [
+        Permission.model_validate(
+            {
+                "user_target": {"type": "UserGroup", "id": "g"},
+                "resource_target": {"type": "Stack", "id": stack_id},
+                "level": "Execute",
+                "specific": ["Terminal", "Inspect"],
+            }
+        )
+    ]
+    config = EVERYTHING.model_copy(update={"delete": False})
+    found = plan(parse_files([SourceFile("p", EXAMPLES["PERMISSIONING"])]), current, config)
     assert found.user_groups == []
+    # The regex target `\\^john-(.+)$\\` covers every matching stack, here one declared in another file.
+    files = [SourceFile("p", EXAMPLES["PERMISSIONING"]), SourceFile("s", '[[stack]]\nname = "john-app"\n')]
+    regex = plan(parse_files(files), current, config).user_groups
+    assert [p["target"]["id"] for p in regex[0].desired["permissions"]] == ["john-app", "my-stack"]
     fewer = EXAMPLES["PERMISSIONING"].replace(', "karamvirsingh98"', "")
-    changed = plan(parse_files([SourceFile("p", fewer)]), current, EVERYTHING)
+    changed = plan(parse_files([SourceFile("p", fewer)]), current, config)
     assert [(g.name, g.op) for g in changed.user_groups] == [("groupo", "Update")]
