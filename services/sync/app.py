@@ -17,7 +17,7 @@ from services.common.mongo import connect, service_database
 from services.common.registry_client import RegistryClient
 from services.common.runs import Runner
 from services.common.settings import Settings
-from services.sync.handlers import export, files, refresh, run
+from services.sync.handlers import action_state, export, files, refresh, run
 from services.sync.refresher import Refresher
 
 SERVICE = "sync"
@@ -43,7 +43,9 @@ class Sync:
         self.bus = Bus(SERVICE, settings, check)
         self.registry = RegistryClient(self.bus, self.signer)
         self.runner = Runner(self.db, self.registry, settings.lease_seconds)
-        for module in (refresh, run, export, files):
+        self.swarms = self.db["Swarm"]
+        """`[[swarm]]` entries of the files, kept as written (by name) until Varanus has Swarm resources."""
+        for module in (refresh, run, export, files, action_state):
             module.register(self)
         self.refresher = Refresher(self)
 

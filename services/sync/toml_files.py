@@ -210,7 +210,10 @@ def parse_file(source: SourceFile, into: Declared) -> None:
             for index, entry in enumerate(entries):
                 _user_group(entry, source.path, index, into)
         elif section in EXTRA_TABLES:
-            into.swarms.extend(e for e in entries if isinstance(e, dict))
+            for index, entry in enumerate(entries):
+                if not isinstance(entry, dict) or not isinstance(entry.get("name"), str) or not entry["name"]:
+                    raise SyncFileError(f"{source.path}: [[swarm]] #{index + 1}: missing field 'name'")
+                into.swarms.append(entry)
         elif section in BY_SECTION:
             kind = BY_SECTION[section]
             for index, entry in enumerate(entries):

@@ -3,11 +3,14 @@ round-trip; empty files and mass deletes are refused; bad files name the file, r
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import tomllib
 import uuid
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from tests.e2e.conftest import BusClient
 from tests.e2e.helpers import finished
@@ -613,3 +616,40 @@ async def test_commit_sync_writes_what_exists_and_then_shows_no_diff(
     )
     assert (await finished(client, written))["success"] is True
     assert ("Server", "fresh", "Create") in changes(await pending(client, host["name"]))
+
+
+async def test_action_state_says_syncing_while_a_run_deploys(
+    registry: Any, sync_service: Any, client: BusClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from services.sync import apply
+
+    sync = await make_sync(
+        client,
+        '[[server]]\nname = "slow"\n[[deployment]]\nname = "slow-dep"\ndeploy = true\nconfig.server = "slow"\n',
+    )
+    state = await client.read("GetResourceSyncActionState", {"sync": sync["name"]})
+    assert state == {"syncing": False}
+    gate = asyncio.Event()
+
+    async def held(self: Any, targets: Any, timeout: float) -> None:
+        await gate.wait()
+        self.failed.append("held by the test")
+
+    monkeypatch.setattr(apply.Applier, "deploy", held)
+    update = await client.ok("execute", "RunSync", {"sync": sync["name"]})
+    assert (await client.read("GetResourceSyncActionState", {"sync": sync["name"]})) == {"syncing": True}
+    again = await client.send("execute", "RunSync", {"sync": sync["name"]})
+    assert again.status == 409, again.body
+    gate.set()
+    await finished(client, update)
+    assert (await client.read("GetResourceSyncActionState", {"sync": sync["name"]})) == {"syncing": False}
+
+
+async def test_swarms_are_stored_as_data(registry: Any, sync_service: Any, client: BusClient) -> None:
+    from tests.unit.sync.komodo_examples import SYNC_SWARM
+
+    sync = await make_sync(client, SYNC_SWARM + '\n[[server]]\nname = "manager-01"\n')
+    done = await run(client, sync["name"])
+    assert "stored swarm 'production-swarm'" in done["logs"][0]["stdout"], done["logs"]
+    stored = await sync_service.swarms.find_one({"_id": "production-swarm"})
+    assert stored["config"]["servers"] == ["manager-01", "manager-02", "manager-03"]

@@ -77,6 +77,7 @@ def register(app: Sync) -> None:
             await refresh(app.registry, headers, app.settings, sync)
             raise BadRequest(f"sync {sync.name!r} cannot be applied, nothing changed: {err}") from None
         plan = narrowed(pending.plan, req)
+        narrowed_run = plan is not pending.plan
         refuse_mass_delete(plan, app.settings.sync_delete_share, req.confirm_deletes, sync.name)
         target = ResourceTarget(type=ResourceTargetVariant.ResourceSync, id=sync.id)
 
@@ -88,6 +89,12 @@ def register(app: Sync) -> None:
             await applier.variables(plan)
             await applier.resources(plan)
             await applier.user_groups(plan)
+            if not narrowed_run:
+                for swarm in pending.declared.swarms:
+                    await app.swarms.update_one({"_id": swarm["name"]}, {"$set": swarm}, upsert=True)
+                    applier.done.append(
+                        f"stored swarm {swarm['name']!r} as data (Varanus runs no swarms yet)"
+                    )
             logs.append(applier.log("Sync", started))
             if plan.deploys and logs[-1].success:
                 started = now_ms()
