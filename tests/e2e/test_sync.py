@@ -653,3 +653,17 @@ async def test_swarms_are_stored_as_data(registry: Any, sync_service: Any, clien
     assert "stored swarm 'production-swarm'" in done["logs"][0]["stdout"], done["logs"]
     stored = await sync_service.swarms.find_one({"_id": "production-swarm"})
     assert stored["config"]["servers"] == ["manager-01", "manager-02", "manager-03"]
+
+
+async def test_a_procedure_runs_a_sync(
+    registry: Any, executor: Any, sync_service: Any, client: BusClient
+) -> None:
+    sync = await make_sync(client, '[[server]]\nname = "from-procedure"\n')
+    stage = {
+        "name": "sync",
+        "executions": [{"execution": {"type": "RunSync", "params": {"sync": sync["name"]}}}],
+    }
+    await client.write("CreateProcedure", {"name": "sync-it", "config": {"stages": [stage]}})
+    done = await finished(client, await client.ok("execute", "RunProcedure", {"procedure": "sync-it"}), 60)
+    assert done["success"] is True, done["logs"]
+    assert (await client.read("GetServer", {"server": "from-procedure"}))["name"] == "from-procedure"
