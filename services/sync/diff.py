@@ -29,6 +29,8 @@ from services.sync.toml_files import Declared, DeclaredResource, SyncFileError
 from services.sync.toml_write import dumps
 
 Op = Literal["Create", "Update", "Delete"]
+SECRET_CHANGED = "<secret value changed>"  # noqa: S105 - a placeholder shown instead of a secret
+"""What a diff shows for a secret field (or a secret variable's value) that would change."""
 V = ResourceTargetVariant
 
 
@@ -361,6 +363,7 @@ def _groups(declared: Declared, current: Current, delete: bool, result: Plan) ->
         if now != desired:
             result.user_groups.append(GroupChange(name, "Update", id=stored.id, desired=desired, current=now))
     if delete:
+        result.in_scope += len(current.user_groups)
         for name, stored in current.user_groups.items():
             if name not in declared.user_groups:
                 result.user_groups.append(GroupChange(name, "Delete", id=stored.id, current={"name": name}))
@@ -415,9 +418,17 @@ def resource_diffs(result: Plan) -> list[ResourceDiff]:
                 )
             )
         elif change.op == "Update" and change.desired is not None and change.current is not None:
+            proposed = resource_toml(change.kind, change.name, change.desired)
+            hidden = [
+                f
+                for f in change.kind.secret_fields
+                if change.desired.config.get(f) != change.current.config.get(f)
+            ]
+            if hidden:  # secrets never appear in a diff; that one changed does
+                proposed["config"] = {**proposed.get("config", {}), **dict.fromkeys(hidden, SECRET_CHANGED)}
             data = UpdateDiff(
                 data=DiffUpdate(
-                    proposed=render(section, resource_toml(change.kind, change.name, change.desired)),
+                    proposed=render(section, proposed),
                     current=render(section, resource_toml(change.kind, change.name, change.current)),
                 )
             )
@@ -454,7 +465,7 @@ def variable_diffs(result: Plan) -> list[Any]:
         elif c.op == "Update":
             proposed, now = _shown_variable(c.desired), _shown_variable(c.current)
             if c.desired.get("is_secret") and c.desired.get("value") != c.current.get("value"):
-                proposed["value"] = "<secret value changed>"
+                proposed["value"] = SECRET_CHANGED
             out.append(
                 UpdateDiff(
                     data=DiffUpdate(proposed=render("variable", proposed), current=render("variable", now))

@@ -667,3 +667,26 @@ async def test_a_procedure_runs_a_sync(
     done = await finished(client, await client.ok("execute", "RunProcedure", {"procedure": "sync-it"}), 60)
     assert done["success"] is True, done["logs"]
     assert (await client.read("GetServer", {"server": "from-procedure"}))["name"] == "from-procedure"
+
+
+async def test_secret_fields_left_out_of_a_file_keep_their_value(
+    registry: Any, sync_service: Any, client: BusClient
+) -> None:
+    await client.write("CreateServer", {"name": "keyed", "config": {"passkey": "pk-secret-1"}})
+    sync = await make_sync(client, '[[server]]\nname = "keyed"\n')
+    assert (await pending(client, sync["name"]))["resource_updates"] == []
+    exported = (await client.read("ExportAllResourcesToToml", {}))["toml"]
+    assert "keyed" in exported and "pk-secret-1" not in exported
+    # Positive control: a passkey written in the file is a change (and its value is not shown in the diff).
+    await client.write(
+        "UpdateResourceSync",
+        {
+            "id": sync["name"],
+            "config": {"file_contents": '[[server]]\nname = "keyed"\nconfig.passkey = "pk-2"\n'},
+        },
+    )
+    info = await pending(client, sync["name"])
+    assert changes(info) == [("Server", "keyed", "Update")]
+    proposed = info["resource_updates"][0]["data"]["data"]["proposed"]
+    assert 'passkey = "<secret value changed>"' in proposed
+    assert "pk-2" not in str(info["resource_updates"]) and "pk-secret-1" not in str(info)
