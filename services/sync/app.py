@@ -14,10 +14,12 @@ from services.common.auth import load_jwt_signer
 from services.common.bus import Bus
 from services.common.caller import Authenticator, CredentialCheck
 from services.common.mongo import connect, service_database
+from services.common.outbox import Outbox
 from services.common.registry_client import RegistryClient
 from services.common.runs import Runner
 from services.common.settings import Settings
 from services.sync.handlers import action_state, export, files, refresh, run
+from services.sync.pending_state import PendingStates
 from services.sync.refresher import Refresher
 
 SERVICE = "sync"
@@ -41,6 +43,10 @@ class Sync:
             lambda key, secret: self.registry.verify_api_key(key, secret),  # noqa: PLW0108
         )
         self.bus = Bus(SERVICE, settings, check)
+        self.outbox = Outbox(self.db)
+        """`ResourceSyncPendingChanged` rides in the write of the state it announces (`pending_state.py`)."""
+        self.bus.outbox = self.outbox
+        self.states = PendingStates(self.outbox)
         self.registry = RegistryClient(self.bus, self.signer)
         self.runner = Runner(self.db, self.registry, settings.lease_seconds)
         self.swarms = self.db["Swarm"]

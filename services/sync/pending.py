@@ -15,6 +15,7 @@ from services.common.bus import Bus
 from services.common.registry_client import RegistryClient
 from services.common.settings import Settings
 from services.sync.diff import Plan, group_diffs, plan, resource_diffs, variable_diffs
+from services.sync.pending_state import PendingStates
 from services.sync.sources import read_sources
 from services.sync.state import Current, read_current
 from services.sync.toml_files import Declared, SourceFile, SyncFileError, parse_files
@@ -85,14 +86,23 @@ def info_of(pending: Pending | None, error: str | None) -> dict[str, Any]:
 
 
 async def refresh(
-    registry: RegistryClient, headers: Mapping[str, str], settings: Settings, sync: ResourceSync
+    registry: RegistryClient,
+    headers: Mapping[str, str],
+    settings: Settings,
+    sync: ResourceSync,
+    states: PendingStates | None = None,
 ) -> Pending | None:
-    """Compute the pending changes and record them (or the error) in the sync's info."""
+    """Compute the pending changes and record them (or the error) in the sync's info, and in `states` whether
+    anything is pending (an error is not: nothing would be applied)."""
     target = ResourceTarget(type=V.ResourceSync, id=sync.id)
     try:
         pending = await compute(registry, headers, settings, sync)
     except SyncFileError as err:
         await registry.set_info(target, info_of(None, str(err)))
+        if states is not None:
+            await states.record(sync, False)
         return None
     await registry.set_info(target, info_of(pending, None))
+    if states is not None:
+        await states.record(sync, not pending.plan.empty)
     return pending

@@ -124,7 +124,7 @@ class Refresher:
                 if only is not None and sync.id not in only:
                     continue
                 try:
-                    await refresh(self.app.registry, headers, self.app.settings, sync)
+                    await refresh(self.app.registry, headers, self.app.settings, sync, self.app.states)
                     count += 1
                 except ServiceError as err:
                     log.warning("could not refresh sync %s: %s", sync.name, err.message)

@@ -690,3 +690,38 @@ async def test_secret_fields_left_out_of_a_file_keep_their_value(
     proposed = info["resource_updates"][0]["data"]["data"]["proposed"]
     assert 'passkey = "<secret value changed>"' in proposed
     assert "pk-2" not in str(info["resource_updates"]) and "pk-secret-1" not in str(info)
+
+
+async def test_a_flip_of_pending_is_one_event(registry: Any, sync_service: Any, client: BusClient) -> None:
+    import json
+
+    from contracts.events.resource_sync import ResourceSyncPendingChanged
+    from tests.e2e.helpers import eventually
+
+    seen: list[dict[str, Any]] = []
+
+    async def collect(msg: Any) -> None:
+        seen.append(json.loads(msg.data))
+
+    sub = await client.nc.subscribe(ResourceSyncPendingChanged.SUBJECT, cb=collect)
+    try:
+        sync = await make_sync(client, '[[server]]\nname = "flip"\n')
+        mine = lambda: [e["pending"] for e in seen if e["name"] == sync["name"]]  # noqa: E731
+        await pending(client, sync["name"])
+        await pending(client, sync["name"])
+        assert await eventually(lambda: _is_list(mine(), [True]), 10)
+        await run(client, sync["name"])
+        assert await eventually(lambda: _is_list(mine(), [True, False]), 10)
+        await pending(client, sync["name"])
+        await asyncio.sleep(
+            0.5
+        )  # a refresh that changes nothing announces nothing (checked against the list)
+        assert mine() == [True, False]
+        assert seen[0]["resource"] == {"type": "ResourceSync", "id": sync["_id"]["$oid"]}
+        assert seen[0]["pending_alert"] is True
+    finally:
+        await sub.unsubscribe()
+
+
+async def _is_list(found: list[Any], expected: list[Any]) -> bool:
+    return found == expected

@@ -39,7 +39,7 @@ def register(app: Sync) -> None:
             fresh: ResourceSync = await app.bus.request(
                 GetResourceSync(sync=sync.id), app.sync_user_headers()
             )
-            await refresh(app.registry, app.sync_user_headers(), app.settings, fresh)
+            await refresh(app.registry, app.sync_user_headers(), app.settings, fresh, app.states)
         return logs
 
     async def write(req: WriteSyncFileContents, ctx: RequestContext) -> Update:

@@ -21,7 +21,7 @@ def register(app: Sync) -> None:
 
     async def handle(req: RefreshResourceSyncPending, ctx: RequestContext) -> ResourceSync:
         sync = await sync_with(app, ctx, req.sync, PermissionLevel.Execute)
-        await refresh(app.registry, app.sync_user_headers(), app.settings, sync)
+        await refresh(app.registry, app.sync_user_headers(), app.settings, sync, app.states)
         found: ResourceSync = await app.bus.request(GetResourceSync(sync=sync.id), app.sync_user_headers())
         return found
 

@@ -74,7 +74,7 @@ def register(app: Sync) -> None:
         try:
             pending = await compute(app.registry, headers, app.settings, sync)
         except SyncFileError as err:
-            await refresh(app.registry, headers, app.settings, sync)
+            await refresh(app.registry, headers, app.settings, sync, app.states)
             raise BadRequest(f"sync {sync.name!r} cannot be applied, nothing changed: {err}") from None
         plan = narrowed(pending.plan, req)
         narrowed_run = plan is not pending.plan
@@ -106,7 +106,7 @@ def register(app: Sync) -> None:
                 "last_sync_message": pending.message,
             }
             await app.registry.set_info(target, last)
-            await refresh(app.registry, headers, app.settings, sync)
+            await refresh(app.registry, headers, app.settings, sync, app.states)
             return logs
 
         return await app.runner.start(Operation.RunSync, target, ctx.caller.user_id, work, ctx=ctx)
