@@ -142,8 +142,23 @@ def has_tags(tags: list[str], wanted: list[str]) -> bool:
     return all(tag in tags for tag in wanted)
 
 
-def _after_cycles(declared: Declared) -> None:
+def _after_cycles(declared: Declared, current: Current) -> None:
+    """A SyncFileError for an `after` naming no deployment or stack (in the files or the system), or a cycle."""
     deployable = {r.name: r for r in declared.resources if r.kind.variant in (V.Deployment, V.Stack)}
+    known = set(deployable)
+    for variant in (V.Deployment, V.Stack):
+        known |= set(current.names.get(variant, {}).values())
+    for r in declared.resources:
+        if r.after and r.kind.variant not in (V.Deployment, V.Stack):
+            raise SyncFileError(
+                f"{r.file}: {r.kind.section} {r.name!r}: field 'after': only deployments and stacks have it"
+            )
+        for parent in r.after:
+            if parent not in known:
+                raise SyncFileError(
+                    f"{r.file}: {r.kind.section} {r.name!r}: field 'after': no deployment or stack named {parent!r}"
+                    " in the system or in the sync's files"
+                )
     state: dict[str, int] = {}
 
     def visit(name: str, chain: list[str]) -> None:
@@ -175,7 +190,7 @@ def plan(
     result = Plan()
     match_tags = list(config.match_tags)
     delete = config.delete or config.managed
-    _after_cycles(declared)
+    _after_cycles(declared, current)
     scoped = [r for r in declared.resources if has_tags(r.tags, match_tags)]
     names: dict[ResourceTargetVariant, set[str]] = {}
     for r in declared.resources:

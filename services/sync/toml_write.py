@@ -21,7 +21,23 @@ def _raw_ok(text: str) -> bool:
     return "\n" in text and '"""' not in text and not text.endswith('"') and not _CONTROL.search(text)
 
 
-def dumps(document: dict[str, Any]) -> str:
+def dumps(document: dict[str, list[dict[str, Any]]]) -> str:
+    """Entries by table as Komodo writes them: each `[[<table>]]` with its fields, sub-tables below it
+    (`[deployment.config]`), multi-line strings raw."""
+    parts: list[str] = []
+    for section, entries in document.items():
+        for entry in entries:
+            text = _dumps({section: entry})
+            header = f"[{section}]\n"
+            parts.append(
+                f"[[{section}]]\n{text[len(header) :]}"
+                if text.startswith(header)
+                else _dumps({section: [entry]})
+            )
+    return "\n".join(parts)
+
+
+def _dumps(document: dict[str, Any]) -> str:
     """The document as TOML, multi-line strings readable and raw."""
     raw: dict[str, str] = {}
     prefix = f"@@varanus-{uuid.uuid4().hex}-"

@@ -170,6 +170,11 @@ def test_match_tags_limit_the_scope() -> None:
         ("[[server]]\ndescription = 'x'\n", "[[server]] #1: missing field 'name'"),
         ("# only a comment\n", "f.toml: the file declares nothing"),
         ("", "f.toml: the file is empty"),
+        (
+            '[[deployment]]\nname = "d"\nafter = ["ghost"]\n',
+            "deployment 'd': field 'after': no deployment or stack named 'ghost'",
+        ),
+        ('[[server]]\nname = "s"\nafter = ["x"]\n', "server 's': field 'after': only deployments and stacks"),
     ],
 )
 def test_errors_name_file_resource_and_field(text: str, message: str) -> None:
@@ -308,3 +313,17 @@ def test_user_groups_diff_by_usernames() -> None:
     fewer = EXAMPLES["PERMISSIONING"].replace(', "karamvirsingh98"', "")
     changed = plan(parse_files([SourceFile("p", fewer)]), current, config)
     assert [(g.name, g.op) for g in changed.user_groups] == [("groupo", "Update")]
+
+
+def test_written_toml_uses_komodo_tables() -> None:
+    text = dumps(
+        {
+            "deployment": [
+                {"name": "a", "config": {"server": "s", "image": {"type": "Build", "params": {"build": "b"}}}}
+            ],
+            "procedure": [{"name": "p", "config": {"stages": [{"name": "one", "executions": []}]}}],
+        }
+    )
+    assert text.startswith('[[deployment]]\nname = "a"\n')
+    assert "[deployment.config]" in text and "[[procedure]]" in text
+    assert tomllib.loads(text)["deployment"][0]["config"]["image"]["params"] == {"build": "b"}
