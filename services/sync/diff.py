@@ -200,6 +200,7 @@ def plan(
         for kind in KINDS:
             existing = current.of(kind)
             mine = [r for r in scoped if r.kind is kind]
+            mine_names = {r.name for r in mine}
             for r in mine:
                 stored = existing.get(r.name)
                 desired = Canonical(
@@ -225,7 +226,7 @@ def plan(
                 if kind.variant == V.ResourceSync and name == sync_name:
                     continue  # a sync never deletes itself
                 result.in_scope += 1
-                if delete and name not in {r.name for r in mine}:
+                if delete and name not in mine_names:
                     result.resources.append(
                         ResourceChange(
                             kind,

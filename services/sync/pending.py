@@ -53,7 +53,9 @@ async def compute(
     declared = parse_files(sources.files)
     bus = registry.bus
     current = await read_current(bus, headers, sync.config.include_user_groups)
-    found = plan(declared, current, sync.config, sync.name, await running(bus, headers))
+    deploying = any(r.deploy for r in declared.resources)
+    states = await running(bus, headers) if deploying else {}
+    found = plan(declared, current, sync.config, sync.name, states)
     return Pending(sources.files, sources.hash, sources.message, declared, current, found)
 
 

@@ -61,6 +61,7 @@ class Declared:
     user_groups: dict[str, dict[str, Any]] = field(default_factory=dict)
     swarms: list[dict[str, Any]] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
+    _by_name: dict[tuple[str, str], DeclaredResource] = field(default_factory=dict, repr=False)
 
     def count(self) -> int:
         """How many entries the files declare."""
@@ -68,10 +69,12 @@ class Declared:
 
     def named(self, kind: SyncKind, name: str) -> DeclaredResource | None:
         """The declared resource of that kind and name."""
-        for resource in self.resources:
-            if resource.kind is kind and resource.name == name:
-                return resource
-        return None
+        return self._by_name.get((kind.section, name))
+
+    def add(self, resource: DeclaredResource) -> None:
+        """Declare a resource (its name checked unique by the caller)."""
+        self.resources.append(resource)
+        self._by_name[(resource.kind.section, resource.name)] = resource
 
 
 _TRIPLE = re.compile(r'"""(.*?)"""', re.DOTALL)
@@ -224,7 +227,7 @@ def parse_file(source: SourceFile, into: Declared) -> None:
                         f"{source.path}: {kind.section} {resource.name!r} is declared twice"
                         f" (also in {other.file})"
                     )
-                into.resources.append(resource)
+                into.add(resource)
         else:
             known = ", ".join(f"[[{s}]]" for s in [*BY_SECTION, "variable", "user_group", "swarm"])
             raise SyncFileError(f"{source.path}: unknown table [[{table}]] (known: {known})")
