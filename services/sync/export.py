@@ -9,7 +9,7 @@ from typing import Any
 
 from contracts.entities.common import ResourceTargetVariant
 from services.sync.diff import group_canonical, resource_toml, stored_canonical, stored_permissions
-from services.sync.kinds import KINDS
+from services.sync.kinds import BY_SECTION, KINDS
 from services.sync.state import Current
 from services.sync.toml_write import dumps
 
@@ -21,9 +21,12 @@ def export_toml(
     include_resources: bool,
     include_variables: bool,
     user_groups: set[str] | None,
+    existing: dict[str, Any] | None = None,
 ) -> str:
     """The TOML of the selected resources (`targets` by type and id or name, else all with `tags`), variables
-    and user groups (`user_groups` names, None for none)."""
+    and user groups (`user_groups` names, None for none). `existing` (a parsed sync file) gives the `deploy`
+    and `after` of the resources it declares, which the system does not store, so a rewritten file keeps them."""
+    kept = sync_meta(existing or {})
     document: dict[str, list[dict[str, Any]]] = {}
     if include_resources:
         for kind in KINDS:
@@ -34,7 +37,13 @@ def export_toml(
                 if targets is None and not all(t in tag_names or t in resource.tags for t in tags):
                     continue
                 canonical = stored_canonical(kind, resource, current)
-                document.setdefault(kind.section, []).append(resource_toml(kind, name, canonical))
+                written = resource_toml(kind, name, canonical)
+                meta = kept.get((kind.section, name), {})
+                position = 1 + sum(1 for k in ("description", "template", "tags") if k in written)
+                items = list(written.items())
+                document.setdefault(kind.section, []).append(
+                    dict(items[:position] + list(meta.items()) + items[position:])
+                )
     if include_variables:
         for name, variable in sorted(current.variables.items()):
             entry: dict[str, Any] = {"name": name}
@@ -68,3 +77,27 @@ def export_toml(
             entry["permissions"] = permissions
         document.setdefault("user_group", []).append(entry)
     return dumps(document)
+
+
+def sync_meta(existing: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
+    """`deploy` and `after` of each resource a parsed sync file declares, by table and name (plural table names
+    accepted; anything malformed is skipped: it only adds meta)."""
+    kept: dict[tuple[str, str], dict[str, Any]] = {}
+    for table, entries in existing.items():
+        section = table[:-1] if table.endswith("s") and table[:-1] in BY_SECTION else table
+        if section not in BY_SECTION or not isinstance(entries, list):
+            continue
+        for entry in entries:
+            if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
+                continue
+            meta: dict[str, Any] = {}
+            if entry.get("deploy") is True:
+                meta["deploy"] = True
+            after = entry.get("after")
+            if isinstance(after, str):
+                after = [after]
+            if isinstance(after, list) and after and all(isinstance(a, str) for a in after):
+                meta["after"] = list(after)
+            if meta:
+                kept[(section, entry["name"])] = meta
+    return kept

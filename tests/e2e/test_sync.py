@@ -725,3 +725,33 @@ async def test_a_flip_of_pending_is_one_event(registry: Any, sync_service: Any, 
 
 async def _is_list(found: list[Any], expected: list[Any]) -> bool:
     return found == expected
+
+
+async def test_commit_keeps_deploy_and_after_of_the_file(
+    registry: Any, sync_service: Any, client: BusClient
+) -> None:
+    contents = (
+        '[[server]]\nname = "keep-srv"\n'
+        '[[deployment]]\nname = "keep-a"\ndeploy = true\nconfig.server = "keep-srv"\n'
+        '[[deployment]]\nname = "keep-b"\ndeploy = true\nafter = "keep-a"\nconfig.server = "keep-srv"\n'
+    )
+    sync = await make_sync(client, contents, managed=True)
+    await client.write("CreateServer", {"name": "keep-srv"})
+    await client.write("CreateDeployment", {"name": "keep-a", "config": {"server_id": "keep-srv"}})
+    await client.write("CreateDeployment", {"name": "keep-b", "config": {"server_id": "keep-srv"}})
+    done = await finished(client, await client.write("CommitSync", {"sync": sync["name"]}))
+    assert done["success"] is True, done["logs"]
+    written = tomllib.loads(
+        (await client.read("GetResourceSync", {"sync": sync["name"]}))["config"]["file_contents"]
+    )
+    by_name = {d["name"]: d for d in written["deployment"]}
+    assert by_name["keep-a"]["deploy"] is True and "after" not in by_name["keep-a"]
+    assert by_name["keep-b"]["after"] == ["keep-a"]
+    exported = await client.read(
+        "ExportResourcesToToml",
+        {
+            "targets": [{"type": "Deployment", "id": "keep-b"}],
+            "existing": {"deployment": [{"name": "keep-b", "deploy": True}]},
+        },
+    )
+    assert tomllib.loads(exported["toml"])["deployment"][0]["deploy"] is True

@@ -25,7 +25,7 @@ def register(app: Sync) -> None:
         current = await read_current(app.bus, credentials(ctx.headers), req.include_user_groups)
         groups = set(current.user_groups) if req.include_user_groups else None
         text = export_toml(
-            current, None, list(req.tags), req.include_resources, req.include_variables, groups
+            current, None, list(req.tags), req.include_resources, req.include_variables, groups, req.existing
         )
         return TomlResponse(toml=text)
 
@@ -35,7 +35,7 @@ def register(app: Sync) -> None:
         current = await read_current(app.bus, credentials(ctx.headers), bool(req.user_groups))
         targets = {(t.type, t.id) for t in req.targets}
         groups = set(req.user_groups) if req.user_groups else None
-        text = export_toml(current, targets, [], True, req.include_variables, groups)
+        text = export_toml(current, targets, [], True, req.include_variables, groups, req.existing)
         return TomlResponse(toml=text)
 
     app.bus.handle(ExportAllResourcesToToml, export_all)

@@ -8,7 +8,7 @@ the export is read as the `Resource Sync` user, which sees every resource.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from contracts.api.read.resource_sync import GetResourceSync
 from contracts.api.write.resource_sync import CommitSync, WriteSyncFileContents
@@ -21,7 +21,9 @@ from services.common.runs import now_ms
 from services.sync.export import export_toml
 from services.sync.handlers.common import sync_with
 from services.sync.pending import refresh
+from services.sync.sources import read_sources
 from services.sync.state import read_current
+from services.sync.toml_files import SyncFileError, load_toml
 from services.sync.writeback import author_name, commit_path, is_ui, relative_file, write_file
 
 if TYPE_CHECKING:
@@ -41,6 +43,20 @@ def register(app: Sync) -> None:
             )
             await refresh(app.registry, app.sync_user_headers(), app.settings, fresh, app.states)
         return logs
+
+    async def existing_file(sync: ResourceSync) -> dict[str, Any]:
+        """The sync's file as it is now, parsed (empty when it cannot be read or parsed): its `deploy` and
+        `after` are kept by the commit."""
+        try:
+            sources = await read_sources(sync.config, app.settings, app.registry)
+            merged: dict[str, Any] = {}
+            for source in sources.files:
+                for table, entries in load_toml(source.contents).items():
+                    if isinstance(entries, list):
+                        merged.setdefault(table, []).extend(entries)
+            return merged
+        except (SyncFileError, ValueError):
+            return {}
 
     async def write(req: WriteSyncFileContents, ctx: RequestContext) -> Update:
         sync = await sync_with(app, ctx, req.sync, PermissionLevel.Write)
@@ -83,6 +99,7 @@ def register(app: Sync) -> None:
             current = await read_current(app.bus, app.sync_user_headers(), config.include_user_groups)
             current.resources.get(ResourceTargetVariant.ResourceSync, {}).pop(sync.name, None)
             groups = set(current.user_groups) if config.include_user_groups else None
+            existing = await existing_file(sync)
             text = export_toml(
                 current,
                 None,
@@ -90,6 +107,7 @@ def register(app: Sync) -> None:
                 config.include_resources,
                 config.include_variables,
                 groups,
+                existing,
             )
             logs = await write_file(
                 app.bus,
