@@ -202,6 +202,8 @@ def plan(
             mine = [r for r in scoped if r.kind is kind]
             mine_names = {r.name for r in mine}
             for r in mine:
+                if kind.variant == V.ResourceSync and r.name == sync_name:
+                    continue  # a sync never changes itself (its own file_contents would be written by it)
                 stored = existing.get(r.name)
                 desired = Canonical(
                     description=r.description,

@@ -327,3 +327,14 @@ def test_written_toml_uses_komodo_tables() -> None:
     assert text.startswith('[[deployment]]\nname = "a"\n')
     assert "[deployment.config]" in text and "[[procedure]]" in text
     assert tomllib.loads(text)["deployment"][0]["config"]["image"]["params"] == {"build": "b"}
+
+
+def test_a_sync_never_changes_or_deletes_itself() -> None:
+    current = system(ResourceSync=["self", "other"])
+    text = '[[resource_sync]]\nname = "self"\ndescription = "changed"\n[[resource_sync]]\nname = "other"\ndescription = "x"\n'
+    found = plan(parse_files([SourceFile("f", text)]), current, EVERYTHING, sync_name="self")
+    assert [(c.name, c.op) for c in found.resources] == [("other", "Update")]
+    alone = plan(
+        parse_files([SourceFile("f", '[[server]]\nname = "s"\n')]), current, EVERYTHING, sync_name="self"
+    )
+    assert sorted((c.name, c.op) for c in alone.resources) == [("other", "Delete"), ("s", "Create")]
