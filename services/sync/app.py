@@ -18,7 +18,7 @@ from services.common.outbox import Outbox
 from services.common.registry_client import RegistryClient
 from services.common.runs import Runner
 from services.common.settings import Settings
-from services.sync.handlers import action_state, export, files, refresh, run
+from services.sync.handlers import action_state, export, files, live_info, refresh, run
 from services.sync.pending_state import PendingStates
 from services.sync.refresher import Refresher
 
@@ -51,7 +51,7 @@ class Sync:
         self.runner = Runner(self.db, self.registry, settings.lease_seconds)
         self.swarms = self.db["Swarm"]
         """`[[swarm]]` entries of the files, kept as written (by name) until Varanus has Swarm resources."""
-        for module in (refresh, run, export, files, action_state):
+        for module in (refresh, run, export, files, action_state, live_info):
             module.register(self)
         self.refresher = Refresher(self)
 

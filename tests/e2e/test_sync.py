@@ -638,6 +638,9 @@ async def test_action_state_says_syncing_while_a_run_deploys(
     monkeypatch.setattr(apply.Applier, "deploy", held)
     update = await client.ok("execute", "RunSync", {"sync": sync["name"]})
     assert (await client.read("GetResourceSyncActionState", {"sync": sync["name"]})) == {"syncing": True}
+    listed = {i["name"]: i["info"]["state"] for i in await client.read("ListResourceSyncs", {})}
+    assert listed[sync["name"]] == "Syncing"
+    assert (await client.read("GetResourceSyncsSummary", {}))["syncing"] == 1
     again = await client.send("execute", "RunSync", {"sync": sync["name"]})
     assert again.status == 409, again.body
     gate.set()
