@@ -13,6 +13,8 @@ from typing import Any
 
 from pydantic import AliasChoices, BaseModel, ValidationError
 
+from contracts.api.base import REQUESTS
+from contracts.catalog import load_all
 from contracts.entities.common import ResourceTargetVariant
 from services.sync.kinds import EXECUTION_TARGETS, TOML_NAMES, Reference, SyncKind
 from services.sync.state import Current
@@ -153,6 +155,35 @@ def unknown_field(annotation: Any, data: Any, path: str) -> str | None:
     return None
 
 
+INSIDE_EXECUTIONS = {"None": frozenset(), "Sleep": frozenset({"duration_ms"})}
+"""Procedure execution types the executor runs itself (no request), and their params."""
+
+
+def _check_executions(config: dict[str, Any], where: str) -> None:
+    """A SyncFileError for a procedure execution of an unknown type, or with a parameter its request lacks."""
+    load_all()
+    stages = config.get("stages", config.get("stage")) or []
+    for s, stage in enumerate(stages if isinstance(stages, list) else []):
+        executions = stage.get("executions") if isinstance(stage, dict) else None
+        for e, item in enumerate(executions if isinstance(executions, list) else []):
+            execution = item.get("execution") if isinstance(item, dict) else None
+            if not isinstance(execution, dict):
+                continue
+            kind, params = execution.get("type", "None"), execution.get("params") or {}
+            path = f"config.stage[{s}].executions[{e}].execution"
+            if kind in INSIDE_EXECUTIONS:
+                unknown = sorted(set(params) - INSIDE_EXECUTIONS[kind]) if isinstance(params, dict) else []
+                if unknown:
+                    raise SyncFileError(f"{where}: unknown field '{path}.params.{unknown[0]}'")
+                continue
+            request = REQUESTS.get("execute", {}).get(str(kind))
+            if request is None:
+                raise SyncFileError(f"{where}: field '{path}.type': no execution {kind!r}")
+            bad = unknown_field(request, params, "")
+            if bad:
+                raise SyncFileError(f"{where}: unknown field '{path}.params.{bad}'")
+
+
 def desired_config(
     kind: SyncKind,
     declared: DeclaredResource,
@@ -167,6 +198,8 @@ def desired_config(
     bad = unknown_field(config_type, declared.config, "")
     if bad:
         raise SyncFileError(f"{where}: unknown field 'config.{bad}'")
+    if kind.variant == ResourceTargetVariant.Procedure:
+        _check_executions(declared.config, where)
     partial = dict(declared.config)
     stored_json = dump(kind, stored) if stored is not None else {}
     for secret in kind.secret_fields:

@@ -171,6 +171,16 @@ def test_match_tags_limit_the_scope() -> None:
         ("# only a comment\n", "f.toml: the file declares nothing"),
         ("", "f.toml: the file is empty"),
         (
+            '[[procedure]]\nname = "p"\n[[procedure.config.stage]]\nname = "s"\n'
+            'executions = [{ execution.type = "Deploy", execution.params.deploymnt = "x" }]\n',
+            "procedure 'p': unknown field 'config.stage[0].executions[0].execution.params.deploymnt'",
+        ),
+        (
+            '[[procedure]]\nname = "p"\n[[procedure.config.stage]]\nname = "s"\n'
+            'executions = [{ execution.type = "Deplo", execution.params = {} }]\n',
+            "field 'config.stage[0].executions[0].execution.type': no execution 'Deplo'",
+        ),
+        (
             '[[deployment]]\nname = "d"\nafter = ["ghost"]\n',
             "deployment 'd': field 'after': no deployment or stack named 'ghost'",
         ),
