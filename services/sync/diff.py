@@ -185,6 +185,7 @@ def plan(
     config: ResourceSyncConfig,
     sync_name: str = "",
     running: dict[ResourceTargetVariant, dict[str, bool]] | None = None,
+    images: dict[str, str] | None = None,
 ) -> Plan:
     """The changes that would bring the system to what the files declare (within the sync's scope)."""
     result = Plan()
@@ -196,6 +197,7 @@ def plan(
     for r in declared.resources:
         names.setdefault(r.kind.variant, set()).add(r.name)
     changed: set[tuple[ResourceTargetVariant, str]] = set()
+    configs: dict[tuple[ResourceTargetVariant, str], Canonical] = {}
     if config.include_resources:
         for kind in KINDS:
             existing = current.of(kind)
@@ -205,7 +207,7 @@ def plan(
                 if kind.variant == V.ResourceSync and r.name == sync_name:
                     continue  # a sync never changes itself (its own file_contents would be written by it)
                 stored = existing.get(r.name)
-                desired = Canonical(
+                desired = configs[(kind.variant, r.name)] = Canonical(
                     description=r.description,
                     template=r.template,
                     tags=sorted(set(r.tags)),
@@ -242,7 +244,8 @@ def plan(
         _variables(declared, current, delete, result)
     if config.include_user_groups:
         _groups(declared, current, delete, result)
-    result.deploys = deploys(scoped, changed, running or {})
+    newer = newer_builds(configs, current, images or {})
+    result.deploys = deploys(scoped, changed, running or {}, newer)
     return result
 
 
@@ -387,10 +390,40 @@ def _groups(declared: Declared, current: Current, delete: bool, result: Plan) ->
                 result.user_groups.append(GroupChange(name, "Delete", id=stored.id, current={"name": name}))
 
 
+_SEMVER = re.compile(r"^(\d+)\.(\d+)\.(\d+)")
+
+
+def newer_builds(
+    configs: dict[tuple[ResourceTargetVariant, str], Canonical], current: Current, images: dict[str, str]
+) -> dict[str, str]:
+    """Deployments (by name) that follow their Build's latest version (0.0.0) and run an image whose version tag
+    is older than the build's current version, with that version. An image tag that is no version (`latest`)
+    says nothing, so it never triggers a deploy."""
+    found: dict[str, str] = {}
+    for (variant, name), canonical in configs.items():
+        image = canonical.config.get("image") or {}
+        params = image.get("params") or {}
+        if variant != V.Deployment or image.get("type") != "Build" or name not in images:
+            continue
+        wanted = params.get("version") or {}
+        if any(wanted.get(part, 0) for part in ("major", "minor", "patch")):
+            continue  # pinned to a version: a newer build is not for it
+        build = current.resources.get(V.Build, {}).get(str(params.get("build_id", "")))
+        if build is None:
+            continue
+        latest = (build.config.version.major, build.config.version.minor, build.config.version.patch)
+        tag = images[name].rsplit(":", 1)[-1] if ":" in images[name].rsplit("/", 1)[-1] else ""
+        match = _SEMVER.match(tag)
+        if match and latest != (0, 0, 0) and tuple(int(g) for g in match.groups()) < latest:
+            found[name] = ".".join(str(p) for p in latest)
+    return found
+
+
 def deploys(
     scoped: list[DeclaredResource],
     changed: set[tuple[ResourceTargetVariant, str]],
     running: dict[ResourceTargetVariant, dict[str, bool]],
+    newer: dict[str, str] | None = None,
 ) -> list[SyncDeployTarget]:
     """Deployments and stacks with `deploy = true` that are new, changed or not running, and (cascading) those
     `after` them; each with the targets it waits for."""
@@ -403,6 +436,8 @@ def deploys(
             reasons[key] = "created or config changed"
         elif not running.get(key[0], {}).get(key[1], False):
             reasons[key] = "not running"
+        elif key[0] == V.Deployment and key[1] in (newer or {}):
+            reasons[key] = f"the attached build has a newer version ({(newer or {})[key[1]]})"
     by_name = {name: key for key in targets for name in [key[1]]}
     grew = True
     while grew:

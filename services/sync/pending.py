@@ -35,14 +35,18 @@ class Pending:
     plan: Plan
 
 
-async def running(bus: Bus, headers: Mapping[str, str]) -> dict[ResourceTargetVariant, dict[str, bool]]:
-    """Which deployments and stacks run now, by name."""
+async def running(
+    bus: Bus, headers: Mapping[str, str]
+) -> tuple[dict[ResourceTargetVariant, dict[str, bool]], dict[str, str]]:
+    """Which deployments and stacks run now, by name, and the image each running deployment runs."""
     deployments: list[Any] = await bus.request(ListDeployments(limit=0), headers)
     stacks: list[Any] = await bus.request(ListStacks(limit=0), headers)
-    return {
+    states = {
         V.Deployment: {d.name: d.info.state.value == "running" for d in deployments},
         V.Stack: {s.name: s.info.state.value == "running" for s in stacks},
     }
+    images = {d.name: d.info.image for d in deployments if d.info.state.value == "running" and d.info.image}
+    return states, images
 
 
 async def compute(
@@ -54,8 +58,8 @@ async def compute(
     bus = registry.bus
     current = await read_current(bus, headers, sync.config.include_user_groups)
     deploying = any(r.deploy for r in declared.resources)
-    states = await running(bus, headers) if deploying else {}
-    found = plan(declared, current, sync.config, sync.name, states)
+    states, images = await running(bus, headers) if deploying else ({}, {})
+    found = plan(declared, current, sync.config, sync.name, states, images)
     return Pending(sources.files, sources.hash, sources.message, declared, current, found)
 
 

@@ -348,3 +348,31 @@ def test_a_sync_never_changes_or_deletes_itself() -> None:
         parse_files([SourceFile("f", '[[server]]\nname = "s"\n')]), current, EVERYTHING, sync_name="self"
     )
     assert sorted((c.name, c.op) for c in alone.resources) == [("other", "Delete"), ("s", "Create")]
+
+
+def test_a_deployment_following_its_build_deploys_when_the_build_is_newer() -> None:
+    text = (
+        '[[deployment]]\nname = "app"\ndeploy = true\nconfig.server = "s"\n'
+        'config.image.type = "Build"\nconfig.image.params.build = "b"\n'
+        '[[deployment]]\nname = "pinned"\ndeploy = true\nconfig.server = "s"\n'
+        'config.image = { type = "Build", params = { build = "b", version = { major = 1, minor = 0, patch = 0 } } }\n'
+    )
+    current = system(Server=["s"], Build=["b"])
+    keep = EVERYTHING.model_copy(update={"delete": False})
+    after = store(plan(parse_files([SourceFile("f", text)]), current, keep), current)
+    build = after.resources[V.Build]["b"]
+    version = build.config.version.model_copy(update={"major": 1, "minor": 2, "patch": 0})
+    after.resources[V.Build]["b"] = build.model_copy(
+        update={"config": build.config.model_copy(update={"version": version})}
+    )
+    running = {V.Deployment: {"app": True, "pinned": True}}
+
+    def deploys_with(images: dict[str, str]) -> dict[str, str]:
+        found = plan(parse_files([SourceFile("f", text)]), after, keep, running=running, images=images)
+        return {d.target.id: d.reason for d in found.deploys}
+
+    assert deploys_with({"app": "registry.local/b:1.1.9", "pinned": "registry.local/b:1.0.0"}) == {
+        "app": "the attached build has a newer version (1.2.0)"
+    }
+    assert deploys_with({"app": "registry.local:5000/b:1.2.0", "pinned": "b:1.0.0"}) == {}
+    assert deploys_with({"app": "registry.local:5000/b:latest", "pinned": "b:1.0.0"}) == {}
