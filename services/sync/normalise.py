@@ -155,6 +155,8 @@ def unknown_field(annotation: Any, data: Any, path: str) -> str | None:
     return None
 
 
+WRITE_EXECUTIONS = frozenset({"CommitSync"})
+"""Write requests a procedure may run as executions (as the executor's `WRITES`)."""
 INSIDE_EXECUTIONS = {"None": frozenset(), "Sleep": frozenset({"duration_ms"})}
 """Procedure execution types the executor runs itself (no request), and their params."""
 
@@ -176,7 +178,9 @@ def _check_executions(config: dict[str, Any], where: str) -> None:
                 if unknown:
                     raise SyncFileError(f"{where}: unknown field '{path}.params.{unknown[0]}'")
                 continue
-            request = REQUESTS.get("execute", {}).get(str(kind))
+            request = REQUESTS.get("execute", {}).get(str(kind)) or (
+                REQUESTS.get("write", {}).get(str(kind)) if kind in WRITE_EXECUTIONS else None
+            )
             if request is None:
                 raise SyncFileError(f"{where}: field '{path}.type': no execution {kind!r}")
             bad = unknown_field(request, params, "")

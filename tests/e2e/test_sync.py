@@ -758,3 +758,19 @@ async def test_commit_keeps_deploy_and_after_of_the_file(
         },
     )
     assert tomllib.loads(exported["toml"])["deployment"][0]["deploy"] is True
+
+
+async def test_a_procedure_commits_a_sync(
+    registry: Any, executor: Any, sync_service: Any, client: BusClient
+) -> None:
+    await client.write("CreateServer", {"name": "committed-by-procedure"})
+    sync = await make_sync(client, "", managed=True)
+    stage = {
+        "name": "commit",
+        "executions": [{"execution": {"type": "CommitSync", "params": {"sync": sync["name"]}}}],
+    }
+    await client.write("CreateProcedure", {"name": "commit-it", "config": {"stages": [stage]}})
+    done = await finished(client, await client.ok("execute", "RunProcedure", {"procedure": "commit-it"}), 60)
+    assert done["success"] is True, done["logs"]
+    contents = (await client.read("GetResourceSync", {"sync": sync["name"]}))["config"]["file_contents"]
+    assert "committed-by-procedure" in contents
