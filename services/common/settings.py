@@ -174,6 +174,21 @@ class Settings(BaseSettings):
         default=10.0, validation_alias=AliasChoices("VARANUS_REQUEST_TIMEOUT", "request_timeout")
     )
     """Seconds a service waits for another service's answer on the bus."""
+    resource_poll_interval: Timelength = Timelength.OneHour
+    """How often ResourceSyncs re-read their files and recompute their pending changes (besides after a webhook
+    and after changes to resources)."""
+    sync_directory: Path | None = Field(
+        default=None, validation_alias=AliasChoices("KOMODO_SYNC_DIRECTORY", "sync_directory")
+    )
+    """Root of the files a ResourceSync with `files_on_host` reads (its `resource_path`s are relative to it and
+    may not leave it); unset: `<data_dir>/syncs`."""
+    sync_delete_share: float = Field(
+        default=0.5,
+        ge=0,
+        le=1,
+        validation_alias=AliasChoices("VARANUS_SYNC_DELETE_SHARE", "sync_delete_share"),
+    )
+    """The share of a sync's resources it may delete in one run without `confirm_deletes: true`."""
     config_path: Path | None = None
     """A Komodo-style TOML file (`KOMODO_CONFIG_PATH`) whose `[secrets]`, `[[git_provider]]` and
     `[[image_registry]]` sections are read; every other setting comes from the environment."""

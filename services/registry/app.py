@@ -9,7 +9,7 @@ import nats
 import nkeys
 from nats.aio.client import Client as NatsClient
 
-from contracts.api.internal.live_info import GetBuilderLiveInfo, GetLiveInfo, LiveInfo
+from contracts.api.internal.live_info import GetBuilderLiveInfo, GetLiveInfo, GetSyncLiveInfo, LiveInfo
 from contracts.catalog import load_all
 from contracts.entities.common import ResourceTarget, ResourceTargetVariant
 from contracts.entities.permission import UserTarget, UserTargetVariant
@@ -122,6 +122,7 @@ class Registry:
         self.kinds[ResourceTargetVariant.Action.value].live = self.live_info
         self.kinds[ResourceTargetVariant.Repo.value].live = self.builder_live_info
         self.kinds[ResourceTargetVariant.Build.value].live = self.builder_live_info
+        self.kinds[ResourceTargetVariant.ResourceSync.value].live = self.sync_live_info
         self.tags = TagStore(self.db, self.bus)
         self.variables = VariableStore(self.db, box, self.bus, self.updates)
         self.git_accounts = AccountStore(
@@ -270,6 +271,22 @@ class Registry:
         try:
             live: LiveInfo = await self.bus.request(
                 GetBuilderLiveInfo(type=variant, ids=ids, hints=hints),
+                {"Authorization": self.signer.issue(SYSTEM_USER_ID)},
+                timeout=LIVE_INFO_TIMEOUT_SECONDS,
+            )
+        except ServiceError as err:
+            log.debug("no live info for %s: %s", variant.value, err.message)
+            return {}
+        return live.infos
+
+    async def sync_live_info(
+        self, variant: ResourceTargetVariant, ids: list[str], hints: dict[str, dict[str, str]]
+    ) -> dict[str, dict[str, Any]]:
+        """The sync service's live list-info fields (Syncing while a RunSync runs); empty when it does not answer
+        quickly."""
+        try:
+            live: LiveInfo = await self.bus.request(
+                GetSyncLiveInfo(type=variant, ids=ids, hints=hints),
                 {"Authorization": self.signer.issue(SYSTEM_USER_ID)},
                 timeout=LIVE_INFO_TIMEOUT_SECONDS,
             )

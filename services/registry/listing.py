@@ -129,6 +129,20 @@ def _unknown_member(annotation: Any) -> Any:
     return None
 
 
+def sync_state(info: dict[str, Any]) -> str:
+    """A ResourceSync's state from what its last refresh recorded in its info (the sync service writes it):
+    Failed when its files could not be used, Pending with changes or deploys waiting, Ok once refreshed without,
+    Unknown before any refresh."""
+    if info.get("pending_error"):
+        return "Failed"
+    pending = ("resource_updates", "variable_updates", "user_group_updates", "pending_deploys")
+    if any(info.get(name) for name in pending):
+        return "Pending"
+    if info.get("remote_contents") or info.get("last_sync_ts"):
+        return "Ok"
+    return "Unknown"
+
+
 def list_item_info(spec: KindSpec, resource: Resource[Any, Any]) -> Any:
     """The list item info of a resource: matching config and info fields, derived fields, unknown state."""
     info_cls = spec.list_item_info_cls
@@ -140,6 +154,8 @@ def list_item_info(spec: KindSpec, resource: Resource[Any, Any]) -> Any:
         source.update(extras(config))
     if spec.variant == V.Stack:
         source["services"] = stack_services(info)
+    if spec.variant == V.ResourceSync:
+        source["state"] = sync_state(info)
     fields = info_cls.model_fields
     data = {name: source[name] for name in fields if name in source}
     if "state" in fields and "state" not in data:

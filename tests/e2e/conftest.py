@@ -25,6 +25,7 @@ from services.common.settings import Settings
 from services.executor.app import Executor
 from services.gateway.serving import uvicorn_config
 from services.registry.app import Registry
+from services.sync.app import Sync
 
 
 @dataclass
@@ -81,7 +82,7 @@ class BusClient(KomodoClient):
         return Answer(status, json.loads(reply.data) if reply.data else None)
 
 
-S = TypeVar("S", Registry, Executor, Builder, Alerter)
+S = TypeVar("S", Registry, Executor, Builder, Alerter, Sync)
 
 
 def service_settings(nats_url: str, mongo_url: str, db_prefix: str, tmp_path: Path, **extra: Any) -> Settings:
@@ -232,4 +233,15 @@ async def alerter(
 ) -> AsyncIterator[Alerter]:
     """The alerter service next to the registry, with the same data folder (so the same signing key)."""
     async with running(Alerter(service_settings(nats_url, mongo_url, db_prefix, tmp_path))) as service:
+        yield service
+
+
+@pytest.fixture
+async def sync_service(
+    registry: Registry, nats_url: str, mongo_url: str, db_prefix: str, tmp_path: Path
+) -> AsyncIterator[Sync]:
+    """The sync service next to the registry (same data folder: same signing key); host files under
+    `<tmp_path>/syncs`."""
+    settings = service_settings(nats_url, mongo_url, db_prefix, tmp_path, sync_directory=tmp_path / "syncs")
+    async with running(Sync(settings)) as service:
         yield service

@@ -193,8 +193,8 @@ async def test_refusals_say_why_and_run_nothing(registry, executor, client, webh
             headers=github(CORE_SECRET, b"payload=%7B%7D"),
         )
         assert form.status_code == 400 and "application/json" in form.json()["error"]
-        later = await http.post("/listener/github/sync/x/refresh", content=body, headers=signed)
-        assert later.status_code == 404 and "not available" in later.json()["error"]
+        later = await http.post("/listener/github/swarm/x/main", content=body, headers=signed)
+        assert later.status_code == 404 and "unknown webhook resource 'swarm'" in later.json()["error"]
         option = await http.post("/listener/github/stack/web/up", content=body, headers=signed)
         assert option.status_code == 404 and "refresh or deploy" in option.json()["error"]
         huge = await http.post(

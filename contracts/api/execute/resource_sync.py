@@ -20,3 +20,6 @@ class RunSync(ExecuteRequest):
     """Only apply changes to this resource type."""
     resources: list[str] | None = None
     """Only apply changes to these resources (names or ids)."""
+    confirm_deletes: bool = False
+    """Varanus: allow a run that deletes more than the configured share of the sync's resources
+    (`VARANUS_SYNC_DELETE_SHARE`, default half); without it such a run is refused with the count."""

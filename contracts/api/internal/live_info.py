@@ -43,3 +43,17 @@ class GetBuilderLiveInfo(InternalRequest):
     """The resource ids."""
     hints: dict[str, dict[str, str]] = Field(default_factory=dict)
     """Unused by the builder; kept so the registry calls both live sources alike."""
+
+
+class GetSyncLiveInfo(InternalRequest):
+    """Ask the sync service for the live list-info fields of some ResourceSyncs (`state: Syncing` for those a
+    RunSync runs on; the others keep the state their last refresh recorded)."""
+
+    RESPONSE: ClassVar[Any] = LiveInfo
+
+    type: ResourceTargetVariant
+    """ResourceSync."""
+    ids: list[str]
+    """The resource ids."""
+    hints: dict[str, dict[str, str]] = Field(default_factory=dict)
+    """Unused by the sync service; kept so the registry calls every live source alike."""

@@ -38,6 +38,8 @@ if TYPE_CHECKING:
 
 INSIDE: Final = frozenset({"None", "Sleep"})
 """Execution types the executor runs itself, with no request and no Update."""
+WRITES: Final = frozenset({"CommitSync"})
+"""Write requests Komodo's procedures run as executions (each answers an Update)."""
 LISTS: Final = {
     "deployment": "ListDeployments",
     "stack": "ListStacks",
@@ -99,8 +101,9 @@ def inside(kind: str, params: dict[str, Any]) -> dict[str, Any]:
 
 
 def request_of(kind: str, params: dict[str, Any]) -> Any:
-    """The execute request of an execution; raises ServiceError for an unknown type or params that don't fit."""
-    cls = REQUESTS["execute"].get(kind)
+    """The execute request of an execution (or one of the `WRITES`); raises ServiceError for an unknown type or
+    params that don't fit."""
+    cls = REQUESTS["execute"].get(kind) or (REQUESTS["write"].get(kind) if kind in WRITES else None)
     if cls is None:
         raise Unavailable(f"{kind} is not available: no such execution in this version of Varanus")
     try:

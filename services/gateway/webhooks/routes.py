@@ -104,7 +104,9 @@ def webhook_router(
         if kind in NOT_YET:
             raise NotFound(f"{kind} webhooks are not available on this server yet")
         if kind not in OPTIONS and kind not in BRANCHED:
-            raise NotFound(f"unknown webhook resource {kind!r}: use stack, build, repo, procedure or action")
+            raise NotFound(
+                f"unknown webhook resource {kind!r}: use stack, build, repo, sync, procedure or action"
+            )
         if kind in OPTIONS and option not in OPTIONS[kind]:
             shown = " or ".join(OPTIONS[kind]) if kind != "build" else "none"
             raise NotFound(f"unknown {kind} webhook option {option!r}: use {shown}")
@@ -201,6 +203,16 @@ def webhook_router(
         """RunAction on a push to `branch` (`__ANY__`: any push), its ARGS holding `WEBHOOK_BRANCH` (the pushed
         branch) and `WEBHOOK_BODY` (the event) over the action's `arguments`. Another branch runs nothing (200)."""
         return await listen(provider, "action", action, branch, request)
+
+    @router.post(
+        "/{provider}/sync/{sync}/{option}",
+        summary="Git webhook of a resource sync: refresh or sync",
+        **DOCUMENTED,
+    )
+    async def sync_webhook(provider: str, sync: str, option: str, request: Request) -> Response:
+        """`refresh` runs RefreshResourceSyncPending, `sync` RunSync (which refuses a run that would delete
+        more than the configured share of the sync's resources: a webhook never confirms deletes)."""
+        return await listen(provider, "sync", sync, option, request)
 
     @router.post("/{provider}/{kind}/{rest:path}", include_in_schema=False)
     async def other_webhook(provider: str, kind: str, rest: str, request: Request) -> Response:

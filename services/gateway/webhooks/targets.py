@@ -11,12 +11,15 @@ from contracts.api.execute.action import RunAction
 from contracts.api.execute.build import CancelBuild, RunBuild
 from contracts.api.execute.procedure import RunProcedure
 from contracts.api.execute.repo import BuildRepo, CloneRepo, PullRepo
+from contracts.api.execute.resource_sync import RunSync
 from contracts.api.execute.stack import DeployStack, DeployStackIfChanged
 from contracts.api.read.action import GetAction
 from contracts.api.read.build import GetBuild, GetBuildActionState
 from contracts.api.read.procedure import GetProcedure
 from contracts.api.read.repo import GetRepo
+from contracts.api.read.resource_sync import GetResourceSync
 from contracts.api.read.stack import GetStack
+from contracts.api.write.resource_sync import RefreshResourceSyncPending
 from contracts.api.write.stack import RefreshStackCache
 from services.common.errors import NotFound
 
@@ -27,6 +30,7 @@ OPTIONS: dict[str, tuple[str, ...]] = {
     "stack": ("refresh", "deploy"),
     "repo": ("clone", "pull", "build"),
     "build": ("", "build"),
+    "sync": ("refresh", "sync"),
 }
 """The options of each resource kind served: the last part of `/listener/<provider>/<kind>/<id>/<option>`
 (a build has none; `/build/<id>/build`, as Komodo's documentation writes it, is taken too)."""
@@ -41,7 +45,7 @@ ANY_BRANCH = "__ANY__"
 DEFAULT_BRANCH = "main"
 """The branch of a procedure's or action's webhook URL that names none (Komodo's default)."""
 
-NOT_YET = ("sync",)
+NOT_YET: tuple[str, ...] = ()
 """Kinds whose webhooks Komodo has and Varanus does not serve yet (their resources do not run anything yet)."""
 
 
@@ -50,7 +54,7 @@ class Target:
     """A resource a webhook triggers, with what the webhook check needs."""
 
     kind: str
-    """`stack`, `build`, `repo`, `procedure` or `action`."""
+    """`stack`, `build`, `repo`, `sync`, `procedure` or `action`."""
     id: str
     """The resource id."""
     name: str
@@ -87,6 +91,8 @@ async def lookup(ask: Ask, kind: str, id_or_name: str, option: str = "") -> Targ
         resource = await ask(GetBuild(build=id_or_name))
     elif kind == "repo":
         resource = await ask(GetRepo(repo=id_or_name))
+    elif kind == "sync":
+        resource = await ask(GetResourceSync(sync=id_or_name))
     else:
         raise NotFound(f"no {kind} webhooks on this server")
     config = resource.config
@@ -148,6 +154,10 @@ def executions(target: Target, option: str, body: dict[str, Any]) -> list[Reques
         ]
     if target.kind == "build":
         return [RunBuild(build=target.id)]
+    if target.kind == "sync":
+        return [
+            RefreshResourceSyncPending(sync=target.id) if option == "refresh" else RunSync(sync=target.id)
+        ]
     repo = {"clone": CloneRepo, "pull": PullRepo, "build": BuildRepo}[option]
     return [repo(repo=target.id)]
 

@@ -51,11 +51,20 @@ def test_a_batch_child_keeps_the_updates_started_and_the_errors_of_the_others() 
 
 def test_an_unknown_execution_type_is_not_available() -> None:
     try:
-        children.request_of("CommitSync", {})
+        children.request_of("CommitSyncs", {})
     except Exception as err:
-        assert "CommitSync is not available" in str(err)
+        assert "CommitSyncs is not available" in str(err)
     else:
-        raise AssertionError("CommitSync was accepted")
+        raise AssertionError("CommitSyncs was accepted")
+    # CommitSync, a write request, is one of Komodo's executions.
+    assert type(children.request_of("CommitSync", {"sync": "s"})).__name__ == "CommitSync"
+    # Other write requests are not.
+    try:
+        children.request_of("UpdateDeployment", {"id": "d", "config": {}})
+    except Exception as err:
+        assert "UpdateDeployment is not available" in str(err)
+    else:
+        raise AssertionError("UpdateDeployment was accepted")
 
 
 def test_the_stage_log_names_each_execution_its_result_and_updates() -> None:

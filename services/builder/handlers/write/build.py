@@ -2,7 +2,7 @@
 
 WriteBuildFileContents writes the build's Dockerfile as an Update (`WriteDockerfile`): on its Builder's server
 for a files-on-host build (agent `WriteDockerfileContentsToHost`), committed and pushed to the branch for a repo
-build (`services/builder/git_write.py`), into `config.dockerfile` for a UI-defined one; then the cache is
+build (`services/common/git_write.py`), into `config.dockerfile` for a UI-defined one; then the cache is
 refreshed, as Komodo does.
 """
 
@@ -23,10 +23,10 @@ from contracts.entities.update import Log, Operation, Update
 from services.builder import build_cache
 from services.builder.backends import backend_for
 from services.builder.build_files import host_dockerfile
-from services.builder.git_write import commit_dockerfile
 from services.builder.handlers.execute.build import source_of, target_of
 from services.common.bus import RequestContext
 from services.common.errors import BadRequest, ServiceError, plain_reason
+from services.common.git_write import commit_dockerfile
 from services.common.runs import now_ms
 
 if TYPE_CHECKING:

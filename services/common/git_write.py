@@ -1,5 +1,5 @@
-"""WriteBuildFileContents on a repo build: the Dockerfile committed and pushed to the build's branch by the
-builder itself (Komodo does it in core's repo folder), with dulwich, in a throwaway clone.
+"""One file committed and pushed to a branch with dulwich, in a throwaway clone: WriteBuildFileContents of a
+repo build (the builder; Komodo does it in core's repo folder) and a sync's CommitSync / WriteSyncFileContents.
 
 The token (or SSH key) goes to dulwich's transport only (`services/common/git_transport.py`: never into the
 address, `.git/config`, a Log or an error); a push the remote refuses (someone pushed in between) is a failed "Push" Log, nothing is forced.
@@ -35,9 +35,9 @@ class _Failed(Exception):
 
 
 def _commit_and_push(
-    source: GitSource, path: str, contents: str, message: str, identity: bytes, done: list[str]
+    source: GitSource, path: str, contents: str, message: str, identity: bytes, done: list[str], what: str
 ) -> None:
-    """Append to `done` the stdout of each stage done (Clone Repo, Write Dockerfile, Commit, Push); a `_Failed`
+    """Append to `done` the stdout of each stage done (Clone Repo, Write <what>, Commit, Push); a `_Failed`
     for the first that fails."""
     ref = Ref(b"refs/heads/" + source.branch.encode())
     with tempfile.TemporaryDirectory(prefix="varanus-build-write-") as temporary, transport(source) as reach:
@@ -59,13 +59,13 @@ def _commit_and_push(
             target = (folder / path).resolve()
             root = folder.resolve()
             if root not in target.parents or ".git" in target.relative_to(root).parts:
-                raise _Failed("Write Dockerfile", f"{path} resolves outside the repository's files")
+                raise _Failed(f"Write {what}", f"{path} resolves outside the repository's files")
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(contents)
             done.append(f"File contents written to {path}")
             porcelain.add(repo, [str(target)])
             if not any(porcelain.status(repo).staged.values()):
-                done.append("the Dockerfile is as the branch holds it: nothing to commit")
+                done.append(f"the {what} is as the branch holds it: nothing to commit")
                 return
             commit_id = porcelain.commit(
                 repo,
@@ -89,7 +89,7 @@ def _commit_and_push(
                 raise _Failed(
                     "Push",
                     f"push rejected (non-fast-forward): branch {source.branch!r} of {source.url} moved since the "
-                    "clone; nothing was forced: write the Dockerfile again",
+                    f"clone; nothing was forced: write the {what} again",
                 ) from None
             except Exception as err:
                 raise _Failed("Push", f"could not push to {source.url} ({source.branch}): {err}") from None
@@ -99,21 +99,29 @@ def _commit_and_push(
             done.append(f"pushed {commit_id.decode()[:7]} to {source.branch} of {source.url}")
 
 
-STAGES = ("Clone Repo", "Write Dockerfile", "Commit", "Push")
-"""The stages, in order, as Logs."""
+def stages(what: str) -> tuple[str, ...]:
+    """The stages, in order, as Logs."""
+    return ("Clone Repo", f"Write {what}", "Commit", "Push")
 
 
 async def commit_dockerfile(source: GitSource, path: str, contents: str, author: str) -> list[Log]:
-    """Commit `contents` as `path` (from the repository's root) to `source.branch` and push it: a Log per stage
-    done, the last failed when one failed."""
+    """Commit `contents` as the Dockerfile `path` (see `commit_file`)."""
+    return await commit_file(source, path, contents, author, "Dockerfile", f"{author}: Commit Dockerfile")
+
+
+async def commit_file(
+    source: GitSource, path: str, contents: str, author: str, what: str, message: str
+) -> list[Log]:
+    """Commit `contents` as `path` (from the repository's root) to `source.branch` with `message` and push it:
+    a Log per stage done, the last failed when one failed."""
     start = now_ms()
-    message = f"{author}: Commit Dockerfile"
     identity = f"{author} <{DEFAULT_AUTHOR_EMAIL}>".encode()
     done: list[str] = []
     failed: Log | None = None
+    names = stages(what)
     try:
         await asyncio.wait_for(
-            asyncio.to_thread(_commit_and_push, source, path, contents, message, identity, done),
+            asyncio.to_thread(_commit_and_push, source, path, contents, message, identity, done, what),
             PUSH_TIMEOUT_SECONDS,
         )
     except _Failed as err:
@@ -122,9 +130,9 @@ async def commit_dockerfile(source: GitSource, path: str, contents: str, author:
         )
     except TimeoutError:
         text = f"committing to {source.url} took longer than {PUSH_TIMEOUT_SECONDS:.0f} s"
-        failed = Log(stage=STAGES[len(done)], stderr=text, success=False, start_ts=start, end_ts=now_ms())
+        failed = Log(stage=names[len(done)], stderr=text, success=False, start_ts=start, end_ts=now_ms())
     logs = [
         Log(stage=stage, stdout=scrub(text, source), success=True, start_ts=start, end_ts=now_ms())
-        for stage, text in zip(STAGES, done, strict=False)
+        for stage, text in zip(names, done, strict=False)
     ]
     return [*logs, failed] if failed is not None else logs
