@@ -13,6 +13,7 @@ open alerts of a deleted resource.
 | `alerter-builds` | `komodo.event.build.BuildFailed` | BuildFailed |
 | `alerter-procedures` | `komodo.event.procedure.ProcedureFailed` | ProcedureFailed (when the procedure's `failure_alert`) |
 | `alerter-updates` | `komodo.event.update.UpdateChanged` | RepoBuildFailed (a failed BuildRepo), ActionFailed (a failed RunAction, when `failure_alert`) |
+| `alerter-syncs` | `komodo.event.sync.ResourceSyncPendingChanged` | ResourceSyncPendingUpdates: open (OK) while the sync has pending changes and `pending_alert`, resolved when it has none |
 | `alerter-schedules` | `komodo.event.schedule.ScheduleRun` | ScheduleRun (the executor publishes it only for a `schedule_alert` procedure or action) |
 """
 
@@ -45,9 +46,10 @@ from contracts.events.execution import (
 )
 from contracts.events.procedure import ProcedureFailed
 from contracts.events.resource import ResourceChange, ResourceChanged
+from contracts.events.resource_sync import ResourceSyncPendingChanged
 from contracts.events.schedule import ScheduleRun
 from contracts.events.update import UpdateChanged
-from services.alerter.store import derived_id
+from services.alerter.store import derived_id, open_key
 from services.common.consumer import Consumer
 from services.common.errors import NotFound
 
@@ -78,6 +80,7 @@ class EventAlerts:
             Consumer("alerter-procedures", ProcedureFailed.SUBJECT, self.on_procedure_failed, db),
             Consumer("alerter-updates", UpdateChanged.SUBJECT, self.on_update, db),
             Consumer("alerter-schedules", ScheduleRun.SUBJECT, self.on_schedule_run, db),
+            Consumer("alerter-syncs", ResourceSyncPendingChanged.SUBJECT, self.on_sync_pending, db),
         ]
 
     # --- helpers ----------------------------------------------------------------------------------------
@@ -256,6 +259,31 @@ class EventAlerts:
         await self._one_off(
             "alerter-schedules", event, SeverityLevel.Ok, target, {"type": "ScheduleRun", "data": data}
         )
+
+    async def on_sync_pending(self, event: Event) -> None:
+        """ResourceSyncPendingUpdates (OK, as Komodo): open while the sync has pending changes (when its
+        `pending_alert`), resolved when it has none. A redelivered opening finds its alert (derived id)."""
+        if (
+            not isinstance(event, ResourceSyncPendingChanged)
+            or event.resource is None
+            or not event.resource.id
+        ):
+            return
+        sync_id = event.resource.id
+        key = open_key(sync_id, "ResourceSyncPendingUpdates")
+        if not (event.pending and event.pending_alert):
+            await self.store.resolve_key(key)
+            return
+        alert = Alert.model_validate(
+            {
+                "_id": derived_id("alerter-syncs", event.id),
+                "ts": event.time,
+                "level": SeverityLevel.Ok,
+                "target": ResourceTarget(type=ResourceTargetVariant.ResourceSync, id=sync_id),
+                "data": {"type": "ResourceSyncPendingUpdates", "data": {"id": sync_id, "name": event.name}},
+            }
+        )
+        await self.store.open(alert, key)
 
     async def on_update(self, event: Event) -> None:
         """RepoBuildFailed from a failed BuildRepo Update; ActionFailed from a failed RunAction Update (when the

@@ -17,6 +17,7 @@ from contracts.events.execution import (
     StackStateChanged,
 )
 from contracts.events.procedure import ProcedureFailed
+from contracts.events.resource_sync import ResourceSyncPendingChanged
 from contracts.events.schedule import ScheduleRun
 from contracts.subjects import EVENTS_STREAM
 from services.alerter.app import Alerter
@@ -173,3 +174,32 @@ async def test_a_scheduled_run_makes_a_schedule_run_alert(alerter: Alerter, clie
     }
     await alerter.event_alerts.on_schedule_run(started)  # a redelivery stores nothing new
     assert len(await alerts_of(client, "ScheduleRun")) == 1
+
+
+async def test_a_pending_sync_has_an_open_alert_until_it_is_clean(
+    alerter: Alerter, client: BusClient
+) -> None:
+    quiet = await client.write("CreateResourceSync", {"name": "quiet", "config": {"pending_alert": False}})
+    loud = await client.write("CreateResourceSync", {"name": "loud"})
+    for sync in (quiet, loud):
+        resource = target(ResourceTargetVariant.ResourceSync, sync)
+        await publish(
+            client,
+            ResourceSyncPendingChanged(
+                resource=resource, name=sync["name"], pending=True, pending_alert=sync is loud
+            ),
+        )
+    [alert] = await wait_for(client, "ResourceSyncPendingUpdates", 1)
+    assert alert["resolved"] is False and alert["level"] == "OK"
+    assert alert["data"]["data"] == {"id": loud["_id"]["$oid"], "name": "loud"}
+    clean = ResourceSyncPendingChanged(
+        resource=target(ResourceTargetVariant.ResourceSync, loud), name="loud", pending=False
+    )
+    await publish(client, clean)
+
+    async def resolved() -> bool | None:
+        got = await client.read("GetAlert", {"id": alert["_id"]["$oid"]})
+        return True if got["resolved"] else None
+
+    assert await eventually(resolved, 15)
+    assert len(await alerts_of(client, "ResourceSyncPendingUpdates")) == 1  # the quiet sync never had one
