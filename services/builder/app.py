@@ -23,6 +23,8 @@ from services.common.agents import AgentClient
 from services.common.auth import load_jwt_signer
 from services.common.bus import Bus
 from services.common.caller import Authenticator, CredentialCheck
+from services.common.cloud.join import Launcher
+from services.common.cloud.settings import CloudSettings
 from services.common.mongo import connect, service_database
 from services.common.outbox import Outbox
 from services.common.registry_client import RegistryClient
@@ -38,9 +40,17 @@ log = logging.getLogger(__name__)
 class Builder:
     """Wires the builder's leases, the registry and the agents to the bus."""
 
-    def __init__(self, settings: Settings, authenticate: Authenticator | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        authenticate: Authenticator | None = None,
+        cloud: CloudSettings | None = None,
+    ) -> None:
         load_all()
         self.settings = settings
+        self.cloud = cloud or CloudSettings.load()
+        """Cloud credentials and endpoints (AWS builders, ServerTemplates)."""
+        self.cloud.redact()
         self.client = connect(settings)
         self.db = service_database(self.client, settings, SERVICE)
         self.signer = load_jwt_signer(settings)
@@ -56,6 +66,8 @@ class Builder:
         self.bus.outbox = self.outbox
         self.registry = RegistryClient(self.bus, self.signer)
         self.agents = AgentClient(self.bus)
+        self.launcher = Launcher(self.bus, self.registry.system_headers, settings, self.cloud)
+        """Every cloud machine this service launches (at most `max_launching` waiting to join at once)."""
         self.runner = Runner(self.db, self.registry, settings.lease_seconds)
         self.outcomes = Outcomes(self.db, self.runner)
         self.history = BuildHistory(self.db)
