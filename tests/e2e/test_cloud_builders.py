@@ -1,0 +1,133 @@
+"""AWS builders against moto: the instance's user data really runs (its agent joins through a one-time
+onboarding key), the build runs there and pushes, and the instance always ends terminated."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from tests.cloud import AWS_SECRET, an_ami, aws_machines, cloud_builder, instances, moto_url  # noqa: F401
+from tests.conftest import DockerRegistry
+from tests.e2e.conftest import BusClient
+from tests.e2e.helpers import IMAGE, finished, remove_images
+
+
+async def aws_builder(client: BusClient, moto: str, **params: Any) -> None:
+    """An Aws builder `cloud` launching moto's first AMI."""
+    config = {"type": "Aws", "params": {"ami_id": await an_ami(moto), "instance_type": "t3.small", **params}}
+    await client.write("CreateBuilder", {"name": "cloud", "config": config})
+
+
+async def test_a_build_on_an_aws_builder_joins_builds_pushes_and_terminates(
+    registry: Any,
+    executor: Any,
+    cloud_builder: Any,  # noqa: F811
+    client: BusClient,
+    moto_url: str,  # noqa: F811
+    db_prefix: str,
+    docker_available: Any,
+    docker_registry: DockerRegistry,
+    tmp_path: Path,
+) -> None:
+    name = f"e2e-awsbuild-{uuid.uuid4().hex[:6]}"
+    await aws_builder(client, moto_url, volume_gb=30)
+    await client.write("CreateImageRegistryAccount", docker_registry.account)
+    config = {
+        "builder_id": "cloud",
+        "dockerfile": f"FROM {IMAGE}\nARG VERSION\nRUN echo built-$VERSION > /version\n",
+        "version": "2.0.0",
+        "image_registry": [
+            {"domain": docker_registry.address, "account": docker_registry.username, "organization": "e2e"}
+        ],
+    }
+    await client.write("CreateBuild", {"name": name, "config": config})
+    repository = f"{docker_registry.address}/e2e/{name}"
+    async with aws_machines(moto_url, db_prefix, tmp_path / "machines") as booter:
+        try:
+            done = await finished(client, await client.ok("execute", "RunBuild", {"build": name}), 240)
+            text = json.dumps(done)
+            assert done["success"] is True, json.dumps(done["logs"], indent=1)
+            launched = await instances(moto_url, db_prefix)
+            assert len(launched) == 1, launched
+            (instance_id, instance), *_ = launched.items()
+            # The build ran on that machine: its agent (the user data's) joined, and the instance ends terminated.
+            assert instance_id in booter.running
+            assert instance["state"] == "terminated"
+            assert instance["tags"]["varanus-purpose"] == "builder"
+            build_id = (await client.read("GetBuild", {"build": name}))["_id"]["$oid"]
+            assert instance["tags"]["varanus-owner"] == build_id
+            assert "VARANUS_AGENT_ONBOARDING_KEY=O_" in instance["user_data"]
+            stages = [log["stage"] for log in done["logs"]]
+            assert "Aws builder" in stages, stages
+            assert (
+                f"launched Aws instance {instance_id}" in text
+                and f"terminated Aws instance {instance_id}" in text
+            )
+            assert AWS_SECRET not in text
+            # The joined server and its one-time key are gone with the machine.
+            servers = await client.read("ListServers", {})
+            assert not [s for s in servers if s["name"].startswith("aws-builder-")], servers
+            assert await client.read("ListOnboardingKeys", {}) == []
+            async with httpx.AsyncClient(auth=(docker_registry.username, docker_registry.password)) as http:
+                listed = await http.get(f"http://{docker_registry.address}/v2/e2e/{name}/tags/list")
+            assert "2.0.1" in listed.json()["tags"], listed.text
+        finally:
+            remove_images(*(f"{repository}:{tag}" for tag in ("latest", "2.0.1", "2.0", "2")))
+
+
+async def test_an_aws_build_whose_agent_never_joins_ends_with_the_instance_terminated(
+    registry: Any,
+    executor: Any,
+    cloud_builder: Any,  # noqa: F811
+    client: BusClient,
+    moto_url: str,  # noqa: F811
+    db_prefix: str,
+    tmp_path: Path,
+) -> None:
+    cloud_builder.cloud = cloud_builder.launcher.cloud = type(cloud_builder.cloud)(
+        **{**cloud_builder.cloud.__dict__, "join_timeout_seconds": 3.0}
+    )
+    await aws_builder(client, moto_url)
+    await client.write(
+        "CreateBuild", {"name": "never", "config": {"builder_id": "cloud", "dockerfile": "FROM x\n"}}
+    )
+    async with aws_machines(moto_url, db_prefix, tmp_path / "machines", boot=False):
+        done = await finished(client, await client.ok("execute", "RunBuild", {"build": "never"}), 60)
+    assert done["success"] is False
+    text = json.dumps(done)
+    launched = await instances(moto_url, db_prefix)
+    assert len(launched) == 1 and next(iter(launched.values()))["state"] == "terminated", launched
+    assert "did not join within 3 s" in text, text
+    assert await client.read("ListOnboardingKeys", {}) == []
+
+
+async def test_a_bad_ami_is_a_clear_error_and_leaves_no_machine(
+    registry: Any,
+    executor: Any,
+    cloud_builder: Any,  # noqa: F811
+    client: BusClient,
+    moto_url: str,  # noqa: F811
+    db_prefix: str,
+) -> None:
+    await client.write(
+        "CreateBuilder",
+        {
+            "name": "cloud",
+            "config": {"type": "Aws", "params": {"ami_id": "ami-00000000", "instance_type": "t3.small"}},
+        },
+    )
+    await client.write(
+        "CreateBuild", {"name": "badami", "config": {"builder_id": "cloud", "dockerfile": "FROM x\n"}}
+    )
+    done = await finished(client, await client.ok("execute", "RunBuild", {"build": "badami"}), 60)
+    assert done["success"] is False
+    text = json.dumps(done)
+    assert "AWS refused to launch t3.small from ami-00000000" in text and "InvalidAMIID.NotFound" in text, (
+        text
+    )
+    assert await instances(moto_url, db_prefix) == {}
+    assert await client.read("ListOnboardingKeys", {}) == []
