@@ -22,6 +22,8 @@ from aiobotocore.session import get_session
 
 from services.common import embedded
 from services.common.cloud.settings import CloudSettings
+from tests import hetzner_fake
+from tests.hetzner_fake import HetznerFake
 
 AWS_KEY_ID = "AKIAVARANUSTEST00001"
 AWS_SECRET = "varanus-test-secret-access-key-0001"
@@ -178,17 +180,61 @@ async def aws_machines(moto_url: str, install: str, root: Path, boot: bool = Tru
 
 
 @pytest.fixture
+def hetzner() -> Iterator[HetznerFake]:
+    """The Hetzner Cloud fake, accepting `HETZNER_TOKEN`."""
+    fake, httpd = hetzner_fake.start(HETZNER_TOKEN)
+    try:
+        yield fake
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+@contextlib.asynccontextmanager
+async def hetzner_machines(fake: HetznerFake, root: Path) -> AsyncIterator[Booter]:
+    """While inside: every server created on the fake boots (its user data runs), and its agent stops when the
+    server is deleted."""
+    booter = Booter(root)
+
+    async def watch() -> None:
+        while True:
+            with fake.lock:
+                live = {str(i): s["user_data"] for i, s in fake.servers.items()}
+                gone = [str(i) for i in fake.deleted]
+            for server_id, user_data in live.items():
+                booter.boot(server_id, user_data)
+            for server_id in gone:
+                booter.shut_down(server_id)
+            await asyncio.sleep(0.5)
+
+    task = asyncio.create_task(watch())
+    try:
+        yield booter
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        booter.stop()
+
+
+@pytest.fixture
 async def cloud_builder(
-    registry: Any, moto_url: str, nats_url: str, mongo_url: str, db_prefix: str, tmp_path: Path
+    registry: Any,
+    moto_url: str,
+    hetzner: HetznerFake,
+    nats_url: str,
+    mongo_url: str,
+    db_prefix: str,
+    tmp_path: Path,
 ) -> AsyncIterator[Any]:
-    """The builder service reaching moto (and no Hetzner) with a 60 s join timeout."""
+    """The builder service reaching moto and the Hetzner fake, with a 60 s join timeout."""
     from services.builder.app import Builder
     from services.common.settings import Settings
 
     settings = Settings(
         nats_url=nats_url, database_uri=mongo_url, db_prefix=db_prefix, data_dir=tmp_path / "data"
     )
-    service = Builder(settings, cloud=cloud_settings(moto_url, join_timeout=60.0))
+    service = Builder(settings, cloud=cloud_settings(moto_url, hetzner.url, join_timeout=60.0))
     await service.start()
     try:
         yield service

@@ -12,6 +12,7 @@ import logging
 from contracts.catalog import load_all
 from services.builder.handlers.execute import build as execute_build
 from services.builder.handlers.execute import repo as execute_repo
+from services.builder.handlers.execute import server_template as execute_server_template
 from services.builder.handlers.internal import live_info
 from services.builder.handlers.read import action_state as read_action_state
 from services.builder.handlers.read import build as read_build
@@ -77,6 +78,7 @@ class Builder:
             read_build,
             execute_repo,
             execute_build,
+            execute_server_template,
             write_repo,
             write_build,
             live_info,

@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 
-from tests.cloud import AWS_SECRET, an_ami, aws_machines, cloud_builder, instances, moto_url  # noqa: F401
+from tests.cloud import AWS_SECRET, an_ami, aws_machines, cloud_builder, hetzner, instances, moto_url  # noqa: F401
 from tests.conftest import DockerRegistry
 from tests.e2e.conftest import BusClient
 from tests.e2e.helpers import IMAGE, finished, remove_images
