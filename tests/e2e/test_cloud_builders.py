@@ -5,15 +5,32 @@ from __future__ import annotations
 
 import json
 import uuid
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import httpx
+import nats
+import pytest
+from nats.js.api import ConsumerConfig, DeliverPolicy
 
-from tests.cloud import AWS_SECRET, an_ami, aws_machines, cloud_builder, hetzner, instances, moto_url  # noqa: F401
+from contracts.events.cloud import AwsBuilderTerminationFailed
+from services.common.cloud import join
+from services.common.cloud.aws import AwsCloud
+from services.common.cloud.machines import CloudError, Machine
+from tests.cloud import (  # noqa: F401
+    AWS_SECRET,
+    an_ami,
+    aws_machines,
+    cloud_builder,
+    ec2,
+    hetzner,
+    instances,
+    moto_url,
+)
 from tests.conftest import DockerRegistry
 from tests.e2e.conftest import BusClient
-from tests.e2e.helpers import IMAGE, finished, remove_images
+from tests.e2e.helpers import IMAGE, eventually, finished, remove_images
 
 
 async def aws_builder(client: BusClient, moto: str, **params: Any) -> None:
@@ -88,9 +105,7 @@ async def test_an_aws_build_whose_agent_never_joins_ends_with_the_instance_termi
     db_prefix: str,
     tmp_path: Path,
 ) -> None:
-    cloud_builder.cloud = cloud_builder.launcher.cloud = type(cloud_builder.cloud)(
-        **{**cloud_builder.cloud.__dict__, "join_timeout_seconds": 3.0}
-    )
+    cloud_builder.launcher.cloud = replace(cloud_builder.cloud, join_timeout_seconds=3.0)
     await aws_builder(client, moto_url)
     await client.write(
         "CreateBuild", {"name": "never", "config": {"builder_id": "cloud", "dockerfile": "FROM x\n"}}
@@ -131,3 +146,82 @@ async def test_a_bad_ami_is_a_clear_error_and_leaves_no_machine(
     )
     assert await instances(moto_url, db_prefix) == {}
     assert await client.read("ListOnboardingKeys", {}) == []
+
+
+async def test_cancel_build_during_the_launch_terminates_the_instance(
+    registry: Any,
+    executor: Any,
+    cloud_builder: Any,  # noqa: F811
+    client: BusClient,
+    moto_url: str,  # noqa: F811
+    db_prefix: str,
+    tmp_path: Path,
+) -> None:
+    await aws_builder(client, moto_url)
+    await client.write(
+        "CreateBuild", {"name": "stopme", "config": {"builder_id": "cloud", "dockerfile": "FROM x\n"}}
+    )
+    async with aws_machines(moto_url, db_prefix, tmp_path / "machines", boot=False):
+        started = await client.ok("execute", "RunBuild", {"build": "stopme"})
+
+        async def launched() -> bool:
+            return bool(await instances(moto_url, db_prefix))
+
+        assert await eventually(launched, 20)
+        await client.ok("execute", "CancelBuild", {"build": "stopme"})
+        # Well within the 60 s join timeout: the wait saw the cancel.
+        done = await finished(client, started, 20)
+    assert done["success"] is False
+    assert "cancelled before its agent joined" in json.dumps(done)
+    [instance] = (await instances(moto_url, db_prefix)).values()
+    assert instance["state"] == "terminated"
+
+
+async def test_a_failed_termination_is_retried_recorded_and_raises_the_event(
+    registry: Any,
+    executor: Any,
+    cloud_builder: Any,  # noqa: F811
+    client: BusClient,
+    moto_url: str,  # noqa: F811
+    nats_url: str,
+    db_prefix: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    async def refuse(self: AwsCloud, machine: Machine) -> None:
+        raise CloudError(f"AWS refused to terminate instance {machine.cloud_id}: UnauthorizedOperation: no")
+
+    monkeypatch.setattr(AwsCloud, "terminate", refuse)
+    monkeypatch.setattr(join, "TERMINATE_ATTEMPTS", 2)
+    cloud_builder.launcher.cloud = replace(cloud_builder.cloud, join_timeout_seconds=2.0)
+    await aws_builder(client, moto_url)
+    await client.write(
+        "CreateBuild", {"name": "stuck", "config": {"builder_id": "cloud", "dockerfile": "FROM x\n"}}
+    )
+    nc = await nats.connect(nats_url)
+    try:
+        events = await nc.jetstream().subscribe(
+            AwsBuilderTerminationFailed.SUBJECT,
+            ordered_consumer=True,
+            config=ConsumerConfig(deliver_policy=DeliverPolicy.NEW),
+        )
+        done = await finished(client, await client.ok("execute", "RunBuild", {"build": "stuck"}), 60)
+        event = json.loads((await events.next_msg(timeout=15)).data)
+    finally:
+        await nc.close()
+    [(instance_id, instance)] = (await instances(moto_url, db_prefix)).items()
+    text = json.dumps(done)
+    assert done["success"] is False
+    assert f"terminating Aws instance {instance_id} (us-east-1) failed (attempt 2/2)" in text, text
+    assert (event["instance_id"], event["region"], event["update_id"]) == (
+        instance_id,
+        "us-east-1",
+        done["_id"]["$oid"],
+    )
+    builder_id = (await client.read("GetBuilder", {"builder": "cloud"}))["_id"]["$oid"]
+    assert event["resource"] == {"type": "Builder", "id": builder_id}
+    assert "UnauthorizedOperation" in event["message"]
+    assert instance["state"] == "running"  # what the alert is about: it is still there
+    monkeypatch.undo()
+    async with ec2(moto_url) as client_ec2:
+        await client_ec2.terminate_instances(InstanceIds=[instance_id])
