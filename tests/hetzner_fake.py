@@ -131,6 +131,7 @@ def _handler(fake: HetznerFake) -> type[BaseHTTPRequestHandler]:
                     "status": "running",
                     "created": CREATED,
                     "labels": body.get("labels") or {},
+                    "location": {"id": 1, "name": body.get("location") or "nbg1"},
                     "user_data": body.get("user_data") or "",
                     "request": {k: v for k, v in body.items() if k != "user_data"},
                 }

@@ -7,6 +7,8 @@ to the registry and the agents only over the bus.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 
 from contracts.catalog import load_all
@@ -19,6 +21,7 @@ from services.builder.handlers.read import build as read_build
 from services.builder.handlers.write import build as write_build
 from services.builder.handlers.write import repo as write_repo
 from services.builder.history import BuildHistory
+from services.builder.orphans import sweep_orphans
 from services.builder.outcomes import Outcomes
 from services.common.agents import AgentClient
 from services.common.auth import load_jwt_signer
@@ -69,6 +72,8 @@ class Builder:
         self.agents = AgentClient(self.bus)
         self.launcher = Launcher(self.bus, self.registry.system_headers, settings, self.cloud)
         """Every cloud machine this service launches (at most `max_launching` waiting to join at once)."""
+        self.orphan_sweep: asyncio.Task[list[str]] | None = None
+        """The sweep of cloud machines nothing uses any more, run once at start (`orphans.py`)."""
         self.runner = Runner(self.db, self.registry, settings.lease_seconds)
         self.outcomes = Outcomes(self.db, self.runner)
         self.history = BuildHistory(self.db)
@@ -93,10 +98,22 @@ class Builder:
         if isinstance(self.bus.authenticate, CredentialCheck):
             await self.bus.authenticate.watch(self.bus.nc)
         self.runner.start_sweeping()
+        self.orphan_sweep = asyncio.create_task(self._sweep_orphans())
         log.info("builder answering %d requests", len(self.bus.handled))
+
+    async def _sweep_orphans(self) -> list[str]:
+        try:
+            return await sweep_orphans(self)
+        except Exception as err:  # the sweep is a safety net: the service runs without it
+            log.warning("orphan sweep failed: %s", err)
+            return []
 
     async def stop(self) -> None:
         """Stop answering, let executions finish briefly, close connections."""
+        if self.orphan_sweep is not None:
+            self.orphan_sweep.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.orphan_sweep
         await self.runner.stop()
         await self.bus.stop()
         await self.client.close()

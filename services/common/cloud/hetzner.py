@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
+from typing import Any
 
 from hcloud import APIException, Client
 from hcloud.firewalls.domain import Firewall
@@ -85,6 +86,11 @@ def _label_value(value: str) -> str:
     return "".join(c if c.isalnum() or c in "._-" else "-" for c in value)[:63]
 
 
+def _location(server: Any) -> str:
+    location = getattr(server, "location", None)
+    return str(getattr(location, "name", "") or "")
+
+
 class HetznerCloud:
     """One Hetzner Cloud project (the token's)."""
 
@@ -155,7 +161,13 @@ class HetznerCloud:
             client = self._client()
             servers = client.servers.get_all(label_selector=f"{MANAGED_TAG}={_label_value(install)}")
             return [
-                Machine("Hetzner", str(s.id), self.spec.location, s.name or "", dict(s.labels or {}))
+                Machine(
+                    "Hetzner",
+                    str(s.id),
+                    _location(s) or self.spec.location,
+                    s.name or "",
+                    dict(s.labels or {}),
+                )
                 for s in servers
             ]
 
