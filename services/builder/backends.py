@@ -169,8 +169,11 @@ class AwsBackend:
         )
 
 
-async def backend_for(builder: Builder, builder_id: str, build_name: str, owner: str = "") -> BuilderBackend:
-    """The backend of the build's Builder; a 400 for a missing builder or a kind not supported yet."""
+async def backend_for(
+    builder: Builder, builder_id: str, build_name: str, owner: str = "", files_on_host: bool = False
+) -> BuilderBackend:
+    """The backend of the build's Builder (`owner`: the Build or Repo a cloud machine is for); a 400 for a missing
+    builder, a kind not supported yet, or files on the host with a builder whose machines live for one build."""
     if not builder_id:
         raise BadRequest(f"build {build_name!r} has no builder: set its builder_id")
     resource: BuilderResource = await builder.bus.request(
@@ -179,6 +182,11 @@ async def backend_for(builder: Builder, builder_id: str, build_name: str, owner:
     if isinstance(resource.config, ServerBuilder):
         return ServerBackend(builder, resource, resource.config)
     if isinstance(resource.config, AwsBuilder):
+        if files_on_host:
+            raise BadRequest(
+                f"build {build_name!r} has files_on_host, but builder {resource.name!r} is an Aws builder, whose "
+                "instance lives for one build: use a Server builder"
+            )
         return AwsBackend(builder, resource, resource.config, owner or resource.id)
     raise BadRequest(
         f"builder {resource.name!r} is a {resource.config.type} builder: only Server builders are supported yet"

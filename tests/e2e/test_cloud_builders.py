@@ -225,3 +225,19 @@ async def test_a_failed_termination_is_retried_recorded_and_raises_the_event(
     monkeypatch.undo()
     async with ec2(moto_url) as client_ec2:
         await client_ec2.terminate_instances(InstanceIds=[instance_id])
+
+
+async def test_files_on_host_builds_are_refused_on_an_aws_builder(
+    registry: Any,
+    executor: Any,
+    cloud_builder: Any,  # noqa: F811
+    client: BusClient,
+    moto_url: str,  # noqa: F811
+    db_prefix: str,
+) -> None:
+    await aws_builder(client, moto_url)
+    config = {"builder_id": "cloud", "files_on_host": True, "build_path": "app"}
+    await client.write("CreateBuild", {"name": "onhost", "config": config})
+    answer = await client.send("execute", "RunBuild", {"build": "onhost"})
+    assert answer.status == 400 and "an Aws builder, whose instance lives for one build" in answer.error
+    assert await instances(moto_url, db_prefix) == {}

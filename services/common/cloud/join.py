@@ -43,6 +43,8 @@ PROGRESS_SECONDS: Final = 15.0
 """A progress line while waiting, this often."""
 POLL_SECONDS: Final = 1.0
 """How often the registry is asked whether the agent joined."""
+LAUNCH_WAIT_SECONDS: Final = 60.0
+"""How long a cancelled launch waits for the cloud's answer, to terminate what it created."""
 TERMINATE_ATTEMPTS: Final = 3
 """Tries of a termination before it is reported as failed."""
 
@@ -63,6 +65,14 @@ async def _quiet(_: str) -> None:
 
 async def _never() -> bool:
     return False
+
+
+async def _say(note: Note, text: str) -> None:
+    """A progress line that cannot stop what it reports on (a termination must go on if the Update cannot)."""
+    try:
+        await note(text)
+    except Exception:  # the registry may be unreachable; the service log has it
+        log.warning("%s (not recorded in the Update)", text)
 
 
 class Launcher:
@@ -125,8 +135,17 @@ class Launcher:
             agent_environment(nats_url, key.private_key, name), self.cloud.agent_package, user_data
         )
         machine: Machine | None = None
+        # Shielded: a cancel that arrives while the cloud creates the machine waits for its id, to terminate it.
+        launching = asyncio.ensure_future(
+            cloud.launch(name, script, ours(self.install, purpose, owner, name))
+        )
         try:
-            machine = await cloud.launch(name, script, ours(self.install, purpose, owner, name))
+            try:
+                machine = await asyncio.shield(launching)
+            except asyncio.CancelledError:
+                with contextlib.suppress(BaseException):
+                    machine = await asyncio.wait_for(launching, LAUNCH_WAIT_SECONDS)
+                raise
             await note(
                 f"launched {machine.describe()} as {name!r}; waiting up to {timeout:.0f} s for its agent"
             )
@@ -136,7 +155,7 @@ class Launcher:
         except BaseException as err:
             if machine is not None:
                 reason = "cancelled" if isinstance(err, asyncio.CancelledError) else str(err)
-                await note(f"the launch failed ({reason}): terminating {machine.describe()}")
+                await _say(note, f"the launch failed ({reason}): terminating {machine.describe()}")
                 error = await self.terminate(cloud, machine, note)
                 await self.forget_server(name)
                 if error and on_stuck is not None:
@@ -180,13 +199,14 @@ class Launcher:
                 await cloud.terminate(machine)
             except Exception as err:  # every cloud error is retried, then reported
                 error = str(err)
-                await note(
-                    f"terminating {machine.describe()} failed (attempt {attempt}/{TERMINATE_ATTEMPTS}): {error}"
+                await _say(
+                    note,
+                    f"terminating {machine.describe()} failed (attempt {attempt}/{TERMINATE_ATTEMPTS}): {error}",
                 )
                 if attempt < TERMINATE_ATTEMPTS:
                     await asyncio.sleep(2.0 * attempt)
                 continue
-            await note(f"terminated {machine.describe()}")
+            await _say(note, f"terminated {machine.describe()}")
             return ""
         log.error("could not terminate %s: %s", machine.describe(), error)
         return error

@@ -101,7 +101,9 @@ def register(builder: Builder) -> None:
             and not config.dockerfile.strip()
         ):
             raise BadRequest(f"build {build.name!r} has no source: set its repo, linked_repo or dockerfile")
-        backend = await backend_for(builder, config.builder_id, build.name, owner=build.id)
+        backend = await backend_for(
+            builder, config.builder_id, build.name, owner=build.id, files_on_host=host_files is not None
+        )
         values = await interpolation.load(
             builder.bus, registry.system_headers(), builder.settings, config.skip_secret_interp
         )
