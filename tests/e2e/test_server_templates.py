@@ -81,7 +81,10 @@ async def test_launch_server_from_a_hetzner_template_joins_and_destroy_needs_a_c
 
         refused = await client.send("execute", "DestroyServer", {"server": "web-1"})
         assert refused.status == 400 and "confirm: true" in refused.error, refused.error
-        assert cloud_id in hetzner.servers  # the positive control of the refusal: still there
+        refused = await client.send("write", "DeleteServer", {"id": "web-1"})
+        assert refused.status == 400 and "keep_cloud_machine: true" in refused.error, refused.error
+        assert cloud_id in hetzner.servers  # the positive control of the refusals: still there
+        assert [s["name"] for s in await client.read("ListServers", {})] == ["web-1"]
         destroyed = await finished(
             client, await client.ok("execute", "DestroyServer", {"server": "web-1", "confirm": True}), 30
         )

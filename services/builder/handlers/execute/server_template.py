@@ -105,7 +105,9 @@ def register(builder: Builder) -> None:
                     f"could not terminate {machine.describe()}: {error}; the server {server.name!r} is kept"
                 )
                 return [Log(stage=STAGE, stderr=text, success=False, start_ts=at, end_ts=at)]
-            await builder.bus.request(DeleteServer(id=server.id), registry.system_headers())
+            await builder.bus.request(
+                DeleteServer(id=server.id, keep_cloud_machine=True), registry.system_headers()
+            )
             text = f"terminated {machine.describe()} and deleted server {server.name!r}"
             return [Log(stage=STAGE, stdout=text, success=True, start_ts=at, end_ts=at)]
 
