@@ -126,7 +126,10 @@ class Launcher:
         expires = int((time.time() + timeout + 60) * 1000)
         key: CreateOnboardingKeyResponse = await self.bus.request(
             CreateOnboardingKey(
-                name=f"launch {name} {secrets.token_hex(3)}", expires=expires, tags=server_tags
+                name=f"launch {name} {secrets.token_hex(3)}",
+                expires=expires,
+                tags=server_tags,
+                single_use=True,
             ),
             self.headers(),
         )
