@@ -241,3 +241,27 @@ async def test_files_on_host_builds_are_refused_on_an_aws_builder(
     answer = await client.send("execute", "RunBuild", {"build": "onhost"})
     assert answer.status == 400 and "an Aws builder, whose instance lives for one build" in answer.error
     assert await instances(moto_url, db_prefix) == {}
+
+
+async def test_config_lists_of_an_aws_builder_target_include_what_its_ami_holds(
+    registry: Any, client: BusClient
+) -> None:
+    params = {
+        "ami_id": "ami-1",
+        "secrets": ["AMI_SECRET"],
+        "git_providers": [{"domain": "git.ami.example", "accounts": [{"username": "ami-bot"}]}],
+        "image_registries": [{"domain": "registry.ami.example", "accounts": [{"username": "ami-pusher"}]}],
+    }
+    await client.write("CreateBuilder", {"name": "cloud", "config": {"type": "Aws", "params": params}})
+    target = {"target": {"type": "Builder", "id": "cloud"}}
+    assert await client.read("ListSecrets", target) == ["AMI_SECRET"]
+    assert await client.read("ListSecrets", {}) == []
+    providers = await client.read("ListGitProvidersFromConfig", target)
+    assert [(p["domain"], p["accounts"]) for p in providers] == [
+        ("git.ami.example", [{"username": "ami-bot"}])
+    ]
+    registries = await client.read("ListImageRegistriesFromConfig", target)
+    assert [(r["domain"], r["accounts"]) for r in registries] == [
+        ("registry.ami.example", [{"username": "ami-pusher"}])
+    ]
+    assert await client.read("ListGitProvidersFromConfig", {}) == []
