@@ -4,9 +4,13 @@ as the Server, which records the template and the cloud id; DestroyServer termin
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from services.common.cloud import join
 from tests.cloud import (  # noqa: F401
     HETZNER_TOKEN,
     an_ami,
@@ -146,3 +150,43 @@ async def test_launch_server_from_an_aws_template_joins(
             client, await client.ok("execute", "DestroyServer", {"server": "ec2-1", "confirm": True}), 30
         )
         assert (await instances(moto_url, db_prefix))[instance_id]["state"] == "terminated"
+
+
+async def test_a_hetzner_launch_that_never_joins_is_deleted_and_a_failed_destroy_keeps_the_server(
+    registry: Any,
+    executor: Any,
+    cloud_builder: Any,  # noqa: F811
+    hetzner: HetznerFake,  # noqa: F811
+    client: BusClient,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(join, "TERMINATE_ATTEMPTS", 2)
+    await client.write("CreateServerTemplate", {"name": "hz", "config": {"type": "Hetzner", "params": {}}})
+    cloud_builder.launcher.cloud = replace(cloud_builder.cloud, join_timeout_seconds=2.0)
+    done = await finished(
+        client, await client.ok("execute", "LaunchServer", {"name": "silent", "server_template": "hz"}), 30
+    )
+    assert done["success"] is False and "did not join within 2 s" in json.dumps(done)
+    assert len(hetzner.deleted) == 1 and hetzner.servers == {}
+    assert await client.read("ListServers", {}) == []
+
+    cloud_builder.launcher.cloud = cloud_builder.cloud
+    async with hetzner_machines(hetzner, tmp_path / "machines"):
+        done = await finished(
+            client, await client.ok("execute", "LaunchServer", {"name": "web-3", "server_template": "hz"}), 60
+        )
+        assert done["success"] is True, json.dumps(done["logs"], indent=1)
+        [cloud_id] = list(hetzner.servers)
+        hetzner.fail_deletes = 2
+        failed = await finished(
+            client, await client.ok("execute", "DestroyServer", {"server": "web-3", "confirm": True}), 30
+        )
+        text = json.dumps(failed)
+        assert failed["success"] is False
+        assert f"could not terminate Hetzner server {cloud_id} (nbg1)" in text and "is kept" in text, text
+        assert [s["name"] for s in await client.read("ListServers", {})] == ["web-3"]
+        destroyed = await finished(
+            client, await client.ok("execute", "DestroyServer", {"server": "web-3", "confirm": True}), 30
+        )
+        assert destroyed["success"] is True and hetzner.servers == {}
