@@ -265,3 +265,20 @@ async def test_config_lists_of_an_aws_builder_target_include_what_its_ami_holds(
         ("registry.ami.example", [{"username": "ami-pusher"}])
     ]
     assert await client.read("ListGitProvidersFromConfig", {}) == []
+
+
+async def test_an_aws_builder_without_credentials_is_a_clear_error(
+    registry: Any, builder: Any, client: BusClient
+) -> None:
+    assert not builder.cloud.aws_access_key_id  # the plain builder fixture: no cloud settings
+    await client.write(
+        "CreateBuilder", {"name": "cloud", "config": {"type": "Aws", "params": {"ami_id": "ami-1"}}}
+    )
+    await client.write(
+        "CreateBuild", {"name": "nocreds", "config": {"builder_id": "cloud", "dockerfile": "FROM x\n"}}
+    )
+    answer = await client.send("execute", "RunBuild", {"build": "nocreds"})
+    assert (
+        answer.status == 400
+        and "KOMODO_AWS_ACCESS_KEY_ID and KOMODO_AWS_SECRET_ACCESS_KEY are not set" in (answer.error)
+    )

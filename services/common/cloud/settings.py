@@ -57,14 +57,16 @@ class CloudSettings:
     @classmethod
     def load(cls) -> CloudSettings:
         """Read the environment (`_FILE` forms included) and register the secrets with the log redactor."""
-        max_launching = os.environ.get("VARANUS_CLOUD_MAX_LAUNCHING", "").strip()
+        max_launching = os.environ.get("VARANUS_CLOUD_MAX_LAUNCHING", "").strip() or "4"
+        if not max_launching.isdigit() or int(max_launching) < 1:
+            raise RuntimeError(f"VARANUS_CLOUD_MAX_LAUNCHING must be a whole number from 1; got {max_launching!r}")
         settings = cls(
             aws_access_key_id=_secret("KOMODO_AWS_ACCESS_KEY_ID"),
             aws_secret_access_key=_secret("KOMODO_AWS_SECRET_ACCESS_KEY"),
             aws_endpoint_url=os.environ.get("VARANUS_AWS_ENDPOINT_URL", "").strip(),
             hetzner_token=_secret("KOMODO_HETZNER_TOKEN"),
             hetzner_endpoint_url=os.environ.get("VARANUS_HETZNER_ENDPOINT_URL", "").strip(),
-            max_launching=int(max_launching) if max_launching.isdigit() else 4,
+            max_launching=int(max_launching),
             join_timeout_seconds=_float("VARANUS_CLOUD_JOIN_TIMEOUT_SECONDS", 600.0),
             agent_package=os.environ.get("VARANUS_CLOUD_AGENT_PACKAGE", "").strip() or "varanus",
             agent_nats_url=os.environ.get("VARANUS_CLOUD_NATS_URL", "").strip(),

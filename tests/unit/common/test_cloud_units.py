@@ -33,6 +33,10 @@ def test_cloud_settings_read_file_forms_and_go_to_the_redactor(
     assert settings.max_launching == 7
     assert "aws-secret-from-a-file" not in repr(settings) and "hetzner-token-value" not in repr(settings)
     assert redactor.redact("x aws-secret-from-a-file hetzner-token-value") == "x <redacted> <redacted>"
+    monkeypatch.setenv("VARANUS_CLOUD_MAX_LAUNCHING", "0")
+    with pytest.raises(RuntimeError, match="VARANUS_CLOUD_MAX_LAUNCHING"):
+        CloudSettings.load()
+    monkeypatch.setenv("VARANUS_CLOUD_MAX_LAUNCHING", "2")
     monkeypatch.setenv("KOMODO_HETZNER_TOKEN_FILE", str(tmp_path / "missing"))
     with pytest.raises(RuntimeError, match="KOMODO_HETZNER_TOKEN_FILE"):
         CloudSettings.load()
