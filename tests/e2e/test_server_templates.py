@@ -186,6 +186,8 @@ async def test_a_hetzner_launch_that_never_joins_is_deleted_and_a_failed_destroy
         assert failed["success"] is False
         assert f"could not terminate Hetzner server {cloud_id} (nbg1)" in text and "is kept" in text, text
         assert [s["name"] for s in await client.read("ListServers", {})] == ["web-3"]
+        taken = await client.send("execute", "LaunchServer", {"name": "web-3", "server_template": "hz"})
+        assert taken.status == 400 and "a server named 'web-3' exists already" in taken.error
         destroyed = await finished(
             client, await client.ok("execute", "DestroyServer", {"server": "web-3", "confirm": True}), 30
         )

@@ -59,7 +59,9 @@ class CloudSettings:
         """Read the environment (`_FILE` forms included) and register the secrets with the log redactor."""
         max_launching = os.environ.get("VARANUS_CLOUD_MAX_LAUNCHING", "").strip() or "4"
         if not max_launching.isdigit() or int(max_launching) < 1:
-            raise RuntimeError(f"VARANUS_CLOUD_MAX_LAUNCHING must be a whole number from 1; got {max_launching!r}")
+            raise RuntimeError(
+                f"VARANUS_CLOUD_MAX_LAUNCHING must be a whole number from 1; got {max_launching!r}"
+            )
         settings = cls(
             aws_access_key_id=_secret("KOMODO_AWS_ACCESS_KEY_ID"),
             aws_secret_access_key=_secret("KOMODO_AWS_SECRET_ACCESS_KEY"),

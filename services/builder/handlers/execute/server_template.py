@@ -10,9 +10,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from contracts.api.execute.server_template import DestroyServer, LaunchServer
+from contracts.api.read.server import ListServers
 from contracts.api.read.server_template import GetServerTemplate
 from contracts.api.write.server import DeleteServer
 from contracts.entities.common import PermissionLevel, ResourceTarget, ResourceTargetVariant
+from contracts.entities.server import ServerListItem, ServerQuery
 from contracts.entities.server_template import ServerTemplate
 from contracts.entities.update import Log, Operation, Update
 from services.common.bus import RequestContext
@@ -40,6 +42,13 @@ def register(builder: Builder) -> None:
         target = ResourceTarget(type=ResourceTargetVariant.ServerTemplate, id=template.id)
         await registry.require(ctx.headers, target, PermissionLevel.Execute, template.name)
         cloud = cloud_of_template(builder.cloud, template.config)
+        existing: list[ServerListItem] = await builder.bus.request(
+            ListServers(query=ServerQuery(names=[req.name]), limit=0), registry.system_headers()
+        )
+        if any(item.name == req.name for item in existing):
+            raise BadRequest(
+                f"a server named {req.name!r} exists already: choose another name for the new server"
+            )
 
         async def work(update: Update) -> list[Log]:
             async def note(text: str) -> None:
