@@ -14,19 +14,14 @@ import logging
 from typing import Final, Protocol
 
 from contracts.api.execute.alerter import TestAlerter
-from contracts.catalog import load_all
 from contracts.entities.alert import Alert
 from services.alerter import handlers
 from services.alerter.delivery.service import Delivery
 from services.alerter.events import EventAlerts
 from services.alerter.servers import ServerMonitor
 from services.alerter.store import AlertStore
-from services.common.auth import load_jwt_signer
-from services.common.bus import Bus
 from services.common.caller import Authenticator, CredentialCheck
-from services.common.mongo import connect, service_database
-from services.common.outbox import Outbox
-from services.common.registry_client import RegistryClient
+from services.common.service_core import service_core
 from services.common.settings import Settings
 
 SERVICE = "alerter"
@@ -81,22 +76,11 @@ class Alerter:
     """Wires the alerter's store, evaluation and consumers to the bus."""
 
     def __init__(self, settings: Settings, authenticate: Authenticator | None = None) -> None:
-        load_all()
         self.settings = settings
-        self.client = connect(settings)
-        self.db = service_database(self.client, settings, SERVICE)
-        self.signer = load_jwt_signer(settings)
-        # Late-bound: the registry client needs the bus, which needs this check.
-        check = authenticate or CredentialCheck(
-            self.signer.verify,
-            lambda user_id: self.registry.resolve_caller(user_id),  # noqa: PLW0108
-            lambda key, secret: self.registry.verify_api_key(key, secret),  # noqa: PLW0108
-        )
-        self.bus = Bus(SERVICE, settings, check)
-        self.outbox = Outbox(self.db)
-        """Alert events ride in the alert writes they describe (`store.py`)."""
-        self.bus.outbox = self.outbox
-        self.registry = RegistryClient(self.bus, self.signer)
+        core = service_core(SERVICE, settings, authenticate)
+        self.client, self.db, self.signer = core.client, core.db, core.signer
+        self.bus, self.outbox, self.registry = core.bus, core.outbox, core.registry
+        # Alert events ride in the alert writes they describe (`store.py`).
         self.store = AlertStore(self.db, self.outbox)
         self.servers = ServerMonitor(self, self.store)
         self.components: list[Component] = [self.servers, Pruner(self.store, settings.keep_alerts_for_days)]

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 
-from contracts.catalog import load_all
 from services.builder.handlers.execute import build as execute_build
 from services.builder.handlers.execute import repo as execute_repo
 from services.builder.handlers.internal import live_info
@@ -20,13 +19,9 @@ from services.builder.handlers.write import repo as write_repo
 from services.builder.history import BuildHistory
 from services.builder.outcomes import Outcomes
 from services.common.agents import AgentClient
-from services.common.auth import load_jwt_signer
-from services.common.bus import Bus
 from services.common.caller import Authenticator, CredentialCheck
-from services.common.mongo import connect, service_database
-from services.common.outbox import Outbox
-from services.common.registry_client import RegistryClient
 from services.common.runs import Runner
+from services.common.service_core import service_core
 from services.common.settings import Settings
 
 SERVICE = "builder"
@@ -39,22 +34,11 @@ class Builder:
     """Wires the builder's leases, the registry and the agents to the bus."""
 
     def __init__(self, settings: Settings, authenticate: Authenticator | None = None) -> None:
-        load_all()
         self.settings = settings
-        self.client = connect(settings)
-        self.db = service_database(self.client, settings, SERVICE)
-        self.signer = load_jwt_signer(settings)
-        # Late-bound: the registry client needs the bus, which needs this check.
-        check = authenticate or CredentialCheck(
-            self.signer.verify,
-            lambda user_id: self.registry.resolve_caller(user_id),  # noqa: PLW0108
-            lambda key, secret: self.registry.verify_api_key(key, secret),  # noqa: PLW0108
-        )
-        self.bus = Bus(SERVICE, settings, check)
-        self.outbox = Outbox(self.db)
-        """Events that must arrive (`BuildFinished`) ride in the writes they describe (see `history`)."""
-        self.bus.outbox = self.outbox
-        self.registry = RegistryClient(self.bus, self.signer)
+        core = service_core(SERVICE, settings, authenticate)
+        self.client, self.db, self.signer = core.client, core.db, core.signer
+        self.bus, self.outbox, self.registry = core.bus, core.outbox, core.registry
+        # Events that must arrive (`BuildFinished`) ride in the writes they describe (see `history`).
         self.agents = AgentClient(self.bus)
         self.runner = Runner(self.db, self.registry, settings.lease_seconds)
         self.outcomes = Outcomes(self.db, self.runner)

@@ -5,15 +5,10 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from contracts.catalog import load_all
 from services.common.agents import AgentClient
-from services.common.auth import load_jwt_signer
-from services.common.bus import Bus
 from services.common.caller import Authenticator, CredentialCheck
-from services.common.mongo import connect, service_database
-from services.common.outbox import Outbox
-from services.common.registry_client import RegistryClient
 from services.common.runs import Runner
+from services.common.service_core import service_core
 from services.common.settings import Settings
 from services.executor.actions.runs import ActionRuns
 from services.executor.actions.startup import on_start as actions_on_start
@@ -61,22 +56,12 @@ class Executor:
     """Wires the executor's state, the registry and the agents to the bus."""
 
     def __init__(self, settings: Settings, authenticate: Authenticator | None = None) -> None:
-        load_all()
         self.settings = settings
-        self.client = connect(settings)
-        self.db = service_database(self.client, settings, SERVICE)
-        self.signer = load_jwt_signer(settings)
-        # Late-bound: the registry client needs the bus, which needs this check.
-        check = authenticate or CredentialCheck(
-            self.signer.verify,
-            lambda user_id: self.registry.resolve_caller(user_id),  # noqa: PLW0108
-            lambda key, secret: self.registry.verify_api_key(key, secret),  # noqa: PLW0108
-        )
-        self.bus = Bus(SERVICE, settings, check)
-        self.bus.outbox = Outbox(self.db)
+        core = service_core(SERVICE, settings, authenticate)
+        self.client, self.db, self.signer = core.client, core.db, core.signer
+        self.bus, self.outbox, self.registry = core.bus, core.outbox, core.registry
         self.bus.consume(forget_deleted(self.db))
         self.bus.consume(redeploy_on_build(self))
-        self.registry = RegistryClient(self.bus, self.signer)
         self.procedures = Chain(self)
         self.bus.consume(stage_consumer(self.procedures))
         self.bus.consume(children_consumer(self.procedures))

@@ -8,15 +8,10 @@ from __future__ import annotations
 
 import logging
 
-from contracts.catalog import load_all
 from contracts.service_users import RESOURCE_SYNC_USER_ID
-from services.common.auth import load_jwt_signer
-from services.common.bus import Bus
 from services.common.caller import Authenticator, CredentialCheck
-from services.common.mongo import connect, service_database
-from services.common.outbox import Outbox
-from services.common.registry_client import RegistryClient
 from services.common.runs import Runner
+from services.common.service_core import service_core
 from services.common.settings import Settings
 from services.sync.handlers import action_state, export, files, live_info, refresh, run
 from services.sync.pending_state import PendingStates
@@ -32,22 +27,12 @@ class Sync:
     """Wires the sync's handlers to the bus."""
 
     def __init__(self, settings: Settings, authenticate: Authenticator | None = None) -> None:
-        load_all()
         self.settings = settings
-        self.client = connect(settings)
-        self.db = service_database(self.client, settings, SERVICE)
-        self.signer = load_jwt_signer(settings)
-        check = authenticate or CredentialCheck(
-            self.signer.verify,
-            lambda user_id: self.registry.resolve_caller(user_id),  # noqa: PLW0108
-            lambda key, secret: self.registry.verify_api_key(key, secret),  # noqa: PLW0108
-        )
-        self.bus = Bus(SERVICE, settings, check)
-        self.outbox = Outbox(self.db)
-        """`ResourceSyncPendingChanged` rides in the write of the state it announces (`pending_state.py`)."""
-        self.bus.outbox = self.outbox
+        core = service_core(SERVICE, settings, authenticate)
+        self.client, self.db, self.signer = core.client, core.db, core.signer
+        self.bus, self.outbox, self.registry = core.bus, core.outbox, core.registry
+        # `ResourceSyncPendingChanged` rides in the write of the state it announces (`pending_state.py`).
         self.states = PendingStates(self.outbox)
-        self.registry = RegistryClient(self.bus, self.signer)
         self.runner = Runner(self.db, self.registry, settings.lease_seconds)
         self.swarms = self.db["Swarm"]
         """`[[swarm]]` entries of the files, kept as written (by name) until Varanus has Swarm resources."""
