@@ -14,6 +14,7 @@ open alerts of a deleted resource.
 | `alerter-procedures` | `komodo.event.procedure.ProcedureFailed` | ProcedureFailed (when the procedure's `failure_alert`) |
 | `alerter-updates` | `komodo.event.update.UpdateChanged` | RepoBuildFailed (a failed BuildRepo), ActionFailed (a failed RunAction, when `failure_alert`) |
 | `alerter-syncs` | `komodo.event.sync.ResourceSyncPendingChanged` | ResourceSyncPendingUpdates: open (OK) while the sync has pending changes and `pending_alert`, resolved when it has none |
+| `alerter-cloud` | `komodo.event.builder.AwsBuilderTerminationFailed` | AwsBuilderTerminationFailed (CRITICAL): an AWS build instance is still running |
 | `alerter-schedules` | `komodo.event.schedule.ScheduleRun` | ScheduleRun (the executor publishes it only for a `schedule_alert` procedure or action) |
 """
 
@@ -35,6 +36,7 @@ from contracts.entities.deployment import DeploymentState
 from contracts.entities.stack import StackState
 from contracts.entities.update import Operation, UpdateStatus
 from contracts.events.base import Event
+from contracts.events.cloud import AwsBuilderTerminationFailed
 from contracts.events.execution import (
     BuildFailed,
     DeploymentAutoUpdated,
@@ -80,6 +82,7 @@ class EventAlerts:
             Consumer("alerter-procedures", ProcedureFailed.SUBJECT, self.on_procedure_failed, db),
             Consumer("alerter-updates", UpdateChanged.SUBJECT, self.on_update, db),
             Consumer("alerter-schedules", ScheduleRun.SUBJECT, self.on_schedule_run, db),
+            Consumer("alerter-cloud", AwsBuilderTerminationFailed.SUBJECT, self.on_termination_failed, db),
             Consumer("alerter-syncs", ResourceSyncPendingChanged.SUBJECT, self.on_sync_pending, db),
         ]
 
@@ -258,6 +261,20 @@ class EventAlerts:
         data = {"id": event.resource.id, "name": event.name, "resource_type": event.resource_type.value}
         await self._one_off(
             "alerter-schedules", event, SeverityLevel.Ok, target, {"type": "ScheduleRun", "data": data}
+        )
+
+    async def on_termination_failed(self, event: Event) -> None:
+        """AwsBuilderTerminationFailed (CRITICAL, as Komodo): the builder could not terminate its instance."""
+        if not isinstance(event, AwsBuilderTerminationFailed):
+            return
+        target = event.resource or ResourceTarget.system()
+        data = {"instance_id": event.instance_id, "message": event.message}
+        await self._one_off(
+            "alerter-cloud",
+            event,
+            SeverityLevel.Critical,
+            target,
+            {"type": "AwsBuilderTerminationFailed", "data": data},
         )
 
     async def on_sync_pending(self, event: Event) -> None:

@@ -10,6 +10,7 @@ from contracts.entities.alert import Alert
 from contracts.entities.common import ResourceTarget, ResourceTargetVariant, Version
 from contracts.entities.update import Operation
 from contracts.events.base import Event
+from contracts.events.cloud import AwsBuilderTerminationFailed
 from contracts.events.execution import (
     BuildFailed,
     DeploymentImageUpdateAvailable,
@@ -203,3 +204,20 @@ async def test_a_pending_sync_has_an_open_alert_until_it_is_clean(
 
     assert await eventually(resolved, 15)
     assert len(await alerts_of(client, "ResourceSyncPendingUpdates")) == 1  # the quiet sync never had one
+
+
+async def test_an_instance_left_running_is_a_critical_alert(alerter: Alerter, client: BusClient) -> None:
+    builder = await client.write("CreateBuilder", {"name": "aws", "config": {"type": "Aws", "params": {}}})
+    failed = AwsBuilderTerminationFailed(
+        resource=target(ResourceTargetVariant.Builder, builder),
+        update_id="u-build",
+        instance_id="i-0abc",
+        region="eu-west-1",
+        message="UnauthorizedOperation",
+    )
+    await publish(client, failed)
+    [alert] = await wait_for(client, "AwsBuilderTerminationFailed", 1)
+    assert alert["level"] == "CRITICAL" and alert["target"]["type"] == "Builder"
+    assert alert["data"]["data"] == {"instance_id": "i-0abc", "message": "UnauthorizedOperation"}
+    await alerter.event_alerts.on_termination_failed(failed)  # a redelivery stores nothing new
+    assert len(await alerts_of(client, "AwsBuilderTerminationFailed")) == 1
