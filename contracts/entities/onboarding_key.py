@@ -31,6 +31,8 @@ class OnboardingKey(KomodoModel):
     """Server whose config new servers copy."""
     create_builder: bool = False
     """Whether a Builder is created for each new server."""
+    single_use: bool = False
+    """Varanus extension: the key onboards one agent, then is disabled (cloud launches use such keys)."""
 
 
 class CreateOnboardingKeyResponse(KomodoModel):

@@ -80,6 +80,14 @@ class ServerInfo(KomodoModel):
     """A public key Periphery offered that did not match; it can be accepted later."""
     public_key: str = ""
     """The expected public key of the server's Periphery agent."""
+    server_template_id: str = ""
+    """Varanus extension: the ServerTemplate this server was launched from (`LaunchServer`); empty otherwise."""
+    cloud_provider: str = ""
+    """Varanus extension: `Aws` or `Hetzner` for a launched server; empty otherwise."""
+    cloud_id: str = ""
+    """Varanus extension: the cloud's id of the launched machine (`i-...` on AWS, the Hetzner server id)."""
+    cloud_region: str = ""
+    """Varanus extension: the AWS region or Hetzner location of the launched machine."""
 
 
 class Server(Resource[ServerConfig, ServerInfo]):

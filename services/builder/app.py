@@ -7,19 +7,25 @@ to the registry and the agents only over the bus.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 
 from services.builder.handlers.execute import build as execute_build
 from services.builder.handlers.execute import repo as execute_repo
+from services.builder.handlers.execute import server_template as execute_server_template
 from services.builder.handlers.internal import live_info
 from services.builder.handlers.read import action_state as read_action_state
 from services.builder.handlers.read import build as read_build
 from services.builder.handlers.write import build as write_build
 from services.builder.handlers.write import repo as write_repo
 from services.builder.history import BuildHistory
+from services.builder.orphans import sweep_orphans
 from services.builder.outcomes import Outcomes
 from services.common.agents import AgentClient
 from services.common.caller import Authenticator, CredentialCheck
+from services.common.cloud.join import Launcher
+from services.common.cloud.settings import CloudSettings
 from services.common.runs import Runner
 from services.common.service_core import service_core
 from services.common.settings import Settings
@@ -33,13 +39,25 @@ log = logging.getLogger(__name__)
 class Builder:
     """Wires the builder's leases, the registry and the agents to the bus."""
 
-    def __init__(self, settings: Settings, authenticate: Authenticator | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        authenticate: Authenticator | None = None,
+        cloud: CloudSettings | None = None,
+    ) -> None:
         self.settings = settings
+        self.cloud = cloud or CloudSettings.load()
+        """Cloud credentials and endpoints (AWS builders, ServerTemplates)."""
+        self.cloud.redact()
         core = service_core(SERVICE, settings, authenticate)
         self.client, self.db, self.signer = core.client, core.db, core.signer
         self.bus, self.outbox, self.registry = core.bus, core.outbox, core.registry
         # Events that must arrive (`BuildFinished`) ride in the writes they describe (see `history`).
         self.agents = AgentClient(self.bus)
+        self.launcher = Launcher(self.bus, self.registry.system_headers, settings, self.cloud)
+        """Every cloud machine this service launches (at most `max_launching` waiting to join at once)."""
+        self.orphan_sweep: asyncio.Task[list[str]] | None = None
+        """The sweep of cloud machines nothing uses any more, run once at start (`orphans.py`)."""
         self.runner = Runner(self.db, self.registry, settings.lease_seconds)
         self.outcomes = Outcomes(self.db, self.runner)
         self.history = BuildHistory(self.db)
@@ -49,6 +67,7 @@ class Builder:
             read_build,
             execute_repo,
             execute_build,
+            execute_server_template,
             write_repo,
             write_build,
             live_info,
@@ -63,10 +82,22 @@ class Builder:
         if isinstance(self.bus.authenticate, CredentialCheck):
             await self.bus.authenticate.watch(self.bus.nc)
         self.runner.start_sweeping()
+        self.orphan_sweep = asyncio.create_task(self._sweep_orphans())
         log.info("builder answering %d requests", len(self.bus.handled))
+
+    async def _sweep_orphans(self) -> list[str]:
+        try:
+            return await sweep_orphans(self)
+        except Exception as err:  # the sweep is a safety net: the service runs without it
+            log.warning("orphan sweep failed: %s", err)
+            return []
 
     async def stop(self) -> None:
         """Stop answering, let executions finish briefly, close connections."""
+        if self.orphan_sweep is not None:
+            self.orphan_sweep.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.orphan_sweep
         await self.runner.stop()
         await self.bus.stop()
         await self.client.close()

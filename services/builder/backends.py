@@ -3,23 +3,38 @@
 Only Komodo's Server builder is implemented: among its servers whose live state is `Ok`, the one with the fewest
 builds running now (the `RunningBuild` collection; two builds starting at the same instant may pick the same
 server), the earlier in its list on a tie. A builder whose servers are all down fails the build at once, saying
-so. An AWS builder (an instance started per build)
-plugs in as another backend with the same two calls.
+so. An AWS builder launches an EC2 instance per build whose agent joins by itself (`services/common/cloud/`),
+builds there as on a Server builder, and terminates it when the build ends, whatever its outcome.
 """
 
 from __future__ import annotations
 
+import logging
+import secrets
 from typing import TYPE_CHECKING, Protocol
 
 from contracts.api.read.builder import GetBuilder
 from contracts.api.read.server import ListServers
+from contracts.entities.builder import AwsBuilder, ServerBuilder
 from contracts.entities.builder import Builder as BuilderResource
-from contracts.entities.builder import ServerBuilder
+from contracts.entities.common import ResourceTarget, ResourceTargetVariant
 from contracts.entities.server import Server, ServerListItem, ServerQuery
+from contracts.entities.update import Log
+from contracts.events.cloud import AwsBuilderTerminationFailed
+from services.common.cloud.aws import AwsCloud, AwsSpec, AwsVolumeSpec
+from services.common.cloud.join import Cancelled, Joined
+from services.common.cloud.machines import Machine
 from services.common.errors import BadRequest, Unavailable
+from services.common.runs import now_ms
 
 if TYPE_CHECKING:
     from services.builder.app import Builder
+
+log = logging.getLogger(__name__)
+
+
+async def _never() -> bool:
+    return False
 
 
 def least_busy(server_ids: list[str], states: dict[str, str], running: dict[str, int]) -> str | None:
@@ -32,8 +47,9 @@ def least_busy(server_ids: list[str], states: dict[str, str], running: dict[str,
 class BuilderBackend(Protocol):
     """A place builds run on."""
 
-    async def acquire(self) -> Server:
-        """The server whose agent runs this build (an error saying why there is none)."""
+    async def acquire(self, update_id: str = "", cancelled: Cancelled | None = None) -> Server:
+        """The server whose agent runs this build (an error saying why there is none); progress lines go to the
+        Update `update_id`, and `cancelled` tells a backend that waits (an AWS launch) to stop waiting."""
         ...
 
     async def release(self) -> None:
@@ -49,7 +65,7 @@ class ServerBackend:
         self.resource = resource
         self.server_ids = list(config.params.server_ids)
 
-    async def acquire(self) -> Server:
+    async def acquire(self, update_id: str = "", cancelled: Cancelled | None = None) -> Server:
         if not self.server_ids:
             raise BadRequest(f"builder {self.resource.name!r} has no servers: set its server_ids")
         registry = self.builder.registry
@@ -73,8 +89,91 @@ class ServerBackend:
         return None
 
 
-async def backend_for(builder: Builder, builder_id: str, build_name: str) -> BuilderBackend:
-    """The backend of the build's Builder; a 400 for a missing builder or a kind not supported yet."""
+class AwsBackend:
+    """Komodo's AWS builder: an EC2 instance launched for this build, whose agent joins by itself as a Server,
+    and terminated (with that Server deleted) when the build ends, whatever its outcome."""
+
+    def __init__(self, builder: Builder, resource: BuilderResource, config: AwsBuilder, owner: str) -> None:
+        if not builder.cloud.aws_access_key_id and not builder.cloud.aws_endpoint_url:
+            raise BadRequest(
+                f"builder {resource.name!r} is an Aws builder, but KOMODO_AWS_ACCESS_KEY_ID and "
+                "KOMODO_AWS_SECRET_ACCESS_KEY are not set"
+            )
+        self.builder = builder
+        self.resource = resource
+        self.params = config.params
+        self.owner = owner
+        volumes = (
+            [AwsVolumeSpec(device_name="/dev/sda1", size_gb=self.params.volume_gb)]
+            if self.params.volume_gb
+            else []
+        )
+        self.cloud = AwsCloud(
+            builder.cloud,
+            AwsSpec(
+                region=self.params.region,
+                instance_type=self.params.instance_type,
+                ami_id=self.params.ami_id,
+                subnet_id=self.params.subnet_id,
+                key_pair_name=self.params.key_pair_name,
+                assign_public_ip=self.params.assign_public_ip,
+                security_group_ids=list(self.params.security_group_ids),
+                volumes=volumes,
+            ),
+        )
+        self.joined: Joined | None = None
+        self.update_id = ""
+        self.name = f"aws-builder-{resource.name}-{secrets.token_hex(3)}"
+
+    async def _note(self, text: str) -> None:
+        log.info("%s: %s", self.name, text)
+        if self.update_id:
+            at = now_ms()
+            await self.builder.registry.append_log(
+                self.update_id, Log(stage="Aws builder", stdout=text, success=True, start_ts=at, end_ts=at)
+            )
+
+    async def acquire(self, update_id: str = "", cancelled: Cancelled | None = None) -> Server:
+        self.update_id = update_id
+        self.joined = await self.builder.launcher.launch_and_join(
+            self.cloud,
+            name=self.name,
+            purpose="builder",
+            owner=self.owner,
+            user_data=self.params.user_data,
+            note=self._note,
+            cancelled=cancelled or _never,
+            on_stuck=self._stuck,
+        )
+        return await self.builder.registry.server_for_work(self.joined.server_id)
+
+    async def release(self) -> None:
+        joined, self.joined = self.joined, None
+        if joined is None:
+            return
+        error = await self.builder.launcher.terminate(self.cloud, joined.machine, self._note)
+        await self.builder.launcher.forget_server(self.name)
+        if error:
+            await self._stuck(joined.machine, error)
+
+    async def _stuck(self, machine: Machine, error: str) -> None:
+        """The instance could not be terminated: the critical alert's event, through the outbox."""
+        await self.builder.bus.record(
+            AwsBuilderTerminationFailed(
+                update_id=self.update_id,
+                instance_id=machine.cloud_id,
+                region=machine.region,
+                message=error,
+                resource=ResourceTarget(type=ResourceTargetVariant.Builder, id=self.resource.id),
+            )
+        )
+
+
+async def backend_for(
+    builder: Builder, builder_id: str, build_name: str, owner: str = "", files_on_host: bool = False
+) -> BuilderBackend:
+    """The backend of the build's Builder (`owner`: the Build or Repo a cloud machine is for); a 400 for a missing
+    builder, a kind not supported yet, or files on the host with a builder whose machines live for one build."""
     if not builder_id:
         raise BadRequest(f"build {build_name!r} has no builder: set its builder_id")
     resource: BuilderResource = await builder.bus.request(
@@ -82,6 +181,13 @@ async def backend_for(builder: Builder, builder_id: str, build_name: str) -> Bui
     )
     if isinstance(resource.config, ServerBuilder):
         return ServerBackend(builder, resource, resource.config)
+    if isinstance(resource.config, AwsBuilder):
+        if files_on_host:
+            raise BadRequest(
+                f"build {build_name!r} has files_on_host, but builder {resource.name!r} is an Aws builder, whose "
+                "instance lives for one build: use a Server builder"
+            )
+        return AwsBackend(builder, resource, resource.config, owner or resource.id)
     raise BadRequest(
         f"builder {resource.name!r} is a {resource.config.type} builder: only Server builders are supported yet"
     )

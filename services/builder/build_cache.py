@@ -54,7 +54,7 @@ def repo_dockerfile_path(build: Build) -> str:
 async def host_contents(builder: Builder, build: Build) -> FileContents:
     """The Dockerfile of a files-on-host build, read by an Ok server of its Builder."""
     where = host_dockerfile(build)
-    backend = await backend_for(builder, build.config.builder_id, build.name)
+    backend = await backend_for(builder, build.config.builder_id, build.name, files_on_host=True)
     server = await backend.acquire()
     try:
         got: FileContents = await builder.agents.ask(server, GetDockerfileContentsOnHost(dockerfile=where))

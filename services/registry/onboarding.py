@@ -94,6 +94,15 @@ class OnboardingKeyStore:
         check_usable(key)
         return key
 
+    async def claim_once(self, public_key: str) -> None:
+        """Spend a single-use key: disable it if it is still enabled; Unauthorized when another onboarding got
+        it first (the conditional update lets only one of two at once through)."""
+        spent = await self.coll.update_one(
+            {"public_key": public_key, "enabled": True}, {"$set": {"enabled": False}}
+        )
+        if spent.modified_count != 1:
+            raise Unauthorized("invalid onboarding key")
+
     async def record_onboarded(self, public_key: str, server_id: str) -> None:
         """Remember that a key onboarded a server."""
         current = await self.get(public_key)

@@ -17,3 +17,15 @@ class LaunchServer(ExecuteRequest):
     """Name of the new Server."""
     server_template: str
     """Id or name of the template."""
+
+
+class DestroyServer(ExecuteRequest):
+    """Varanus extension: terminate the cloud machine of a Server launched from a template (`LaunchServer`), then
+    delete the Server. Refused without `confirm`, and for servers no template launched. Answers the Update."""
+
+    RESPONSE: ClassVar[Any] = Update
+
+    server: str
+    """Id or name of the Server."""
+    confirm: bool = False
+    """Must be true: the machine and everything on it is gone for good."""

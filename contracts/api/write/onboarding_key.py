@@ -30,6 +30,8 @@ class CreateOnboardingKey(WriteRequest):
     """Server whose config new servers copy."""
     create_builder: bool = False
     """Whether a Builder is created for each new server."""
+    single_use: bool = False
+    """Varanus extension: the key onboards one agent, then is disabled."""
 
 
 class UpdateOnboardingKey(WriteRequest):

@@ -44,6 +44,9 @@ class DeleteServer(WriteRequest):
 
     id: str
     """Id or name of the server."""
+    keep_cloud_machine: bool = False
+    """Varanus extension: delete a server launched from a ServerTemplate anyway, leaving its cloud machine
+    running (without it such a delete is refused: `DestroyServer` terminates the machine and deletes the server)."""
 
 
 class UpdateServer(WriteRequest):

@@ -32,6 +32,8 @@ log = logging.getLogger(__name__)
 async def onboard(registry: Registry, request: OnboardAgent) -> AgentCredential:
     """Create or claim the server named `connect_as` and issue its agent credential."""
     key = await registry.onboarding_keys.usable(request.onboarding_key)
+    if key.single_use:
+        await registry.onboarding_keys.claim_once(key.public_key)
     servers = registry.kinds[ResourceTargetVariant.Server.value]
     existing = await servers.find(request.connect_as)
     if existing is not None:

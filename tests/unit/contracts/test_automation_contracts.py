@@ -881,7 +881,7 @@ EXPECTED: dict[str, dict[str, list[str]]] = {
         "action": ["RunAction", "BatchRunAction", "CancelAction"],
         "resource_sync": ["RunSync"],
         "alerter": ["TestAlerter", "SendAlert"],
-        "server_template": ["LaunchServer"],
+        "server_template": ["LaunchServer", "DestroyServer"],
         "maintenance": [
             "ClearRepoCache",
             "BackupCoreDatabase",

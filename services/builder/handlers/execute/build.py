@@ -101,7 +101,9 @@ def register(builder: Builder) -> None:
             and not config.dockerfile.strip()
         ):
             raise BadRequest(f"build {build.name!r} has no source: set its repo, linked_repo or dockerfile")
-        backend = await backend_for(builder, config.builder_id, build.name)
+        backend = await backend_for(
+            builder, config.builder_id, build.name, owner=build.id, files_on_host=host_files is not None
+        )
         values = await interpolation.load(
             builder.bus, registry.system_headers(), builder.settings, config.skip_secret_interp
         )
@@ -135,7 +137,7 @@ def register(builder: Builder) -> None:
             logs: list[Log] = [*values.logs(started)]
             success = False
             try:
-                server = await backend.acquire()
+                server = await backend.acquire(update.id, lambda: running.cancelled(build.id, update.id))
                 await running.begin(build.id, update.id, server.id)
                 location, commit_hash, commit_message = None, "", ""
                 if source is not None:

@@ -53,7 +53,7 @@ def register(builder: Builder) -> None:
         on_builder = operation == Operation.BuildRepo
         backend: BuilderBackend | None = None
         if on_builder:
-            backend = await backend_for(builder, repo.config.builder_id, f"repo {repo.name}")
+            backend = await backend_for(builder, repo.config.builder_id, f"repo {repo.name}", owner=repo.id)
         elif not repo.config.server_id:
             raise BadRequest(f"repo {repo.name!r} has no server: set its server_id")
         values = await interpolation.load(
@@ -80,7 +80,7 @@ def register(builder: Builder) -> None:
             answer = RepoOnHostResponse()
             try:
                 if backend is not None:
-                    server = await backend.acquire()
+                    server = await backend.acquire(update.id, lambda: running.cancelled(repo.id, update.id))
                     await running.begin(repo.id, update.id, server.id)
                 else:
                     server = await registry.server_for_work(repo.config.server_id)

@@ -65,7 +65,7 @@ def register(builder: Builder) -> None:
 
     async def on_host(build: Build, contents: str) -> list[Log]:
         where = host_dockerfile(build)
-        backend = await backend_for(builder, build.config.builder_id, build.name)
+        backend = await backend_for(builder, build.config.builder_id, build.name, files_on_host=True)
         server = await backend.acquire()
         try:
             request = WriteDockerfileContentsToHost(dockerfile=where, contents=contents)

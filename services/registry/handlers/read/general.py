@@ -15,6 +15,8 @@ from contracts.api.read.general import (
     ListImageRegistriesFromConfig,
     ListSecrets,
 )
+from contracts.entities.builder import AwsBuilderConfig
+from contracts.entities.common import ResourceTarget, ResourceTargetVariant
 from contracts.entities.core_info import GetCoreInfoResponse, GetVersionResponse
 from contracts.entities.provider import GitProvider, ImageRegistry, ProviderAccount
 from services.common.bus import RequestContext
@@ -46,16 +48,24 @@ def register(registry: Registry) -> None:
             default_pagination_limit=settings.default_pagination_limit,
         )
 
+    async def aws_builder(target: ResourceTarget | None) -> AwsBuilderConfig | None:
+        """The config of an Aws builder target (Komodo lists what its AMI holds besides the core's)."""
+        if target is None:
+            return None
+        resolved = await registry.resolve_target(target)
+        if resolved.type != ResourceTargetVariant.Builder:
+            return None
+        config = (await registry.kinds["Builder"].get(resolved.id)).config
+        return config.params if getattr(config, "type", "") == "Aws" else None
+
     async def secrets(req: ListSecrets, ctx: RequestContext) -> list[str]:
-        if req.target is not None:
-            await registry.resolve_target(req.target)
-        return sorted(settings.secrets)
+        aws = await aws_builder(req.target)
+        return sorted({*settings.secrets, *(aws.secrets if aws is not None else [])})
 
     async def git_providers(req: ListGitProvidersFromConfig, ctx: RequestContext) -> list[GitProvider]:
-        if req.target is not None:
-            await registry.resolve_target(req.target)
+        aws = await aws_builder(req.target)
         merged: dict[tuple[str, bool], list[str]] = {}
-        for provider in settings.git_providers:
+        for provider in [*settings.git_providers, *(aws.git_providers if aws is not None else [])]:
             merged.setdefault((provider.domain, provider.https), []).extend(
                 a.username for a in provider.accounts
             )
@@ -69,11 +79,10 @@ def register(registry: Registry) -> None:
     async def image_registries(
         req: ListImageRegistriesFromConfig, ctx: RequestContext
     ) -> list[ImageRegistry]:
-        if req.target is not None:
-            await registry.resolve_target(req.target)
+        aws = await aws_builder(req.target)
         accounts: dict[str, list[str]] = {}
         organizations: dict[str, list[str]] = {}
-        for configured in settings.image_registries:
+        for configured in [*settings.image_registries, *(aws.image_registries if aws is not None else [])]:
             accounts.setdefault(configured.domain, []).extend(a.username for a in configured.accounts)
             organizations.setdefault(configured.domain, []).extend(configured.organizations)
         for account in await registry.registry_accounts.list(None, None):

@@ -35,6 +35,7 @@ def register(registry: Registry) -> None:
             "privileged": req.privileged,
             "copy_server": await server_id(req.copy_server),
             "create_builder": req.create_builder,
+            "single_use": req.single_use,
         }
         return await keys.create(fields, req.private_key)
 

@@ -22,6 +22,7 @@ from contracts.entities.common import (
 from contracts.entities.permission import UserTarget, UserTargetVariant
 from services.common.bus import RequestContext
 from services.common.caller import Caller
+from services.common.errors import BadRequest
 from services.registry.references import Referenced
 from services.registry.resources import AttachCheck, ResourceService, kind_for
 
@@ -44,6 +45,20 @@ def register(registry: Registry) -> None:
             return NoData()
 
         registry.bus.handle(meta, update_meta)
+
+
+def refuse_launched(server: Any) -> None:
+    """A 400 for a server whose cloud machine a delete would leave running (launched by `LaunchServer`)."""
+    info = server.info
+    if getattr(info, "cloud_id", ""):
+        machine = f"{info.cloud_provider} machine {info.cloud_id}" + (
+            f" ({info.cloud_region})" if info.cloud_region else ""
+        )
+        raise BadRequest(
+            f"server {server.name!r} runs on the {machine} it was launched on: DestroyServer with confirm: true "
+            "terminates the machine and deletes the server; DeleteServer with keep_cloud_machine: true deletes "
+            "only the server and leaves the machine running"
+        )
 
 
 def _register_kind(registry: Registry, service: ResourceService) -> None:
@@ -103,7 +118,10 @@ def _register_kind(registry: Registry, service: ResourceService) -> None:
         return await service.rename(await writable(req.id, ctx.caller), req.name, ctx.caller.user_id)
 
     async def delete(req: Any, ctx: RequestContext) -> Any:
-        deleted = await service.delete(await writable(req.id, ctx.caller), ctx.caller.user_id)
+        resource_id = await writable(req.id, ctx.caller)
+        if spec.variant == ResourceTargetVariant.Server and not getattr(req, "keep_cloud_machine", False):
+            refuse_launched(await service.get(resource_id))
+        deleted = await service.delete(resource_id, ctx.caller.user_id)
         await permissions.forget_target(ResourceTarget(type=spec.variant, id=deleted.id))
         if spec.variant == ResourceTargetVariant.Server:
             await registry.agent_credentials.forget(deleted.id)

@@ -1,0 +1,59 @@
+"""The cloud a ServerTemplate launches on, and the cloud a recorded machine lives in (to terminate it)."""
+
+from __future__ import annotations
+
+from contracts.entities.server_template import AwsServerTemplate, HetznerServerTemplate
+from services.common.cloud.aws import AwsCloud, AwsSpec, AwsVolumeSpec
+from services.common.cloud.hetzner import LOCATIONS, SERVER_TYPES, HetznerCloud, HetznerSpec
+from services.common.cloud.machines import Cloud, CloudError
+from services.common.cloud.settings import CloudSettings
+
+
+def cloud_of_template(settings: CloudSettings, config: AwsServerTemplate | HetznerServerTemplate) -> Cloud:
+    """The cloud and launch spec of a ServerTemplate's config."""
+    if isinstance(config, AwsServerTemplate):
+        if not settings.aws_access_key_id and not settings.aws_endpoint_url:
+            raise CloudError("AWS: KOMODO_AWS_ACCESS_KEY_ID and KOMODO_AWS_SECRET_ACCESS_KEY are not set")
+        p = config.params
+        return AwsCloud(
+            settings,
+            AwsSpec(
+                region=p.region,
+                instance_type=p.instance_type,
+                ami_id=p.ami_id,
+                subnet_id=p.subnet_id,
+                key_pair_name=p.key_pair_name,
+                assign_public_ip=p.assign_public_ip,
+                security_group_ids=list(p.security_group_ids),
+                volumes=[
+                    AwsVolumeSpec(v.device_name, v.size_gb, v.volume_type.value, v.iops, v.throughput)
+                    for v in p.volumes
+                ],
+            ),
+        )
+    h = config.params
+    if h.volumes:
+        raise CloudError("Hetzner: volumes in a ServerTemplate are not supported yet: remove them")
+    return HetznerCloud(
+        settings,
+        HetznerSpec(
+            server_type=SERVER_TYPES.get(h.server_type.value, h.server_type.value),
+            image=h.image,
+            location=LOCATIONS.get(h.datacenter.value, h.datacenter.value),
+            ssh_keys=list(h.ssh_keys),
+            network_ids=list(h.private_network_ids),
+            firewall_ids=list(h.firewall_ids),
+            labels=dict(h.labels),
+            enable_public_ipv4=h.enable_public_ipv4,
+            enable_public_ipv6=h.enable_public_ipv6,
+        ),
+    )
+
+
+def cloud_of_machine(settings: CloudSettings, provider: str, region: str) -> Cloud:
+    """A cloud able to list and terminate machines of `provider` in `region`."""
+    if provider == "Aws":
+        return AwsCloud(settings, AwsSpec(region=region, instance_type="", ami_id=""))
+    if provider == "Hetzner":
+        return HetznerCloud(settings, HetznerSpec(server_type="", image="", location=region))
+    raise CloudError(f"unknown cloud provider {provider!r}")
