@@ -25,6 +25,8 @@ import pytest
 
 from services.common import embedded
 
+pytest_plugins = ["tests.watchdog"]
+
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
