@@ -1,6 +1,7 @@
 """A small fake of the Hetzner Cloud API: only the endpoints `hcloud` calls for servers (create, get, list with a
-label selector, delete), with bearer-token checks, on loopback in a thread. Tests read `servers` (which keeps
-each server's `user_data`, as Hetzner's metadata service would give the machine)."""
+label selector, delete) and volumes (create, get, delete), with bearer-token checks and a server limit, on
+loopback in a thread. Tests read `servers` (which keeps each server's `user_data`, as Hetzner's metadata service
+would give the machine) and `volumes`."""
 
 from __future__ import annotations
 
@@ -17,15 +18,15 @@ LOCATIONS = {"nbg1", "hel1", "fsn1", "ash", "hil", "sin"}
 CREATED = "2026-12-05T00:00:00+00:00"
 
 
-def _action(command: str, server_id: int) -> dict[str, Any]:
+def _action(command: str, resource_id: int, kind: str = "server") -> dict[str, Any]:
     return {
-        "id": server_id * 10,
+        "id": resource_id * 10,
         "command": command,
         "status": "success",
         "progress": 100,
         "started": CREATED,
         "finished": CREATED,
-        "resources": [{"id": server_id, "type": "server"}],
+        "resources": [{"id": resource_id, "type": kind}],
         "error": None,
     }
 
@@ -41,6 +42,10 @@ class HetznerFake:
     url: str = ""
     fail_deletes: int = 0
     """Answer this many DELETEs with a 503 (a cloud that cannot terminate for a while)."""
+    server_limit: int = 100
+    """More servers than this at once is refused with `resource_limit_exceeded` (the project's quota)."""
+    volumes: dict[int, dict[str, Any]] = field(default_factory=dict)
+    """Volumes by id; a server's deletion detaches its volumes."""
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def public(self, server: dict[str, Any]) -> dict[str, Any]:
@@ -73,10 +78,21 @@ def _handler(fake: HetznerFake) -> type[BaseHTTPRequestHandler]:
             parts = urlparse(self.path).path.rstrip("/").split("/")
             return int(parts[-1]) if parts[-1].isdigit() else None
 
+        def _volumes(self) -> bool:
+            return "/volumes" in urlparse(self.path).path
+
         def do_GET(self) -> None:
             if not self._authorized():
                 return
             server_id = self._server_id()
+            if self._volumes():
+                with fake.lock:
+                    volume = fake.volumes.get(server_id or 0)
+                    if volume is None:
+                        self._error(404, "not_found", f"volume with ID '{server_id}' not found")
+                    else:
+                        self._send(200, {"volume": dict(volume)})
+                return
             with fake.lock:
                 if server_id is not None:
                     server = fake.servers.get(server_id)
@@ -113,6 +129,9 @@ def _handler(fake: HetznerFake) -> type[BaseHTTPRequestHandler]:
                 return
             length = int(self.headers.get("Content-Length") or 0)
             body = json.loads(self.rfile.read(length) or b"{}")
+            if self._volumes():
+                self._create_volume(body)
+                return
             if body.get("server_type") not in SERVER_TYPES:
                 self._error(400, "invalid_input", f"unsupported server type {body.get('server_type')!r}")
                 return
@@ -123,8 +142,19 @@ def _handler(fake: HetznerFake) -> type[BaseHTTPRequestHandler]:
                 self._error(400, "invalid_input", f"location {body.get('location')!r} not found")
                 return
             with fake.lock:
+                if len(fake.servers) >= fake.server_limit:
+                    self._error(
+                        403, "resource_limit_exceeded", f"server limit of {fake.server_limit} exceeded"
+                    )
+                    return
+                missing = [v for v in body.get("volumes") or [] if v not in fake.volumes]
+                if missing:
+                    self._error(400, "invalid_input", f"volumes {missing} not found")
+                    return
                 fake.next_id += 1
                 server_id = fake.next_id
+                for volume_id in body.get("volumes") or []:
+                    fake.volumes[volume_id]["server"] = server_id
                 server = {
                     "id": server_id,
                     "name": body["name"],
@@ -132,6 +162,7 @@ def _handler(fake: HetznerFake) -> type[BaseHTTPRequestHandler]:
                     "created": CREATED,
                     "labels": body.get("labels") or {},
                     "location": {"id": 1, "name": body.get("location") or "nbg1"},
+                    "volumes": list(body.get("volumes") or []),
                     "user_data": body.get("user_data") or "",
                     "request": {k: v for k, v in body.items() if k != "user_data"},
                 }
@@ -146,10 +177,50 @@ def _handler(fake: HetznerFake) -> type[BaseHTTPRequestHandler]:
                 },
             )
 
+        def _create_volume(self, body: dict[str, Any]) -> None:
+            if body.get("location") not in LOCATIONS or int(body.get("size") or 0) < 10:
+                self._error(400, "invalid_input", "a volume needs a known location and at least 10 GB")
+                return
+            with fake.lock:
+                fake.next_id += 1
+                volume = {
+                    "id": fake.next_id,
+                    "name": body["name"],
+                    "size": body["size"],
+                    "format": body.get("format"),
+                    "labels": body.get("labels") or {},
+                    "location": {"id": 1, "name": body["location"]},
+                    "server": None,
+                    "status": "available",
+                    "created": CREATED,
+                    "linux_device": f"/dev/disk/by-id/scsi-0HC_Volume_{fake.next_id}",
+                    "protection": {"delete": False},
+                }
+                fake.volumes[fake.next_id] = volume
+            self._send(
+                201,
+                {
+                    "volume": volume,
+                    "action": _action("create_volume", volume["id"], "volume"),
+                    "next_actions": [],
+                },
+            )
+
         def do_DELETE(self) -> None:
             if not self._authorized():
                 return
             server_id = self._server_id()
+            if self._volumes():
+                with fake.lock:
+                    volume = fake.volumes.get(server_id or 0)
+                    if volume is None:
+                        self._error(404, "not_found", f"volume with ID '{server_id}' not found")
+                    elif volume["server"] is not None:
+                        self._error(423, "locked", "volume is attached to a server")
+                    else:
+                        del fake.volumes[volume["id"]]
+                        self._send(204, None)
+                return
             with fake.lock:
                 if fake.fail_deletes > 0:
                     fake.fail_deletes -= 1
@@ -160,6 +231,9 @@ def _handler(fake: HetznerFake) -> type[BaseHTTPRequestHandler]:
                     return
                 del fake.servers[server_id]
                 fake.deleted.append(server_id)
+                for volume in fake.volumes.values():
+                    if volume["server"] == server_id:
+                        volume["server"] = None
             self._send(200, {"action": _action("delete_server", server_id)})
 
     return Handler

@@ -42,6 +42,8 @@ async def test_launch_server_from_a_hetzner_template_joins_and_destroy_needs_a_c
         "datacenter": "Helsinki1Dc2",
         "labels": {"team": "web"},
         "enable_public_ipv4": True,
+        "placement_group": 77,
+        "volumes": [{"name": "data", "size_gb": 20, "format": "Ext4", "labels": {"tier": "db"}}],
         "user_data": "echo installing docker",
     }
     template = await client.write(
@@ -63,6 +65,11 @@ async def test_launch_server_from_a_hetzner_template_joins_and_destroy_needs_a_c
         [(cloud_id, machine)] = list(hetzner.servers.items())
         assert str(cloud_id) in booter.running
         assert machine["request"]["server_type"] == "cpx11" and machine["request"]["location"] == "hel1"
+        assert machine["request"]["placement_group"] == 77 and machine["request"]["automount"] is True
+        [(volume_id, volume)] = list(hetzner.volumes.items())
+        assert machine["request"]["volumes"] == [volume_id] and volume["server"] == cloud_id
+        assert (volume["name"], volume["size"], volume["format"]) == ("web-1-data", 20, "ext4")
+        assert volume["labels"]["tier"] == "db" and volume["labels"]["varanus-managed"] == db_prefix
         assert machine["labels"] == {
             "team": "web",
             "varanus-managed": db_prefix,
@@ -94,6 +101,7 @@ async def test_launch_server_from_a_hetzner_template_joins_and_destroy_needs_a_c
         )
         assert destroyed["success"] is True, json.dumps(destroyed["logs"], indent=1)
         assert hetzner.deleted == [cloud_id] and hetzner.servers == {}
+        assert hetzner.volumes == {}  # the volume made for it went with it
         assert await client.read("ListServers", {}) == []
 
 
@@ -121,6 +129,30 @@ async def test_launch_server_with_a_wrong_hetzner_server_type_or_token_says_so(
     text = json.dumps(done)
     assert done["success"] is False and "unauthorized" in text and HETZNER_TOKEN not in text, text
     assert hetzner.servers == {}
+    assert await client.read("ListOnboardingKeys", {}) == []
+
+
+async def test_a_hetzner_quota_error_is_named_and_leaves_neither_server_nor_volume(
+    registry: Any,
+    executor: Any,
+    cloud_builder: Any,  # noqa: F811
+    hetzner: HetznerFake,  # noqa: F811
+    client: BusClient,
+) -> None:
+    params = {"image": "debian-12", "volumes": [{"name": "data", "size_gb": 10}]}
+    await client.write(
+        "CreateServerTemplate", {"name": "hz", "config": {"type": "Hetzner", "params": params}}
+    )
+    hetzner.server_limit = 0
+    done = await finished(
+        client, await client.ok("execute", "LaunchServer", {"name": "web-3", "server_template": "hz"}), 30
+    )
+    text = json.dumps(done)
+    assert done["success"] is False, text
+    assert "Hetzner refused to create a cpx11 server from debian-12 in nbg1: resource_limit_exceeded" in text
+    assert hetzner.servers == {} and hetzner.volumes == {}
+    # The volume was made before the refusal (its id was used), then deleted again.
+    assert hetzner.next_id == 1001
     assert await client.read("ListOnboardingKeys", {}) == []
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from contracts.entities.server_template import AwsServerTemplate, HetznerServerTemplate
 from services.common.cloud.aws import AwsCloud, AwsSpec, AwsVolumeSpec
-from services.common.cloud.hetzner import LOCATIONS, SERVER_TYPES, HetznerCloud, HetznerSpec
+from services.common.cloud.hetzner import LOCATIONS, SERVER_TYPES, HetznerCloud, HetznerSpec, HetznerVolume
 from services.common.cloud.machines import Cloud, CloudError
 from services.common.cloud.settings import CloudSettings
 
@@ -32,8 +32,6 @@ def cloud_of_template(settings: CloudSettings, config: AwsServerTemplate | Hetzn
             ),
         )
     h = config.params
-    if h.volumes:
-        raise CloudError("Hetzner: volumes in a ServerTemplate are not supported yet: remove them")
     return HetznerCloud(
         settings,
         HetznerSpec(
@@ -46,6 +44,11 @@ def cloud_of_template(settings: CloudSettings, config: AwsServerTemplate | Hetzn
             labels=dict(h.labels),
             enable_public_ipv4=h.enable_public_ipv4,
             enable_public_ipv6=h.enable_public_ipv6,
+            placement_group=int(h.placement_group),
+            volumes=[
+                HetznerVolume(v.name, int(v.size_gb), v.format.value.lower(), dict(v.labels))
+                for v in h.volumes
+            ],
         ),
     )
 

@@ -2,11 +2,17 @@
 
 Errors of the API (a wrong token, an unknown server type or image, a limit) become `CloudError`s naming Hetzner
 and its error code; the token never appears in them.
+
+A template's volumes are created first (labelled as ours), then attached by the server's creation; when the
+server cannot be created they are deleted again. Terminating a machine deletes the server, then the volumes we
+created for it (a volume someone attached by hand carries no `varanus-managed` label and is kept).
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,9 +21,11 @@ from hcloud.firewalls.domain import Firewall
 from hcloud.images.domain import Image
 from hcloud.locations.domain import Location
 from hcloud.networks.domain import Network
+from hcloud.placement_groups.domain import PlacementGroup
 from hcloud.server_types.domain import ServerType
 from hcloud.servers.domain import ServerCreatePublicNetwork
 from hcloud.ssh_keys.domain import SSHKey
+from hcloud.volumes.domain import Volume
 
 from services.common.cloud.machines import MANAGED_TAG, CloudError, Machine
 from services.common.cloud.settings import CloudSettings
@@ -56,6 +64,22 @@ LOCATIONS = {
 """Komodo's datacenter names and the Hetzner location each is in."""
 
 
+log = logging.getLogger(__name__)
+
+VOLUME_DELETE_ATTEMPTS = 5
+"""Tries of deleting a volume after its server went (Hetzner detaches it in the background)."""
+
+
+@dataclass(frozen=True)
+class HetznerVolume:
+    """A volume to create with the server."""
+
+    name: str
+    size_gb: int
+    format: str = "xfs"
+    labels: dict[str, str] = field(default_factory=dict)
+
+
 @dataclass(frozen=True)
 class HetznerSpec:
     """What to launch (a Hetzner ServerTemplate's params, in Hetzner's names)."""
@@ -69,6 +93,9 @@ class HetznerSpec:
     labels: dict[str, str] = field(default_factory=dict)
     enable_public_ipv4: bool = True
     enable_public_ipv6: bool = True
+    placement_group: int = 0
+    """Id of the placement group, 0 for none."""
+    volumes: list[HetznerVolume] = field(default_factory=list)
 
 
 def _error(action: str, err: Exception, settings: CloudSettings) -> CloudError:
@@ -89,6 +116,24 @@ def _label_value(value: str) -> str:
 def _location(server: Any) -> str:
     location = getattr(server, "location", None)
     return str(getattr(location, "name", "") or "")
+
+
+def _delete_our_volume(client: Client, volume_id: int) -> None:
+    """Delete a volume we created (labelled `varanus-managed`) once its server let go of it."""
+    for attempt in range(1, VOLUME_DELETE_ATTEMPTS + 1):
+        try:
+            volume = client.volumes.get_by_id(volume_id)
+            if MANAGED_TAG not in (volume.labels or {}):
+                return
+            client.volumes.delete(Volume(id=volume_id))
+            return
+        except APIException as err:
+            if err.code == "not_found":
+                return
+            # Still attached while Hetzner detaches it from the deleted server.
+            if attempt == VOLUME_DELETE_ATTEMPTS:
+                raise
+            time.sleep(attempt)
 
 
 class HetznerCloud:
@@ -112,20 +157,46 @@ class HetznerCloud:
 
         def create() -> str:
             client = self._client()
-            created = client.servers.create(
-                name=name,
-                server_type=ServerType(name=spec.server_type),
-                image=Image(name=spec.image),
-                location=Location(name=spec.location),
-                ssh_keys=[SSHKey(name=key) for key in spec.ssh_keys] or None,
-                networks=[Network(id=i) for i in spec.network_ids] or None,
-                firewalls=[Firewall(id=i) for i in spec.firewall_ids] or None,
-                user_data=user_data,
-                labels=labels,
-                public_net=ServerCreatePublicNetwork(
-                    enable_ipv4=spec.enable_public_ipv4, enable_ipv6=spec.enable_public_ipv6
-                ),
-            )
+            volumes: list[Any] = []
+            try:
+                for volume in spec.volumes:
+                    made = client.volumes.create(
+                        size=volume.size_gb,
+                        name=f"{name}-{volume.name}",
+                        labels={**volume.labels, **labels},  # type: ignore[arg-type]
+                        location=Location(name=spec.location),
+                        format=volume.format,
+                    )
+                    volumes.append(made.volume)
+                created = client.servers.create(
+                    name=name,
+                    server_type=ServerType(name=spec.server_type),
+                    image=Image(name=spec.image),
+                    location=Location(name=spec.location),
+                    ssh_keys=[SSHKey(name=key) for key in spec.ssh_keys] or None,
+                    networks=[Network(id=i) for i in spec.network_ids] or None,
+                    firewalls=[Firewall(id=i) for i in spec.firewall_ids] or None,
+                    volumes=volumes or None,
+                    automount=True if volumes else None,
+                    placement_group=PlacementGroup(id=spec.placement_group) if spec.placement_group else None,
+                    user_data=user_data,
+                    labels=labels,
+                    public_net=ServerCreatePublicNetwork(
+                        enable_ipv4=spec.enable_public_ipv4, enable_ipv6=spec.enable_public_ipv6
+                    ),
+                )
+            except Exception:
+                for made_volume in volumes:
+                    try:
+                        client.volumes.delete(made_volume)
+                    except Exception as err:  # the launch's own error is what the caller must see
+                        log.error(
+                            "could not delete volume %s after a failed launch of %s: %s",
+                            made_volume.id,
+                            name,
+                            _error("delete a volume", err, self.settings),
+                        )
+                raise
             return str(created.server.id)
 
         try:
@@ -147,7 +218,10 @@ class HetznerCloud:
                 if err.code == "not_found":
                     return
                 raise
+            attached = [int(volume.id) for volume in server.volumes or [] if volume.id is not None]
             server.delete()
+            for volume_id in attached:
+                _delete_our_volume(client, volume_id)
 
         try:
             await asyncio.to_thread(delete)

@@ -11,7 +11,7 @@ from botocore.exceptions import ClientError
 from contracts.entities.server_template import AwsServerTemplate, HetznerServerTemplate
 from services.common.cloud.aws import AwsCloud, cloud_error
 from services.common.cloud.clouds import cloud_of_machine, cloud_of_template
-from services.common.cloud.hetzner import HetznerCloud, _label_value
+from services.common.cloud.hetzner import HetznerCloud, HetznerVolume, _label_value
 from services.common.cloud.machines import CloudError, Machine, ours
 from services.common.cloud.settings import CloudSettings
 from services.common.logging import redactor
@@ -79,11 +79,15 @@ def test_templates_map_to_launch_specs() -> None:
     )
     assert isinstance(aws, AwsCloud)
     assert aws.spec.volumes[0].size_gb == 50 and aws.spec.ami_id == "ami-1"
-    with pytest.raises(CloudError, match="volumes"):
-        cloud_of_template(
-            settings,
-            HetznerServerTemplate.model_validate({"params": {"volumes": [{"name": "v", "size_gb": 10}]}}),
-        )
+    hetzner = cloud_of_template(
+        settings,
+        HetznerServerTemplate.model_validate(
+            {"params": {"placement_group": 5, "volumes": [{"name": "v", "size_gb": 10, "format": "Ext4"}]}}
+        ),
+    )
+    assert isinstance(hetzner, HetznerCloud)
+    assert hetzner.spec.placement_group == 5
+    assert hetzner.spec.volumes == [HetznerVolume("v", 10, "ext4", {})]
     with pytest.raises(CloudError, match="KOMODO_AWS_ACCESS_KEY_ID"):
         cloud_of_template(CloudSettings(), AwsServerTemplate())
     with pytest.raises(CloudError, match="unknown cloud provider"):
