@@ -30,6 +30,28 @@ AWS_SECRET = "varanus-test-secret-access-key-0001"
 HETZNER_TOKEN = "varanus-test-hetzner-token-0001"
 
 
+def _moto(servers_dir: Path, name: str, **env: str) -> Iterator[str]:
+    """A moto server on 127.0.0.1 with `env` set, until the generator closes."""
+    binary = Path(sys.executable).parent / "moto_server"
+    if not binary.exists():
+        pytest.fail("moto_server is missing: run ./run setup (moto[server] is a dev dependency)")
+    port = embedded.free_port()
+    log_path = servers_dir / f"{name}.log"
+    with log_path.open("ab") as log:
+        proc = subprocess.Popen(
+            [str(binary), "-H", "127.0.0.1", "-p", str(port)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, **env},
+        )
+    try:
+        embedded.wait_for_port(port, proc, "moto_server", log_path)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
 @pytest.fixture(scope="session")
 def moto_url(servers_dir: Path) -> Iterator[str]:
     """A moto server (EC2 validating AMIs and instance types) on 127.0.0.1, or the one `VARANUS_TEST_MOTO_URL`
@@ -38,26 +60,19 @@ def moto_url(servers_dir: Path) -> Iterator[str]:
     if given:
         yield given
         return
-    binary = Path(sys.executable).parent / "moto_server"
-    if not binary.exists():
-        pytest.fail("moto_server is missing: run ./run setup (moto[server] is a dev dependency)")
-    port = embedded.free_port()
-    env = {
-        **os.environ,
-        "MOTO_ENABLE_AMI_VALIDATION": "true",
-        "MOTO_EC2_ENABLE_INSTANCE_TYPE_VALIDATION": "true",
-    }
-    log_path = servers_dir / "moto.log"
-    with log_path.open("ab") as log:
-        proc = subprocess.Popen(
-            [str(binary), "-H", "127.0.0.1", "-p", str(port)], stdout=log, stderr=subprocess.STDOUT, env=env
-        )
-    try:
-        embedded.wait_for_port(port, proc, "moto_server", log_path)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        proc.wait(10)
+    yield from _moto(
+        servers_dir,
+        "moto",
+        MOTO_ENABLE_AMI_VALIDATION="true",
+        MOTO_EC2_ENABLE_INSTANCE_TYPE_VALIDATION="true",
+    )
+
+
+@pytest.fixture(scope="session")
+def moto_checking_credentials(servers_dir: Path) -> Iterator[str]:
+    """A moto server that checks credentials as AWS does (IAM authentication from the first request): the test
+    keys, which no IAM user holds there, are refused."""
+    yield from _moto(servers_dir, "moto-auth", INITIAL_NO_AUTH_ACTION_COUNT="0")
 
 
 def cloud_settings(moto_url: str = "", hetzner_url: str = "", join_timeout: float = 60.0) -> CloudSettings:

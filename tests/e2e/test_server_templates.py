@@ -12,6 +12,8 @@ import pytest
 
 from services.common.cloud import join
 from tests.cloud import (  # noqa: F401
+    AWS_KEY_ID,
+    AWS_SECRET,
     HETZNER_TOKEN,
     an_ami,
     aws_machines,
@@ -19,6 +21,7 @@ from tests.cloud import (  # noqa: F401
     hetzner,
     hetzner_machines,
     instances,
+    moto_checking_credentials,
     moto_url,
 )
 from tests.e2e.conftest import BusClient
@@ -153,6 +156,27 @@ async def test_a_hetzner_quota_error_is_named_and_leaves_neither_server_nor_volu
     assert hetzner.servers == {} and hetzner.volumes == {}
     # The volume was made before the refusal (its id was used), then deleted again.
     assert hetzner.next_id == 1001
+    assert await client.read("ListOnboardingKeys", {}) == []
+
+
+async def test_wrong_aws_credentials_are_named_without_the_secret_and_launch_nothing(
+    registry: Any,
+    executor: Any,
+    cloud_builder: Any,  # noqa: F811
+    client: BusClient,
+    moto_url: str,  # noqa: F811
+    moto_checking_credentials: str,  # noqa: F811
+) -> None:
+    params = {"ami_id": await an_ami(moto_url), "instance_type": "t3.micro", "region": "us-east-1"}
+    await client.write("CreateServerTemplate", {"name": "ec2", "config": {"type": "Aws", "params": params}})
+    cloud_builder.cloud = replace(cloud_builder.cloud, aws_endpoint_url=moto_checking_credentials)
+    done = await finished(
+        client, await client.ok("execute", "LaunchServer", {"name": "ec2-2", "server_template": "ec2"}), 60
+    )
+    text = json.dumps(done)
+    assert done["success"] is False, text
+    assert "AWS refused to launch t3.micro from" in text and "AuthFailure" in text, text
+    assert AWS_SECRET not in text and AWS_KEY_ID not in text
     assert await client.read("ListOnboardingKeys", {}) == []
 
 
