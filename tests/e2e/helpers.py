@@ -176,3 +176,20 @@ def has_image(reference: str) -> bool:
 def remove_images(*references: str) -> None:
     """Remove those images from the local Docker (those missing are skipped)."""
     subprocess.run(["docker", "image", "rm", "-f", *references], capture_output=True, check=False)
+
+
+async def repo_config(client: BusClient, server: GitServer, repo: str, token: str) -> dict[str, Any]:
+    """Store the git server's account (with `token`) and answer the config of a repo on server `dock`."""
+    domain = server.base_url.removeprefix("http://")
+    account = {"domain": domain, "https": False, "username": server.username, "token": token}
+    await client.write("CreateGitProviderAccount", {"account": account})
+    return {
+        "server_id": "dock",
+        "git_provider": domain,
+        "git_https": False,
+        "git_account": server.username,
+        "repo": repo,
+        "environment": "GREETING=[[GREETING]]\nPASSWORD=[[DB_PASSWORD]]",
+        "on_clone": {"path": ".", "command": "cat .env > cloned.txt"},
+        "on_pull": {"path": ".", "command": "echo pulled [[DB_PASSWORD]]"},
+    }

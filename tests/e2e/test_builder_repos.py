@@ -14,25 +14,8 @@ import httpx
 from contracts.service_users import GIT_WEBHOOK_USER_ID
 from services.builder.app import Builder
 from tests.e2e.conftest import CORE_SECRET, BusClient
-from tests.e2e.helpers import eventually, finished, github, push, repo_agent
+from tests.e2e.helpers import eventually, finished, github, push, repo_agent, repo_config
 from tests.git_server import GitServer, git_server  # noqa: F401
-
-
-async def repo_config(client: BusClient, server: GitServer, repo: str, token: str) -> dict[str, Any]:
-    """Store the git server's account (with `token`) and answer the config of a repo on server `dock`."""
-    domain = server.base_url.removeprefix("http://")
-    account = {"domain": domain, "https": False, "username": server.username, "token": token}
-    await client.write("CreateGitProviderAccount", {"account": account})
-    return {
-        "server_id": "dock",
-        "git_provider": domain,
-        "git_https": False,
-        "git_account": server.username,
-        "repo": repo,
-        "environment": "GREETING=[[GREETING]]\nPASSWORD=[[DB_PASSWORD]]",
-        "on_clone": {"path": ".", "command": "cat .env > cloned.txt"},
-        "on_pull": {"path": ".", "command": "echo pulled [[DB_PASSWORD]]"},
-    }
 
 
 async def test_a_repo_is_cloned_then_pulled_with_info_and_no_token(

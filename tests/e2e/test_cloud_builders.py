@@ -30,7 +30,8 @@ from tests.cloud import (  # noqa: F401
 )
 from tests.conftest import DockerRegistry
 from tests.e2e.conftest import BusClient
-from tests.e2e.helpers import IMAGE, eventually, finished, remove_images
+from tests.e2e.helpers import IMAGE, eventually, finished, remove_images, repo_config
+from tests.git_server import GitServer, git_server  # noqa: F401
 
 
 async def aws_builder(client: BusClient, moto: str, **params: Any) -> None:
@@ -94,6 +95,41 @@ async def test_a_build_on_an_aws_builder_joins_builds_pushes_and_terminates(
             assert "2.0.1" in listed.json()["tags"], listed.text
         finally:
             remove_images(*(f"{repository}:{tag}" for tag in ("latest", "2.0.1", "2.0", "2")))
+
+
+async def test_build_repo_on_an_aws_builder_clones_there_and_terminates(
+    registry: Any,
+    executor: Any,
+    cloud_builder: Any,  # noqa: F811
+    client: BusClient,
+    moto_url: str,  # noqa: F811
+    db_prefix: str,
+    tmp_path: Path,
+    git_server: GitServer,  # noqa: F811
+) -> None:
+    name = f"e2e-awsrepo-{uuid.uuid4().hex[:6]}"
+    (git_server.root / "team").mkdir(exist_ok=True)
+    commit = git_server.create_repo(f"team/{name}", {"README.md": "one\n"})
+    await aws_builder(client, moto_url)
+    await client.write("CreateVariable", {"name": "GREETING", "value": "hello"})
+    await client.write("CreateVariable", {"name": "DB_PASSWORD", "value": "s3cr3t-pw", "is_secret": True})
+    config = await repo_config(client, git_server, f"team/{name}", git_server.token)
+    await client.write(
+        "CreateRepo", {"name": name, "config": config | {"server_id": "", "builder_id": "cloud"}}
+    )
+    async with aws_machines(moto_url, db_prefix, tmp_path / "machines") as booter:
+        done = await finished(client, await client.ok("execute", "BuildRepo", {"repo": name}), 180)
+        assert done["success"] is True, json.dumps(done["logs"], indent=1)
+        [(instance_id, instance)] = (await instances(moto_url, db_prefix)).items()
+        assert instance_id in booter.running and instance["state"] == "terminated"
+        # The clone and its on_clone ran on the launched machine (in its folder), with the secret interpolated.
+        [cloned] = list((tmp_path / "machines" / instance_id).rglob("cloned.txt"))
+        assert "PASSWORD=s3cr3t-pw" in cloned.read_text()
+    assert (await client.read("GetRepo", {"repo": name}))["info"]["built_hash"] == commit
+    text = json.dumps(done)
+    assert f"terminated Aws instance {instance_id}" in text
+    assert git_server.token not in text and "s3cr3t-pw" not in text and AWS_SECRET not in text
+    assert await client.read("ListOnboardingKeys", {}) == []
 
 
 async def test_an_aws_build_whose_agent_never_joins_ends_with_the_instance_terminated(
