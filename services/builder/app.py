@@ -57,7 +57,9 @@ class Builder:
         self.launcher = Launcher(self.bus, self.registry.system_headers, settings, self.cloud)
         """Every cloud machine this service launches (at most `max_launching` waiting to join at once)."""
         self.orphan_sweep: asyncio.Task[list[str]] | None = None
-        """The sweep of cloud machines nothing uses any more, run once at start (`orphans.py`)."""
+        """The sweep of cloud machines nothing uses any more at start (`orphans.py`)."""
+        self.orphan_sweeps: asyncio.Task[None] | None = None
+        """The same sweep again every `sweep_seconds` after the first."""
         self.runner = Runner(self.db, self.registry, settings.lease_seconds)
         self.outcomes = Outcomes(self.db, self.runner)
         self.history = BuildHistory(self.db)
@@ -83,6 +85,7 @@ class Builder:
             await self.bus.authenticate.watch(self.bus.nc)
         self.runner.start_sweeping()
         self.orphan_sweep = asyncio.create_task(self._sweep_orphans())
+        self.orphan_sweeps = asyncio.create_task(self._keep_sweeping(self.orphan_sweep))
         log.info("builder answering %d requests", len(self.bus.handled))
 
     async def _sweep_orphans(self) -> list[str]:
@@ -92,12 +95,22 @@ class Builder:
             log.warning("orphan sweep failed: %s", err)
             return []
 
+    async def _keep_sweeping(self, first: asyncio.Task[list[str]]) -> None:
+        # Machines whose launch was cut short by a killed replica are "in use" while its lease lives; they are
+        # terminated by a later sweep, once the lease expired.
+        with contextlib.suppress(Exception):
+            await first
+        while True:
+            await asyncio.sleep(self.cloud.sweep_seconds)
+            await self._sweep_orphans()
+
     async def stop(self) -> None:
         """Stop answering, let executions finish briefly, close connections."""
-        if self.orphan_sweep is not None:
-            self.orphan_sweep.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self.orphan_sweep
+        for task in (self.orphan_sweeps, self.orphan_sweep):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         await self.runner.stop()
         await self.bus.stop()
         await self.client.close()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +23,7 @@ from tests.cloud import (  # noqa: F401
     moto_url,
 )
 from tests.e2e.conftest import BusClient
+from tests.e2e.helpers import eventually
 from tests.hetzner_fake import HetznerFake
 
 
@@ -92,3 +95,61 @@ async def test_the_sweep_at_start_terminates_only_our_unused_machines(
     assert left_by_a_build in json.dumps(full["logs"]) and stray.cloud_id in json.dumps(full["logs"])
     async with ec2(moto_url) as client_ec2:
         await client_ec2.terminate_instances(InstanceIds=[in_use, other_install])
+
+
+async def test_later_sweeps_terminate_a_machine_once_nothing_uses_it_any_more(
+    registry: Any,
+    cloud_builder: Any,  # noqa: F811
+    hetzner: HetznerFake,  # noqa: F811
+    client: BusClient,
+    moto_url: str,  # noqa: F811
+    nats_url: str,
+    mongo_url: str,
+    db_prefix: str,
+    tmp_path: Path,
+) -> None:
+    ami = await an_ami(moto_url)
+    await client.write(
+        "CreateServerTemplate", {"name": "ec2", "config": {"type": "Aws", "params": {"ami_id": ami}}}
+    )
+    server = await client.write("CreateServer", {"name": "launched"})
+    async with ec2(moto_url) as client_ec2:
+        answer = await client_ec2.run_instances(
+            ImageId=ami,
+            MinCount=1,
+            MaxCount=1,
+            InstanceType="t3.micro",
+            TagSpecifications=[
+                {
+                    "ResourceType": "instance",
+                    "Tags": [
+                        {"Key": k, "Value": v}
+                        for k, v in ours(db_prefix, "server", "65a000000000000000000002", "launched").items()
+                    ],
+                }
+            ],
+        )
+    machine = str(answer["Instances"][0]["InstanceId"])
+    await cloud_builder.registry.set_info(
+        ResourceTarget(type=ResourceTargetVariant.Server, id=server["_id"]["$oid"]),
+        {"cloud_provider": "Aws", "cloud_id": machine, "cloud_region": "us-east-1"},
+    )
+    settings = replace(cloud_settings(moto_url, hetzner.url), sweep_seconds=0.5)
+    second = Builder(
+        Settings(nats_url=nats_url, database_uri=mongo_url, db_prefix=db_prefix, data_dir=tmp_path / "data"),
+        cloud=settings,
+    )
+    await second.start()
+    try:
+        assert second.orphan_sweep is not None
+        assert await second.orphan_sweep == []
+        await asyncio.sleep(1.5)  # later sweeps ran while the Server still recorded the machine: kept
+        assert (await instances(moto_url, db_prefix))[machine]["state"] == "running"
+        await client.write("DeleteServer", {"id": "launched", "keep_cloud_machine": True})
+
+        async def terminated() -> bool:
+            return (await instances(moto_url, db_prefix))[machine]["state"] == "terminated"
+
+        assert await eventually(terminated, 15)
+    finally:
+        await second.stop()

@@ -53,6 +53,9 @@ class CloudSettings:
     """`VARANUS_CLOUD_AGENT_PACKAGE`: the pip requirement the boot script installs the agent from."""
     agent_nats_url: str = ""
     """`VARANUS_CLOUD_NATS_URL`: the NATS address launched machines connect to; empty: `KOMODO_NATS_URL`."""
+    sweep_seconds: float = 300.0
+    """`VARANUS_CLOUD_SWEEP_SECONDS`: the orphan sweep runs at start and again this often (a machine whose
+    launching process was killed is kept while that execution's lease lives, and terminated by a later sweep)."""
 
     @classmethod
     def load(cls) -> CloudSettings:
@@ -72,6 +75,7 @@ class CloudSettings:
             join_timeout_seconds=_float("VARANUS_CLOUD_JOIN_TIMEOUT_SECONDS", 600.0),
             agent_package=os.environ.get("VARANUS_CLOUD_AGENT_PACKAGE", "").strip() or "varanus",
             agent_nats_url=os.environ.get("VARANUS_CLOUD_NATS_URL", "").strip(),
+            sweep_seconds=_float("VARANUS_CLOUD_SWEEP_SECONDS", 300.0),
         )
         settings.redact()
         return settings
