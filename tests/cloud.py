@@ -12,7 +12,7 @@ import shutil
 import signal
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -106,6 +106,21 @@ async def an_ami(moto_url: str) -> str:
     return str(images["Images"][0]["ImageId"])
 
 
+async def run_tagged(moto_url: str, ami: str, tags: dict[str, str]) -> str:
+    """Launch one t3.micro on moto with `tags` (as something else than Varanus would); its instance id."""
+    async with ec2(moto_url) as client:
+        answer = await client.run_instances(
+            ImageId=ami,
+            MinCount=1,
+            MaxCount=1,
+            InstanceType="t3.micro",
+            TagSpecifications=[
+                {"ResourceType": "instance", "Tags": [{"Key": k, "Value": v} for k, v in tags.items()]}
+            ],
+        )
+    return str(answer["Instances"][0]["InstanceId"])
+
+
 async def instances(moto_url: str, install: str) -> dict[str, dict[str, Any]]:
     """Every instance tagged as launched by `install`, by id: its state, tags and user data."""
     found: dict[str, dict[str, Any]] = {}
@@ -168,20 +183,23 @@ class Booter:
             self.shut_down(machine_id)
 
 
+Seen = tuple[dict[str, str], list[str]]
+"""What a cloud holds: the user data of each live machine by id, and the ids of the machines gone."""
+
+
 @contextlib.asynccontextmanager
-async def aws_machines(moto_url: str, install: str, root: Path, boot: bool = True) -> AsyncIterator[Booter]:
-    """While inside: every instance `install` launches on moto boots (its user data runs), and its agent stops
-    when the instance is terminated, as on EC2."""
+async def _booting(root: Path, look: Callable[[], Awaitable[Seen]]) -> AsyncIterator[Booter]:
+    """While inside: every live machine `look` reports boots, and its agent stops once the machine is gone."""
     booter = Booter(root)
 
     async def watch() -> None:
         while True:
             with contextlib.suppress(Exception):
-                for instance_id, entry in (await instances(moto_url, install)).items():
-                    if entry["state"] in ("pending", "running") and boot:
-                        booter.boot(instance_id, entry["user_data"])
-                    elif entry["state"] in ("shutting-down", "terminated"):
-                        booter.shut_down(instance_id)
+                live, gone = await look()
+                for machine_id, user_data in live.items():
+                    booter.boot(machine_id, user_data)
+                for machine_id in gone:
+                    booter.shut_down(machine_id)
             await asyncio.sleep(0.5)
 
     task = asyncio.create_task(watch())
@@ -192,6 +210,21 @@ async def aws_machines(moto_url: str, install: str, root: Path, boot: bool = Tru
         with contextlib.suppress(asyncio.CancelledError):
             await task
         booter.stop()
+
+
+@contextlib.asynccontextmanager
+async def aws_machines(moto_url: str, install: str, root: Path, boot: bool = True) -> AsyncIterator[Booter]:
+    """While inside: every instance `install` launches on moto boots (its user data runs; not with `boot=False`),
+    and its agent stops when the instance is terminated, as on EC2."""
+
+    async def look() -> Seen:
+        found = await instances(moto_url, install)
+        live = {i: e["user_data"] for i, e in found.items() if e["state"] in ("pending", "running") and boot}
+        gone = [i for i, e in found.items() if e["state"] in ("shutting-down", "terminated")]
+        return live, gone
+
+    async with _booting(root, look) as booter:
+        yield booter
 
 
 @pytest.fixture
@@ -209,27 +242,13 @@ def hetzner() -> Iterator[HetznerFake]:
 async def hetzner_machines(fake: HetznerFake, root: Path) -> AsyncIterator[Booter]:
     """While inside: every server created on the fake boots (its user data runs), and its agent stops when the
     server is deleted."""
-    booter = Booter(root)
 
-    async def watch() -> None:
-        while True:
-            with fake.lock:
-                live = {str(i): s["user_data"] for i, s in fake.servers.items()}
-                gone = [str(i) for i in fake.deleted]
-            for server_id, user_data in live.items():
-                booter.boot(server_id, user_data)
-            for server_id in gone:
-                booter.shut_down(server_id)
-            await asyncio.sleep(0.5)
+    async def look() -> Seen:
+        with fake.lock:
+            return {str(i): s["user_data"] for i, s in fake.servers.items()}, [str(i) for i in fake.deleted]
 
-    task = asyncio.create_task(watch())
-    try:
+    async with _booting(root, look) as booter:
         yield booter
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-        booter.stop()
 
 
 @pytest.fixture

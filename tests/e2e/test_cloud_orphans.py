@@ -21,6 +21,7 @@ from tests.cloud import (  # noqa: F401
     hetzner,
     instances,
     moto_url,
+    run_tagged,
 )
 from tests.e2e.conftest import BusClient
 from tests.e2e.helpers import eventually
@@ -44,22 +45,15 @@ async def test_the_sweep_at_start_terminates_only_our_unused_machines(
     )
     server = await client.write("CreateServer", {"name": "launched"})
 
-    async def run(tags: dict[str, str]) -> str:
-        async with ec2(moto_url) as client_ec2:
-            answer = await client_ec2.run_instances(
-                ImageId=ami,
-                MinCount=1,
-                MaxCount=1,
-                InstanceType="t3.micro",
-                TagSpecifications=[
-                    {"ResourceType": "instance", "Tags": [{"Key": k, "Value": v} for k, v in tags.items()]}
-                ],
-            )
-        return str(answer["Instances"][0]["InstanceId"])
-
-    left_by_a_build = await run(ours(db_prefix, "builder", "65a000000000000000000001", "aws-builder-x"))
-    in_use = await run(ours(db_prefix, "server", "65a000000000000000000002", "launched"))
-    other_install = await run(ours("t_someone_else", "builder", "65a000000000000000000003", "theirs"))
+    left_by_a_build = await run_tagged(
+        moto_url, ami, ours(db_prefix, "builder", "65a000000000000000000001", "aws-builder-x")
+    )
+    in_use = await run_tagged(
+        moto_url, ami, ours(db_prefix, "server", "65a000000000000000000002", "launched")
+    )
+    other_install = await run_tagged(
+        moto_url, ami, ours("t_someone_else", "builder", "65a000000000000000000003", "theirs")
+    )
     await cloud_builder.registry.set_info(
         ResourceTarget(type=ResourceTargetVariant.Server, id=server["_id"]["$oid"]),
         {"cloud_provider": "Aws", "cloud_id": in_use, "cloud_region": "us-east-1"},
@@ -113,23 +107,9 @@ async def test_later_sweeps_terminate_a_machine_once_nothing_uses_it_any_more(
         "CreateServerTemplate", {"name": "ec2", "config": {"type": "Aws", "params": {"ami_id": ami}}}
     )
     server = await client.write("CreateServer", {"name": "launched"})
-    async with ec2(moto_url) as client_ec2:
-        answer = await client_ec2.run_instances(
-            ImageId=ami,
-            MinCount=1,
-            MaxCount=1,
-            InstanceType="t3.micro",
-            TagSpecifications=[
-                {
-                    "ResourceType": "instance",
-                    "Tags": [
-                        {"Key": k, "Value": v}
-                        for k, v in ours(db_prefix, "server", "65a000000000000000000002", "launched").items()
-                    ],
-                }
-            ],
-        )
-    machine = str(answer["Instances"][0]["InstanceId"])
+    machine = await run_tagged(
+        moto_url, ami, ours(db_prefix, "server", "65a000000000000000000002", "launched")
+    )
     await cloud_builder.registry.set_info(
         ResourceTarget(type=ResourceTargetVariant.Server, id=server["_id"]["$oid"]),
         {"cloud_provider": "Aws", "cloud_id": machine, "cloud_region": "us-east-1"},
