@@ -1,15 +1,23 @@
 """A watchdog for hung tests: when one test (setup, call and teardown together) runs longer than
 `VARANUS_TEST_WATCHDOG_SECONDS` (default 300), every thread's stack and every asyncio task's stack go to stderr,
 and after twice that the run ends with exit code 3, so a hang fails in minutes with the place it hung, not at
-CI's time limit."""
+CI's time limit.
+
+CI shows only the tail of a run's output, so the dump is compact and ends with what matters: asyncio tasks
+with the same stack are printed once with a count (a session holds hundreds of idle NATS subscription tasks),
+the idle ones first, and the last line names the hung test. The whole dump also goes to a file named in that
+line."""
 
 from __future__ import annotations
 
 import asyncio
 import faulthandler
+import io
 import os
 import sys
+import tempfile
 import threading
+from collections import Counter
 from collections.abc import Iterator
 
 import pytest
@@ -20,9 +28,30 @@ loops: list[asyncio.AbstractEventLoop] = []
 """The event loops tests ran on (the session's), for the task dump."""
 configs: list[pytest.Config] = []
 
+IDLE = ("_wait_for_msgs", "periodic_executor.py", "_read_loop", "_ping_interval", "_flusher")
+"""Frames of tasks that wait by design for the whole session; grouped and printed before the rest."""
+
 
 def pytest_configure(config: pytest.Config) -> None:
     configs.append(config)
+
+
+def _task_stacks() -> Counter[str]:
+    """Every task's stack on the remembered loops, counted by identical text."""
+    stacks: Counter[str] = Counter()
+    for loop in loops:
+        try:
+            tasks = list(asyncio.all_tasks(loop))
+        except RuntimeError:  # the set changed while read from this thread; one more try
+            tasks = list(asyncio.all_tasks(loop))
+        for task in tasks:
+            text = io.StringIO()
+            task.print_stack(limit=12, file=text)
+            # The first line names the task (unique per task); group by the frames.
+            lines = text.getvalue().splitlines()
+            head = lines[0].split(" coro=<", 1)[-1].split(" running at", 1)[0] if lines else "?"
+            stacks["coro " + head + "\n" + "\n".join(lines[1:])] += 1
+    return stacks
 
 
 def _dump(nodeid: str, final: bool) -> None:
@@ -31,17 +60,30 @@ def _dump(nodeid: str, final: bool) -> None:
         capture = config.pluginmanager.getplugin("capturemanager")
         if capture is not None:
             capture.suspend_global_capture(in_=True)
+    seconds = SECONDS * (2 if final else 1)
+    with tempfile.NamedTemporaryFile("w", prefix="varanus-watchdog-", suffix=".txt", delete=False) as file:
+        faulthandler.dump_traceback(file=file, all_threads=True)
+        path = file.name
+    with open(path, encoding="utf-8", errors="replace") as file:
+        threads = file.read()
+    stacks = _task_stacks()
+    idle = {text: n for text, n in stacks.items() if any(mark in text for mark in IDLE)}
+    busy = {text: n for text, n in stacks.items() if text not in idle}
+    report = io.StringIO()
+    print(f"\n=== watchdog: {nodeid} has run {seconds:.0f} s ===", file=report)
+    print("--- threads ---", file=report)
+    print(threads, file=report)
+    print(f"--- {sum(idle.values())} idle asyncio tasks (grouped) ---", file=report)
+    for text, n in idle.items():
+        print(f"[{n}x] {text.splitlines()[0]}", file=report)
+    print(f"--- {sum(busy.values())} other asyncio tasks ---", file=report)
+    for text, n in busy.items():
+        print(f"[{n}x] {text}", file=report)
+    with open(path, "w", encoding="utf-8") as file:
+        file.write(report.getvalue())
     out = sys.stderr
-    print(f"\n=== watchdog: {nodeid} has run {SECONDS * (2 if final else 1):.0f} s ===", file=out)
-    faulthandler.dump_traceback(file=out, all_threads=True)
-    for loop in loops:
-        try:
-            tasks = list(asyncio.all_tasks(loop))
-        except RuntimeError:  # the set changed while read from this thread; one more try
-            tasks = list(asyncio.all_tasks(loop))
-        print(f"--- {len(tasks)} asyncio tasks ---", file=out)
-        for task in tasks:
-            task.print_stack(limit=12, file=out)
+    out.write(report.getvalue())
+    print(f"=== watchdog: {nodeid} has run {seconds:.0f} s (dump in {path}) ===", file=out)
     out.flush()
     if final:
         os._exit(3)

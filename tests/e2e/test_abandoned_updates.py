@@ -136,6 +136,9 @@ async def test_the_restarted_executor_closes_the_update_it_was_running(
         killed = time.monotonic()
         first.kill()
         again = executor_process(nats_url, mongo_url, db_prefix, tmp_path)
+        # The bound runs from when the restarted executor answers: a loaded machine may take seconds to start
+        # a Python process, which is not the sweep's delay.
+        await wait_answering(again, client.nc, ANSWERED_BY_EXECUTOR, {"deployment": "-"}, client.headers)
         await closed_as_abandoned(client, update)
         print(f"closed by the restarted executor {time.monotonic() - killed:.1f} s after the kill")
     finally:
