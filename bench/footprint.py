@@ -48,10 +48,11 @@ def first_answer(
     """Seconds from `started` until `url` answers 200 (POST when a body is given, else GET)."""
     while time.monotonic() < deadline:
         try:
-            if "json" in request:
-                answer = httpx.post(url, timeout=5, **request)  # type: ignore[arg-type]
-            else:
-                answer = httpx.get(url, timeout=5)
+            answer = (
+                httpx.post(url, timeout=5, **request)  # type: ignore[arg-type]
+                if "json" in request
+                else httpx.get(url, timeout=5)
+            )
             if answer.status_code == 200:
                 return time.monotonic() - started, answer
         except httpx.TransportError:

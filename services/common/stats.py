@@ -34,7 +34,7 @@ class ProcessMemory:
 def describe(proc: psutil.Process) -> str:
     """A short name for a process: the service module it runs, else its program."""
     try:
-        args = proc.cmdline()
+        args: list[str] = list(proc.cmdline())
     except (psutil.NoSuchProcess, psutil.AccessDenied):
         return "?"
     if "-m" in args[:-1]:
@@ -44,7 +44,7 @@ def describe(proc: psutil.Process) -> str:
         base = os.path.basename(arg)
         if base in ("nats-server", "nx-27017"):
             return base
-    return os.path.basename(args[0]) if args else proc.name()
+    return os.path.basename(args[0]) if args else str(proc.name())
 
 
 def tree_memory(root: int) -> list[ProcessMemory]:

@@ -1,8 +1,7 @@
 """`python -m services.common.together <service>...`: several services in one process, for the embedded default.
 
-Each service is built exactly as its own `python -m services.<name>` builds it (its `build(settings)`, or for the
-gateway its uvicorn server) and keeps its own NATS connection, queue group, database and presence: on the bus
-it is the same separate service, and a second replica elsewhere shares its load as before. What the services
+Each service is built exactly as its own `python -m services.<name>` builds it (its `build(settings)`) and
+keeps its own NATS connection, queue group, database and presence: on the bus it is the same separate service, and a second replica elsewhere shares its load as before. What the services
 share is the interpreter, so pydantic, faststream, pymongo and the contract models are in memory once rather
 than once per service (each Python service process costs about 90 to 115 MB of RSS, most of it those libraries).
 The price is isolation: a service that takes the process down takes the others with it (the launcher restarts
@@ -16,12 +15,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import importlib
 import logging
 import signal
 import sys
-from collections.abc import Generator, Sequence
+from collections.abc import Sequence
 
 import uvloop
 
@@ -31,7 +29,6 @@ from services.common.settings import Settings
 
 log = logging.getLogger("services.common.together")
 REGISTRY = "registry"
-GATEWAY = "gateway"
 
 
 class ServiceFormatter(JsonFormatter):
@@ -48,42 +45,8 @@ class ServiceFormatter(JsonFormatter):
         return super().format(record)
 
 
-class GatewayApp:
-    """The gateway's uvicorn server as a start/stop app (the process's signals stay with `run`)."""
-
-    def __init__(self, settings: Settings) -> None:
-        import uvicorn
-
-        from services.gateway.serving import uvicorn_config
-
-        class Server(uvicorn.Server):
-            @contextlib.contextmanager
-            def capture_signals(self) -> Generator[None, None, None]:
-                yield  # the process's stop signal is handled by `run`, which stops the server
-
-        self.server = Server(uvicorn_config(settings))
-        self.task: asyncio.Task[None] | None = None
-
-    async def start(self) -> None:
-        """Serve, and return once the socket listens (an error when the server gave up before)."""
-        self.task = asyncio.create_task(self.server.serve())
-        while not self.server.started:
-            if self.task.done():
-                self.task.result()
-                raise RuntimeError("the gateway stopped while starting")
-            await asyncio.sleep(0.02)
-
-    async def stop(self) -> None:
-        """Finish the requests in flight (uvicorn's graceful shutdown), then close."""
-        self.server.should_exit = True
-        if self.task is not None:
-            await self.task
-
-
 async def build(name: str, settings: Settings) -> ServiceApp:
-    """Service `name` as its `__main__` builds it."""
-    if name == GATEWAY:
-        return GatewayApp(settings)
+    """Service `name` as its `__main__` builds it (by name: services/common imports no service)."""
     module = importlib.import_module(f"services.{name}.__main__")
     app: ServiceApp = await module.build(settings)
     return app
