@@ -21,7 +21,6 @@ from contracts.entities.common import ResourceTarget, ResourceTargetVariant
 from contracts.entities.server import Server, ServerListItem, ServerQuery
 from contracts.entities.update import Log
 from contracts.events.cloud import AwsBuilderTerminationFailed
-from services.common.cloud.aws import AwsCloud, AwsSpec, AwsVolumeSpec
 from services.common.cloud.join import Cancelled, Joined
 from services.common.cloud.machines import Machine
 from services.common.errors import BadRequest, Unavailable
@@ -99,6 +98,9 @@ class AwsBackend:
                 f"builder {resource.name!r} is an Aws builder, but KOMODO_AWS_ACCESS_KEY_ID and "
                 "KOMODO_AWS_SECRET_ACCESS_KEY are not set"
             )
+        # aiobotocore is imported when an AWS builder is used: tens of MB otherwise held by every builder.
+        from services.common.cloud.aws import AwsCloud, AwsSpec, AwsVolumeSpec
+
         self.builder = builder
         self.resource = resource
         self.params = config.params

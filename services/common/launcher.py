@@ -2,7 +2,9 @@
 
 Starts nats-server (JetStream) and nx-27017 unless `KOMODO_NATS_URL` / `KOMODO_DATABASE_URI` (or
 `KOMODO_DATABASE_ADDRESS`) point at existing ones, then every service package that has a `__main__.py` as its
-own process. A service that exits is logged and restarted with back-off. SIGINT or SIGTERM stops the services,
+own process, or (the default, `VARANUS_PROCESSES=one`) all of them but the agent in one process
+(`services.common.together`: each stays its own service on the bus; they share the interpreter's memory). A
+process that exits is logged and restarted with back-off. SIGINT or SIGTERM stops the services,
 then the servers, within 20 s, and leaves the data in `VARANUS_DATA_DIR`.
 """
 
@@ -52,6 +54,15 @@ STABLE_AFTER = 60.0
 """Seconds of uptime after which a service's back-off starts again from 1 s."""
 SERVICE_STOP_TIMEOUT = 10.0
 """Seconds services get to stop after SIGTERM before SIGKILL."""
+GROUP = "services"
+"""The name of the process that runs the services together (`VARANUS_PROCESSES=one`); its log is `services.log`."""
+PROCESS_MODES = ("one", "each")
+"""`VARANUS_PROCESSES`: the services in one process (default), or each in its own."""
+MALLOC_ARENA_MAX = "2"
+"""glibc's arenas per Python process (default 8 per core): the services are mostly one thread, and idle arenas
+hold freed memory."""
+PID_FILE = Path("run") / "launcher.pid"
+"""The launcher's pid, for `./run stats` (relative to the data folder)."""
 SERVER_STOP_TIMEOUT = 5.0
 """Seconds NATS and MongoDB get to stop after SIGTERM before SIGKILL (all within 20 s with the services')."""
 
@@ -61,6 +72,8 @@ ENVIRONMENT_HELP = """environment:
   VARANUS_NATS_PORT    port of the embedded nats-server (default 4222)
   VARANUS_MONGO_PORT   port of the embedded nx-27017 (default 27017)
   KOMODO_PORT          port of the HTTP gateway (default 9120)
+  VARANUS_PROCESSES    one: every service but the agent in one process (default, the least memory);
+                       each: every service in its own process
   KOMODO_FIRST_SERVER_NAME
                        the server created on first start for this host, with an agent, when the
                        Docker socket is there (default Local)
@@ -115,6 +128,7 @@ class Config:
     gateway_port: int
     nats_url: str | None
     database_uri: str | None
+    processes: str = "one"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Config:
@@ -126,6 +140,9 @@ class Config:
                 raise LaunchError(f"{name}={raw!r} is not a port number")
             return int(raw)
 
+        processes = env.get("VARANUS_PROCESSES", "one")
+        if processes not in PROCESS_MODES:
+            raise LaunchError(f"VARANUS_PROCESSES={processes!r} is not one of {', '.join(PROCESS_MODES)}")
         external_db = env.get("KOMODO_DATABASE_URI") or env.get("KOMODO_DATABASE_URI_FILE")
         if not external_db and env.get("KOMODO_DATABASE_ADDRESS"):
             external_db = "address"
@@ -136,6 +153,7 @@ class Config:
             gateway_port=port("KOMODO_PORT", 9120),
             nats_url=env.get("KOMODO_NATS_URL") or None,
             database_uri=external_db or None,
+            processes=processes,
         )
 
 
@@ -144,6 +162,8 @@ class Supervised:
     """A service process and its restart state."""
 
     name: str
+    members: tuple[str, ...] = ()
+    """The services this process runs together (empty: the one service `name`)."""
     proc: asyncio.subprocess.Process | None = None
     started_at: float = 0.0
     restarts: int = 0
@@ -238,15 +258,21 @@ class Launcher:
             env["KOMODO_DATABASE_URI"] = database_uri
         env.setdefault("KOMODO_PORT", str(self.config.gateway_port))
         env["PYTHONUNBUFFERED"] = "1"
+        env.setdefault("MALLOC_ARENA_MAX", MALLOC_ARENA_MAX)
         return env
 
     async def spawn(self, service: Supervised, env: dict[str, str]) -> None:
-        """Start one service process, its output appended to `logs/<name>.log`."""
+        """Start one service process (or the services run together), its output appended to `logs/<name>.log`."""
+        module = (
+            ["services.common.together", *service.members]
+            if service.members
+            else [f"services.{service.name}"]
+        )
         with (self.logs / f"{service.name}.log").open("ab") as out:
             service.proc = await asyncio.create_subprocess_exec(
                 sys.executable,
                 "-m",
-                f"services.{service.name}",
+                *module,
                 env=env,
                 stdout=out,
                 stderr=subprocess.STDOUT,
@@ -265,8 +291,9 @@ class Launcher:
                 return
             if time.monotonic() - service.started_at >= STABLE_AFTER:
                 service.backoff = BACKOFF_START
+            what = f"{service.name} ({', '.join(service.members)})" if service.members else service.name
             log(
-                f"{service.name} exited with code {code}; restarting in {service.backoff:g} s "
+                f"{what} exited with code {code}; restarting in {service.backoff:g} s "
                 f"(see {self.logs / (service.name + '.log')})"
             )
             with contextlib.suppress(TimeoutError):
@@ -385,6 +412,12 @@ class Launcher:
         await self.spawn(service, agent_env)
         service.task = asyncio.create_task(self.supervise(service, agent_env))
 
+    def write_pid_file(self) -> None:
+        """Write the launcher's pid for `./run stats`."""
+        path = self.config.data_dir / PID_FILE
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"{os.getpid()}\n", encoding="utf-8")
+
     def table(self, nats_url: str, database_uri: str) -> str:
         """What runs where: name, pid, address and log file, one process a row."""
         rows = [("NAME", "PID", "ADDRESS", "LOG")]
@@ -399,8 +432,9 @@ class Launcher:
             rows.append(("mongo", "-", address, "(external, KOMODO_DATABASE_*)"))
         for service in self.services.values():
             pid = str(service.proc.pid) if service.proc else "-"
-            where = f"http://127.0.0.1:{self.config.gateway_port}" if service.name == "gateway" else "-"
-            rows.append((service.name, pid, where, str(self.logs / f"{service.name}.log")))
+            for name in service.members or (service.name,):
+                where = f"http://127.0.0.1:{self.config.gateway_port}" if name == "gateway" else "-"
+                rows.append((name, pid, where, str(self.logs / f"{service.name}.log")))
         width = [max(len(row[i]) for row in rows) for i in range(3)]
         return "\n".join(
             f"  {a:<{width[0]}}  {b:<{width[1]}}  {c:<{width[2]}}  {d}".rstrip() for a, b, c, d in rows
@@ -468,6 +502,14 @@ class Launcher:
             nats_url, database_uri = await asyncio.to_thread(self.start_servers)
             admin, new_password = self.init_admin()
             env = self.service_env(nats_url, database_uri)
+            self.write_pid_file()
+            if self.config.processes == "one":
+                # One process; it starts the registry first itself.
+                group = Supervised(GROUP, members=tuple(sorted(names, key=lambda n: n != REGISTRY)))
+                self.services[GROUP] = group
+                await self.spawn(group, env)
+                group.task = asyncio.create_task(self.supervise(group, env))
+                names = []
             # The registry first: it answers NATS's auth callout, without which no other service may connect.
             for name in sorted(names, key=lambda n: n != REGISTRY):
                 service = Supervised(name)
@@ -493,6 +535,7 @@ class Launcher:
         finally:
             await self.stop_services()
             self.stop_servers()
+            (self.config.data_dir / PID_FILE).unlink(missing_ok=True)
         log("stopped")
         return 0
 

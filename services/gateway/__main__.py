@@ -6,7 +6,12 @@ import uvicorn
 
 from services.common.logging import setup_logging
 from services.common.settings import Settings
-from services.gateway.serving import uvicorn_config
+from services.gateway.serving import ServedGateway, uvicorn_config
+
+
+async def build(settings: Settings) -> ServedGateway:
+    """The gateway as an app that starts and stops, for `services.common.together`."""
+    return ServedGateway(settings)
 
 
 def main() -> None:

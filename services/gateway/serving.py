@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import Generator
 from typing import Any
 
 import uvicorn
@@ -29,3 +32,35 @@ def uvicorn_config(settings: Settings, **overrides: Any) -> uvicorn.Config:
         "ws_ping_timeout": 30.0,
     }
     return uvicorn.Config(create_app(settings), **{**options, **overrides})
+
+
+class _Server(uvicorn.Server):
+    """uvicorn without its own signal handlers: the process that runs it stops it."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        yield
+
+
+class ServedGateway:
+    """The gateway's uvicorn server as a start/stop app, for a process that runs it beside other services
+    (`services.common.together`) and handles the stop signal itself."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.server = _Server(uvicorn_config(settings))
+        self.task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Serve, and return once the socket listens (an error when the server gave up before)."""
+        self.task = asyncio.create_task(self.server.serve())
+        while not self.server.started:
+            if self.task.done():
+                self.task.result()
+                raise RuntimeError("the gateway stopped while starting")
+            await asyncio.sleep(0.02)
+
+    async def stop(self) -> None:
+        """Finish the requests in flight (uvicorn's graceful shutdown, up to 10 s), then close."""
+        self.server.should_exit = True
+        if self.task is not None:
+            await self.task

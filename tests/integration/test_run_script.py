@@ -151,7 +151,16 @@ async def ask(url: str, subject: str, seconds: float) -> object | None:
 def test_help_down_and_unknown() -> None:
     shown = subprocess.run([RUN, "--help"], capture_output=True, text=True, timeout=30, check=False)
     assert shown.returncode == 0
-    for word in ("up", "test", "setup", "test-env", "down", "VARANUS_NATS_PORT"):
+    for word in (
+        "up",
+        "test",
+        "setup",
+        "test-env",
+        "down",
+        "stats",
+        "VARANUS_NATS_PORT",
+        "VARANUS_PROCESSES",
+    ):
         assert word in shown.stdout
     down = subprocess.run([RUN, "down"], capture_output=True, text=True, timeout=30, check=False)
     assert down.returncode == 0 and "Ctrl-C" in down.stdout
@@ -185,6 +194,15 @@ def test_up_answers_then_stops_cleanly(tmp_path: Path) -> None:
         # at the very least its process must still be running.
         assert reply is not None or process_groups_alive({up.pids["registry"]}), "".join(up.lines)
         assert up.proc.poll() is None
+        # `./run stats` finds the running system by the launcher's pid file and adds up its processes' memory.
+        stats = subprocess.run(
+            [RUN, "stats"], env=env, capture_output=True, text=True, timeout=60, check=False
+        )
+        assert stats.returncode == 0, stats.stderr
+        assert "nats-server" in stats.stdout and "nx-27017" in stats.stdout, stats.stdout
+        assert "together registry" in stats.stdout and re.search(r"total\s+\d+\.\d", stats.stdout), (
+            stats.stdout
+        )
 
         started = time.monotonic()
         up.proc.send_signal(signal.SIGTERM)
@@ -195,7 +213,10 @@ def test_up_answers_then_stops_cleanly(tmp_path: Path) -> None:
         assert took < 20
         left = process_groups_alive(set(up.pids.values()))
         assert not left, f"still running after ./run up stopped: {left}\n{output}"
-    assert (tmp_path / "data" / "logs" / "registry.log").exists()
+    # The services ran together (VARANUS_PROCESSES=one, the default), logging into one file.
+    assert (tmp_path / "data" / "logs" / "services.log").exists()
+    gone = subprocess.run([RUN, "stats"], env=env, capture_output=True, text=True, timeout=60, check=False)
+    assert gone.returncode != 0 and "no ./run up is running" in gone.stderr, gone.stdout + gone.stderr
 
 
 def test_taken_nats_port_is_named(tmp_path: Path) -> None:

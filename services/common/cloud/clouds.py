@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 from contracts.entities.server_template import AwsServerTemplate, HetznerServerTemplate
-from services.common.cloud.aws import AwsCloud, AwsSpec, AwsVolumeSpec
-from services.common.cloud.hetzner import LOCATIONS, SERVER_TYPES, HetznerCloud, HetznerSpec, HetznerVolume
 from services.common.cloud.machines import Cloud, CloudError
 from services.common.cloud.settings import CloudSettings
 
 
 def cloud_of_template(settings: CloudSettings, config: AwsServerTemplate | HetznerServerTemplate) -> Cloud:
     """The cloud and launch spec of a ServerTemplate's config."""
+    # The cloud SDKs (aiobotocore, hcloud) are imported when a cloud is used: most installations never do, and
+    # they are tens of MB in every process that imports them.
+    from services.common.cloud.aws import AwsCloud, AwsSpec, AwsVolumeSpec
+    from services.common.cloud.hetzner import (
+        LOCATIONS,
+        SERVER_TYPES,
+        HetznerCloud,
+        HetznerSpec,
+        HetznerVolume,
+    )
+
     if isinstance(config, AwsServerTemplate):
         if not settings.aws_access_key_id and not settings.aws_endpoint_url:
             raise CloudError("AWS: KOMODO_AWS_ACCESS_KEY_ID and KOMODO_AWS_SECRET_ACCESS_KEY are not set")
@@ -55,6 +64,9 @@ def cloud_of_template(settings: CloudSettings, config: AwsServerTemplate | Hetzn
 
 def cloud_of_machine(settings: CloudSettings, provider: str, region: str) -> Cloud:
     """A cloud able to list and terminate machines of `provider` in `region`."""
+    from services.common.cloud.aws import AwsCloud, AwsSpec
+    from services.common.cloud.hetzner import HetznerCloud, HetznerSpec
+
     if provider == "Aws":
         return AwsCloud(settings, AwsSpec(region=region, instance_type="", ami_id=""))
     if provider == "Hetzner":
