@@ -13,7 +13,7 @@ SIGTERM), each deployed once. Then for `--seconds` (default 60):
 Prints per kind the request count, errors (any status but 200, a transport error, or a failed execution),
 latency p50 / p99 / max and requests over 1 s; the time executions took to complete; and the RSS of each
 process (the services, nats-server, nx-27017) at the start, the middle and the end of the run, so a growing
-footprint shows. The figures beside them: the same reads sent by one client alone before the load starts.
+footprint shows, and the share of a core each used during the load. The figures beside them: the same reads sent by one client alone before the load starts.
 Every container it made is removed at the end.
 
     .venv/bin/python bench/load.py [--seconds 60] [--readers 200] [--executors 20]
@@ -136,6 +136,16 @@ def processes() -> dict[str, psutil.Process]:
     return found
 
 
+def cpu(procs: dict[str, psutil.Process]) -> dict[str, float]:
+    """CPU seconds (user + system) used so far per process."""
+    out: dict[str, float] = {}
+    for name, proc in procs.items():
+        with contextlib.suppress(psutil.Error):
+            times = proc.cpu_times()
+            out[name] = times.user + times.system
+    return out
+
+
 def rss(procs: dict[str, psutil.Process]) -> dict[str, float]:
     """RSS in MiB per process (0 for one that is gone)."""
     out: dict[str, float] = {}
@@ -191,6 +201,7 @@ async def run(seconds: float, readers: int, executors: int) -> None:
                 solo = await alone(api, names[0], update_id, 50)
                 procs = processes()
                 memory.append(("start", rss(procs)))
+                cpu_before = cpu(procs)
                 started = time.monotonic()
                 until = started + seconds
 
@@ -205,6 +216,7 @@ async def run(seconds: float, readers: int, executors: int) -> None:
                 )
                 elapsed = time.monotonic() - started
                 memory.append(("end", rss(procs)))
+                cpu_used = {k: v - cpu_before.get(k, 0.0) for k, v in cpu(procs).items()}
     finally:
         for name in names:
             for container in (name, name + PREVIOUS_SUFFIX):
@@ -233,9 +245,14 @@ async def run(seconds: float, readers: int, executors: int) -> None:
     print("(`... completed`: from POST /execute until GetUpdate says Complete; not a request, not in `>1 s`)")
     for kind, example in tally.examples.items():
         print(f"first error of {kind}: {example}")
-    print(f"\n{'RSS MiB':<14}" + "".join(f"{label:>10}" for label, _ in memory))
+    print(f"\n{'RSS MiB':<14}" + "".join(f"{label:>10}" for label, _ in memory) + f"{'CPU %':>10}")
     for name in memory[0][1]:
-        print(f"{name:<14}" + "".join(f"{sizes.get(name, 0.0):>10.1f}" for _, sizes in memory))
+        share = 100 * cpu_used.get(name, 0.0) / elapsed
+        print(
+            f"{name:<14}"
+            + "".join(f"{sizes.get(name, 0.0):>10.1f}" for _, sizes in memory)
+            + f"{share:>10.0f}"
+        )
     print(f"{'total':<14}" + "".join(f"{sum(sizes.values()):>10.1f}" for _, sizes in memory))
 
 
