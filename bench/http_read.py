@@ -133,14 +133,14 @@ def summarize(collapsed: Path) -> None:
     own: collections.Counter[str] = collections.Counter()
     total = 0
     for line in collapsed.read_text().splitlines():
-        stack, _, count = line.rpartition(" ")
-        if not count.isdigit():
+        stack, _, shown = line.rpartition(" ")
+        if not shown.isdigit():
             continue
         frames = [f.split(" (")[0] + " " + f.rsplit("/", 1)[-1].rstrip(")") for f in stack.split(";")]
-        total += int(count)
-        own[frames[-1]] += int(count)
+        total += int(shown)
+        own[frames[-1]] += int(shown)
         for frame in set(frames):
-            inclusive[frame] += int(count)
+            inclusive[frame] += int(shown)
     with (collapsed.parent / f"{collapsed.stem}-top.txt").open("w") as out:
         out.write(f"{total} samples\n\ninclusive\n")
         for frame, count in inclusive.most_common(60):

@@ -90,7 +90,7 @@ class Api:
 
 
 async def reader(api: Api, deployment: str, update_id: str, until: float) -> None:
-    reads = (
+    reads: tuple[tuple[str, dict[str, Any]], ...] = (
         ("GetDeployment", {"deployment": deployment}),
         ("ListDeployments", {}),
         ("ListServers", {}),
