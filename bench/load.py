@@ -199,7 +199,7 @@ async def run(seconds: float, readers: int, executors: int) -> None:
                 if update_id is None or setup.tally.errors:
                     raise SystemExit(f"the first deploys failed: {setup.tally.examples}")
                 solo = await alone(api, names[0], update_id, 50)
-                procs = processes()
+                procs = {**processes(), "bench (clients)": psutil.Process()}
                 memory.append(("start", rss(procs)))
                 cpu_before = cpu(procs)
                 started = time.monotonic()
