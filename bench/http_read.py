@@ -4,7 +4,8 @@ Starts nats-server and nx-27017 on free ports (or uses BENCH_NATS_URL / BENCH_MO
 executor and the gateway as their own processes (`python -m services.<name>`), logs in as the init admin, creates
 an API key, a server and 100 deployments, then for each read (`GetDeployment` of one deployment, and
 `ListDeployments` answering all 100) sends N sequential requests from one client over HTTP and over the bus, and
-N to a raw nats-py echo responder (its own process) answering a body of the same size. Prints p50 / p99 in
+N more over HTTP with aiohttp (a leaner client than httpx: the difference is the client's), and N to a raw
+nats-py echo responder (its own process) answering a body of the same size. Prints p50 / p99 in
 microseconds and the ratios. Every request carries the API key, as a Komodo client sends it (`X-Api-Key` /
 `X-Api-Secret`).
 
@@ -32,6 +33,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import aiohttp
 import httpx
 import nats
 
@@ -86,6 +88,25 @@ async def measure_http(
         samples.append((time.perf_counter() - start) * 1e6)
         if answer.status_code != 200:
             raise RuntimeError(f"{path} answered {answer.status_code}: {answer.text}")
+    return samples
+
+
+async def measure_aiohttp(
+    session: aiohttp.ClientSession, url: str, body: dict[str, object], count: int, headers: dict[str, str]
+) -> list[float]:
+    content = json.dumps(body).encode()
+    headers = {**headers, "Content-Type": "application/json"}
+    for _ in range(min(200, count)):  # warm-up
+        async with session.post(url, data=content, headers=headers) as answer:
+            await answer.read()
+    samples: list[float] = []
+    for _ in range(count):
+        start = time.perf_counter()
+        async with session.post(url, data=content, headers=headers) as answer:
+            await answer.read()
+        samples.append((time.perf_counter() - start) * 1e6)
+        if answer.status != 200:
+            raise RuntimeError(f"{url} answered {answer.status}")
     return samples
 
 
@@ -185,7 +206,7 @@ async def run(count: int, py_spy: Path | None) -> None:
         }
         sampler = Sampler(py_spy, {s: procs[s].pid for s in ("gateway", "registry")})
         echoes: list[subprocess.Popen[bytes]] = []
-        results: list[tuple[Read, int, list[float], list[float], list[float]]] = []
+        results: list[tuple[Read, int, list[float], list[float], list[float], list[float]]] = []
         try:
             nc = await nats.connect(nats_url)
             await wait_for_registry(nc, time.monotonic() + 60)
@@ -220,10 +241,13 @@ async def run(count: int, py_spy: Path | None) -> None:
                     sampler.start(read.name)
                     over_http = await measure_http(http, f"/read/{read.name}", read.params, count, creds)
                     sampler.stop()
+                    async with aiohttp.ClientSession() as session:
+                        url = f"http://127.0.0.1:{port}/read/{read.name}"
+                        lean = await measure_aiohttp(session, url, read.params, count, creds)
                     body = json.dumps(read.params).encode()
                     over_bus = await measure(nc, f"komodo.read.{read.name}", body, count, creds)
                     raw = await measure(nc, subject, body, count, creds)
-                    results.append((read, size, over_http, over_bus, raw))
+                    results.append((read, size, over_http, lean, over_bus, raw))
             await nc.close()
         finally:
             sampler.stop()
@@ -231,18 +255,21 @@ async def run(count: int, py_spy: Path | None) -> None:
                 proc.terminate()
                 proc.wait(10)
     print(f"requests per case: {count} (sequential, one client, API key on every request)")
-    for read, size, over_http, over_bus, raw in results:
+    for read, size, over_http, lean, over_bus, raw in results:
         h50, h99 = percentile(over_http, 50), percentile(over_http, 99)
+        a50, a99 = percentile(lean, 50), percentile(lean, 99)
         b50, b99 = percentile(over_bus, 50), percentile(over_bus, 99)
         r50, r99 = percentile(raw, 50), percentile(raw, 99)
         shown = f"{read.name} ({read.items} items)" if read.items is not None else read.name
         print(f"\n{shown}, reply {size} bytes")
         print(f"{'case':<44}{'p50 us':>10}{'p99 us':>10}{'p99/p50':>10}")
-        print(f"{'over HTTP (gateway -> bus)':<44}{h50:>10.0f}{h99:>10.0f}{h99 / h50:>10.1f}")
+        print(f"{'over HTTP (gateway -> bus), httpx client':<44}{h50:>10.0f}{h99:>10.0f}{h99 / h50:>10.1f}")
+        print(f"{'over HTTP, aiohttp client':<44}{a50:>10.0f}{a99:>10.0f}{a99 / a50:>10.1f}")
         print(f"{'over the bus (nats-py)':<44}{b50:>10.0f}{b99:>10.0f}{b99 / b50:>10.1f}")
         print(f"{'raw nats-py request/reply echo, same size':<44}{r50:>10.0f}{r99:>10.0f}{r99 / r50:>10.1f}")
         print(f"{'ratio HTTP / bus':<44}{h50 / b50:>10.1f}{h99 / b99:>10.1f}")
         print(f"{'ratio HTTP / echo':<44}{h50 / r50:>10.1f}{h99 / r99:>10.1f}")
+        print(f"{'ratio HTTP (aiohttp) / echo':<44}{a50 / r50:>10.1f}{a99 / r99:>10.1f}")
         print(f"{'ratio bus / echo':<44}{b50 / r50:>10.1f}{b99 / r99:>10.1f}")
 
 
