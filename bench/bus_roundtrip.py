@@ -34,10 +34,11 @@ import asyncio, sys, nats
 async def main():
     nc = await nats.connect(sys.argv[1])
     size = int(sys.argv[2])
+    subject = sys.argv[3] if len(sys.argv) > 3 else "bench.echo"
     body = b"x" * size
     async def reply(msg):
         await msg.respond(body)
-    await nc.subscribe("bench.echo", queue="echo", cb=reply)
+    await nc.subscribe(subject, queue="echo", cb=reply)
     await nc.flush()
     print("ready", flush=True)
     await asyncio.Event().wait()

@@ -1,25 +1,39 @@
-"""Latency of `GetDeployment` over HTTP (through the gateway), over the bus, and of a raw NATS echo.
+"""Latency of reads over HTTP (through the gateway), over the bus, and of a raw NATS echo of the same size.
 
-Starts nats-server and nx-27017 on free ports (or uses BENCH_NATS_URL / BENCH_MONGO_URL), runs the registry and
-the gateway as their own processes (`python -m services.registry`, `python -m services.gateway`), logs in as the
-init admin, creates an API key, a server and a deployment, then sends N sequential requests of each case from
-one client and prints p50 / p99 in microseconds with the ratios. Every request carries the API key, as a
-Komodo client sends it (`X-Api-Key` / `X-Api-Secret`).
+Starts nats-server and nx-27017 on free ports (or uses BENCH_NATS_URL / BENCH_MONGO_URL), runs the registry, the
+executor and the gateway as their own processes (`python -m services.<name>`), logs in as the init admin, creates
+an API key, a server and 100 deployments, then for each read (`GetDeployment` of one deployment, and
+`ListDeployments` answering all 100) sends N sequential requests from one client over HTTP and over the bus, and
+N more over HTTP with aiohttp (a leaner client than httpx: the difference is the client's), and N to a raw
+nats-py echo responder (its own process) answering a body of the same size. Prints p50 / p99 in
+microseconds and the ratios. Every request carries the API key, as a Komodo client sends it (`X-Api-Key` /
+`X-Api-Secret`).
 
-    .venv/bin/python bench/http_read.py [-n 2000]
+With `--py-spy DIR`, py-spy (the dev extra) samples the gateway and the registry while each HTTP case runs and
+writes their collapsed stacks (`DIR/<read>-<service>.txt`, flamegraph.pl's input) and a flat summary of where
+the samples fall (`DIR/<read>-<service>-top.txt`). Sampling slows the processes: figures of such a run are not
+comparable with the others.
+
+    .venv/bin/python bench/http_read.py [-n 2000] [--py-spy DIR]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
+import json
 import os
+import shutil
+import signal
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
+import aiohttp
 import httpx
 import nats
 
@@ -30,6 +44,23 @@ from bench.bus_roundtrip import ECHO, measure, wait_for_registry
 from services.common.embedded import free_port
 
 ADMIN, PASSWORD = "bench-admin", "bench-admin-password"
+DEPLOYMENTS = 100
+"""Deployments created; `ListDeployments` answers all of them."""
+
+
+@dataclass(frozen=True)
+class Read:
+    """One read measured: its name, its params, and how many items its answer must hold (None: one object)."""
+
+    name: str
+    params: dict[str, object]
+    items: int | None
+
+
+READS = (
+    Read("GetDeployment", {"deployment": "bench-web-000"}, None),
+    Read("ListDeployments", {"limit": DEPLOYMENTS}, DEPLOYMENTS),
+)
 
 
 async def wait_for_gateway(http: httpx.AsyncClient, deadline: float) -> None:
@@ -44,21 +75,118 @@ async def wait_for_gateway(http: httpx.AsyncClient, deadline: float) -> None:
 
 
 async def measure_http(
-    http: httpx.AsyncClient, path: str, body: dict[str, str], count: int, headers: dict[str, str]
+    http: httpx.AsyncClient, path: str, body: dict[str, object], count: int, headers: dict[str, str]
 ) -> list[float]:
+    content = json.dumps(body).encode()
+    headers = {**headers, "Content-Type": "application/json"}
     for _ in range(min(200, count)):  # warm-up
-        (await http.post(path, json=body, headers=headers)).raise_for_status()
+        (await http.post(path, content=content, headers=headers)).raise_for_status()
     samples: list[float] = []
     for _ in range(count):
         start = time.perf_counter()
-        answer = await http.post(path, json=body, headers=headers)
+        answer = await http.post(path, content=content, headers=headers)
         samples.append((time.perf_counter() - start) * 1e6)
         if answer.status_code != 200:
             raise RuntimeError(f"{path} answered {answer.status_code}: {answer.text}")
     return samples
 
 
-async def run(count: int) -> None:
+async def measure_aiohttp(
+    session: aiohttp.ClientSession, url: str, body: dict[str, object], count: int, headers: dict[str, str]
+) -> list[float]:
+    content = json.dumps(body).encode()
+    headers = {**headers, "Content-Type": "application/json"}
+    for _ in range(min(200, count)):  # warm-up
+        async with session.post(url, data=content, headers=headers) as answer:
+            await answer.read()
+    samples: list[float] = []
+    for _ in range(count):
+        start = time.perf_counter()
+        async with session.post(url, data=content, headers=headers) as answer:
+            await answer.read()
+        samples.append((time.perf_counter() - start) * 1e6)
+        if answer.status != 200:
+            raise RuntimeError(f"{url} answered {answer.status}")
+    return samples
+
+
+class Sampler:
+    """py-spy recording a set of processes while a case runs (nothing when `folder` is None)."""
+
+    def __init__(self, folder: Path | None, pids: dict[str, int]) -> None:
+        self.folder = folder
+        self.pids = pids
+        self.running: dict[str, subprocess.Popen[bytes]] = {}
+        self.case = ""
+
+    def start(self, case: str) -> None:
+        if self.folder is None:
+            return
+        spy = shutil.which("py-spy", path=str(Path(sys.executable).parent)) or "py-spy"
+        self.case = case
+        for service, pid in self.pids.items():
+            out = self.folder / f"{case}-{service}.txt"
+            self.running[service] = subprocess.Popen(
+                [
+                    *(spy, "record", "--pid", str(pid), "--rate", "1000", "--format", "raw", "--nonblocking"),
+                    *("--output", str(out)),
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        time.sleep(1)  # py-spy attaches
+
+    def stop(self) -> None:
+        for service, proc in self.running.items():
+            proc.send_signal(signal.SIGINT)
+            proc.wait(30)
+            assert self.folder is not None
+            summarize(self.folder / f"{self.case}-{service}.txt")
+        self.running.clear()
+
+
+def summarize(collapsed: Path) -> None:
+    """Write `<name>-top.txt` beside py-spy's collapsed stacks: the share of samples in which each function is
+    on the stack (inclusive) and at its top (self), the 60 largest of each."""
+    if not collapsed.exists():
+        return
+    inclusive: collections.Counter[str] = collections.Counter()
+    own: collections.Counter[str] = collections.Counter()
+    total = 0
+    for line in collapsed.read_text().splitlines():
+        stack, _, shown = line.rpartition(" ")
+        if not shown.isdigit():
+            continue
+        frames = [f.split(" (")[0] + " " + f.rsplit("/", 1)[-1].rstrip(")") for f in stack.split(";")]
+        total += int(shown)
+        own[frames[-1]] += int(shown)
+        for frame in set(frames):
+            inclusive[frame] += int(shown)
+    with (collapsed.parent / f"{collapsed.stem}-top.txt").open("w") as out:
+        out.write(f"{total} samples\n\ninclusive\n")
+        for frame, count in inclusive.most_common(60):
+            out.write(f"{100 * count / total:6.1f}%  {frame}\n")
+        out.write("\nself\n")
+        for frame, count in own.most_common(60):
+            out.write(f"{100 * count / total:6.1f}%  {frame}\n")
+
+
+async def create_deployments(http: httpx.AsyncClient, creds: dict[str, str]) -> None:
+    (await http.post("/write/CreateServer", json={"name": "bench-server"}, headers=creds)).raise_for_status()
+    for index in range(DEPLOYMENTS):
+        deployment = {
+            "name": f"bench-web-{index:03d}",
+            "config": {
+                "server": "bench-server",
+                "image": {"type": "Image", "params": {"image": "local/busybox:1"}},
+                "ports": "8080:80",
+                "environment": f"INDEX={index}",
+            },
+        }
+        (await http.post("/write/CreateDeployment", json=deployment, headers=creds)).raise_for_status()
+
+
+async def run(count: int, py_spy: Path | None) -> None:
     with servers() as (nats_url, mongo_url):
         port = free_port()
         env = {
@@ -72,9 +200,13 @@ async def run(count: int) -> None:
             "KOMODO_INIT_ADMIN_USERNAME": ADMIN,
             "KOMODO_INIT_ADMIN_PASSWORD": PASSWORD,
         }
-        registry = subprocess.Popen([sys.executable, "-m", "services.registry"], env=env)
-        gateway = subprocess.Popen([sys.executable, "-m", "services.gateway"], env=env)
-        echo = None
+        procs = {
+            service: subprocess.Popen([sys.executable, "-m", f"services.{service}"], env=env)
+            for service in ("registry", "executor", "gateway")
+        }
+        sampler = Sampler(py_spy, {s: procs[s].pid for s in ("gateway", "registry")})
+        echoes: list[subprocess.Popen[bytes]] = []
+        results: list[tuple[Read, int, list[float], list[float], list[float], list[float]]] = []
         try:
             nc = await nats.connect(nats_url)
             await wait_for_registry(nc, time.monotonic() + 60)
@@ -90,51 +222,55 @@ async def run(count: int) -> None:
                     )
                 ).json()
                 creds = {"X-Api-Key": key["key"], "X-Api-Secret": key["secret"]}
-                (
-                    await http.post("/write/CreateServer", json={"name": "bench-server"}, headers=creds)
-                ).raise_for_status()
-                deployment = {
-                    "name": "bench-web",
-                    "config": {
-                        "server": "bench-server",
-                        "image": {"type": "Image", "params": {"image": "local/busybox:1"}},
-                        "ports": "8080:80",
-                    },
-                }
-                (
-                    await http.post("/write/CreateDeployment", json=deployment, headers=creds)
-                ).raise_for_status()
-                body = {"deployment": "bench-web"}
-                size = len((await http.post("/read/GetDeployment", json=body, headers=creds)).content)
-                echo = subprocess.Popen(
-                    [sys.executable, "-c", ECHO, nats_url, str(size)], stdout=subprocess.PIPE
-                )
-                assert echo.stdout is not None
-                echo.stdout.readline()
-                over_http = await measure_http(http, "/read/GetDeployment", body, count, creds)
-                over_bus = await measure(
-                    nc, "komodo.read.GetDeployment", b'{"deployment": "bench-web"}', count, creds
-                )
-                raw = await measure(nc, "bench.echo", b'{"deployment": "bench-web"}', count, creds)
+                await create_deployments(http, creds)
+                for read in READS:
+                    answer = await http.post(f"/read/{read.name}", json=read.params, headers=creds)
+                    answer.raise_for_status()
+                    if read.items is not None and len(answer.json()) != read.items:
+                        raise RuntimeError(
+                            f"{read.name} answered {len(answer.json())} items, not {read.items}"
+                        )
+                    size = len(answer.content)
+                    subject = f"bench.echo.{read.name}"
+                    echo = subprocess.Popen(
+                        [sys.executable, "-c", ECHO, nats_url, str(size), subject], stdout=subprocess.PIPE
+                    )
+                    echoes.append(echo)
+                    assert echo.stdout is not None
+                    echo.stdout.readline()
+                    sampler.start(read.name)
+                    over_http = await measure_http(http, f"/read/{read.name}", read.params, count, creds)
+                    sampler.stop()
+                    async with aiohttp.ClientSession() as session:
+                        url = f"http://127.0.0.1:{port}/read/{read.name}"
+                        lean = await measure_aiohttp(session, url, read.params, count, creds)
+                    body = json.dumps(read.params).encode()
+                    over_bus = await measure(nc, f"komodo.read.{read.name}", body, count, creds)
+                    raw = await measure(nc, subject, body, count, creds)
+                    results.append((read, size, over_http, lean, over_bus, raw))
             await nc.close()
         finally:
-            for proc in (gateway, registry, echo):
-                if proc is not None:
-                    proc.terminate()
-                    proc.wait(10)
-    h50, h99 = percentile(over_http, 50), percentile(over_http, 99)
-    b50, b99 = percentile(over_bus, 50), percentile(over_bus, 99)
-    r50, r99 = percentile(raw, 50), percentile(raw, 99)
-    print(
-        f"requests per case: {count} (sequential, one client, API key on every request), reply size {size} bytes"
-    )
-    print(f"{'case':<44}{'p50 us':>10}{'p99 us':>10}")
-    print(f"{'GetDeployment over HTTP (gateway -> bus)':<44}{h50:>10.0f}{h99:>10.0f}")
-    print(f"{'GetDeployment over the bus (nats-py)':<44}{b50:>10.0f}{b99:>10.0f}")
-    print(f"{'raw nats-py request/reply echo':<44}{r50:>10.0f}{r99:>10.0f}")
-    print(f"{'ratio HTTP / bus':<44}{h50 / b50:>10.1f}{h99 / b99:>10.1f}")
-    print(f"{'ratio HTTP / echo':<44}{h50 / r50:>10.1f}{h99 / r99:>10.1f}")
-    print(f"{'ratio bus / echo':<44}{b50 / r50:>10.1f}{b99 / r99:>10.1f}")
+            sampler.stop()
+            for proc in [*reversed(procs.values()), *echoes]:
+                proc.terminate()
+                proc.wait(10)
+    print(f"requests per case: {count} (sequential, one client, API key on every request)")
+    for read, size, over_http, lean, over_bus, raw in results:
+        h50, h99 = percentile(over_http, 50), percentile(over_http, 99)
+        a50, a99 = percentile(lean, 50), percentile(lean, 99)
+        b50, b99 = percentile(over_bus, 50), percentile(over_bus, 99)
+        r50, r99 = percentile(raw, 50), percentile(raw, 99)
+        shown = f"{read.name} ({read.items} items)" if read.items is not None else read.name
+        print(f"\n{shown}, reply {size} bytes")
+        print(f"{'case':<44}{'p50 us':>10}{'p99 us':>10}{'p99/p50':>10}")
+        print(f"{'over HTTP (gateway -> bus), httpx client':<44}{h50:>10.0f}{h99:>10.0f}{h99 / h50:>10.1f}")
+        print(f"{'over HTTP, aiohttp client':<44}{a50:>10.0f}{a99:>10.0f}{a99 / a50:>10.1f}")
+        print(f"{'over the bus (nats-py)':<44}{b50:>10.0f}{b99:>10.0f}{b99 / b50:>10.1f}")
+        print(f"{'raw nats-py request/reply echo, same size':<44}{r50:>10.0f}{r99:>10.0f}{r99 / r50:>10.1f}")
+        print(f"{'ratio HTTP / bus':<44}{h50 / b50:>10.1f}{h99 / b99:>10.1f}")
+        print(f"{'ratio HTTP / echo':<44}{h50 / r50:>10.1f}{h99 / r99:>10.1f}")
+        print(f"{'ratio HTTP (aiohttp) / echo':<44}{a50 / r50:>10.1f}{a99 / r99:>10.1f}")
+        print(f"{'ratio bus / echo':<44}{b50 / r50:>10.1f}{b99 / r99:>10.1f}")
 
 
 def main() -> None:
@@ -142,8 +278,13 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("-n", "--count", type=int, default=2000, help="requests per case (default 2000)")
+    parser.add_argument(
+        "--py-spy", type=Path, default=None, metavar="DIR", help="sample the gateway and registry into DIR"
+    )
     args = parser.parse_args()
-    asyncio.run(run(args.count))
+    if args.py_spy is not None:
+        args.py_spy.mkdir(parents=True, exist_ok=True)
+    asyncio.run(run(args.count, args.py_spy))
 
 
 if __name__ == "__main__":

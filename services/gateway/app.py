@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -31,6 +31,7 @@ from services.common.version import VERSION
 from services.gateway.asyncapi import asyncapi_document
 from services.gateway.auth_routes import AuthApi
 from services.gateway.forward import (
+    PUBLIC_KINDS,
     Answer,
     bus_headers,
     error,
@@ -95,6 +96,90 @@ class BodyLimit:
         await self.app(scope, receive, send)
 
 
+Ask = Callable[[str, str, str, dict[str, str], bytes], Awaitable[Answer]]
+"""Forwards one request: (kind, name, client address, lower-cased headers, params JSON) to its answer."""
+
+
+def forwarded_route(method: str, path: str) -> tuple[str, str] | None:
+    """(kind, request name) of a `POST /<kind>` (name "": read from the envelope) or `POST /<kind>/<Request>`
+    path; None for any other request."""
+    if method != "POST":
+        return None
+    kind, _, name = path[1:].partition("/")
+    if kind not in PUBLIC_KINDS or "/" in name or (not name and path.endswith("/")):
+        return None
+    return kind, name
+
+
+class Forwarding:
+    """`POST /read`, `/write`, `/execute` and `/<kind>/<Request>` answered as a plain ASGI app, in front of
+    FastAPI.
+
+    These are every client's hot path, and they need nothing of FastAPI's routing, dependency solving and
+    exception middlewares, which cost more than the forwarding itself (docs/performance.md). The answers are
+    the same Responses the FastAPI routes gave (those routes stay registered, for any other method). Errors
+    become the envelope the app's exception handlers give.
+    """
+
+    def __init__(self, app: ASGIApp, ask: Ask, limit: Callable[[], int]) -> None:
+        self.app = app
+        self.ask = ask
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        target = forwarded_route(scope["method"], scope["path"]) if scope["type"] == "http" else None
+        if target is None:
+            await self.app(scope, receive, send)
+            return
+        try:
+            answer = await self._answer(*target, scope, receive)
+        except ServiceError as exc:
+            answer = error(exc.status, exc.message, exc.trace)
+        except _Disconnected:
+            return
+        except Exception:
+            log.exception("gateway failed on %s", scope["path"])
+            answer = error(500, "internal error in the gateway")
+        await _json(answer)(scope, receive, send)
+
+    async def _answer(self, kind: str, name: str, scope: Scope, receive: Receive) -> Answer:
+        body = await _receive_body(receive, self.limit())
+        if isinstance(body, Answer):
+            return body
+        if name:
+            params = body or b"{}"
+        else:
+            parsed = split_envelope(body)
+            if isinstance(parsed, Answer):
+                return parsed
+            name, params = parsed
+        client = scope.get("client")
+        address = client[0] if client else "unknown"
+        given = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        return await self.ask(kind, name, address, given, params)
+
+
+class _Disconnected(Exception):
+    """The client went away before its body was read."""
+
+
+async def _receive_body(receive: Receive, limit: int) -> bytes | Answer:
+    """The request body from ASGI messages, or a 413 naming `limit` as soon as it passes it."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise _Disconnected
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            return too_large(limit)
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
 async def read_body(request: Request, limit: int) -> bytes | Answer:
     """The request body, or a 413 naming `limit` as soon as it passes it."""
     chunks: list[bytes] = []
@@ -146,14 +231,12 @@ def create_app(settings: Settings) -> FastAPI:
         docs_url="/docs",
         redoc_url=None,
     )
-    app.add_middleware(BodyLimit, limit=body_limit)
-    if settings.trusted_proxies:
-        # Outermost, so every part of the app sees the client's address, not the proxy's.
-        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxy_list())
     app.openapi = lambda: komodo_openapi(app)  # type: ignore[method-assign]
 
     async def call(kind: str, name: str, request: Request, params: bytes) -> Response:
-        address, given = _address(request), _headers(request)
+        return _json(await ask(kind, name, _address(request), _headers(request), params))
+
+    async def ask(kind: str, name: str, address: str, given: dict[str, str], params: bytes) -> Answer:
         # Only requests that present credentials count: a request without any is refused without a lookup.
         presented = "authorization" in given or "x-api-key" in given
         if presented:
@@ -163,7 +246,13 @@ def create_app(settings: Settings) -> FastAPI:
         )
         if presented and answer.status == 401:
             limiter.failed(address)
-        return _json(answer)
+        return answer
+
+    app.add_middleware(Forwarding, ask=ask, limit=body_limit)
+    app.add_middleware(BodyLimit, limit=body_limit)
+    if settings.trusted_proxies:
+        # Outermost, so every part of the app sees the client's address, not the proxy's.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxy_list())
 
     @app.get("/asyncapi.json", summary="The AsyncAPI 3.0 document of the bus subjects")
     async def asyncapi() -> Response:

@@ -7,6 +7,7 @@ so a caller cannot learn which usernames or keys exist.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 from functools import cache
 
@@ -37,6 +38,9 @@ from services.registry.names import validate_name
 from services.registry.updates import now_ms
 
 log = logging.getLogger(__name__)
+
+VERIFIED_KEYS_KEPT = 10_000
+"""API key secrets remembered as verified (all are forgotten past this many)."""
 
 MIN_PASSWORD_LENGTH = 8
 """Shortest password accepted."""
@@ -76,6 +80,8 @@ class UserStore:
     def __init__(self, db: AsyncDatabase[Document], settings: Settings) -> None:
         self.users = db["User"]
         self.keys = db["ApiKey"]
+        self._verified: dict[bytes, str] = {}
+        """sha256 of `key:secret` -> the stored hash it was verified against (see `verify_api_key`)."""
         self.settings = settings
 
     async def ensure_indexes(self) -> None:
@@ -200,7 +206,16 @@ class UserStore:
         """The owner of a valid, unexpired key whose secret matches; 401 otherwise."""
         doc = await self.keys.find_one({"key": key})
         stored = str(doc.get("secret", "")) if doc else _dummy_hash()
-        ok = await asyncio.to_thread(verify_secret, secret, stored)
+        # scrypt costs tens of milliseconds; a secret already checked against this very stored hash need not be
+        # checked again (the key document is still read each time, so a deleted key fails at once).
+        presented = hashlib.sha256(f"{key}:{secret}".encode()).digest()
+        ok = doc is not None and self._verified.get(presented) == stored
+        if not ok:
+            ok = await asyncio.to_thread(verify_secret, secret, stored)
+            if ok and doc is not None:
+                if len(self._verified) > VERIFIED_KEYS_KEPT:
+                    self._verified.clear()
+                self._verified[presented] = stored
         if doc is None or not ok:
             raise Unauthorized(INVALID_KEY)
         expires = int(doc.get("expires") or 0)
