@@ -41,7 +41,7 @@ from services.common.auth import JwtSigner
 from services.common.bus import Bus
 from services.common.caller import header
 from services.common.errors import BadRequest, Forbidden, ServiceError
-from services.common.together import together
+from services.common.concurrent_reads import together
 
 CREDENTIAL_HEADERS = ("Authorization", "X-Api-Key", "X-Api-Secret")
 """The headers that say who the caller is; forwarded as they came."""

@@ -29,7 +29,7 @@ from services.common.bus import RemoteError, RequestContext
 from services.common.errors import BadRequest, plain_reason
 from services.common.interpolation import Interpolation
 from services.common.runs import now_ms
-from services.common.together import together
+from services.common.concurrent_reads import together
 
 if TYPE_CHECKING:
     from services.executor.app import Executor
