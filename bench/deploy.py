@@ -4,20 +4,24 @@ Starts nats-server and nx-27017 on free ports (or uses BENCH_NATS_URL / BENCH_MO
 executor, the gateway and an agent for this host as their own processes, logs in as the init admin and creates
 an API key, a server and a Deployment (`local/busybox:1`, bridge network, a shell that sleeps and exits at
 once on SIGTERM, a unique name). Each timed deploy is what a Komodo client does: POST /execute `Deploy` with
-the API key, then POST /read `GetUpdate` every 20 ms until the Update is Complete, then Docker's inspect says
-the new container (a new id) runs. The agent keeps the previous container aside until the new one runs, so
-each deploy replaces the container.
+the API key, then wait until the Update is Complete: on the update stream `/ws/update` (logged in before the
+first deploy), as Komodo's UI waits, or with `--poll`, POST /read `GetUpdate` every 20 ms. The stream is the
+default because the peer does not poll either: a poll adds half its interval and a read to each figure. Docker's
+inspect then checks that a new container (a new id) runs (not timed: the peer is not checked either). The agent
+keeps the previous container aside until the new one runs, so each deploy replaces the container.
 
 The peer is the floor of the same work from Python: aiodocker removes the previous container (`rm -f`), then
 `containers.create` + `start` of the same container (image, command, network, restart, stop signal and
 timeout). The agent creates with the docker CLI (`docker create`, as Komodo's `docker run`), then starts. One untimed deploy of each comes
 first, so every timed one replaces a container. Every container is removed at the end.
 
-    .venv/bin/python bench/deploy.py [-n 20]
+    .venv/bin/python bench/deploy.py [-n 20] [--poll]
 """
 
 from __future__ import annotations
 
+import argparse
+import asyncio
 import contextlib
 import shlex
 import sys
@@ -30,7 +34,8 @@ import aiodocker
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench._system import SERVER, Client, cli, report, running_system
+from bench._system import SERVER, Client, report, running_system
+from bench._updates import UpdateStream, update_stream
 
 PREVIOUS_SUFFIX = "-previous"
 """The name the agent keeps a replaced container under until the new one runs (removed at the end too)."""
@@ -48,15 +53,21 @@ async def running_id(docker: aiodocker.Docker, name: str) -> str:
     return str(shown["Id"]) if shown["State"]["Running"] else ""
 
 
-async def deploy_once(client: Client, docker: aiodocker.Docker, name: str) -> float:
-    """Seconds from POST /execute Deploy until its Update is Complete and a new container runs."""
+async def deploy_once(
+    client: Client, docker: aiodocker.Docker, name: str, stream: UpdateStream | None
+) -> float:
+    """Seconds from POST /execute Deploy until its Update is Complete (seen on the stream, or polled without
+    one); an error unless a new container runs then."""
     before = await running_id(docker, name)
     started = time.perf_counter()
-    update = await client.execute("Deploy", {"deployment": name})
-    now = await running_id(docker, name)
+    if stream is not None:
+        await stream.execute(client, "Deploy", {"deployment": name})
+    else:
+        await client.execute("Deploy", {"deployment": name})
     elapsed = time.perf_counter() - started
+    now = await running_id(docker, name)
     if not now or now == before:
-        raise RuntimeError(f"the deploy did not replace the container: {update['logs']}")
+        raise RuntimeError("the deploy did not replace the container")
     return elapsed
 
 
@@ -70,7 +81,7 @@ async def peer_once(docker: aiodocker.Docker, body: dict[str, Any], name: str) -
     return time.perf_counter() - started
 
 
-async def run(count: int) -> None:
+async def run(count: int, poll: bool) -> None:
     tag = uuid.uuid4().hex[:8]
     ours, peer_name = f"bench-deploy-{tag}", f"bench-peer-{tag}"
     docker = aiodocker.Docker()
@@ -93,24 +104,35 @@ async def run(count: int) -> None:
                 "StopTimeout": 10,
                 "HostConfig": {"NetworkMode": "bridge", "RestartPolicy": {"Name": "no"}},
             }
-            await deploy_once(client, docker, ours)  # untimed: later ones replace a container
-            await peer_once(docker, body, peer_name)
-            for _ in range(count):
-                ours_samples.append(await deploy_once(client, docker, ours))
-                peer_samples.append(await peer_once(docker, body, peer_name))
+            async with contextlib.AsyncExitStack() as stack:
+                stream = None if poll else await stack.enter_async_context(update_stream(client))
+                await deploy_once(client, docker, ours, stream)  # untimed: later ones replace a container
+                await peer_once(docker, body, peer_name)
+                for _ in range(count):
+                    ours_samples.append(await deploy_once(client, docker, ours, stream))
+                    peer_samples.append(await peer_once(docker, body, peer_name))
     finally:
         for name in (ours, ours + PREVIOUS_SUFFIX, peer_name):
             with contextlib.suppress(aiodocker.DockerError):
                 await (await docker.containers.get(name)).delete(force=True)
         await docker.close()
 
+    waited = "poll GetUpdate every 20 ms" if poll else "Complete on /ws/update"
     report(
         f"deploys per case: {count} (sequential, each replacing a running {IMAGE} container)",
-        ("Deploy over HTTP (execute, poll GetUpdate, container runs)", ours_samples),
+        (f"Deploy over HTTP (execute, {waited})", ours_samples),
         ("peer: aiodocker rm -f + create + start", peer_samples),
         "ratio Deploy / peer",
     )
 
 
 if __name__ == "__main__":
-    cli(__doc__, run)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("-n", "--count", type=int, default=20, help="timed runs per case (default 20)")
+    parser.add_argument(
+        "--poll", action="store_true", help="poll GetUpdate every 20 ms instead of the stream"
+    )
+    args = parser.parse_args()
+    asyncio.run(run(args.count, args.poll))

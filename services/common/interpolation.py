@@ -51,6 +51,12 @@ class Interpolation:
     used_secrets: dict[str, str] = field(default_factory=dict)
     """Secrets replaced so far."""
 
+    def skipping(self, skip_secrets: bool) -> Interpolation:
+        """The same variables and secrets, with `skip_secret_interp` set as given (nothing used yet)."""
+        if skip_secrets == self.skip_secrets:
+            return self
+        return Interpolation(variables=self.variables, secrets=self.secrets, skip_secrets=skip_secrets)
+
     def missing(self, texts: Iterable[str]) -> list[str]:
         """The referenced names that are neither variables nor (when interpolated) secrets, sorted."""
         known = set(self.variables) | (set() if self.skip_secrets else set(self.secrets))

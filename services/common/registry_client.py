@@ -41,6 +41,7 @@ from services.common.auth import JwtSigner
 from services.common.bus import Bus
 from services.common.caller import header
 from services.common.errors import BadRequest, Forbidden, ServiceError
+from services.common.concurrent_reads import together
 
 CREDENTIAL_HEADERS = ("Authorization", "X-Api-Key", "X-Api-Secret")
 """The headers that say who the caller is; forwarded as they came."""
@@ -108,15 +109,44 @@ class RegistryClient:
         specific: SpecificPermission | None,
     ) -> Any:
         found = await self.bus.request(request, credentials(headers))
+        await self._allowed(headers, found, variant, level, specific)
+        return found
+
+    async def _allowed(
+        self,
+        headers: Mapping[str, str],
+        found: Any,
+        variant: ResourceTargetVariant,
+        level: PermissionLevel,
+        specific: SpecificPermission | None,
+    ) -> None:
+        """A 403 unless the caller has `level` (and `specific`) on the resource read (Read is implied by the read)."""
         if level != PermissionLevel.Read or specific is not None:
             target = ResourceTarget(type=variant, id=found.id)
             await self.require(headers, target, level, found.name, specific)
-        return found
 
     async def _server_of(self, kind: str, name: str, server_id: str) -> Server:
         if not server_id:
             raise BadRequest(f"{kind} {name!r} has no server: set its server_id")
         return await self.server_for_work(server_id)
+
+    async def _on_server(
+        self,
+        headers: Mapping[str, str],
+        request: GetDeployment | GetStack,
+        variant: ResourceTargetVariant,
+        level: PermissionLevel,
+        specific: SpecificPermission | None,
+    ) -> tuple[Any, Server]:
+        """The resource and its server: the permission check and the server's read go out together once the
+        resource is read (a 403 still comes before a missing server, as one after the other)."""
+        found = await self.bus.request(request, credentials(headers))
+        kind = variant.value.lower()
+        _, server = await together(
+            self._allowed(headers, found, variant, level, specific),
+            self._server_of(kind, found.name, found.config.server_id),
+        )
+        return found, server
 
     async def deployment_with(
         self,
@@ -139,8 +169,10 @@ class RegistryClient:
         specific: SpecificPermission | None = None,
     ) -> tuple[Deployment, Server]:
         """The deployment (once the caller has `level` and `specific` on it) and its server; a 400 without one."""
-        found = await self.deployment_with(headers, deployment, level, specific)
-        return found, await self._server_of("deployment", found.name, found.config.server_id)
+        found: tuple[Deployment, Server] = await self._on_server(
+            headers, GetDeployment(deployment=deployment), ResourceTargetVariant.Deployment, level, specific
+        )
+        return found
 
     async def stack_with(
         self,
@@ -163,8 +195,10 @@ class RegistryClient:
         specific: SpecificPermission | None = None,
     ) -> tuple[Stack, Server]:
         """The stack (once the caller has `level` and `specific` on it) and its server; a 400 without one."""
-        found = await self.stack_with(headers, stack, level, specific)
-        return found, await self._server_of("stack", found.name, found.config.server_id)
+        found: tuple[Stack, Server] = await self._on_server(
+            headers, GetStack(stack=stack), ResourceTargetVariant.Stack, level, specific
+        )
+        return found
 
     async def git_account(self, domain: str, username: str) -> GitProviderAccount | None:
         """The stored git provider account of that domain and username, with its token (as System)."""

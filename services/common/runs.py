@@ -124,30 +124,39 @@ class Runner:
 
     async def _claim(self, key: str, target: ResourceTarget, action: str, owner: str, update_id: str) -> None:
         """Insert the lease (a 409 busy when a live one holds the key); an expired one is closed first, so the
-        Update it names is never forgotten."""
-        held = await self.leases.find_one({"_id": key})
-        if held is not None and int(held.get("until", 0)) < now_ms() and not await self._close(held):
-            name = await self.registry.name_of(target)
-            raise Unavailable(
-                f"{target.type.value} {name!r}: could not close the {held.get('action')} a stopped executor left"
-                " running (is the registry up?); try again"
-            )
+        Update it names is never forgotten.
+
+        The insert comes first: a free key (the usual case) costs one round trip; the holder is read only when
+        the key is taken.
+        """
+        lease = {
+            "_id": key,
+            "target": target_key(target),
+            "action": action,
+            "until": now_ms() + self.lease_ms,
+            "owner": owner,
+            "update_id": update_id,
+        }
         try:
-            await self.leases.insert_one(
-                {
-                    "_id": key,
-                    "target": target_key(target),
-                    "action": action,
-                    "until": now_ms() + self.lease_ms,
-                    "owner": owner,
-                    "update_id": update_id,
-                }
-            )
+            await self.leases.insert_one(lease)
+            return
         except DuplicateKeyError:
-            current = await self.leases.find_one({"_id": key})
-            running = str(current.get("action")) if current is not None else action
-            name = await self.registry.name_of(target)
-            raise Busy(f"{target.type.value} {name!r} is busy: {running} is already running on it") from None
+            held = await self.leases.find_one({"_id": key})
+        if held is not None and int(held.get("until", 0)) < now_ms():
+            if not await self._close(held):
+                name = await self.registry.name_of(target)
+                raise Unavailable(
+                    f"{target.type.value} {name!r}: could not close the {held.get('action')} a stopped executor "
+                    "left running (is the registry up?); try again"
+                )
+            try:
+                await self.leases.insert_one({**lease, "until": now_ms() + self.lease_ms})
+                return
+            except DuplicateKeyError:
+                held = await self.leases.find_one({"_id": key})
+        running = str(held.get("action")) if held is not None else action
+        name = await self.registry.name_of(target)
+        raise Busy(f"{target.type.value} {name!r} is busy: {running} is already running on it")
 
     async def start(
         self,

@@ -8,13 +8,14 @@ the audit log even if a caller forgot to redact it.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Callable
 from typing import Any
 
 from bson import ObjectId
-from pymongo import DESCENDING
+from pymongo import DESCENDING, ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
@@ -131,8 +132,9 @@ class UpdateStore:
         await self.coll.create_index([("start_ts", DESCENDING)])
         await self.coll.create_index([("target.type", 1), ("target.id", 1)])
 
-    async def _publish(self, update: Update, created: bool) -> None:
-        item = await self.list_item(update)
+    async def _publish(self, update: Update, created: bool, username: str | None = None) -> None:
+        """Announce the Update (with its operator's `username` when already known)."""
+        item = _list_item(update, username) if username is not None else await self.list_item(update)
         try:
             await self.bus.publish(UpdateChanged(update=item, created=created, resource=update.target))
         except Exception:
@@ -154,11 +156,17 @@ class UpdateStore:
             commit_hash=request.commit_hash,
             other_data=request.other_data,
         )
-        try:
-            await self.coll.insert_one(to_document(update))
-        except DuplicateKeyError:
+        # The operator's name (for the announcement) is read while the Update is written.
+        inserted, username = await asyncio.gather(
+            self.coll.insert_one(to_document(update)),
+            self.username(update.operator),
+            return_exceptions=True,
+        )
+        if isinstance(inserted, DuplicateKeyError):
             raise Conflict(f"an Update with id {update.id} already exists") from None
-        await self._publish(update, created=True)
+        if isinstance(inserted, BaseException):
+            raise inserted
+        await self._publish(update, created=True, username=username if isinstance(username, str) else None)
         return update
 
     async def record(
@@ -200,21 +208,31 @@ class UpdateStore:
         writers (appends, the finish) retry on top of each other and none is lost.
         """
         oid = object_id(update_id, "Update")
-        for _ in range(APPEND_RETRIES):
-            doc = await self.coll.find_one({"_id": oid}, {"logs": 1, "status": 1})
-            if doc is None:
-                raise NotFound(f"no Update with id {update_id!r}")
-            if doc.get("status") == UpdateStatus.Complete.value:
-                raise Conflict(f"Update {update_id} is already complete")
-            stored = list(doc.get("logs") or [])
-            result = await self.coll.update_one(
-                {"_id": oid, "status": doc.get("status"), "logs": {"$size": len(stored)}},
-                {"$set": changes_of(stored)},
-            )
-            if result.matched_count:
-                update = await self.get(update_id)
-                await self._publish(update, created=False)
-                return update
+        username: asyncio.Task[str] | None = None
+        try:
+            for _ in range(APPEND_RETRIES):
+                doc = await self.coll.find_one({"_id": oid}, {"logs": 1, "status": 1, "operator": 1})
+                if doc is None:
+                    raise NotFound(f"no Update with id {update_id!r}")
+                if doc.get("status") == UpdateStatus.Complete.value:
+                    raise Conflict(f"Update {update_id} is already complete")
+                if username is None:
+                    # Read while the change is written: the announcement needs it right after.
+                    username = asyncio.create_task(self.username(str(doc.get("operator") or "")))
+                stored = list(doc.get("logs") or [])
+                # The changed document comes back with the write: no read after it.
+                changed = await self.coll.find_one_and_update(
+                    {"_id": oid, "status": doc.get("status"), "logs": {"$size": len(stored)}},
+                    {"$set": changes_of(stored)},
+                    return_document=ReturnDocument.AFTER,
+                )
+                if changed is not None:
+                    update = Update.model_validate(changed)
+                    await self._publish(update, created=False, username=await username)
+                    return update
+        finally:
+            if username is not None and not username.done():
+                username.cancel()
         # 503, not 409: a 409 says the Update is already complete, which a caller may take as closed.
         raise Unavailable(f"Update {update_id} is being changed by too many writers; try again")
 

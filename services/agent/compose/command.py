@@ -42,6 +42,13 @@ READ_GRACE: Final = 10.0
 PROJECT_ONLY_DIR: Final = Path("/")
 """Where commands that act on a project by name run. Without `-f`, compose looks for a compose file in its
 working folder and every parent: from `/`, which only root writes, no stray file can stand in for the project."""
+SYSTEM_PLUGIN_DIRS: Final = (
+    "/usr/local/lib/docker/cli-plugins",
+    "/usr/local/libexec/docker/cli-plugins",
+    "/usr/lib/docker/cli-plugins",
+    "/usr/libexec/docker/cli-plugins",
+)
+"""Where the docker CLI looks for its plugins after the user's config folder (on Linux)."""
 HIDDEN_PREFIXES: Final = ("VARANUS_", "KOMODO_")
 """Environment variables of the agent that its subprocesses do not get."""
 
@@ -145,6 +152,34 @@ async def run_process(
     )
 
 
+def _config_dir() -> Path:
+    """The docker CLI's config folder (`DOCKER_CONFIG`, else `~/.docker`)."""
+    own = os.environ.get("DOCKER_CONFIG")
+    return Path(own) if own else Path.home() / ".docker"
+
+
+def compose_plugin() -> str | None:
+    """The compose plugin binary that `docker compose` runs, found where the docker CLI looks for it (the
+    config's `cliPluginsExtraDirs`, `<config>/cli-plugins`, then the system folders); None when there is none.
+
+    Running it directly does what `docker compose` does without the CLI in front, which starts, reads its
+    config, runs the plugin once for its metadata and then again for the command: two process starts of
+    about 50-130 ms on a small host, for every compose command of a deploy.
+    """
+    folders: list[Path] = []
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        extra = json.loads((_config_dir() / "config.json").read_text(encoding="utf-8")).get(
+            "cliPluginsExtraDirs"
+        )
+        folders += [Path(folder) for folder in extra or () if isinstance(folder, str)]
+    folders += [_config_dir() / "cli-plugins", *(Path(folder) for folder in SYSTEM_PLUGIN_DIRS)]
+    for folder in folders:
+        candidate = folder / "docker-compose"
+        if candidate.is_file() and os.access(candidate, os.X_OK):
+            return str(candidate)
+    return None
+
+
 async def compose(
     stage: str,
     args: list[str],
@@ -155,11 +190,18 @@ async def compose(
     wrapper: Wrapper | None = None,
 ) -> Log:
     """`docker compose args` in `cwd` as a Log, run through `wrapper` when given; `shown` replaces the command
-    line in the Log when given."""
+    line in the Log when given.
+
+    Without a wrapper the compose plugin runs directly (`compose_plugin`), when it is found; the Log shows the
+    `docker compose` line all the same. A wrapper gets `docker compose ...`, as the user wrote it for.
+    """
     argv = [*DOCKER_COMPOSE, *args]
     if wrapper is not None:
         argv = wrapper.argv(argv)
-    return await run_process(stage, argv, shown or shlex.join(argv), cwd, env, timeout)
+        return await run_process(stage, argv, shown or shlex.join(argv), cwd, env, timeout)
+    plugin = compose_plugin()
+    run = [plugin, *args] if plugin is not None else argv
+    return await run_process(stage, run, shown or shlex.join(argv), cwd, env, timeout)
 
 
 async def shell(stage: str, command: str, cwd: Path, env: Mapping[str, str], timeout: float) -> Log:
@@ -169,8 +211,7 @@ async def shell(stage: str, command: str, cwd: Path, env: Mapping[str, str], tim
 
 def _plugin_folders() -> list[Path]:
     """Where the docker CLI of this agent finds its plugins through its config folder."""
-    own = os.environ.get("DOCKER_CONFIG")
-    return [Path(own) if own else Path.home() / ".docker"]
+    return [_config_dir()]
 
 
 @contextlib.contextmanager

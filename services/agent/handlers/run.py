@@ -9,6 +9,7 @@ or started, remove what was created and put the previous one back (renamed back,
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shlex
 import shutil
@@ -22,7 +23,7 @@ from contracts.entities.update import Log
 from services.agent.context import AgentContext
 from services.agent.handlers.base import HandlerTable, bind
 from services.agent.oplog import docker_step
-from services.common.errors import NotFound
+from services.common.errors import NotFound, Unavailable
 
 PREVIOUS_SUFFIX = "-previous"
 """Suffix of the name a container is kept under while its replacement starts."""
@@ -121,60 +122,112 @@ async def pull_request(ctx: AgentContext, request: api.PullImage) -> Log:
     return await pull_image(ctx, request.image, request.registry_auth)
 
 
-async def run_container(ctx: AgentContext, request: api.RunContainer) -> list[Log]:
-    """Pull if needed, keep the previous container aside, start the new one, then drop or restore the previous."""
-    logs: list[Log] = []
-    present = True
+async def _image_present(ctx: AgentContext, image: str) -> bool:
+    """Whether the host has the image."""
     try:
-        await ctx.docker.inspect_image(request.image)
+        await ctx.docker.inspect_image(image)
     except NotFound:
-        present = False
+        return False
+    return True
+
+
+async def _existing(ctx: AgentContext, name: str) -> dict[str, Any] | None:
+    """Docker's inspect of the container of that name, or None."""
+    try:
+        return await ctx.docker.inspect_container(name)
+    except NotFound:
+        return None
+
+
+class _StopFailed(Exception):
+    """The previous container could not be stopped: the new one must not start (its "Stop Previous" Log says why)."""
+
+
+async def create_container(ctx: AgentContext, request: api.RunContainer) -> str:
+    """`docker create` of the request's container; its id (`CreateFailed` with docker's message when refused)."""
+    with tempfile.TemporaryDirectory(prefix="varanus-run-") as folder:
+        env_file = os.path.join(folder, "env")
+        descriptor = os.open(env_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write("".join(f"{entry}\n" for entry in request.environment))
+        code, out, err = await docker_cli(ctx, create_args(request, env_file))
+    if code != 0:
+        raise CreateFailed(err or f"docker create exited with {code}")
+    return out.splitlines()[-1] if out else request.name
+
+
+async def run_container(ctx: AgentContext, request: api.RunContainer) -> list[Log]:
+    """Pull if needed, keep the previous container aside, start the new one, then drop or restore the previous.
+
+    The image and the container of that name are inspected together. Once the previous container is renamed
+    aside, the new one is created while the previous one stops (`docker create` starts the CLI, which takes as
+    long as a stop); it starts only once the previous one has stopped, so ports are free and the two never run
+    together.
+    """
+    logs: list[Log] = []
+    present, previous = await asyncio.gather(_image_present(ctx, request.image), _existing(ctx, request.name))
     if not present or request.registry_auth is not None:
         logs.append(await pull_image(ctx, request.image, request.registry_auth))
         if not logs[-1].success:
             return logs
 
-    previous: dict[str, Any] | None
-    try:
-        previous = await ctx.docker.inspect_container(request.name)
-    except NotFound:
-        previous = None
     was_running = bool(previous and (previous.get("State") or {}).get("Running"))
     kept_as = request.name + PREVIOUS_SUFFIX
+    renamed = asyncio.Event()
+    aside: asyncio.Task[Log] | None = None
     if previous is not None:
 
         async def keep_aside() -> str:
             async with ctx.docker.reachable() as docker:
                 old = docker.containers.container(previous["Id"])
                 await old.rename(kept_as)
+                renamed.set()
                 if was_running:
                     await old.stop(t=request.stop_time)
             return (
                 f"kept the running container aside as {kept_as}" if was_running else f"renamed to {kept_as}"
             )
 
-        logs.append(await docker_step("Stop Previous", f"docker rename {request.name} {kept_as}", keep_aside))
-        if not logs[-1].success:
+        aside = asyncio.create_task(
+            docker_step("Stop Previous", f"docker rename {request.name} {kept_as}", keep_aside)
+        )
+        # The name is free once renamed; a failed rename ends the step (and the deploy) before that.
+        waiting = asyncio.create_task(renamed.wait())
+        await asyncio.wait([aside, waiting], return_when=asyncio.FIRST_COMPLETED)
+        waiting.cancel()
+        if not renamed.is_set():
+            logs.append(await aside)
             return logs
 
     created: dict[str, str] = {}
 
     async def create_and_start() -> str:
-        with tempfile.TemporaryDirectory(prefix="varanus-run-") as folder:
-            env_file = os.path.join(folder, "env")
-            descriptor = os.open(env_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(descriptor, "w") as handle:
-                handle.write("".join(f"{entry}\n" for entry in request.environment))
-            code, out, err = await docker_cli(ctx, create_args(request, env_file))
-        if code != 0:
-            raise CreateFailed(err or f"docker create exited with {code}")
-        created["id"] = out.splitlines()[-1] if out else request.name
+        created["id"] = await create_container(ctx, request)
+        if aside is not None and not (await aside).success:
+            raise _StopFailed
         async with ctx.docker.reachable() as docker:
             await docker.containers.container(created["id"]).start()
         return created["id"]
 
-    logs.append(await docker_step("Run Container", run_command(request), create_and_start))
-    if logs[-1].success:
+    run: Log | None = None
+    stopped: Log | None = None
+    try:
+        run = await docker_step("Run Container", run_command(request), create_and_start)
+    except _StopFailed:
+        pass
+    finally:
+        if aside is not None:
+            stopped = await aside
+            logs.append(stopped)
+    if run is None or (stopped is not None and not stopped.success):
+        # As without the overlap: the deploy ends at the failed stop, and no new container is left behind.
+        if "id" in created:
+            with contextlib.suppress(DockerError, Unavailable):
+                async with ctx.docker.reachable() as docker:
+                    await docker.containers.container(created["id"]).delete(force=True)
+        return logs
+    logs.append(run)
+    if run.success:
         if previous is not None:
 
             async def remove_previous() -> str:

@@ -28,6 +28,7 @@ from services.common import interpolation
 from services.common.bus import RequestContext
 from services.common.errors import BadRequest, plain_reason
 from services.common.interpolation import Interpolation
+from services.common.concurrent_reads import together
 from services.executor.stacks.files import interpolated_fields, registry_auth, stack_files
 
 if TYPE_CHECKING:
@@ -53,10 +54,12 @@ async def prepared(
     executor: Executor, ctx: RequestContext, name: str, level: PermissionLevel = PermissionLevel.Execute
 ) -> tuple[Stack, Server, Interpolation, StackFiles]:
     """The stack and its server (once the caller may act on it), its secrets, and its files interpolated."""
-    stack, server = await executor.registry.stack_on_server(ctx.headers, name, level)
-    values = await interpolation.load(
-        executor.bus, executor.registry.system_headers(), executor.settings, stack.config.skip_secret_interp
+    # The variables are read while the stack, the permission and the server are (see `together`).
+    (stack, server), values = await together(
+        executor.registry.stack_on_server(ctx.headers, name, level),
+        interpolation.load(executor.bus, executor.registry.system_headers(), executor.settings, False),
     )
+    values = values.skipping(stack.config.skip_secret_interp)
     values.check(interpolated_fields(stack))
     try:
         check_wrapper(stack.config.compose_cmd_wrapper)

@@ -29,6 +29,7 @@ from services.common.bus import RemoteError, RequestContext
 from services.common.errors import BadRequest, plain_reason
 from services.common.interpolation import Interpolation
 from services.common.runs import now_ms
+from services.common.concurrent_reads import together
 
 if TYPE_CHECKING:
     from services.executor.app import Executor
@@ -225,10 +226,13 @@ def register(executor: Executor) -> None:
     """Answer Deploy and PullDeployment."""
 
     async def deploy(req: Deploy, ctx: RequestContext) -> Update:
-        deployment, server = await executor.registry.deployment_on_server(
-            ctx.headers, req.deployment, PermissionLevel.Execute
+        # The variables are read while the deployment, the permission and the server are: nothing in them
+        # depends on the deployment but `skip_secret_interp`, applied once it is known.
+        (deployment, server), values = await together(
+            executor.registry.deployment_on_server(ctx.headers, req.deployment, PermissionLevel.Execute),
+            secrets_for(executor, skip_secrets=False),
         )
-        values = await secrets_for(executor, deployment.config.skip_secret_interp)
+        values = values.skipping(deployment.config.skip_secret_interp)
         request, resolved = await run_request(executor, deployment, req, values)
         target = ResourceTarget(type=ResourceTargetVariant.Deployment, id=deployment.id)
         started = now_ms()
