@@ -40,8 +40,8 @@ from contracts.service_users import SYSTEM_USER_ID
 from services.common.auth import JwtSigner
 from services.common.bus import Bus
 from services.common.caller import header
-from services.common.errors import BadRequest, Forbidden, ServiceError
 from services.common.concurrent_reads import together
+from services.common.errors import BadRequest, Forbidden, ServiceError
 
 CREDENTIAL_HEADERS = ("Authorization", "X-Api-Key", "X-Api-Secret")
 """The headers that say who the caller is; forwarded as they came."""

@@ -26,9 +26,9 @@ from contracts.entities.stack import FileContents, Stack
 from contracts.entities.update import Log, Operation
 from services.common import interpolation
 from services.common.bus import RequestContext
+from services.common.concurrent_reads import together
 from services.common.errors import BadRequest, plain_reason
 from services.common.interpolation import Interpolation
-from services.common.concurrent_reads import together
 from services.executor.stacks.files import interpolated_fields, registry_auth, stack_files
 
 if TYPE_CHECKING:

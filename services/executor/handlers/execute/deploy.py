@@ -26,10 +26,10 @@ from contracts.events.execution import DeploymentDeployed
 from services.common import interpolation
 from services.common.build_image import BuildImage, build_image
 from services.common.bus import RemoteError, RequestContext
+from services.common.concurrent_reads import together
 from services.common.errors import BadRequest, plain_reason
 from services.common.interpolation import Interpolation
 from services.common.runs import now_ms
-from services.common.concurrent_reads import together
 
 if TYPE_CHECKING:
     from services.executor.app import Executor
