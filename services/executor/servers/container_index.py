@@ -12,7 +12,7 @@ them either) and sort those.
 
 from __future__ import annotations
 
-from bisect import bisect_left, insort
+from bisect import bisect_left, bisect_right, insort
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
@@ -82,17 +82,22 @@ class ContainerIndex:
             if at < len(self.entries) and self.entries[at] == entry:
                 del self.entries[at]
 
-    def ordered(self, desc: bool) -> Iterator[Entry]:
-        """Entries by name; descending keeps containers of the same name in ascending server order, as a
-        stable `sort(reverse=True)` does."""
-        entries = self.entries
+    def groups(self, desc: bool) -> Iterator[tuple[int, int]]:
+        """(start, end) of each run of same-named entries, by name; descending yields the runs from the last,
+        each still read forward: containers of the same name stay in ascending server order, as a stable
+        `sort(reverse=True)` keeps them."""
+        entries, count = self.entries, len(self.entries)
         if not desc:
-            yield from entries
+            start = 0
+            while start < count:
+                end = bisect_right(entries, entries[start][0], start, count, key=_name)
+                yield start, end
+                start = end
             return
-        end = len(entries)
+        end = count
         while end > 0:
-            start = bisect_left(entries, (entries[end - 1][0],), 0, end)
-            yield from entries[start:end]
+            start = bisect_left(entries, entries[end - 1][0], 0, end, key=_name)
+            yield start, end
             end = start
 
     def container(self, entry: Entry) -> AgentContainer:
@@ -122,26 +127,35 @@ def page_by_name(
     """(container, server id, server name) of one page sorted by name (size 0: all), walking the index."""
     lowered = [t.lower() for t in terms if t]
     wanted = set(states)
-    if readable is None and not lowered and not wanted and not desc and size:
-        chosen: Iterator[Entry] | list[Entry] = index.entries[skip : skip + size]
-        return [(index.container(e), e[3], e[1]) for e in chosen]
+    entries = index.entries
     found: list[tuple[AgentContainer, str, str]] = []
     seen = 0
-    for entry in index.ordered(desc):
-        if readable is not None and entry[3] not in readable:
+    for start, end in index.groups(desc):
+        # A run shares its name: the terms are tested once for it, and a run wholly before the page is
+        # counted without a look at its entries when nothing else filters.
+        if lowered and not all(term in entries[start][0].lower() for term in lowered):
             continue
-        if lowered and not all(term in entry[0].lower() for term in lowered):
+        if readable is None and not wanted and seen + (end - start) <= skip:
+            seen += end - start
             continue
-        container = index.container(entry)
-        if wanted and container.state not in wanted:
-            continue
-        seen += 1
-        if seen <= skip:
-            continue
-        found.append((container, entry[3], entry[1]))
-        if size and len(found) == size:
-            break
+        for at in range(start, end):
+            entry = entries[at]
+            if readable is not None and entry[3] not in readable:
+                continue
+            container = index.container(entry)
+            if wanted and container.state not in wanted:
+                continue
+            seen += 1
+            if seen <= skip:
+                continue
+            found.append((container, entry[3], entry[1]))
+            if size and len(found) == size:
+                return found
     return found
+
+
+def _name(entry: Entry) -> str:
+    return entry[0]
 
 
 def raw_sort_key(sort_by: ContainerSortBy) -> Callable[[tuple[AgentContainer, str, str]], Any]:

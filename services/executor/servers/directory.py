@@ -4,8 +4,7 @@ A fleet-wide list needs the name of every server a caller may read (they are in 
 containers of the same name). Reading 10,000 server documents for each request costs about a second on
 nx-27017, so the names are kept here, and each request first asks the registry for a stamp of the servers
 (how many there are and their latest `updated_at`, which every create, rename and config change sets: one
-aggregation the database answers from an index-free count in SQL) together with which of them the caller may
-Read, evaluated at that moment. A stamp that differs from the one the names were read with reloads them before
+aggregation nx-27017 runs in SQL) together with which of them the caller may Read, evaluated at that moment. A stamp that differs from the one the names were read with reloads them before
 the request is answered: a created, renamed or deleted server shows in the next list, and permissions are
 never cached.
 """
