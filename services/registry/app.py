@@ -31,6 +31,7 @@ from services.registry.handlers import onboard, unknown
 from services.registry.handlers.internal import agent as internal_agent
 from services.registry.handlers.internal import auth as internal_auth
 from services.registry.handlers.internal import resource_info as internal_resource_info
+from services.registry.handlers.internal import servers as internal_servers
 from services.registry.handlers.internal import update as internal_update
 from services.registry.handlers.read import extra_args as read_extra_args
 from services.registry.handlers.read import general as read_general
@@ -166,6 +167,7 @@ class Registry:
             internal_auth,
             internal_agent,
             internal_resource_info,
+            internal_servers,
             read_general,
             write_user,
             read_user,

@@ -265,6 +265,23 @@ class PermissionStore:
         ]
         return {"$or": [{"_id": {"$in": ids}}, {"base_permission.level": {"$in": READABLE}}]}
 
+    async def readable_ids(self, caller: Caller, variant: ResourceTargetVariant) -> list[str] | None:
+        """The ids of the resources of a kind the caller may Read, evaluated now; None when that is all.
+
+        The same rule as `readable_filter`, as two queries nx-27017 runs in SQL (its `$or` of them is
+        evaluated in Python, document by document). Ids granted on resources deleted since may be among them.
+        """
+        subject = await self.subject(caller)
+        if subject is None:
+            return None
+        readable = await self._readable_filter(subject, variant)
+        if readable is None:
+            return None
+        granted: list[ObjectId] = readable["$or"][0]["_id"]["$in"]
+        coll = self.collections[variant]
+        shared = [str(doc["_id"]) async for doc in coll.find(readable["$or"][1], {"_id": 1})]
+        return list(dict.fromkeys([*(str(oid) for oid in granted), *shared]))
+
     async def visible_updates_filter(self, caller: Caller) -> dict[str, Any] | None:
         """A Mongo filter on Updates that keeps those whose target the caller may Read; None for admins.
 

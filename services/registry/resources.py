@@ -21,7 +21,7 @@ from typing import Any
 
 from bson import ObjectId
 from pydantic import ValidationError
-from pymongo import ASCENDING
+from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
@@ -517,7 +517,9 @@ class ResourceService:
             clauses.append({"template": True})
         elif query.templates == TemplatesQueryBehavior.Exclude:
             clauses.append({"template": {"$in": [False, None]}})
-        clauses.extend({"name": {"$regex": re.escape(term), "$options": "i"}} for term in query.terms if term)
+        terms = [term for term in query.terms if term]
+        if terms:
+            clauses.append({"name": {"$regex": terms_pattern(terms)}})
         scheduled = getattr(query.specific, "scheduled", None)  # Procedures and Actions, as Komodo filters
         if scheduled is not None:
             clauses.append({"config.schedule": {"$nin" if scheduled else "$in": ["", None]}})
@@ -528,10 +530,31 @@ class ResourceService:
     async def _matching(
         self, query: ResourceQuery[Any], scope: dict[str, Any] | None = None
     ) -> list[Resource[Any, Any]]:
+        found = await self._scoped_filter(query, scope)
+        cursor = self.coll.find(found).sort("name", ASCENDING)
+        return [self._from_document(doc) for doc in await cursor.to_list(None)]
+
+    async def _scoped_filter(self, query: ResourceQuery[Any], scope: dict[str, Any] | None) -> dict[str, Any]:
         found = await self._query_filter(query)
         if scope is not None:
             found = {"$and": [found, scope]} if found else scope
-        cursor = self.coll.find(found).sort("name", ASCENDING)
+        return found
+
+    async def _page_by_name(
+        self,
+        query: ResourceQuery[Any],
+        page: int,
+        size: int,
+        sort_desc: bool,
+        scope: dict[str, Any] | None,
+    ) -> list[Resource[Any, Any]]:
+        """One page of the matching resources by name, sorted, skipped and limited by the database."""
+        skip = page * size
+        if skip >= 2**62:  # beyond any collection; MongoDB's skip is a 64-bit integer
+            return []
+        found = await self._scoped_filter(query, scope)
+        cursor = self.coll.find(found).sort("name", DESCENDING if sort_desc else ASCENDING)
+        cursor = cursor.skip(skip).limit(size)
         return [self._from_document(doc) for doc in await cursor.to_list(None)]
 
     def list_item(self, resource: Resource[Any, Any]) -> ResourceListItem[Any]:
@@ -564,7 +587,21 @@ class ResourceService:
         sort_desc: bool,
         scope: dict[str, Any] | None = None,
     ) -> list[ResourceListItem[Any]]:
-        """List items matching a ResourceQuery (and the caller's `scope` filter), sorted and paged (limit 0: all)."""
+        """List items matching a ResourceQuery (and the caller's `scope` filter), sorted and paged (limit 0: all).
+
+        Sorted by name with no filter on live fields (the usual list), the database sorts and pages, and live
+        state is asked for the page's items alone. A sort or a filter on a list-info field (live state, image)
+        needs every matching item's info first: those load every match, as Komodo does.
+        """
+        if page < 0:
+            raise BadRequest("page must not be negative")
+        size = self.default_limit if limit is None else limit
+        if size < 0:
+            raise BadRequest("limit must not be negative")
+        if size > 0 and _snake(str(sort_by or "Name")) == "name" and not filters_specifics(query.specific):
+            resources = await self._page_by_name(query, page, size, sort_desc, scope)
+            items = await self._with_build_images(resources, await self._with_live(resources))
+            return await self._with_names(items)
         resources = await self._matching(query, scope)
         items = await self._with_build_images(resources, await self._with_live(resources))
         items = [item for item in items if matches_specifics(item.info, query.specific)]
@@ -760,6 +797,22 @@ def sort_items(
 
 SPECIFIC_FIELDS_BY_INFO: dict[str, tuple[str, ...]] = {"types": ("endpoint_type", "provider", "builder_type")}
 """`types` filters the endpoint kind of alerters, the provider of server templates, the kind of builders."""
+
+
+def terms_pattern(terms: list[str]) -> str:
+    """One case-insensitive regex that matches names holding every term: one pattern with the flag inline, so
+    nx-27017 evaluates it in SQL (`$options` or several `$regex` clauses make it test every document in Python)."""
+    escaped = [re.escape(term) for term in terms]
+    if len(escaped) == 1:
+        return f"(?i){escaped[0]}"
+    return "(?i)^" + "".join(f"(?=.*{term})" for term in escaped)
+
+
+def filters_specifics(specific: Any) -> bool:
+    """Whether a query's type-specific part filters anything (a non-empty list or a flag set to true)."""
+    if specific is None:
+        return False
+    return any((isinstance(value, list) and value) or value is True for _, value in specific)
 
 
 def matches_specifics(info: Any, specific: Any) -> bool:

@@ -240,3 +240,25 @@ async def test_an_execution_on_a_server_without_agent_fails_fast_and_says_so(exe
     assert "not reachable" in done["logs"][-1]["stderr"]
     unknown = await client.send("execute", "StartContainer", {"server": "no-such", "container": "web"})
     assert unknown.status == 404 and "no-such" in unknown.error
+
+
+async def test_container_lists_show_a_renamed_or_deleted_server_at_once(executor, client, publisher):
+    """The executor keeps server names between lists; a rename or delete shows in the very next list."""
+    kept = await make_server(client, "keep-host")
+    gone = await make_server(client, "gone-host")
+    await beat(publisher, heartbeat(kept, containers=2))
+    await beat(publisher, heartbeat(gone, containers=2))
+
+    async def listed() -> list[tuple[str, str]]:
+        found = await client.read("ListAllContainers", {"limit": 0})
+        return sorted({(c["server_id"], c["server_name"]) for c in found})
+
+    assert await eventually(lambda: _equals_list(listed, sorted([(kept, "keep-host"), (gone, "gone-host")])))
+    await client.write("RenameServer", {"id": kept, "name": "renamed-host"})
+    assert await listed() == sorted([(kept, "renamed-host"), (gone, "gone-host")])
+    await client.write("DeleteServer", {"id": gone})
+    assert await listed() == [(kept, "renamed-host")]
+
+
+async def _equals_list(read: Any, expected: list[tuple[str, str]]) -> bool:
+    return await read() == expected

@@ -14,6 +14,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from services.common.mongo import Document
+from services.registry.resources import terms_pattern
 
 
 @pytest.fixture
@@ -75,3 +76,27 @@ async def test_nested_field_filters_and_update_many(db: AsyncDatabase[Document])
     result = await coll.update_many({"config.server_id": "s1"}, {"$set": {"config.server_id": ""}})
     assert result.modified_count == 1
     assert await coll.count_documents({"config.server_id": ""}) == 1
+
+
+async def test_inline_case_flag_regex_and_lookaheads_for_search_terms(db: AsyncDatabase[Document]) -> None:
+    """List searches send one pattern with `(?i)` inline (several terms as lookaheads), which nx-27017 runs in SQL."""
+    coll = db["Server"]
+    await coll.insert_many([{"name": n} for n in ("Web-EU", "web-us", "db-eu", "api.eu")])
+
+    async def names(terms: list[str]) -> list[str]:
+        found = coll.find({"name": {"$regex": terms_pattern(terms)}}).sort("name", 1)
+        return [d["name"] async for d in found]
+
+    assert await names(["WEB"]) == ["Web-EU", "web-us"]
+    assert await names(["eu", "w"]) == ["Web-EU"]
+    assert await names(["."]) == ["api.eu"]  # escaped: a dot is a dot
+
+
+async def test_group_count_and_max(db: AsyncDatabase[Document]) -> None:
+    """The executor's server directory stamp: how many documents and their latest `updated_at`."""
+    coll = db["Server"]
+    stamp = [{"$group": {"_id": None, "n": {"$sum": 1}, "latest": {"$max": "$updated_at"}}}]
+    assert await (await coll.aggregate(stamp)).to_list(None) == []
+    await coll.insert_many([{"name": "a", "updated_at": 5}, {"name": "b", "updated_at": 9}])
+    found = await (await coll.aggregate(stamp)).to_list(None)
+    assert (found[0]["n"], found[0]["latest"]) == (2, 9)

@@ -31,6 +31,8 @@ class ServerCache:
 
     def __init__(self) -> None:
         self.seen: dict[str, Seen] = {}
+        self.changed: set[str] = set()
+        """Servers whose container list may have changed since `ContainerIndex` last looked (it empties it)."""
 
     def record(self, status: AgentStatus, now: float | None = None) -> None:
         """Keep a heartbeat (an older one than what is held is ignored)."""
@@ -38,6 +40,7 @@ class ServerCache:
         if held is not None and held.status.ts > status.ts:
             return
         self.seen[status.server_id] = Seen(status, time.monotonic() if now is None else now)
+        self.changed.add(status.server_id)
 
     def apply(self, change: ContainerStateChange) -> None:
         """Apply a container state change to the held container list until the next heartbeat."""
@@ -45,6 +48,7 @@ class ServerCache:
         if held is None:
             return
         containers = held.status.status.docker.containers
+        self.changed.add(change.server_id)
         for index, container in enumerate(containers):
             if container.name == change.name or (change.id and container.id == change.id):
                 if change.action == "destroy":

@@ -35,6 +35,8 @@ from contracts.entities.update import Log
 from services.common.bus import RequestContext
 from services.common.errors import BadRequest
 from services.common.registry_client import credentials
+from services.executor.servers.container_index import ContainerIndex, page_by_name, passes, raw_sort_key
+from services.executor.servers.directory import ServerDirectory
 
 if TYPE_CHECKING:
     from services.executor.app import Executor
@@ -52,70 +54,62 @@ def as_list_item(container: AgentContainer, server_id: str, server_name: str) ->
     )
 
 
-def sort_key(sort_by: ContainerSortBy) -> Any:
-    """The key that sorts containers by a ContainerSortBy (name second)."""
-    fields = {
-        ContainerSortBy.Name: lambda c: (c.name,),
-        ContainerSortBy.Server: lambda c: (c.server_name or "", c.name),
-        ContainerSortBy.State: lambda c: (c.state.value, c.name),
-        ContainerSortBy.Image: lambda c: (c.image or "", c.name),
-        ContainerSortBy.Networks: lambda c: (",".join(c.networks), c.name),
-        ContainerSortBy.Ports: lambda c: (min((p.public_port or 0 for p in c.ports), default=0), c.name),
-        ContainerSortBy.Volumes: lambda c: (",".join(c.volumes), c.name),
-    }
-    return fields[sort_by]
-
-
-def select(
-    containers: list[ContainerListItem],
-    terms: list[str],
-    states: list[ContainerStateStatusEnum],
-) -> list[ContainerListItem]:
-    """Containers whose name holds every term (case-insensitive) and whose state is among `states`."""
-    lowered = [t.lower() for t in terms if t]
-    wanted = set(states)
-    return [
-        c
-        for c in containers
-        if (not wanted or c.state in wanted) and all(term in c.name.lower() for term in lowered)
-    ]
-
-
-def page_of(
-    items: list[ContainerListItem], page: int, limit: int | None, default: int
-) -> list[ContainerListItem]:
-    """One page (limit 0: everything)."""
-    if page < 0 or (limit is not None and limit < 0):
-        raise BadRequest("page and limit must not be negative")
-    size = default if limit is None else limit
-    return items if size == 0 else items[page * size : (page + 1) * size]
-
-
 def register(executor: Executor) -> None:
     """Answer the container reads."""
     cache = executor.cache
     registry = executor.registry
     agents = executor.agents
+    directory = ServerDirectory(executor.bus, registry)
+    index = ContainerIndex(cache)
 
     async def list_one(req: ListContainers, ctx: RequestContext) -> list[ContainerListItem]:
         server = await registry.server(ctx.headers, req.server)
         items = [as_list_item(c, server.id, server.name) for c in cache.containers(server.id)]
         return sorted(items, key=lambda c: c.name)
 
-    async def visible(ctx: RequestContext, servers: list[str], tags: list[str]) -> list[ContainerListItem]:
-        found: list[ContainerListItem] = []
-        for server in await registry.readable_servers(ctx.headers, servers, tags):
-            found.extend(as_list_item(c, server.id, server.name) for c in cache.containers(server.id))
+    async def visible_servers(
+        ctx: RequestContext, servers: list[str], tags: list[str]
+    ) -> list[tuple[str, str]]:
+        """(id, name) of the servers the caller may read (those named or tagged, when given), by name."""
+        if servers or tags:
+            return [(s.id, s.name) for s in await registry.readable_servers(ctx.headers, servers, tags)]
+        names, readable = await directory.readable(ctx.caller)
+        shown = names.items() if readable is None else ((i, n) for i, n in names.items() if i in readable)
+        return sorted(shown, key=lambda pair: pair[1])
+
+    async def visible(
+        ctx: RequestContext, servers: list[str], tags: list[str]
+    ) -> list[tuple[AgentContainer, str, str]]:
+        """(container, server id, server name) of every container the caller may see, server by server."""
+        found: list[tuple[AgentContainer, str, str]] = []
+        for server_id, server_name in await visible_servers(ctx, servers, tags):
+            found.extend((c, server_id, server_name) for c in cache.containers(server_id))
         return found
 
     async def list_all(req: ListAllContainers, ctx: RequestContext) -> list[ContainerListItem]:
-        items = select(await visible(ctx, req.servers, req.tags), req.terms, req.state)
-        items.sort(key=sort_key(req.sort_by), reverse=req.sort_desc)
-        return page_of(items, req.page, req.limit, executor.settings.default_pagination_limit)
+        if req.page < 0 or (req.limit is not None and req.limit < 0):
+            raise BadRequest("page and limit must not be negative")
+        size = executor.settings.default_pagination_limit if req.limit is None else req.limit
+        skip = req.page * size
+        if req.sort_by == ContainerSortBy.Name and not req.servers and not req.tags:
+            names, readable = await directory.readable(ctx.caller)
+            index.sync(names, directory.revision)
+            chosen = page_by_name(index, readable, req.terms, req.state, skip, size, req.sort_desc)
+        else:
+            lowered, wanted = [t.lower() for t in req.terms if t], set(req.state)
+            candidates = [
+                t for t in await visible(ctx, req.servers, req.tags) if passes(t[0], lowered, wanted)
+            ]
+            candidates.sort(key=raw_sort_key(req.sort_by), reverse=req.sort_desc)
+            chosen = candidates if size == 0 else candidates[skip : skip + size]
+        # Only the page becomes list items.
+        return [
+            as_list_item(container, server_id, server_name) for container, server_id, server_name in chosen
+        ]
 
     async def summary(req: GetContainersSummary, ctx: RequestContext) -> GetContainersSummaryResponse:
         counts = {"total": 0, "running": 0, "stopped": 0, "unhealthy": 0, "unknown": 0}
-        for container in await visible(ctx, [], []):
+        for container, _, _ in await visible(ctx, [], []):
             counts["total"] += 1
             if container.state == ContainerStateStatusEnum.Running:
                 counts["running"] += 1
