@@ -12,8 +12,6 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from contracts.entities.system import (
     GetHistoricalServerStatsResponse,
-    MinimalSystemStats,
-    SystemStats,
     SystemStatsRecord,
 )
 from services.common.errors import BadRequest
@@ -49,18 +47,15 @@ class StatsStore:
         if now - self._last.get(server_id, float("-inf")) < MIN_RECORD_SECONDS:
             return False
         try:
-            typed = SystemStats.model_validate(stats)
+            # One validation straight into the record (its fields are the stats' own, named alike).
+            record = SystemStatsRecord.model_validate({**stats, "ts": ts, "sid": server_id})
         except ValidationError:
             return False
         self._last[server_id] = now
-        minimal = MinimalSystemStats.from_stats(typed)
-        record = SystemStatsRecord(
-            ts=ts,
-            sid=server_id,
-            disks=typed.disks,
-            **minimal.model_dump(include=set(SystemStatsRecord.model_fields) - {"ts", "sid", "disks"}),
-        )
-        self._queued.append(record.model_dump(mode="json"))
+        doc = record.model_dump(mode="json")
+        doc["disk_total_gb"] = sum((disk.total_gb for disk in record.disks), 0.0)
+        doc["disk_used_gb"] = sum((disk.used_gb for disk in record.disks), 0.0)
+        self._queued.append(doc)
         return True
 
     async def flush(self) -> int:
