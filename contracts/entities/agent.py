@@ -67,8 +67,9 @@ class AgentStatus(KomodoModel):
     status: PollStatusResponse
     """The host's status."""
     digest: str = ""
-    """A hash of `status` without the stats (system stats, container stats): the `AgentBeat`s that follow
-    carry it while the lists stay the same (empty from agents that send no beats)."""
+    """A hash of `status` without the stats (system stats, container stats) and the containers' status lines:
+    the `AgentBeat`s that follow carry it while the lists stay the same (empty from agents that send no
+    beats)."""
 
 
 class AgentBeat(KomodoModel):
@@ -91,6 +92,9 @@ class AgentBeat(KomodoModel):
     container_stats: dict[str, ContainerStats] = Field(default_factory=dict)
     """Container stats (by container name) that differ from those last sent: read at most every 30 s, so
     most beats carry none."""
+    container_status: dict[str, str] = Field(default_factory=dict)
+    """Containers' status lines (`Up 3 minutes`, by container name) that differ from those last sent: they
+    age without anything else changing, so they are left out of the digest and ride here."""
 
 
 class ContainerStateChange(KomodoModel):

@@ -34,13 +34,17 @@ LIST_TIMEOUT_MAX_SECONDS: Final = 5.0
 RESEND_MIN_SECONDS: Final = 1.0
 """Shortest time between two full statuses sent because they were asked for (many replicas may ask at once)."""
 
-_NO_STATS: Final[Mapping[str, Any]] = {"system_stats": True, "docker": {"containers": {"__all__": {"stats"}}}}
-"""What `status_digest` leaves out: what changes at every heartbeat and rides in the beats."""
+_NO_STATS: Final[Mapping[str, Any]] = {
+    "system_stats": True,
+    "docker": {"containers": {"__all__": {"stats", "status"}}},
+}
+"""What `status_digest` leaves out: what changes with time alone, and rides in the beats."""
 
 
 def status_digest(status: PollStatusResponse) -> str:
-    """A hash of the status without system and container stats: it changes when anything a full status says
-    besides the stats changes (a container, its state or status line, an image, a network, the agent)."""
+    """A hash of the status without system and container stats and containers' status lines (`Up 3 minutes`):
+    it changes when anything else a full status says changes (a container, its state, an image, a network,
+    the agent)."""
     body = status.model_dump_json(by_alias=True, exclude=_NO_STATS)
     return hashlib.blake2b(body.encode(), digest_size=12).hexdigest()
 
@@ -75,6 +79,7 @@ class Heartbeat:
         self._full_at = float("-inf")
         self._resent_at = float("-inf")
         self._sent_stats: dict[str, ContainerStats] = {}
+        self._sent_status: dict[str, str] = {}
 
     async def send(self, status: AgentStatus) -> None:
         """Publish `status` in full when its lists changed or the safety interval passed, else as a beat."""
@@ -90,6 +95,11 @@ class Heartbeat:
             for c in containers
             if c.stats is not None and self._sent_stats.get(c.name) != c.stats
         }
+        lines = {
+            c.name: c.status
+            for c in containers
+            if c.status is not None and self._sent_status.get(c.name) != c.status
+        }
         beat = AgentBeat(
             server_id=status.server_id,
             ts=status.ts,
@@ -98,9 +108,11 @@ class Heartbeat:
             version=status.status.periphery_info.version,
             system_stats=status.status.system_stats,
             container_stats=changed,
+            container_status=lines,
         )
         await self.publish(agent_beat_subject(status.server_id), beat.model_dump_json(by_alias=True).encode())
         self._sent_stats.update(changed)
+        self._sent_status.update(lines)
 
     async def send_again(self) -> None:
         """Publish the last full status again, newly stamped, when a listener asked (at most once a second)."""
@@ -116,7 +128,9 @@ class Heartbeat:
         )
         self.last_full = status
         self._full_at = now
-        self._sent_stats = {c.name: c.stats for c in status.status.docker.containers if c.stats is not None}
+        containers = status.status.docker.containers
+        self._sent_stats = {c.name: c.stats for c in containers if c.stats is not None}
+        self._sent_status = {c.name: c.status for c in containers if c.status is not None}
 
 
 async def run_heartbeat(

@@ -3,7 +3,6 @@ beats otherwise, and a newly started replica holding the whole fleet within one 
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 from pathlib import Path
@@ -46,13 +45,21 @@ async def test_a_new_replica_holds_an_agents_full_status_within_one_interval(
 
         assert await eventually(held_by_first)
         interval = agent.config.interval_seconds
-        await asyncio.sleep(3 * interval)
-        kinds = [kind for kind, _, _ in heard]
-        # One full status, then only small beats carrying the same digest: the lists did not change.
-        assert kinds[0] == "status" and kinds.count("beat") >= 2, kinds
-        digest = AgentStatus.model_validate(heard[0][2]).digest
-        assert digest and {body["digest"] for kind, _, body in heard if kind == "beat"} == {digest}
-        assert all("status" not in body for kind, _, body in heard if kind == "beat")
+
+        async def beats_come() -> bool:
+            return [kind for kind, _, _ in heard].count("beat") >= 2
+
+        # A full status first, then small beats while the lists stay the same (this host's Docker is shared
+        # with other tests, whose containers may change the lists: then a full status comes again). Each beat
+        # carries the digest of the full status before it.
+        assert await eventually(beats_come, 10 * interval), [kind for kind, _, _ in heard]
+        assert heard[0][0] == "status"
+        digest = ""
+        for kind, _, body in list(heard):
+            if kind == "status":
+                digest = AgentStatus.model_validate(body).digest
+            else:
+                assert body["digest"] == digest and "status" not in body
         first_containers = executor.cache.containers(server_id)
 
         heard.clear()
@@ -65,10 +72,13 @@ async def test_a_new_replica_holds_an_agents_full_status_within_one_interval(
 
             assert await eventually(held_by_second, 5 * interval)
             took = time.monotonic() - started
-            # It asked the agent for its full status on its first beat, and holds what the first replica holds.
-            assert second.watch.asked >= 1
+            # Unless the lists changed meanwhile, it heard a beat first and asked the agent for its full status.
+            if heard[0][0] == "beat":
+                assert second.watch.asked >= 1
             assert "status" in [kind for kind, _, _ in heard]
-            assert [c.name for c in second.cache.containers(server_id)] == [c.name for c in first_containers]
+            held = {c.name for c in second.cache.containers(server_id)}
+            assert held and held == {c.name for c in executor.cache.containers(server_id)}
+            assert {c.name for c in first_containers} & held
             assert took <= interval + 1.0, f"the new replica held the status after {took:.2f} s"
     finally:
         await agent.stop()

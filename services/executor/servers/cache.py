@@ -42,6 +42,8 @@ class Seen:
     """The system stats of the last beat not applied to `full` yet (as JSON gave them)."""
     container_stats: dict[str, dict[str, Any]] = field(default_factory=dict)
     """Container stats of beats not applied to `full` yet, by container name (as JSON gave them)."""
+    container_status: dict[str, str] = field(default_factory=dict)
+    """Containers' status lines of beats not applied to `full` yet, by container name."""
 
     @property
     def digest(self) -> str:
@@ -51,41 +53,45 @@ class Seen:
     @property
     def status(self) -> AgentStatus:
         """The full status with the beats since applied (typed here, once per beat that was read)."""
-        if self.system_stats is not None or self.container_stats or self.ts != self.full.ts:
+        if (
+            self.system_stats is not None
+            or self.container_stats
+            or self.container_status
+            or self.ts != self.full.ts
+        ):
             try:
-                self.full = _applied(
-                    self.full, self.ts, self.interval_ms, self.system_stats, self.container_stats
-                )
+                self.full = _applied(self)
             except ValidationError:
                 # A malformed beat's stats are dropped; the rest of the status stands.
                 self.full = self.full.model_copy(update={"ts": max(self.ts, self.full.ts)})
             self.system_stats = None
             self.container_stats = {}
+            self.container_status = {}
         return self.full
 
 
-def _applied(
-    full: AgentStatus,
-    ts: int,
-    interval_ms: int,
-    system_stats: dict[str, Any] | None,
-    container_stats: dict[str, dict[str, Any]],
-) -> AgentStatus:
+def _applied(seen: Seen) -> AgentStatus:
+    """`seen.full` with the beats' stats and status lines typed and put in."""
+    full, stats, lines = seen.full, seen.container_stats, seen.container_status
     poll = full.status
     update: dict[str, Any] = {}
-    if system_stats is not None:
-        update["system_stats"] = SystemStats.model_validate(system_stats)
-    if container_stats:
-        containers = [
-            c.model_copy(update={"stats": ContainerStats.model_validate(container_stats[c.name])})
-            if c.name in container_stats
-            else c
-            for c in poll.docker.containers
-        ]
+    if seen.system_stats is not None:
+        update["system_stats"] = SystemStats.model_validate(seen.system_stats)
+    if stats or lines:
+        containers = []
+        for container in poll.docker.containers:
+            changes: dict[str, Any] = {}
+            if container.name in stats:
+                changes["stats"] = ContainerStats.model_validate(stats[container.name])
+            if isinstance(lines.get(container.name), str):
+                changes["status"] = lines[container.name]
+            containers.append(container.model_copy(update=changes) if changes else container)
         update["docker"] = poll.docker.model_copy(update={"containers": containers})
     if update:
         poll = poll.model_copy(update=update)
-    return full.model_copy(update={"ts": max(ts, full.ts), "interval_ms": interval_ms, "status": poll})
+    return full.model_copy(
+        update={"ts": max(seen.ts, full.ts), "interval_ms": seen.interval_ms, "status": poll}
+    )
 
 
 class ServerCache:
@@ -125,6 +131,9 @@ class ServerCache:
         changed = body.get("container_stats")
         if changed:
             held.container_stats.update(changed)
+        lines = body.get("container_status")
+        if lines:
+            held.container_status.update(lines)
         return bool(body.get("digest")) and body["digest"] == held.digest
 
     def apply(self, change: ContainerStateChange) -> None:

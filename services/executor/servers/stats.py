@@ -38,6 +38,10 @@ class StatsStore:
         await self.coll.create_index([("sid", ASCENDING), ("ts", DESCENDING)])
         await self.coll.create_index([("ts", ASCENDING)])
 
+    def due(self, server_id: str) -> bool:
+        """Whether a record of this server would be taken now (checked before a heartbeat is even parsed)."""
+        return time.monotonic() - self._last.get(server_id, float("-inf")) >= MIN_RECORD_SECONDS
+
     def take(self, server_id: str, ts: int, stats: dict[str, Any] | None) -> bool:
         """Queue a heartbeat's system stats (as JSON gave them) for the next `flush`, unless one of this server
         was taken less than 5 s ago; only a taken one is validated. False when not taken (or malformed)."""

@@ -40,6 +40,8 @@ SAMPLES = 20_000
 """Heartbeat timings kept for FleetStats."""
 PENDING_MESSAGES = 200_000
 """Heartbeats a replica may hold unprocessed before NATS drops them (a slow consumer)."""
+ANNOUNCE_AT_ONCE = 32
+"""State announcements (outbox writes) made concurrently."""
 FLUSH_SECONDS = 1.0
 """How often the queued stats records are written."""
 ASK_AGAIN_SECONDS = 2.0
@@ -67,6 +69,7 @@ def _beat_body(msg: Msg) -> dict[str, Any] | None:
         and isinstance(body.get("digest", ""), str)
         and isinstance(body.get("system_stats"), dict | None)
         and isinstance(body.get("container_stats", {}), dict)
+        and isinstance(body.get("container_status", {}), dict)
     )
     return body if ok else None
 
@@ -86,6 +89,8 @@ class AgentWatch:
         self._subscription: Subscription | None = None
         self._beats: Subscription | None = None
         self._asked: dict[str, float] = {}
+        self._to_announce: set[str] = set()
+        self._announce_wake = asyncio.Event()
         self.asked = 0
         """Full statuses this replica asked agents for."""
 
@@ -106,6 +111,7 @@ class AgentWatch:
             asyncio.create_task(self._check_states()),
             asyncio.create_task(self._prune()),
             asyncio.create_task(self._flush()),
+            asyncio.create_task(self._announcer()),
         ]
 
     async def stop(self) -> None:
@@ -135,7 +141,7 @@ class AgentWatch:
         if status is not None:
             self.cache.record(status)
             if self.announced.get(status.server_id) != ServerState.Ok:
-                await self._announce(status.server_id)
+                self._announce_soon(status.server_id)
             self._count(started, status.ts)
 
     async def _beat(self, msg: Msg) -> None:
@@ -148,8 +154,24 @@ class AgentWatch:
         if not self.cache.beat(server_id, body):
             await self._ask_full(server_id)
         if server_id in self.cache.seen and self.announced.get(server_id) != ServerState.Ok:
-            await self._announce(server_id)
+            self._announce_soon(server_id)
         self._count(started, int(body["ts"]))
+
+    def _announce_soon(self, server_id: str) -> None:
+        """Queue a state announcement: its outbox write must not hold up the heartbeats behind it (thousands of
+        servers go Ok at once when a replica starts)."""
+        self._to_announce.add(server_id)
+        self._announce_wake.set()
+
+    async def _announcer(self) -> None:
+        while True:
+            await self._announce_wake.wait()
+            self._announce_wake.clear()
+            while self._to_announce:
+                batch = [
+                    self._to_announce.pop() for _ in range(min(ANNOUNCE_AT_ONCE, len(self._to_announce)))
+                ]
+                await asyncio.gather(*(self._announce(server_id) for server_id in batch))
 
     def _count(self, started: float, ts: int) -> None:
         self._heartbeats += 1
@@ -189,6 +211,8 @@ class AgentWatch:
 
     async def _record(self, msg: Msg) -> None:
         """Queue the system stats of a status or beat for the stats history (read from plain JSON)."""
+        if not self.stats.due(msg.subject.split(".")[2]):
+            return
         try:
             body = json.loads(msg.data)
             server_id = str(body["server_id"])
@@ -244,9 +268,10 @@ class AgentWatch:
     async def _check_states(self) -> None:
         while True:
             await asyncio.sleep(CHECK_SECONDS)
+            now = time.monotonic()
             for server_id in list(self.cache.seen):
-                if self.cache.state(server_id) != self.announced.get(server_id):
-                    await self._announce(server_id)
+                if self.cache.state(server_id, now=now) != self.announced.get(server_id):
+                    self._announce_soon(server_id)
 
     async def _prune(self) -> None:
         while True:

@@ -17,11 +17,13 @@ from services.agent.settings import FULL_EVERY_VARIABLE, AgentConfig, AgentConfi
 from services.common.settings import Settings
 
 
-def status(ts: int, names: tuple[str, ...], cpu: str = "1%") -> AgentStatus:
+def status(ts: int, names: tuple[str, ...], cpu: str = "1%", line: str = "Up 1 second") -> AgentStatus:
     poll = PollStatusResponse(
         system_stats=SystemStats(cpu_perc=float(ts)),
         docker=DockerLists(
-            containers=[AgentContainer(name=n, stats=ContainerStats(name=n, cpu_perc=cpu)) for n in names]
+            containers=[
+                AgentContainer(name=n, status=line, stats=ContainerStats(name=n, cpu_perc=cpu)) for n in names
+            ]
         ),
     )
     return AgentStatus(server_id="s1", ts=ts, interval_ms=1000, status=poll, digest=status_digest(poll))
@@ -56,7 +58,7 @@ async def test_full_on_change_beats_otherwise_with_only_changed_container_stats(
         status(1, ("web", "db")),
         status(2, ("web", "db")),
         status(3, ("web", "db"), cpu="9%"),
-        status(4, ("web", "db"), cpu="9%"),
+        status(4, ("web", "db"), cpu="9%", line="Up 2 seconds"),
         status(5, ("web",), cpu="9%"),
     ]
     sent = await sent_by(60.0, statuses, resend_after=1)
@@ -67,7 +69,9 @@ async def test_full_on_change_beats_otherwise_with_only_changed_container_stats(
     )  # the last full, restamped
     assert sent[1][1]["system_stats"]["cpu_perc"] == 2.0 and sent[1][1]["container_stats"] == {}
     assert set(sent[3][1]["container_stats"]) == {"web", "db"}  # the stats changed
+    assert sent[3][1]["container_status"] == {}
     assert sent[4][1]["container_stats"] == {}  # not again
+    assert sent[4][1]["container_status"] == {"web": "Up 2 seconds", "db": "Up 2 seconds"}  # aged: a beat
     assert sent[3][1]["digest"] == sent[0][1]["digest"] != sent[5][1]["digest"]
 
 

@@ -47,9 +47,9 @@ def test_a_beat_refreshes_liveness_and_its_stats_are_typed_when_read() -> None:
     status = full(1000)
     cache.record(status, now=0.0)
     stats = {"web": ContainerStats(name="web", cpu_perc="55%")}
-    assert cache.beat(
-        "s1", beat(status, 2000, system_stats=SystemStats(cpu_perc=42.0), container_stats=stats), now=10.0
-    )
+    body = beat(status, 2000, system_stats=SystemStats(cpu_perc=42.0), container_stats=stats)
+    body["container_status"] = {"db": "Up 5 minutes"}
+    assert cache.beat("s1", body, now=10.0)
     # Held as plain JSON until read.
     assert cache.seen["s1"].system_stats == {**SystemStats(cpu_perc=42.0).model_dump(mode="json")}
     assert cache.state("s1", now=12.0) == ServerState.Ok  # two intervals and the grace after the beat
@@ -60,6 +60,7 @@ def test_a_beat_refreshes_liveness_and_its_stats_are_typed_when_read() -> None:
     by_name = {c.name: c.stats for c in cache.containers("s1")}
     assert by_name["web"] == ContainerStats(name="web", cpu_perc="55%")
     assert by_name["db"] == ContainerStats(name="db", cpu_perc="1%")
+    assert [c.status for c in cache.containers("s1")] == [None, "Up 5 minutes"]
     assert cache.seen["s1"].system_stats is None  # applied once
 
 
