@@ -210,7 +210,14 @@ async def step(
     finally:
         publisher.terminate()
         publisher.wait(10)
-        await asyncio.sleep(interval)  # let the executor drain before the next step
+        # Let the executor drain, but start the next step before these agents count as silent (two intervals):
+        # servers flapping NotOk and Ok again would be measured as state-change work.
+        await asyncio.sleep(0.5)
+        for _ in range(int(interval / 0.5)):
+            drained: FleetStats = await request_over(nc, GetFleetStats(), headers, 30)
+            if drained.pending == 0:
+                break
+            await asyncio.sleep(0.5)
 
 
 async def series(
