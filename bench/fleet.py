@@ -289,31 +289,33 @@ async def run(interval: float, most: int, first: int, protocols: list[str], chan
             "VARANUS_DATA_DIR": data_dir,
             "KOMODO_LOGGING_LEVEL": "ERROR",
         }
-        executor = subprocess.Popen([sys.executable, "-m", "services.executor"], env=env)
-        try:
-            nc = await nats.connect(nats_url)
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    await request_over(nc, GetFleetStats(), headers, 2)
-                    break
-                except Exception:
-                    if time.monotonic() > deadline:
-                        raise
-                    await asyncio.sleep(0.3)
-            print(
-                f"full status {len(full)} bytes (20 containers), beat {len(beat)} bytes, beat with container "
-                f"stats {len(beat_stats)} bytes; interval {interval:g} s; window {3 * interval:g} s; "
-                f"lists change in {change:.1%} of heartbeats"
-            )
-            for protocol in protocols:
+        print(
+            f"full status {len(full)} bytes (20 containers), beat {len(beat)} bytes, beat with container "
+            f"stats {len(beat_stats)} bytes; interval {interval:g} s; window {3 * interval:g} s; "
+            f"lists change in {change:.1%} of heartbeats"
+        )
+        for protocol in protocols:
+            # A fresh executor (and database) per protocol: one series' overload must not weigh on the next.
+            env["VARANUS_DB_PREFIX"] = f"bench_fleet_{protocol}"
+            executor = subprocess.Popen([sys.executable, "-m", "services.executor"], env=env)
+            try:
+                nc = await nats.connect(nats_url)
+                deadline = time.monotonic() + 60
+                while True:
+                    try:
+                        await request_over(nc, GetFleetStats(), headers, 2)
+                        break
+                    except Exception:
+                        if time.monotonic() > deadline:
+                            raise
+                        await asyncio.sleep(0.3)
                 held[protocol] = await series(
                     nc, headers, nats_url, templates, protocol, change, interval, first, most, executor.pid
                 )
-            await nc.close()
-        finally:
-            executor.terminate()
-            executor.wait(15)
+                await nc.close()
+            finally:
+                executor.terminate()
+                executor.wait(15)
     for protocol, count in held.items():
         label = "full status every heartbeat (old)" if protocol == "full" else "full on change + beats (new)"
         print(f"largest fleet held at {interval:g} s, {label}: {count} agents ({count * 20} containers)")
