@@ -76,6 +76,8 @@ class Heartbeat:
         self.resend = asyncio.Event()
         """Set when a listener asked for the full status."""
         self.last_full: AgentStatus | None = None
+        self.latest: AgentStatus | None = None
+        """The last status taken (sent full or as a beat): what a resend sends, so its stats are current."""
         self._full_at = float("-inf")
         self._resent_at = float("-inf")
         self._sent_stats: dict[str, ContainerStats] = {}
@@ -84,6 +86,7 @@ class Heartbeat:
     async def send(self, status: AgentStatus) -> None:
         """Publish `status` in full when its lists changed or the safety interval passed, else as a beat."""
         now = time.monotonic()
+        self.latest = status
         held = self.last_full
         full_every = self.ctx.config.full_every_seconds
         if held is None or held.digest != status.digest or now - self._full_at >= full_every:
@@ -115,12 +118,12 @@ class Heartbeat:
         self._sent_status.update(lines)
 
     async def send_again(self) -> None:
-        """Publish the last full status again, newly stamped, when a listener asked (at most once a second)."""
+        """Publish the last status taken in full, newly stamped, when a listener asked (at most once a second)."""
         now = time.monotonic()
-        if self.last_full is None or now - self._resent_at < RESEND_MIN_SECONDS:
+        if self.latest is None or now - self._resent_at < RESEND_MIN_SECONDS:
             return
         self._resent_at = now
-        await self._send_full(self.last_full.model_copy(update={"ts": now_ms()}), now)
+        await self._send_full(self.latest.model_copy(update={"ts": now_ms()}), now)
 
     async def _send_full(self, status: AgentStatus, now: float) -> None:
         await self.publish(
