@@ -56,6 +56,17 @@ def agent_status_subject(server_id: str) -> str:
     return agent_subject(server_id, "status")
 
 
+def agent_beat_subject(server_id: str) -> str:
+    """Subject of an agent's small heartbeat (`AgentBeat`): `komodo.agent.<server_id>.beat`."""
+    return agent_subject(server_id, "beat")
+
+
+def agent_resend_subject(server_id: str) -> str:
+    """Subject on which a listener asks one agent to publish its full `AgentStatus` again at once:
+    `komodo.agent.<server_id>.resend` (no body, no answer; lower case: never a request name)."""
+    return agent_subject(server_id, "resend")
+
+
 def agent_container_subject(server_id: str) -> str:
     """Subject of an agent's container state changes: `komodo.agent.<server_id>.container`."""
     return agent_subject(server_id, "container")

@@ -10,6 +10,7 @@ from contracts.entities.docker import (
     ComposeProject,
     ContainerListItem,
     ContainerStateStatusEnum,
+    ContainerStats,
     ImageListItem,
     NetworkListItem,
     VolumeListItem,
@@ -53,7 +54,9 @@ class PollStatusResponse(KomodoModel):
 
 
 class AgentStatus(KomodoModel):
-    """The heartbeat an agent publishes every monitoring interval on `komodo.agent.<server_id>.status`."""
+    """The full heartbeat, published on `komodo.agent.<server_id>.status` when the host's lists changed (see
+    `status_digest`), every `full_every` beats as a safety net, and when an executor asks for it (on
+    `komodo.agent.<server_id>.resend`); the other beats are the small `AgentBeat`."""
 
     server_id: str
     """The server this agent serves."""
@@ -63,6 +66,35 @@ class AgentStatus(KomodoModel):
     """The agent's heartbeat interval (unix ms); a server is NotOk after two intervals without one."""
     status: PollStatusResponse
     """The host's status."""
+    digest: str = ""
+    """A hash of `status` without the stats (system stats, container stats) and the containers' status lines:
+    the `AgentBeat`s that follow carry it while the lists stay the same (empty from agents that send no
+    beats)."""
+
+
+class AgentBeat(KomodoModel):
+    """The small heartbeat an agent publishes on `komodo.agent.<server_id>.beat` while its lists are those of
+    its last `AgentStatus`: liveness, system stats, and the container stats read since the previous beat."""
+
+    server_id: str
+    """The server this agent serves."""
+    ts: I64
+    """When the beat was taken (unix ms)."""
+    interval_ms: I64
+    """The agent's heartbeat interval (ms); a server is NotOk after two intervals without a beat or status."""
+    digest: str
+    """`status_digest` of the lists this beat stands for: a listener holding another one has missed an
+    `AgentStatus` and asks for it again (`komodo.agent.<server_id>.resend`)."""
+    version: str = ""
+    """The agent's version (`periphery_info.version`), for version alerts."""
+    system_stats: SystemStats | None = None
+    """CPU, load, memory, swap, disks and network now."""
+    container_stats: dict[str, ContainerStats] = Field(default_factory=dict)
+    """Container stats (by container name) that differ from those last sent: read at most every 30 s, so
+    most beats carry none."""
+    container_status: dict[str, str] = Field(default_factory=dict)
+    """Containers' status lines (`Up 3 minutes`, by container name) that differ from those last sent: they
+    age without anything else changing, so they are left out of the digest and ride here."""
 
 
 class ContainerStateChange(KomodoModel):

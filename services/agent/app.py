@@ -22,12 +22,12 @@ from nats.aio.msg import Msg
 from nats.aio.subscription import Subscription
 
 from contracts.api.base import AgentRequest
-from contracts.subjects import STATUS_HEADER, queue_group
+from contracts.subjects import STATUS_HEADER, agent_resend_subject, queue_group
 from services.agent.connection import connect_nats
 from services.agent.context import AgentContext
 from services.agent.events import watch_events
 from services.agent.handlers import all_handlers
-from services.agent.heartbeat import run_heartbeat
+from services.agent.heartbeat import Heartbeat, run_heartbeat
 from services.agent.settings import AgentConfig
 from services.common.bus import Handler, dispatch
 from services.common.caller import Caller
@@ -85,9 +85,18 @@ class Agent:
         self._nc = await connect_nats(self.config)
         for request_cls, handler in self.handlers.items():
             await self._subscribe(request_cls, handler)
+        beat = Heartbeat(self.ctx, self.publish)
+
+        async def resend(_msg: Msg) -> None:
+            beat.resend.set()
+
+        # A listener missing this host's full status (a newly started executor) asks for it here.
+        self._subscriptions.append(
+            await self.nc.subscribe(agent_resend_subject(self.config.server_id), cb=resend)
+        )
         await self.nc.flush()
         self._tasks = [
-            asyncio.create_task(run_heartbeat(self.ctx, self.publish, self._docker_back)),
+            asyncio.create_task(run_heartbeat(self.ctx, self.publish, self._docker_back, beat)),
             asyncio.create_task(
                 watch_events(self.ctx, self.publish, self.events_attached, self._docker_back)
             ),

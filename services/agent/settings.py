@@ -32,6 +32,12 @@ REPO_DIR_VARIABLE: Final = "VARANUS_AGENT_REPO_DIR"
 """The folder holding each repo's checkout and build contexts (default `$VARANUS_DATA_DIR/repos`)."""
 DOCKER_CLI_VARIABLE: Final = "VARANUS_AGENT_DOCKER_CLI"
 """The docker CLI that builds images (default: the first `docker` on PATH that can build with BuildKit)."""
+FULL_EVERY_VARIABLE: Final = "VARANUS_AGENT_FULL_EVERY_SECONDS"
+"""Longest time between two full heartbeats (`AgentStatus`) while the lists stay the same (default 60; 0: every
+heartbeat is full, for executors older than the small `AgentBeat`)."""
+FULL_EVERY_DEFAULT_SECONDS: Final = 60.0
+"""The default of `VARANUS_AGENT_FULL_EVERY_SECONDS`: a listener that missed a status gets it within a minute
+even if it never asks."""
 HOST_DIRECTORIES_VARIABLE: Final = "VARANUS_AGENT_HOST_DIRECTORIES"
 """Colon-separated absolute folders where stacks with files on the host may run (besides the stack folder)."""
 
@@ -40,6 +46,20 @@ def credential_file(settings: Settings) -> Path:
     """Where this agent keeps the credential onboarding gave it."""
     given = os.environ.get(CREDENTIAL_FILE_VARIABLE, "")
     return Path(given) if given else settings.data_dir / "agent.credential"
+
+
+def full_every_seconds(value: str) -> float:
+    """`VARANUS_AGENT_FULL_EVERY_SECONDS` as seconds (empty: the default); a negative or non-number value is an
+    `AgentConfigError`."""
+    if not value.strip():
+        return FULL_EVERY_DEFAULT_SECONDS
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if seconds < 0:
+        raise AgentConfigError(f"{FULL_EVERY_VARIABLE} must be a number of seconds, 0 or more; got {value!r}")
+    return seconds
 
 
 _SUBJECT_TOKEN = re.compile(r"[^\s.*>]+")
@@ -78,6 +98,8 @@ class AgentConfig:
     """The docker CLI builds use first (`VARANUS_AGENT_DOCKER_CLI`); empty: every `docker` on PATH is tried."""
     repo_dir: Path = Path()
     """The folder holding each repo's checkout; the default (`Path()`) means `settings.data_dir / "repos"`."""
+    full_every_seconds: float = FULL_EVERY_DEFAULT_SECONDS
+    """Longest time between two full heartbeats while the lists stay the same (0: every heartbeat is full)."""
 
     def __post_init__(self) -> None:
         if self.stack_dir == Path():
@@ -127,6 +149,7 @@ class AgentConfig:
             docker_cli=os.environ.get(DOCKER_CLI_VARIABLE, ""),
             repo_dir=Path(os.environ.get(REPO_DIR_VARIABLE, "") or settings.data_dir / "repos"),
             host_directories=host_directories(os.environ.get(HOST_DIRECTORIES_VARIABLE, "")),
+            full_every_seconds=full_every_seconds(os.environ.get(FULL_EVERY_VARIABLE, "")),
         )
 
     @property

@@ -56,13 +56,18 @@ SERVER_VARIANTS: Final = frozenset(
 
 def parse_heartbeat(subject: str, data: bytes) -> tuple[str, int, Sample] | None:
     """(server id, interval ms, Sample) of a heartbeat body, read without building the whole model (it carries
-    every container); None when it is malformed or speaks for another server than its subject's."""
+    every container): a full `AgentStatus` (`.status`) or a small `AgentBeat` (`.beat`, whose system stats and
+    version are at its top level); None when it is malformed or speaks for another server than its subject's."""
     try:
         body = json.loads(data)
         server_id = str(body["server_id"])
-        status = body.get("status") or {}
-        stats = status.get("system_stats")
-        version = str((status.get("periphery_info") or {}).get("version") or "")
+        if "status" in body:
+            status = body.get("status") or {}
+            stats = status.get("system_stats")
+            version = str((status.get("periphery_info") or {}).get("version") or "")
+        else:
+            stats = body.get("system_stats")
+            version = str(body.get("version") or "")
         ts = int(body["ts"])
         interval = int(body.get("interval_ms") or 0)
         if stats:
@@ -117,6 +122,8 @@ class ServerMonitor:
         """Rebuild conditions from the open alerts, then follow the heartbeats, the registry and silences."""
         await self.restore()
         await self.alerter.bus.nc.subscribe("komodo.agent.*.status", cb=self._heartbeat)
+        # Agents send the small beat while their lists are unchanged: it carries all an alert looks at.
+        await self.alerter.bus.nc.subscribe("komodo.agent.*.beat", cb=self._heartbeat)
         self._tasks = [
             asyncio.create_task(self._write_loop()),
             asyncio.create_task(self._refresh_loop()),

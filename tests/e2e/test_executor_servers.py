@@ -106,8 +106,13 @@ async def test_heartbeats_make_a_server_ok_with_its_lists_and_stats(executor, cl
     assert [n["name"] for n in await client.read("ListNetworks", {"server": "host-a"})] == ["bridge"]
     assert [v["name"] for v in await client.read("ListVolumes", {"server": "host-a"})] == ["data"]
     assert [p["name"] for p in await client.read("ListComposeProjects", {"server": "host-a"})] == ["shop"]
-    history = await client.read("GetHistoricalServerStats", {"server": "host-a", "granularity": "15-sec"})
-    assert [s["cpu_perc"] for s in history["stats"]] == [12.5]
+
+    # The stats history is written in batches, once a second.
+    async def history() -> list[float]:
+        found = await client.read("GetHistoricalServerStats", {"server": "host-a", "granularity": "15-sec"})
+        return [s["cpu_perc"] for s in found["stats"]]
+
+    assert await eventually(history) == [12.5]
 
 
 async def test_missed_heartbeats_make_it_not_ok_and_state_events_follow(

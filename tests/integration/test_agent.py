@@ -31,10 +31,15 @@ from contracts.api.agent import container as c
 from contracts.api.agent import docker_objects as o
 from contracts.api.agent import system as s
 from contracts.api.base import AgentRequest
-from contracts.entities.agent import AgentStatus, ContainerStateChange, PollStatusResponse
+from contracts.entities.agent import AgentBeat, AgentStatus, ContainerStateChange, PollStatusResponse
 from contracts.entities.common import SearchCombinator
 from contracts.entities.update import Log
-from contracts.subjects import STATUS_HEADER, agent_container_subject, agent_status_subject
+from contracts.subjects import (
+    STATUS_HEADER,
+    agent_beat_subject,
+    agent_container_subject,
+    agent_status_subject,
+)
 from services.agent.app import Agent
 from services.agent.settings import AgentConfig
 from services.common.settings import Settings
@@ -251,23 +256,32 @@ async def test_heartbeats_every_second_and_container_changes_at_once(
 ) -> None:
     server_id = agent.config.server_id
     beats: list[tuple[float, AgentStatus]] = []
+    """The full statuses (sent when the lists change)."""
+    heard: list[float] = []
+    """When each heartbeat came, full or small."""
     changes: list[tuple[float, ContainerStateChange]] = []
 
     async def on_beat(msg: Msg) -> None:
+        heard.append(time.monotonic())
         beats.append((time.monotonic(), AgentStatus.model_validate_json(msg.data)))
+
+    async def on_small_beat(msg: Msg) -> None:
+        heard.append(time.monotonic())
+        AgentBeat.model_validate_json(msg.data)
 
     async def on_change(msg: Msg) -> None:
         changes.append((time.monotonic(), ContainerStateChange.model_validate_json(msg.data)))
 
     await nc.subscribe(agent_status_subject(server_id), cb=on_beat)
+    await nc.subscribe(agent_beat_subject(server_id), cb=on_small_beat)
     await nc.subscribe(agent_container_subject(server_id), cb=on_change)
     name = await make_container()
 
     async def four_beats() -> bool:
-        return len(beats) >= 4
+        return len(heard) >= 4 and bool(beats)
 
     await wait_for(four_beats, 8, "four heartbeats")
-    gaps = [b[0] - a[0] for a, b in itertools.pairwise(beats)]
+    gaps = [b - a for a, b in itertools.pairwise(heard)]
     assert all(0.5 <= gap <= 1.7 for gap in gaps), gaps
     last = beats[-1][1]
     assert last.server_id == server_id and last.interval_ms == 1000
@@ -488,23 +502,32 @@ async def test_prunes_answer_a_log(agent: Agent, nc: NatsClient) -> None:
 async def test_agent_without_docker_keeps_heartbeating(nats_url: str, nc: NatsClient, tmp_path: Path) -> None:
     server_id = unique("server-")
     beats: list[AgentStatus] = []
+    small: list[AgentBeat] = []
 
     async def on_beat(msg: Msg) -> None:
         beats.append(AgentStatus.model_validate_json(msg.data))
 
+    async def on_small_beat(msg: Msg) -> None:
+        small.append(AgentBeat.model_validate_json(msg.data))
+
     await nc.subscribe(agent_status_subject(server_id), cb=on_beat)
+    await nc.subscribe(agent_beat_subject(server_id), cb=on_small_beat)
     service = Agent(agent_config(nats_url, server_id, f"unix://{tmp_path}/no-docker.sock"))
     await service.start()
     try:
 
         async def two_beats() -> bool:
-            return len(beats) >= 2
+            return len(beats) >= 1 and len(beats) + len(small) >= 2
 
+        # The full status first, then small beats while nothing changes (Docker stays away).
         await wait_for(two_beats, 5, "two heartbeats without docker")
         for beat in beats:
             assert not beat.status.periphery_info.docker_connected
             assert beat.status.docker.containers == [] and beat.status.docker.images == []
             assert beat.status.system_stats is not None and beat.status.system_stats.mem_total_gb > 0
+        for one in small:
+            assert one.digest == beats[0].digest
+            assert one.system_stats is not None and one.system_stats.mem_total_gb > 0
         assert await ask_ok(nc, server_id, s.GetHealth()) is not None
         assert (await ask_ok(nc, server_id, s.GetVersion())).version
         status: PollStatusResponse = await ask_ok(nc, server_id, s.PollStatus())
@@ -631,11 +654,16 @@ async def test_agent_process_serves_and_stops_on_sigterm(
     }
     env.pop("DOCKER_HOST", None)
     beats: list[AgentStatus] = []
+    small: list[AgentBeat] = []
 
     async def on_beat(msg: Msg) -> None:
         beats.append(AgentStatus.model_validate_json(msg.data))
 
+    async def on_small_beat(msg: Msg) -> None:
+        small.append(AgentBeat.model_validate_json(msg.data))
+
     await nc.subscribe(agent_status_subject(server_id), cb=on_beat)
+    await nc.subscribe(agent_beat_subject(server_id), cb=on_small_beat)
     proc = subprocess.Popen(
         [sys.executable, "-m", "services.agent"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
     )
@@ -652,10 +680,11 @@ async def test_agent_process_serves_and_stops_on_sigterm(
         await wait_for(answers, 20, "the agent process answers")
 
         async def beating() -> bool:
-            return len(beats) >= 2
+            return len(beats) >= 1 and len(beats) + len(small) >= 2
 
         await wait_for(beating, 5, "the agent process heartbeats")
         assert beats[-1].server_id == server_id and beats[-1].status.periphery_info.docker_connected
+        assert all(one.server_id == server_id for one in small)
 
         started = time.monotonic()
         proc.send_signal(signal.SIGTERM)

@@ -2,16 +2,25 @@
 
 Every executor replica hears every heartbeat (a plain subscription, not a queue group), so any replica can
 answer reads from memory; this is what keeps container lists fast at tens of thousands of containers.
+
+Agents send their full `AgentStatus` only when their lists change (and now and then as a safety net), and a
+small `AgentBeat` otherwise. A beat only refreshes liveness and keeps its stats as the plain dicts JSON gave:
+they are turned into typed models when the server's status is read, not at every beat, so that holding a
+large fleet costs a `json.loads` of a small message per beat.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import ValidationError
 
 from contracts.entities.agent import AgentContainer, AgentStatus, ContainerStateChange
-from contracts.entities.docker import ContainerStateStatusEnum
+from contracts.entities.docker import ContainerStateStatusEnum, ContainerStats
 from contracts.entities.server import ServerState
+from contracts.entities.system import SystemStats
 
 GRACE_SECONDS = 1.0
 """Slack on top of two missed heartbeats before a server is NotOk (clocks and transport jitter)."""
@@ -19,11 +28,70 @@ GRACE_SECONDS = 1.0
 
 @dataclass
 class Seen:
-    """A server's last heartbeat and when this replica received it."""
+    """A server's last full status, the beats heard since, and when this replica last heard of it."""
 
-    status: AgentStatus
+    full: AgentStatus
+    """The last full status, with the beats before the last read applied."""
     received: float
-    """`time.monotonic()` at reception."""
+    """`time.monotonic()` at the reception of the last status or beat."""
+    ts: int = 0
+    """When the agent took its last status or beat (unix ms)."""
+    interval_ms: int = 0
+    """The agent's heartbeat interval (ms), as its last status or beat said."""
+    system_stats: dict[str, Any] | None = None
+    """The system stats of the last beat not applied to `full` yet (as JSON gave them)."""
+    container_stats: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Container stats of beats not applied to `full` yet, by container name (as JSON gave them)."""
+    container_status: dict[str, str] = field(default_factory=dict)
+    """Containers' status lines of beats not applied to `full` yet, by container name."""
+
+    @property
+    def digest(self) -> str:
+        """The lists' digest of the held full status."""
+        return self.full.digest
+
+    @property
+    def status(self) -> AgentStatus:
+        """The full status with the beats since applied (typed here, once per beat that was read)."""
+        if (
+            self.system_stats is not None
+            or self.container_stats
+            or self.container_status
+            or self.ts != self.full.ts
+        ):
+            try:
+                self.full = _applied(self)
+            except ValidationError:
+                # A malformed beat's stats are dropped; the rest of the status stands.
+                self.full = self.full.model_copy(update={"ts": max(self.ts, self.full.ts)})
+            self.system_stats = None
+            self.container_stats = {}
+            self.container_status = {}
+        return self.full
+
+
+def _applied(seen: Seen) -> AgentStatus:
+    """`seen.full` with the beats' stats and status lines typed and put in."""
+    full, stats, lines = seen.full, seen.container_stats, seen.container_status
+    poll = full.status
+    update: dict[str, Any] = {}
+    if seen.system_stats is not None:
+        update["system_stats"] = SystemStats.model_validate(seen.system_stats)
+    if stats or lines:
+        containers = []
+        for container in poll.docker.containers:
+            changes: dict[str, Any] = {}
+            if container.name in stats:
+                changes["stats"] = ContainerStats.model_validate(stats[container.name])
+            if isinstance(lines.get(container.name), str):
+                changes["status"] = lines[container.name]
+            containers.append(container.model_copy(update=changes) if changes else container)
+        update["docker"] = poll.docker.model_copy(update={"containers": containers})
+    if update:
+        poll = poll.model_copy(update=update)
+    return full.model_copy(
+        update={"ts": max(seen.ts, full.ts), "interval_ms": seen.interval_ms, "status": poll}
+    )
 
 
 class ServerCache:
@@ -35,12 +103,41 @@ class ServerCache:
         """Servers whose container list may have changed since `ContainerIndex` last looked (it empties it)."""
 
     def record(self, status: AgentStatus, now: float | None = None) -> None:
-        """Keep a heartbeat (an older one than what is held is ignored)."""
+        """Keep a full heartbeat (one older than what is held is ignored); it replaces the beats before it."""
         held = self.seen.get(status.server_id)
-        if held is not None and held.status.ts > status.ts:
+        if held is not None and held.ts > status.ts:
             return
-        self.seen[status.server_id] = Seen(status, time.monotonic() if now is None else now)
+        self.seen[status.server_id] = Seen(
+            full=status,
+            received=time.monotonic() if now is None else now,
+            ts=status.ts,
+            interval_ms=status.interval_ms,
+        )
         self.changed.add(status.server_id)
+
+    def beat(self, server_id: str, body: dict[str, Any], now: float | None = None) -> bool:
+        """Take a small heartbeat (an `AgentBeat` as JSON gave it). False when it stands for other lists than
+        the held ones (or none are held): the caller then asks the agent for its full status. The liveness
+        and stats of a beat are kept even then, so a server stays Ok while its full status comes."""
+        held = self.seen.get(server_id)
+        if held is None:
+            return False
+        ts = int(body["ts"])
+        if ts < held.ts:
+            return True
+        held.received = time.monotonic() if now is None else now
+        held.ts = ts
+        held.interval_ms = int(body.get("interval_ms") or held.interval_ms)
+        stats = body.get("system_stats")
+        if stats is not None:
+            held.system_stats = stats
+        changed = body.get("container_stats")
+        if changed:
+            held.container_stats.update(changed)
+        lines = body.get("container_status")
+        if lines:
+            held.container_status.update(lines)
+        return bool(body.get("digest")) and body["digest"] == held.digest
 
     def apply(self, change: ContainerStateChange) -> None:
         """Apply a container state change to the held container list until the next heartbeat."""
@@ -70,12 +167,12 @@ class ServerCache:
         held = self.seen.get(server_id)
         if held is None:
             return ServerState.NotOk
-        limit = 2 * held.status.interval_ms / 1000 + GRACE_SECONDS
+        limit = 2 * held.interval_ms / 1000 + GRACE_SECONDS
         current = time.monotonic() if now is None else now
         return ServerState.Ok if current - held.received <= limit else ServerState.NotOk
 
     def status(self, server_id: str) -> AgentStatus | None:
-        """The last heartbeat of a server, or None."""
+        """The last heartbeat of a server (its full status with the beats since applied), or None."""
         held = self.seen.get(server_id)
         return held.status if held is not None else None
 

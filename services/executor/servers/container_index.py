@@ -50,8 +50,9 @@ class ContainerIndex:
             held = cache.seen.get(server_id)
             name = names.get(server_id)
             now = None
+            # Beats never change names: the full status has them without typing the beats' stats.
             if held is not None and name is not None:
-                now = (name, tuple(c.name for c in held.status.status.docker.containers))
+                now = (name, tuple(c.name for c in held.full.status.docker.containers))
             if now != self._held.get(server_id):
                 moves.append((server_id, now))
         rebuild = len(moves) > REBUILD_ABOVE

@@ -1,14 +1,19 @@
-"""Stats history: one SystemStatsRecord per server at most every few seconds, paged by granularity, pruned by age."""
+"""Stats history: one SystemStatsRecord per server at most every 5 s, written in batches every second, paged by
+granularity, pruned by age."""
 
 from __future__ import annotations
 
 import time
+from typing import Any
 
+from pydantic import ValidationError
 from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
-from contracts.entities.agent import AgentStatus
-from contracts.entities.system import GetHistoricalServerStatsResponse, MinimalSystemStats, SystemStatsRecord
+from contracts.entities.system import (
+    GetHistoricalServerStatsResponse,
+    SystemStatsRecord,
+)
 from services.common.errors import BadRequest
 from services.common.mongo import Document
 
@@ -26,30 +31,44 @@ class StatsStore:
         self.coll = db["Stats"]
         self.keep_days = keep_days
         self._last: dict[str, float] = {}
+        self._queued: list[Document] = []
 
     async def ensure_indexes(self) -> None:
         """Lookups by server and time, and pruning by time."""
         await self.coll.create_index([("sid", ASCENDING), ("ts", DESCENDING)])
         await self.coll.create_index([("ts", ASCENDING)])
 
-    async def record(self, status: AgentStatus) -> bool:
-        """Store a heartbeat's stats, unless one of this server was stored less than 5 s ago."""
-        stats = status.status.system_stats
+    def due(self, server_id: str) -> bool:
+        """Whether a record of this server would be taken now (checked before a heartbeat is even parsed)."""
+        return time.monotonic() - self._last.get(server_id, float("-inf")) >= MIN_RECORD_SECONDS
+
+    def take(self, server_id: str, ts: int, stats: dict[str, Any] | None) -> bool:
+        """Queue a heartbeat's system stats (as JSON gave them) for the next `flush`, unless one of this server
+        was taken less than 5 s ago; only a taken one is validated. False when not taken (or malformed)."""
         if stats is None:
             return False
         now = time.monotonic()
-        if now - self._last.get(status.server_id, float("-inf")) < MIN_RECORD_SECONDS:
+        if now - self._last.get(server_id, float("-inf")) < MIN_RECORD_SECONDS:
             return False
-        self._last[status.server_id] = now
-        minimal = MinimalSystemStats.from_stats(stats)
-        record = SystemStatsRecord(
-            ts=status.ts,
-            sid=status.server_id,
-            disks=stats.disks,
-            **minimal.model_dump(include=set(SystemStatsRecord.model_fields) - {"ts", "sid", "disks"}),
-        )
-        await self.coll.insert_one(record.model_dump(mode="json"))
+        try:
+            # One validation straight into the record (its fields are the stats' own, named alike).
+            record = SystemStatsRecord.model_validate({**stats, "ts": ts, "sid": server_id})
+        except ValidationError:
+            return False
+        self._last[server_id] = now
+        doc = record.model_dump(mode="json")
+        doc["disk_total_gb"] = sum((disk.total_gb for disk in record.disks), 0.0)
+        doc["disk_used_gb"] = sum((disk.used_gb for disk in record.disks), 0.0)
+        self._queued.append(doc)
         return True
+
+    async def flush(self) -> int:
+        """Store the queued records in one write (thousands of servers would otherwise each cost a round
+        trip every interval); answers how many were stored."""
+        queued, self._queued = self._queued, []
+        if queued:
+            await self.coll.insert_many(queued, ordered=False)
+        return len(queued)
 
     async def history(
         self, server_id: str, granularity_ms: int, page: int

@@ -1,13 +1,21 @@
 """Following the agents: heartbeats into the cache (every replica) and the stats history (one replica), container
-changes into the cache, and ServerStateChanged events when a server goes Ok or NotOk."""
+changes into the cache, and ServerStateChanged events when a server goes Ok or NotOk.
+
+A full status (`komodo.agent.*.status`) is validated into an `AgentStatus`; a small beat (`komodo.agent.*.beat`)
+is only `json.loads`ed: its stats are typed when read. A beat whose digest is not that of the held status (this
+replica started after the agent's last full status, or missed one) makes the replica ask that agent for its
+full status (`komodo.agent.<server_id>.resend`), so a new replica holds the whole fleet within one interval."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
+import json
 import logging
 import time
 from collections import deque
+from typing import Any
 
 from nats.aio.msg import Msg
 from nats.aio.subscription import Subscription
@@ -18,6 +26,7 @@ from contracts.entities.agent import AgentStatus, ContainerStateChange
 from contracts.entities.common import ResourceTarget, ResourceTargetVariant
 from contracts.entities.server import ServerState
 from contracts.events.execution import ServerStateChanged
+from contracts.subjects import agent_resend_subject
 from services.common.bus import Bus
 from services.executor.servers.cache import ServerCache
 from services.executor.servers.stats import StatsStore
@@ -32,6 +41,14 @@ SAMPLES = 20_000
 """Heartbeat timings kept for FleetStats."""
 PENDING_MESSAGES = 200_000
 """Heartbeats a replica may hold unprocessed before NATS drops them (a slow consumer)."""
+FREEZE_SECONDS = 10.0
+"""How often the objects alive are moved out of the cyclic garbage collector's sight (`gc.freeze`)."""
+ANNOUNCE_AT_ONCE = 32
+"""State announcements (outbox writes) made concurrently."""
+FLUSH_SECONDS = 1.0
+"""How often the queued stats records are written."""
+ASK_AGAIN_SECONDS = 2.0
+"""Shortest time between two asks to one agent for its full status (its answer may be on the way)."""
 
 
 def _percentile(values: list[float], pct: float) -> float:
@@ -39,6 +56,25 @@ def _percentile(values: list[float], pct: float) -> float:
         return 0.0
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1)))]
+
+
+def _beat_body(msg: Msg) -> dict[str, Any] | None:
+    """A beat's JSON when it has the shape `ServerCache.beat` reads and speaks for its subject's server."""
+    try:
+        body = json.loads(msg.data)
+    except ValueError:
+        return None
+    if not isinstance(body, dict) or msg.subject.split(".")[2] != body.get("server_id"):
+        return None
+    ok = (
+        isinstance(body.get("ts"), int)
+        and isinstance(body.get("interval_ms", 0), int)
+        and isinstance(body.get("digest", ""), str)
+        and isinstance(body.get("system_stats"), dict | None)
+        and isinstance(body.get("container_stats", {}), dict)
+        and isinstance(body.get("container_status", {}), dict)
+    )
+    return body if ok else None
 
 
 class AgentWatch:
@@ -54,6 +90,12 @@ class AgentWatch:
         self._lag: deque[float] = deque(maxlen=SAMPLES)
         self._heartbeats = 0
         self._subscription: Subscription | None = None
+        self._beats: Subscription | None = None
+        self._asked: dict[str, float] = {}
+        self._to_announce: set[str] = set()
+        self._announce_wake = asyncio.Event()
+        self.asked = 0
+        """Full statuses this replica asked agents for."""
 
     async def start(self) -> None:
         """Subscribe to heartbeats and container changes, and start the state checks and stats pruning."""
@@ -61,10 +103,20 @@ class AgentWatch:
         self._subscription = await nc.subscribe(
             "komodo.agent.*.status", cb=self._heartbeat, pending_msgs_limit=PENDING_MESSAGES
         )
+        self._beats = await nc.subscribe(
+            "komodo.agent.*.beat", cb=self._beat, pending_msgs_limit=PENDING_MESSAGES
+        )
         # One replica (the queue group) stores each heartbeat's stats; every replica keeps it in memory.
         await nc.subscribe("komodo.agent.*.status", queue="varanus-executor-stats", cb=self._record)
+        await nc.subscribe("komodo.agent.*.beat", queue="varanus-executor-stats", cb=self._record)
         await nc.subscribe("komodo.agent.*.container", cb=self._container)
-        self._tasks = [asyncio.create_task(self._check_states()), asyncio.create_task(self._prune())]
+        self._tasks = [
+            asyncio.create_task(self._check_states()),
+            asyncio.create_task(self._prune()),
+            asyncio.create_task(self._flush()),
+            asyncio.create_task(self._announcer()),
+            asyncio.create_task(self._freeze()),
+        ]
 
     async def stop(self) -> None:
         """Stop the periodic work (subscriptions end with the connection)."""
@@ -93,15 +145,59 @@ class AgentWatch:
         if status is not None:
             self.cache.record(status)
             if self.announced.get(status.server_id) != ServerState.Ok:
-                await self._announce(status.server_id)
-            self._heartbeats += 1
-            self._handling.append((time.perf_counter() - started) * 1e6)
-            self._lag.append(time.time() * 1000 - status.ts)
+                self._announce_soon(status.server_id)
+            self._count(started, status.ts)
+
+    async def _beat(self, msg: Msg) -> None:
+        started = time.perf_counter()
+        body = _beat_body(msg)
+        if body is None:
+            log.warning("ignored a malformed beat on %s", msg.subject)
+            return
+        server_id = body["server_id"]
+        if not self.cache.beat(server_id, body):
+            await self._ask_full(server_id)
+        if server_id in self.cache.seen and self.announced.get(server_id) != ServerState.Ok:
+            self._announce_soon(server_id)
+        self._count(started, int(body["ts"]))
+
+    def _announce_soon(self, server_id: str) -> None:
+        """Queue a state announcement: its outbox write must not hold up the heartbeats behind it (thousands of
+        servers go Ok at once when a replica starts)."""
+        self._to_announce.add(server_id)
+        self._announce_wake.set()
+
+    async def _announcer(self) -> None:
+        while True:
+            await self._announce_wake.wait()
+            self._announce_wake.clear()
+            while self._to_announce:
+                batch = [
+                    self._to_announce.pop() for _ in range(min(ANNOUNCE_AT_ONCE, len(self._to_announce)))
+                ]
+                await asyncio.gather(*(self._announce(server_id) for server_id in batch))
+
+    def _count(self, started: float, ts: int) -> None:
+        self._heartbeats += 1
+        self._handling.append((time.perf_counter() - started) * 1e6)
+        self._lag.append(time.time() * 1000 - ts)
+
+    async def _ask_full(self, server_id: str) -> None:
+        """Ask one agent to publish its full status again (not more often than every 2 s)."""
+        now = time.monotonic()
+        if now - self._asked.get(server_id, float("-inf")) < ASK_AGAIN_SECONDS:
+            return
+        self._asked[server_id] = now
+        self.asked += 1
+        try:
+            await self.bus.nc.publish(agent_resend_subject(server_id), b"")
+        except Exception:
+            log.exception("could not ask %s for its full status", server_id)
 
     def fleet_stats(self, reset: bool) -> FleetStats:
         """How this replica keeps up with heartbeats (since the last reset)."""
         handling, lag = list(self._handling), list(self._lag)
-        pending = self._subscription.pending_msgs if self._subscription is not None else 0
+        pending = sum(s.pending_msgs for s in (self._subscription, self._beats) if s is not None)
         stats = FleetStats(
             heartbeats=self._heartbeats,
             servers=len(self.cache.seen),
@@ -118,12 +214,30 @@ class AgentWatch:
         return stats
 
     async def _record(self, msg: Msg) -> None:
-        status = self._parse(msg)
-        if status is not None:
+        """Queue the system stats of a status or beat for the stats history (read from plain JSON)."""
+        if not self.stats.due(msg.subject.split(".")[2]):
+            return
+        try:
+            body = json.loads(msg.data)
+            server_id = str(body["server_id"])
+            ts = int(body["ts"])
+            stats = (
+                (body.get("status") or {}).get("system_stats")
+                if "status" in body
+                else body.get("system_stats")
+            )
+        except (ValueError, KeyError, TypeError, AttributeError):
+            return
+        if msg.subject.split(".")[2] == server_id and isinstance(stats, dict):
+            self.stats.take(server_id, ts, stats)
+
+    async def _flush(self) -> None:
+        while True:
+            await asyncio.sleep(FLUSH_SECONDS)
             try:
-                await self.stats.record(status)
+                await self.stats.flush()
             except Exception:
-                log.exception("could not store the stats of %s", status.server_id)
+                log.exception("could not store the queued stats")
 
     async def _container(self, msg: Msg) -> None:
         try:
@@ -158,9 +272,21 @@ class AgentWatch:
     async def _check_states(self) -> None:
         while True:
             await asyncio.sleep(CHECK_SECONDS)
+            now = time.monotonic()
             for server_id in list(self.cache.seen):
-                if self.cache.state(server_id) != self.announced.get(server_id):
-                    await self._announce(server_id)
+                if self.cache.state(server_id, now=now) != self.announced.get(server_id):
+                    self._announce_soon(server_id)
+
+    async def _freeze(self) -> None:
+        """The held statuses are millions of objects at 15,000 servers: a full collection walks them all (0.8 s
+        on this machine, every few seconds while heartbeats allocate), and stalls every heartbeat behind it.
+        They hold no reference cycles, so freezing what is alive costs nothing: what dies later is still freed
+        by reference counting; only cyclic garbage alive at a freeze would stay, so young generations are
+        collected first."""
+        while True:
+            await asyncio.sleep(FREEZE_SECONDS)
+            gc.collect(1)
+            gc.freeze()
 
     async def _prune(self) -> None:
         while True:

@@ -8,6 +8,8 @@ import pytest
 from bson import ObjectId
 
 from contracts.catalog import load_all
+from contracts.entities.agent import AgentBeat
+from contracts.entities.system import SingleDiskUsage, SystemStats
 from services.alerter.servers import parse_heartbeat
 from services.alerter.store import alert_query, derived_id, open_key
 from services.common.errors import BadRequest
@@ -76,3 +78,33 @@ def test_the_asyncapi_document_lists_the_alert_events() -> None:
     assert {"event.alert.AlertOpened", "event.alert.AlertRaised", "event.alert.AlertResolved"} <= set(
         channels
     )
+
+
+def test_parse_heartbeat_reads_a_small_beat() -> None:
+    beat = AgentBeat(
+        server_id="s1",
+        ts=5,
+        interval_ms=5000,
+        digest="d",
+        version="1.2.3",
+        system_stats=SystemStats(
+            cpu_perc=70.0,
+            mem_used_gb=2,
+            mem_total_gb=8,
+            disks=[SingleDiskUsage(mount="/", used_gb=1, total_gb=2)],
+        ),
+    )
+    raw = beat.model_dump_json(by_alias=True).encode()
+    parsed = parse_heartbeat("komodo.agent.s1.beat", raw)
+    assert parsed is not None
+    server_id, interval, sample = parsed
+    assert (server_id, interval, sample.ts, sample.cpu, sample.mem_used_gb, sample.disks, sample.version) == (
+        "s1",
+        5000,
+        5,
+        70.0,
+        2.0,
+        (("/", 1.0, 2.0),),
+        "1.2.3",
+    )
+    assert parse_heartbeat("komodo.agent.s2.beat", raw) is None
