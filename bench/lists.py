@@ -38,7 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench._servers import percentile, servers
 from bench.bus_roundtrip import ECHO
-from bench.fleet import heartbeat_template
+from bench.fleet import heartbeat_templates
 from bench.http_read import wait_for_gateway
 from services.common.embedded import free_port
 
@@ -82,7 +82,7 @@ async def fill(mongo_url: str, servers_n: int) -> list[str]:
 
 async def heartbeats(nc: nats.NATS, ids: list[str]) -> None:
     """One 20-container heartbeat per server."""
-    body = heartbeat_template(INTERVAL_MS)
+    body = heartbeat_templates(INTERVAL_MS)[0]  # the full status; no beats follow within the run
     ts = str(int(time.time() * 1000)).encode()
     for sid in ids:
         payload = body.replace(b"SERVERID00000000000000000", sid.encode()).replace(b"1111111111111", ts)
