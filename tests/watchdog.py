@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import faulthandler
+import gc
 import io
 import os
 import sys
@@ -19,6 +20,7 @@ import tempfile
 import threading
 from collections import Counter
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -36,6 +38,39 @@ def pytest_configure(config: pytest.Config) -> None:
     configs.append(config)
 
 
+def _chain(awaitable: Any) -> list[str]:
+    """The frames of a coroutine and of everything it awaits in turn, outermost first (asyncio's own stack of a
+    task shows only the outermost)."""
+    lines: list[str] = []
+    for _ in range(40):
+        frame = None
+        for name in ("cr_frame", "ag_frame", "gi_frame"):
+            frame = frame or getattr(awaitable, name, None)
+        if frame is not None:
+            lines.append(
+                f'  File "{frame.f_code.co_filename}", line {frame.f_lineno}, in {frame.f_code.co_name}'
+            )
+        following = None
+        for name in ("cr_await", "ag_await", "gi_yieldfrom"):
+            following = following or getattr(awaitable, name, None)
+        if following is None:
+            break
+        awaitable = following
+    return lines
+
+
+def _suspended_generators() -> list[str]:
+    """The chains of the project's async generators (fixtures among them) stopped inside an await."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    found = []
+    for thing in gc.get_objects():
+        if type(thing).__name__ == "async_generator" and getattr(thing, "ag_await", None) is not None:
+            frame = thing.ag_frame
+            if frame is not None and frame.f_code.co_filename.startswith(root):
+                found.append("\n".join(_chain(thing)))
+    return found
+
+
 def _task_stacks() -> Counter[str]:
     """Every task's stack on the remembered loops, counted by identical text."""
     stacks: Counter[str] = Counter()
@@ -45,12 +80,9 @@ def _task_stacks() -> Counter[str]:
         except RuntimeError:  # the set changed while read from this thread; one more try
             tasks = list(asyncio.all_tasks(loop))
         for task in tasks:
-            text = io.StringIO()
-            task.print_stack(limit=12, file=text)
-            # The first line names the task (unique per task); group by the frames.
-            lines = text.getvalue().splitlines()
-            head = lines[0].split(" coro=<", 1)[-1].split(" running at", 1)[0] if lines else "?"
-            stacks["coro " + head + "\n" + "\n".join(lines[1:])] += 1
+            coro = task.get_coro()
+            head = getattr(coro, "__qualname__", repr(coro))
+            stacks[f"coro {head}()\n" + "\n".join(_chain(coro))] += 1
     return stacks
 
 
@@ -79,6 +111,9 @@ def _dump(nodeid: str, final: bool) -> None:
     print(f"--- {sum(busy.values())} other asyncio tasks ---", file=report)
     for text, n in busy.items():
         print(f"[{n}x] {text}", file=report)
+    print("--- the project's async generators suspended in an await (fixtures) ---", file=report)
+    for text in _suspended_generators():
+        print(text, file=report)
     with open(path, "w", encoding="utf-8") as file:
         file.write(report.getvalue())
     out = sys.stderr

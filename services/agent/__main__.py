@@ -7,7 +7,6 @@ for it; a stop signal must still end the process during that wait.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import signal
@@ -27,6 +26,7 @@ from services.agent.settings import (
 )
 from services.common.logging import redactor, setup_logging
 from services.common.settings import Settings
+from services.common.tasks import cancel_and_wait
 
 log = logging.getLogger("services.agent")
 
@@ -51,9 +51,7 @@ async def serve(config: AgentConfig) -> None:
             await stopping
         else:
             log.info("stop requested while connecting to nats")
-            starting.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await starting
+            await cancel_and_wait(starting)
     finally:
         stopping.cancel()
         await agent.stop()

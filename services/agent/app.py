@@ -31,6 +31,7 @@ from services.agent.heartbeat import Heartbeat, run_heartbeat
 from services.agent.settings import AgentConfig
 from services.common.bus import Handler, dispatch
 from services.common.caller import Caller
+from services.common.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -132,11 +133,7 @@ class Agent:
 
     async def stop(self) -> None:
         """Stop heartbeats and the watcher, stop taking requests, let those in flight finish (3 s), drain."""
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(*self._tasks)
         self._tasks = []
         for subscription in self._subscriptions:
             with contextlib.suppress(Exception):

@@ -20,6 +20,7 @@ from contracts.entities.docker import ContainerStats
 from services.agent.docker_api import DockerApi
 from services.agent.oplog import bytes_size, human_size
 from services.common.errors import Unavailable
+from services.common.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -142,9 +143,7 @@ class StatsCache:
     async def stop(self) -> None:
         """Cancel a refresh under way."""
         if self._refreshing is not None:
-            self._refreshing.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._refreshing
+            await cancel_and_wait(self._refreshing)
 
     async def _refresh(self) -> None:
         try:

@@ -9,7 +9,6 @@ goes. Another part (delivery) joins by appending itself to that list in `__init_
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from typing import Final, Protocol
 
@@ -23,6 +22,7 @@ from services.alerter.store import AlertStore
 from services.common.caller import Authenticator, CredentialCheck
 from services.common.service_core import service_core
 from services.common.settings import Settings
+from services.common.tasks import cancel_and_wait
 
 SERVICE = "alerter"
 """Name of this service (database `<prefix>_alerter`, queue group `varanus-alerter`)."""
@@ -57,9 +57,7 @@ class Pruner:
     async def stop(self) -> None:
         """Stop pruning."""
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await cancel_and_wait(self._task)
 
     async def _run(self) -> None:
         while True:

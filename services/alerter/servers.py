@@ -11,7 +11,6 @@ never opened again.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import time
@@ -26,6 +25,7 @@ from contracts.entities.common import ResourceTarget, ResourceTargetVariant, tim
 from contracts.entities.server import Server
 from services.alerter.lifecycle import Change, Policy, Rules, Sample, Track, evaluate, silence
 from services.alerter.store import AlertStore, open_key
+from services.common.tasks import cancel_and_wait
 from services.common.version import VERSION
 
 if TYPE_CHECKING:
@@ -132,11 +132,7 @@ class ServerMonitor:
 
     async def stop(self) -> None:
         """Stop the loops (the subscription ends with the connection)."""
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(*self._tasks)
         self._tasks = []
 
     async def restore(self) -> None:

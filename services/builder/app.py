@@ -29,6 +29,7 @@ from services.common.cloud.settings import CloudSettings
 from services.common.runs import Runner
 from services.common.service_core import service_core
 from services.common.settings import Settings
+from services.common.tasks import cancel_and_wait
 
 SERVICE = "builder"
 """Name of this service (database `<prefix>_builder`, queue group `varanus-builder`)."""
@@ -106,11 +107,7 @@ class Builder:
 
     async def stop(self) -> None:
         """Stop answering, let executions finish briefly, close connections."""
-        for task in (self.orphan_sweeps, self.orphan_sweep):
-            if task is not None:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+        await cancel_and_wait(self.orphan_sweeps, self.orphan_sweep)
         await self.runner.stop()
         await self.bus.stop()
         await self.client.close()

@@ -37,6 +37,7 @@ from services.common.errors import Unavailable
 from services.common.nats_auth import write_callout_files
 from services.common.secrets import read_or_create_key_file
 from services.common.settings import Settings
+from services.common.tasks import cancel_and_wait
 
 SERVICES_DIR = Path(__file__).resolve().parents[1]
 NOT_SERVICES = {"common", "cli", "agent", "__pycache__"}
@@ -472,9 +473,7 @@ class Launcher:
                 break  # killed and still there: nothing more a signal can do
             await asyncio.sleep(0.05)
         for task in tasks:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            await cancel_and_wait(task)
         for pgid in signalled:
             reap_group(pgid)
 

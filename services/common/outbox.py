@@ -36,6 +36,7 @@ from pymongo.errors import DuplicateKeyError
 from contracts.events.base import Event
 from contracts.subjects import EVENTS_STREAM
 from services.common.mongo import Document
+from services.common.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -176,9 +177,7 @@ class Outbox:
             # comes as its inner wait completes, and a relay stuck waiting on Mongo or NATS needs the cancel).
             self._stopping = True
             self._wake.set()
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await cancel_and_wait(self._task)
             self._task = None
 
     async def _run(self) -> None:

@@ -22,6 +22,8 @@ from nats.js import JetStreamContext
 from nats.js.api import KeyValueConfig, StorageType
 from nats.js.kv import KeyValue
 
+from services.common.tasks import cancel_and_wait
+
 log = logging.getLogger(__name__)
 
 BUCKET = "varanus_presence"
@@ -85,9 +87,7 @@ class Presence:
     async def stop(self) -> None:
         """Remove the entry (callers learn at once that this instance is gone)."""
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await cancel_and_wait(self._task)
         if self._kv is not None:
             with contextlib.suppress(Exception):
                 await self._kv.delete(self.key)
@@ -158,6 +158,4 @@ class PresenceView:
     async def stop(self) -> None:
         """Stop following the bucket."""
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await cancel_and_wait(self._task)

@@ -36,6 +36,7 @@ from services.common.errors import BadRequest, Busy, ServiceError, Unavailable
 from services.common.logging import redactor
 from services.common.mongo import Document
 from services.common.registry_client import RegistryClient
+from services.common.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -254,9 +255,7 @@ class Runner:
                 )
             ]
         finally:
-            renewing.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await renewing
+            await cancel_and_wait(renewing)
             if redact is not None:
                 logs = [
                     log.model_copy(
@@ -344,9 +343,7 @@ class Runner:
         """Stop sweeping; let running executions finish (up to 10 s), then cancel the rest: their Updates are
         closed as failed (up to 5 s more; else their leases expire and a live executor closes them)."""
         if self._sweeping is not None:
-            self._sweeping.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._sweeping
+            await cancel_and_wait(self._sweeping)
         if self.tasks:
             await asyncio.wait(set(self.tasks), timeout=10)
         for task in list(self.tasks):

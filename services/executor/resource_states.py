@@ -11,7 +11,6 @@ before the next refresh is followed from the moment its deploy starts, so its fi
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -23,6 +22,7 @@ from contracts.entities.deployment import Deployment, DeploymentState, container
 from contracts.entities.stack import Stack, StackState, project_name
 from contracts.events.execution import DeploymentStateChanged, StackStateChanged
 from services.common.errors import ServiceError
+from services.common.tasks import cancel_and_wait
 from services.executor.servers.cache import ServerCache
 from services.executor.stacks.state import project_containers, stack_state, unhealthy
 
@@ -116,9 +116,7 @@ class ResourceStates:
     async def stop(self) -> None:
         """Stop following."""
         if self.task is not None:
-            self.task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self.task
+            await cancel_and_wait(self.task)
 
     async def refresh(self) -> None:
         """Read which deployments and stacks exist, and where, from the registry (as the System user)."""

@@ -23,6 +23,7 @@ from contracts.entities.common import ResourceTargetVariant, timelength_seconds
 from contracts.entities.resource_sync import ResourceSync
 from contracts.events.resource import ResourceChanged
 from services.common.errors import ServiceError
+from services.common.tasks import cancel_and_wait
 from services.sync.pending import refresh
 
 if TYPE_CHECKING:
@@ -59,9 +60,7 @@ class Refresher:
             with contextlib.suppress(Exception):
                 await self.sub.unsubscribe()
         if self.task is not None:
-            self.task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self.task
+            await cancel_and_wait(self.task)
 
     async def _heard(self, msg: Msg) -> None:
         try:

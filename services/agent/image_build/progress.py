@@ -12,6 +12,7 @@ from typing import Final
 
 from contracts.api.agent.build import BuildProgress
 from services.agent.redact import Redactor
+from services.common.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +77,5 @@ class Progress:
         try:
             yield self
         finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            await cancel_and_wait(task)
             await self.flush()

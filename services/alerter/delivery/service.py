@@ -36,6 +36,7 @@ from services.common.bus import RequestContext
 from services.common.consumer import Consumer
 from services.common.logging import redactor
 from services.common.registry_client import credentials
+from services.common.tasks import cancel_and_wait
 
 if TYPE_CHECKING:
     from services.alerter.app import Alerter
@@ -101,11 +102,7 @@ class Delivery:
             with contextlib.suppress(Exception):
                 await self._subscription.unsubscribe()
         tasks = [t for t in [self._sweep, *self._inflight.values()] if t is not None]
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        await cancel_and_wait(*tasks)
 
     # --- the Alerter cache ------------------------------------------------------------------------------
 

@@ -10,6 +10,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from services.common.tasks import cancel_and_wait
+
 Shown = Callable[[str], Awaitable[None]]
 """Shows a batch of new output lines while the script runs (best effort)."""
 
@@ -113,7 +115,5 @@ class ScriptProcess:
             readers.cancel()
             raise
         finally:
-            showing.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await showing
+            await cancel_and_wait(showing)
         return await self._proc.wait()

@@ -30,6 +30,7 @@ from services.common.errors import Busy, ServiceError
 from services.common.mongo import Document
 from services.common.outbox import with_event
 from services.common.runs import CLOSED_ALREADY, now_ms
+from services.common.tasks import cancel_and_wait
 from services.executor.procedures import children
 from services.executor.procedures.store import FAILED, OK, RUNNING, STARTING, RunStore, child_key
 
@@ -367,11 +368,7 @@ class Chain:
     async def stop(self) -> None:
         """Stop sweeping and drop pending timers (the runs stay in the database for any replica)."""
         tasks = [*self._timers, *([self._sweeping] if self._sweeping else [])]
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(*tasks)
         self._sweeping = None
 
     def _wake(self) -> None:

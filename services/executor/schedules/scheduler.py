@@ -14,7 +14,6 @@ docs/schedules.md for the whole set of rules.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import uuid
 from datetime import datetime
@@ -40,6 +39,7 @@ from services.common.errors import ServiceError, Unavailable
 from services.common.mongo import Document
 from services.common.outbox import with_event
 from services.common.schedules import ScheduleError, now_ms, zone
+from services.common.tasks import cancel_and_wait
 from services.executor.redeploy_on_build import update_exists
 from services.executor.schedules.store import (
     CLAIMED,
@@ -101,9 +101,7 @@ class Scheduler:
     async def stop(self) -> None:
         """Stop firing (a claim taken but not started is retried by another replica or the next start)."""
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await cancel_and_wait(self._task)
 
     async def _run(self) -> None:
         loaded_at = 0.0

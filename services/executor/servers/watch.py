@@ -9,7 +9,6 @@ full status (`komodo.agent.<server_id>.resend`), so a new replica holds the whol
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import gc
 import json
 import logging
@@ -28,6 +27,7 @@ from contracts.entities.server import ServerState
 from contracts.events.execution import ServerStateChanged
 from contracts.subjects import agent_resend_subject
 from services.common.bus import Bus
+from services.common.tasks import cancel_and_wait
 from services.executor.servers.cache import ServerCache
 from services.executor.servers.stats import StatsStore
 
@@ -120,11 +120,7 @@ class AgentWatch:
 
     async def stop(self) -> None:
         """Stop the periodic work (subscriptions end with the connection)."""
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(*self._tasks)
 
     @staticmethod
     def _parse(msg: Msg) -> AgentStatus | None:

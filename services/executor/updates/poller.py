@@ -10,7 +10,6 @@ twice; a replica that dies mid-sweep stops doing so, and another takes over a mi
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import uuid
@@ -20,6 +19,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
 from services.common.mongo import Document
+from services.common.tasks import cancel_and_wait
 from services.executor.updates.service import ImageUpdates
 from services.executor.updates.store import now_ms
 
@@ -68,9 +68,7 @@ class UpdatePoller:
     async def stop(self) -> None:
         """Stop the timer (a sweep in progress is cancelled; its claim expires)."""
         if self.task is not None:
-            self.task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self.task
+            await cancel_and_wait(self.task)
             self.task = None
 
     async def claim(self) -> bool:
@@ -103,9 +101,7 @@ class UpdatePoller:
         try:
             logs = await self.updates.poll()
         finally:
-            holding.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await holding
+            await cancel_and_wait(holding)
         if not logs:
             return True
         found = sum(1 for entry in logs if "update available" in entry.stdout)

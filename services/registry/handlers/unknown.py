@@ -25,6 +25,7 @@ from contracts.subjects import PREFIX, REQUEST_KINDS, STATUS_HEADER
 from services.common.bus import encode_error
 from services.common.errors import BadRequest, ServiceError, Unavailable
 from services.common.presence import PresenceView
+from services.common.tasks import cancel_and_wait
 
 if TYPE_CHECKING:
     from services.registry.app import Registry
@@ -145,9 +146,7 @@ class Unanswered:
     async def stop(self) -> None:
         """Stop watching requests."""
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await cancel_and_wait(self._task)
 
 
 async def subscribe(registry: Registry, view: PresenceView) -> Unanswered:
