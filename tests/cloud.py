@@ -22,6 +22,7 @@ from aiobotocore.session import get_session
 
 from services.common import embedded
 from services.common.cloud.settings import CloudSettings
+from services.common.tasks import cancel_and_wait
 from tests import hetzner_fake
 from tests.hetzner_fake import HetznerFake
 
@@ -206,9 +207,7 @@ async def _booting(root: Path, look: Callable[[], Awaitable[Seen]]) -> AsyncIter
     try:
         yield booter
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        await cancel_and_wait(task)
         booter.stop()
 
 
