@@ -234,19 +234,17 @@ async def test_deploy_runs_the_container_and_a_failed_redeploy_loses_nothing(
         assert await fetch(port) == "hello-one"
 
         # A redeploy that cannot start (its port is taken) puts the previous container back.
+        taken = free_port()
         blocker = await docker.containers.create_or_replace(
             f"{name}-blocker",
             {
                 "Image": IMAGE,
                 "Cmd": ["sh", "-c", "sleep 3600"],
-                "HostConfig": {
-                    "PortBindings": {"80/tcp": [{"HostPort": str(port + 1 if port < 65000 else port - 1)}]}
-                },
+                "HostConfig": {"PortBindings": {"80/tcp": [{"HostPort": str(taken)}]}},
                 "ExposedPorts": {"80/tcp": {}},
             },
         )
         await blocker.start()
-        taken = port + 1 if port < 65000 else port - 1
         await client.write(
             "UpdateDeployment",
             {

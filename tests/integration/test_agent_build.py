@@ -261,8 +261,14 @@ async def test_cancel_stops_the_build_and_leaves_nothing(ctx: AgentContext, tags
         assert time.monotonic() < deadline and not task.done(), published
         await asyncio.sleep(0.1)
     assert scratch_left(key), "the build's temporary folder exists while it runs (positive control)"
-    ps = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True, check=True).stdout
-    assert "sleep 1187" in ps, "the step runs on this host (positive control)"
+    # The echo comes just before the sleep starts: the process may take a moment to show.
+    deadline = time.monotonic() + 10
+    while (
+        "sleep 1187"
+        not in subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True, check=True).stdout
+    ):
+        assert time.monotonic() < deadline, "the step runs on this host (positive control)"
+        await asyncio.sleep(0.1)
     assert await handlers.cancel(ctx, api.CancelImageBuild(build_key=key)) is True
     started = time.monotonic()
     response = await asyncio.wait_for(task, 30)
