@@ -21,11 +21,10 @@ from typing import Any
 
 import httpx
 
+from bench._admin import ADMIN, PASSWORD, api_key_headers, log_in, stop, wait_for_gateway
 from bench._servers import percentile, servers
-from bench.http_read import wait_for_gateway
 from services.common.embedded import free_port
 
-ADMIN, PASSWORD = "bench-admin", "bench-admin-password"
 SERVER = "bench-host"
 """The name of the server the agent runs for."""
 POLL_SECONDS = 0.02
@@ -58,17 +57,6 @@ class Client:
         return update
 
 
-async def log_in(http: httpx.AsyncClient, deadline: float) -> str:
-    """The admin's JWT, once the registry has created the init admin (it may still be starting)."""
-    while True:
-        login = await http.post("/auth/login/LoginLocalUser", json={"username": ADMIN, "password": PASSWORD})
-        if login.status_code == 200:
-            return str(login.json()["data"]["jwt"])
-        if time.monotonic() > deadline:
-            raise SystemExit(f"could not log in as {ADMIN}: {login.status_code} {login.text}")
-        await asyncio.sleep(0.2)
-
-
 async def wait_for_agent(client: Client, deadline: float) -> None:
     """Until the server is Ok (the executor may still be starting: a 503 is waited out too)."""
     while time.monotonic() < deadline:
@@ -81,17 +69,6 @@ async def wait_for_agent(client: Client, deadline: float) -> None:
             raise RuntimeError(f"GetServerState answered {answer.status_code}: {answer.text}")
         await asyncio.sleep(0.2)
     raise RuntimeError("the agent did not report within 60 s")
-
-
-def stop(procs: list[subprocess.Popen[bytes]]) -> None:
-    """Stop the services (SIGTERM, then SIGKILL after 10 s)."""
-    for proc in reversed(procs):
-        proc.terminate()
-    for proc in procs:
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 @contextlib.asynccontextmanager
@@ -127,12 +104,7 @@ async def running_system(
             async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=60) as http:
                 await wait_for_gateway(http, time.monotonic() + 60)
                 jwt = await log_in(http, time.monotonic() + 30)
-                key = (
-                    await http.post(
-                        "/auth/manage/CreateApiKey", json={"name": "bench"}, headers={"Authorization": jwt}
-                    )
-                ).json()
-                client = Client(http, {"X-Api-Key": key["key"], "X-Api-Secret": key["secret"]})
+                client = Client(http, await api_key_headers(http, jwt))
                 server = await client.ask(
                     "write", "CreateServer", {"name": SERVER, "config": {"enabled": True}}
                 )

@@ -56,6 +56,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from bench._admin import stop
 from bench._servers import servers
 from services.common.embedded import free_port
 
@@ -192,13 +193,7 @@ def started_system() -> Iterator[str]:
         try:
             yield f"http://127.0.0.1:{port}"
         finally:
-            for proc in reversed(procs):
-                proc.terminate()
-            for proc in procs:
-                try:
-                    proc.wait(10)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
+            stop(procs)
 
 
 def fuzz(base_url: str, user: str, password: str, count: int, only: str | None) -> Figures:

@@ -39,11 +39,11 @@ import nats
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench._admin import ADMIN, PASSWORD, api_key_headers, log_in, wait_for_gateway
 from bench._servers import percentile, servers
 from bench.bus_roundtrip import ECHO, measure, wait_for_registry
 from services.common.embedded import free_port
 
-ADMIN, PASSWORD = "bench-admin", "bench-admin-password"
 DEPLOYMENTS = 100
 """Deployments created; `ListDeployments` answers all of them."""
 
@@ -61,17 +61,6 @@ READS = (
     Read("GetDeployment", {"deployment": "bench-web-000"}, None),
     Read("ListDeployments", {"limit": DEPLOYMENTS}, DEPLOYMENTS),
 )
-
-
-async def wait_for_gateway(http: httpx.AsyncClient, deadline: float) -> None:
-    while time.monotonic() < deadline:
-        try:
-            if (await http.get("/version")).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        await asyncio.sleep(0.2)
-    raise RuntimeError("the gateway did not answer within 60 s")
 
 
 async def measure_http(
@@ -212,16 +201,7 @@ async def run(count: int, py_spy: Path | None) -> None:
             await wait_for_registry(nc, time.monotonic() + 60)
             async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=10) as http:
                 await wait_for_gateway(http, time.monotonic() + 60)
-                login = await http.post(
-                    "/auth/login/LoginLocalUser", json={"username": ADMIN, "password": PASSWORD}
-                )
-                jwt = login.json()["data"]["jwt"]
-                key = (
-                    await http.post(
-                        "/auth/manage/CreateApiKey", json={"name": "bench"}, headers={"Authorization": jwt}
-                    )
-                ).json()
-                creds = {"X-Api-Key": key["key"], "X-Api-Secret": key["secret"]}
+                creds = await api_key_headers(http, await log_in(http, time.monotonic() + 60))
                 await create_deployments(http, creds)
                 for read in READS:
                     answer = await http.post(f"/read/{read.name}", json=read.params, headers=creds)

@@ -36,13 +36,12 @@ from pymongo import ASCENDING, AsyncMongoClient
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench._admin import ADMIN, PASSWORD, api_key_headers, log_in, stop, wait_for_gateway
 from bench._servers import percentile, servers
 from bench.bus_roundtrip import ECHO
 from bench.fleet import heartbeat_templates
-from bench.http_read import wait_for_gateway
 from services.common.embedded import free_port
 
-ADMIN, PASSWORD = "bench-admin", "bench-admin-password"
 PREFIX = "bench_lists"
 PAGE = 100
 INTERVAL_MS = 600_000
@@ -190,19 +189,7 @@ async def run(n: int, servers_n: int) -> None:
             nc = await nats.connect(nats_url)
             async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=300) as http:
                 await wait_for_gateway(http, time.monotonic() + 60)
-                while (
-                    login := await http.post(
-                        "/auth/login/LoginLocalUser", json={"username": ADMIN, "password": PASSWORD}
-                    )
-                ).status_code != 200:
-                    await asyncio.sleep(0.2)
-                jwt = login.json()["data"]["jwt"]
-                key = (
-                    await http.post(
-                        "/auth/manage/CreateApiKey", json={"name": "bench"}, headers={"Authorization": jwt}
-                    )
-                ).json()
-                creds = {"X-Api-Key": key["key"], "X-Api-Secret": key["secret"]}
+                creds = await api_key_headers(http, await log_in(http, time.monotonic() + 60))
                 for path, body in (
                     ("/write/CreateServer", {"name": server_name(0), "config": {"enabled": True}}),
                     (
@@ -276,13 +263,7 @@ async def run(n: int, servers_n: int) -> None:
                 row(f"peer: raw nats-py echo of {size} bytes (a container page)", await time_echo(nc, n))
             await nc.close()
         finally:
-            for proc in reversed(procs):
-                proc.terminate()
-            for proc in procs:
-                try:
-                    proc.wait(10)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
+            stop(procs)
 
 
 def main() -> None:
