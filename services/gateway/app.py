@@ -42,6 +42,7 @@ from services.gateway.forward import (
 )
 from services.gateway.openapi import komodo_openapi
 from services.gateway.update_feed import UpdateFeed, serve_update_socket
+from services.gateway.web import mount_ui
 from services.gateway.webhooks import webhook_router
 
 log = logging.getLogger(__name__)
@@ -330,6 +331,8 @@ def create_app(settings: Settings) -> FastAPI:
     @app.websocket("/ws/update")
     async def ws_update(websocket: WebSocket) -> None:
         await serve_update_socket(websocket, state["nc"], auth, feed, settings)
+
+    mount_ui(app)
 
     @app.exception_handler(ServiceError)
     async def refused(request: Request, exc: ServiceError) -> Response:

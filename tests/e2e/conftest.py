@@ -245,3 +245,12 @@ async def sync_service(
     settings = service_settings(nats_url, mongo_url, db_prefix, tmp_path, sync_directory=tmp_path / "syncs")
     async with running(Sync(settings)) as service:
         yield service
+
+
+@pytest.fixture(scope="session")
+async def browser() -> AsyncIterator[Any]:
+    """Debian's Chromium, headless, for the whole session (see tests/e2e/browser.py)."""
+    from tests.e2e.browser import chromium
+
+    async with chromium() as started:
+        yield started
