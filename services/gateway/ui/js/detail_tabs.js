@@ -1,0 +1,13 @@
+// Extra tabs of resource detail pages, by resource type, besides the generic Config and Updates tabs.
+// A tab module exports `render(ctx, resource, kind)` → a node (or a promise of one); `ctx.onLeave(fn)`
+// registers cleanups (stream subscriptions, timers) run when the user leaves the tab or the page.
+// `admin: true` shows the tab to admins only.
+
+export const DETAIL_TABS = {
+  // e.g. Server: [{ id: "stats", label: "Stats", load: () => import("./tabs/server_stats.js") }],
+};
+
+/** The extra tabs of a resource type, for `user`. */
+export function extraTabs(type, user) {
+  return (DETAIL_TABS[type] || []).filter((tab) => !tab.admin || user.admin);
+}
