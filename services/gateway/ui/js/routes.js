@@ -14,3 +14,29 @@ export const ROUTES = [
     load: () => import("./pages/api_keys.js"),
   },
 ];
+
+// Activity (branch ui-live): Updates, one Update with its live logs, alerts, and one resource tab alone.
+ROUTES.push(
+  {
+    path: "/updates",
+    title: () => "Updates",
+    load: () => import("./pages/updates.js"),
+    nav: { section: "Activity", label: "Updates" },
+  },
+  {
+    path: "/updates/:id",
+    title: () => "Update",
+    load: () => import("./pages/update.js"),
+  },
+  {
+    path: "/alerts",
+    title: () => "Alerts",
+    load: () => import("./pages/alerts.js"),
+    nav: { section: "Activity", label: "Alerts" },
+  },
+  {
+    path: "/tab/:type/:id/:tab",
+    title: (params) => `${params.type} ${params.tab}`,
+    load: () => import("./pages/tab.js"),
+  },
+);
