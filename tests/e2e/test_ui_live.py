@@ -33,6 +33,7 @@ async def shot(ui: UiPage, name: str) -> None:
     await ui.page.evaluate("window.scrollTo(0, 0)")
     await ui.screenshot(name)
 
+
 DIFF_CHECKS = """
 async () => {
   const { diffLines, diffStats, foldUnchanged, sideBySide, splitLines } = await import("/ui/js/diff.js");
@@ -99,7 +100,10 @@ for i in range(1, 9):
 async def test_a_running_action_streams_its_log_lines_onto_its_update_page(
     browser, gateway_url, client, executor
 ):
-    await client.write("CreateAction", {"name": "slow-printer", "config": {"language": "Python", "file_contents": SLOW_PRINTER}})
+    await client.write(
+        "CreateAction",
+        {"name": "slow-printer", "config": {"language": "Python", "file_contents": SLOW_PRINTER}},
+    )
     async with ui_page(browser, gateway_url) as ui:
         await ui.log_in(*ADMIN)
         await ui.open("/updates")
@@ -154,6 +158,8 @@ async def test_updates_filter_by_operation_and_state(browser, gateway_url, clien
         await client.write("CreateVariable", {"name": "FILTERED_TOO", "value": "x"})
         await client.write("CreateServer", {"name": "arrives"})
         await expect(ui.page.locator("tbody tr")).to_have_count(2)
+        await expect(ui.page.locator("tbody tr").first).to_contain_text("arrives")
+        await shot(ui, "updates-filtered")
         await ui.open("/updates?state=Failed")
         await expect(ui.page.get_by_text("No Updates match.")).to_be_visible()
 
@@ -176,7 +182,10 @@ async def beat(nc: NatsClient, server_id: str, cpu: float) -> None:
         status=PollStatusResponse(
             periphery_info=PeripheryInformation(version=VERSION, docker_connected=True),
             system_stats=SystemStats(
-                cpu_perc=cpu, mem_used_gb=1.0, mem_total_gb=8.0, disks=[SingleDiskUsage(mount="/", used_gb=10.0, total_gb=100.0)]
+                cpu_perc=cpu,
+                mem_used_gb=1.0,
+                mem_total_gb=8.0,
+                disks=[SingleDiskUsage(mount="/", used_gb=10.0, total_gb=100.0)],
             ),
         ),
     )
@@ -187,7 +196,10 @@ async def beat(nc: NatsClient, server_id: str, cpu: float) -> None:
 async def test_the_alerts_page_lists_an_open_alert_first(
     browser, gateway_url, client, alerter: Alerter, publisher: NatsClient
 ):
-    created = await client.write("CreateServer", {"name": "hot-host", "config": {"enabled": True, "cpu_warning": 50.0, "cpu_critical": 80.0}})
+    created = await client.write(
+        "CreateServer",
+        {"name": "hot-host", "config": {"enabled": True, "cpu_warning": 50.0, "cpu_critical": 80.0}},
+    )
     server_id = created["_id"]["$oid"]
 
     async def followed() -> bool:
@@ -205,13 +217,15 @@ async def test_the_alerts_page_lists_an_open_alert_first(
     await client.ok("execute", "SendAlert", {"level": "WARNING", "message": "a resolved one"})
     async with ui_page(browser, gateway_url) as ui:
         await ui.log_in(*ADMIN)
-        await ui.page.get_by_role("link", name="Alerts").click()
+        await ui.page.get_by_role("link", name="Alerts", exact=True).click()
         await expect(ui.page.get_by_role("heading", name="Alerts")).to_be_visible()
         row = ui.page.locator("tbody tr.open")
         await expect(row).to_have_count(1)
         await expect(row).to_contain_text("CRITICAL")
         await expect(row).to_contain_text("ServerCpu")
-        await expect(row.get_by_role("link", name="hot-host")).to_have_attribute("href", f"#/servers/{server_id}")
+        await expect(row.get_by_role("link", name="hot-host")).to_have_attribute(
+            "href", f"#/servers/{server_id}"
+        )
         await shot(ui, "alerts-desktop")
         await ui.page.get_by_label("Show").select_option("all")
         await expect(ui.page.locator("tbody tr")).to_have_count(2)
@@ -227,10 +241,10 @@ COMPOSE = """services:
 """
 
 
-async def test_the_compose_editor_shows_the_diff_and_saves_only_the_file(
-    browser, gateway_url, client, alice
-):
-    created = await client.write("CreateStack", {"name": "web", "config": {"file_contents": COMPOSE, "auto_pull": False}})
+async def test_the_compose_editor_shows_the_diff_and_saves_only_the_file(browser, gateway_url, client, alice):
+    created = await client.write(
+        "CreateStack", {"name": "web", "config": {"file_contents": COMPOSE, "auto_pull": False}}
+    )
     stack_id = created["_id"]["$oid"]
     before = (await client.read("GetStack", {"stack": stack_id}))["config"]
     edited = COMPOSE.replace("sleep 3600", "sleep 7200") + "    restart: unless-stopped\n"
@@ -292,7 +306,9 @@ address = "https://10.0.0.3:8120"
 """
 
 
-async def test_the_sync_diff_shows_current_and_proposed_side_by_side(browser, gateway_url, client, sync_service):
+async def test_the_sync_diff_shows_current_and_proposed_side_by_side(
+    browser, gateway_url, client, sync_service
+):
     await client.write("CreateServer", {"name": "existing", "config": {"address": "https://10.0.0.1:8120"}})
     sync = await client.write("CreateResourceSync", {"name": "fleet", "config": {"file_contents": SYNC_FILE}})
     sync_id = sync["_id"]["$oid"]
@@ -308,8 +324,12 @@ async def test_the_sync_diff_shows_current_and_proposed_side_by_side(browser, ga
             proposed = update.get_by_role("group", name="Proposed", exact=True)
             await expect(current.locator(".dl.del")).to_contain_text("10.0.0.1")
             await expect(proposed.locator(".dl.add", has_text="10.0.0.2")).to_have_count(1)
-            await expect(proposed.locator(".dl.add", has_text='description = "from the file"')).to_have_count(1)
-            await expect(create.get_by_role("group", name="Proposed", exact=True)).to_contain_text('name = "brand-new"')
+            await expect(proposed.locator(".dl.add", has_text='description = "from the file"')).to_have_count(
+                1
+            )
+            await expect(create.get_by_role("group", name="Proposed", exact=True)).to_contain_text(
+                'name = "brand-new"'
+            )
             await shot(ui, name)
         # Both sides sit next to each other on a desktop, one above the other on a phone.
         # (Checked from the boxes of the last page: see below.)
@@ -319,7 +339,9 @@ async def test_the_sync_diff_shows_current_and_proposed_side_by_side(browser, ga
         update = ui.page.locator("section.sync-change[data-change=Update]")
         left = await update.get_by_role("group", name="Current", exact=True).bounding_box()
         right = await update.get_by_role("group", name="Proposed", exact=True).bounding_box()
-        assert left and right and right["x"] > left["x"] + left["width"] - 1 and abs(right["y"] - left["y"]) < 2
+        assert (
+            left and right and right["x"] > left["x"] + left["width"] - 1 and abs(right["y"] - left["y"]) < 2
+        )
 
 
 async def _server_ok(client: BusClient) -> bool:
@@ -360,12 +382,13 @@ async def test_logs_search_and_stats_charts_of_a_server_with_a_real_agent(
             await expect(output).to_contain_text("needle-two")
             await expect(output).not_to_contain_text("haystack")
             await expect(output.locator("mark")).to_have_count(2)
+            await shot(ui, "container-log-desktop")
 
             # The deployment's log, through its own requests.
             await ui.open(f"/tab/Deployment/{created['_id']['$oid']}/logs")
             await expect(output).to_contain_text("haystack")
             await ui.page.get_by_label("Search the log").fill("haystack")
-            await ui.page.get_by_label("lines without them").check()
+            await ui.page.get_by_label("Invert (lines without the words)").check()
             await ui.page.get_by_role("button", name="Search", exact=True).click()
             await expect(output).to_contain_text("needle-one")
             await expect(output).not_to_contain_text("haystack")

@@ -43,7 +43,8 @@ function summaryText(series, format) {
   const first = series[0] && series[0].points[0];
   const last = series[0] && series[0].points[series[0].points.length - 1];
   if (!parts.length) return "No data yet.";
-  const span = first && last ? ` (${series[0].points.length} points, ${clock(first.t)} to ${clock(last.t)})` : "";
+  const short = first && last && last.t - first.t < 15 * 60 * 1000;
+  const span = first && last ? ` (${series[0].points.length} points, ${clock(first.t, short)} to ${clock(last.t, short)})` : "";
   return `${parts.join("; ")}${span}.`;
 }
 
@@ -57,10 +58,23 @@ export function lineChart({ title, series, yMax = null, format = (v) => String(v
   const readout = h("p.chart-readout", { "aria-live": "polite" }, "\u00a0");
   const box = h("div.chart-box", { style: { height: `${height}px` } });
   const points = series.reduce((sum, one) => sum + one.points.length, 0);
+  // A legend when there are several lines (they differ by dash too, not by colour alone).
+  const legend =
+    series.length > 1
+      ? h(
+          "span.chart-legend",
+          {},
+          series.map((one, i) => {
+            const swatch = s("svg", { width: 22, height: 10, "aria-hidden": "true" });
+            swatch.append(s("line", { class: `chart-line s${i}`, x1: 1, x2: 21, y1: 5, y2: 5 }));
+            return h("span.chart-key", {}, swatch, one.label);
+          }),
+        )
+      : null;
   const figure = h(
     "figure.chart",
     { dataset: { points: String(points) } },
-    h("figcaption", {}, h("span.chart-title", { text: title }), readout),
+    h("figcaption", {}, h("span.chart-title", {}, title, legend), readout),
     box,
     h("p.chart-summary", { text: summaryText(series, format) }),
   );
@@ -124,9 +138,11 @@ export function lineChart({ title, series, yMax = null, format = (v) => String(v
     svg.append(s("line", { class: "chart-axis", x1: PAD.left, x2: PAD.left, y1: PAD.top, y2: height - PAD.bottom }));
     // Time labels at both ends and the middle (when there is room).
     const labels = width > 420 ? [t0, (t0 + t1) / 2, t1] : [t0, t1];
+    // Seconds matter on a short window (else both ends may read the same minute).
+    const seconds = t1 - t0 < 15 * 60 * 1000;
     labels.forEach((t, i) => {
       const anchor = i === 0 ? "start" : i === labels.length - 1 ? "end" : "middle";
-      svg.append(s("text", { class: "chart-label", x: x(t), y: height - 6, "text-anchor": anchor }, clock(t)));
+      svg.append(s("text", { class: "chart-label", x: x(t), y: height - 6, "text-anchor": anchor }, clock(t, seconds)));
     });
     series.forEach((one, i) => {
       const path = one.points.map((p) => `${x(p.t).toFixed(1)},${y(p.v).toFixed(1)}`).join(" ");

@@ -117,7 +117,7 @@ export function logViewer({ tail, search, label, onLeave }) {
       },
     },
     h("div.field", {}, h("label", { for: searchId, text: "Search the log" }), input),
-    h("label.check", {}, invert, " lines without them"),
+    h("label.check", {}, invert, " Invert (lines without the words)"),
     h("button.primary", { type: "submit", text: "Search" }),
     clear,
     h("div.field", {}, h("label", { for: tailId, text: "Tail" }), tailSelect),

@@ -1,5 +1,5 @@
 // Names of resources by id, for pages that show targets (Updates, alerts): one List<Kind>s per type, asked
-// once per page and again only when an unknown id of that type turns up.
+// per type when an id of it is not known yet (a resource created since), never twice for an id it did not name.
 
 import { read } from "./api.js";
 import { kindByType } from "./kinds.js";
@@ -10,7 +10,8 @@ import { kindByType } from "./kinds.js";
  */
 export function nameBook() {
   const names = {};
-  const asked = new Map();
+  // Ids a read of their type did not name (deleted resources): not asked again.
+  const missing = new Set();
   async function loadType(type) {
     const kind = kindByType(type);
     if (!kind) return;
@@ -27,19 +28,10 @@ export function nameBook() {
   return {
     names,
     async learn(targets) {
-      const types = new Set();
-      for (const target of targets) {
-        if (!target || !target.id || names[target.id]) continue;
-        const last = asked.get(target.type) || 0;
-        // An unknown id of a type read a moment ago is not read again at once (a deleted resource).
-        if (Date.now() - last > 5000) types.add(target.type);
-      }
-      await Promise.all(
-        [...types].map((type) => {
-          asked.set(type, Date.now());
-          return loadType(type);
-        }),
-      );
+      const wanted = (targets || []).filter((t) => t && t.id && !names[t.id] && !missing.has(t.id) && kindByType(t.type));
+      const types = new Set(wanted.map((t) => t.type));
+      await Promise.all([...types].map(loadType));
+      for (const target of wanted) if (!names[target.id]) missing.add(target.id);
       return names;
     },
   };

@@ -138,7 +138,10 @@ export async function render(ctx) {
 
   async function loadPage(page) {
     const answer = await read("ListAlerts", { query: alertQuery(show), page });
-    await book.learn((answer.alerts || []).map((a) => a.target));
+    // Names come after the rows: a slow list of one kind does not hold the alerts back.
+    book.learn((answer.alerts || []).map((a) => a.target)).then((names) => {
+      if (Object.keys(names).length) draw();
+    });
     nextPage = answer.next_page ?? null;
     more.hidden = nextPage === null;
     return answer.alerts || [];

@@ -55,7 +55,13 @@ function filterForm(filters) {
   const listId = uid("ops");
   const operation = h("input", { id: opId, list: listId, value: filters.operation || "", placeholder: "any", autocomplete: "off" });
   const datalist = h("datalist", { id: listId });
-  operations().then((ops) => datalist.append(...ops.map((op) => h("option", { value: op }))));
+  // The operation names come from /openapi.json, which is large and slow to make: read when first wanted.
+  let asked = false;
+  operation.addEventListener("focus", () => {
+    if (asked) return;
+    asked = true;
+    operations().then((ops) => datalist.append(...ops.map((op) => h("option", { value: op }))));
+  });
   const type = h(
     "select",
     { id: typeId },
@@ -115,7 +121,7 @@ export async function render(ctx) {
       { dataset: { update: idOf(update) } },
       h("td", {}, stateBadge(updateState(update))),
       h("td", {}, link(`/updates/${idOf(update)}`, update.operation)),
-      h("td", {}, targetLink(update.target, book.names)),
+      h("td.target", {}, targetLink(update.target, book.names)),
       h("td", { text: update.username || update.operator || "" }),
       h("td", { title: formatTime(update.start_ts) }, h("time", { datetime: new Date(update.start_ts).toISOString(), text: ago(update.start_ts) })),
     );
@@ -135,10 +141,19 @@ export async function render(ctx) {
     }
   }
 
+  // Names come after the rows (a slow list of one kind does not hold the Updates back).
+  function learnNames(updates) {
+    book.learn(updates.map((u) => u.target)).then(() => {
+      for (const update of items) {
+        const cell = rows.get(idOf(update))?.querySelector("td.target");
+        if (cell && update.target && book.names[update.target.id]) replace(cell, targetLink(update.target, book.names));
+      }
+    });
+  }
+
   async function loadPage(page) {
     const answer = await read("ListUpdates", { query: updatesQuery(filters), page });
     const got = answer.updates || [];
-    await book.learn(got.map((u) => u.target));
     nextPage = answer.next_page ?? null;
     more.hidden = nextPage === null;
     return got;
@@ -149,6 +164,7 @@ export async function render(ctx) {
       items = await loadPage(0);
       replace(errors);
       drawAll();
+      learnNames(items);
       if (!tbody.isConnected) {
         replace(
           body,
@@ -184,6 +200,7 @@ export async function render(ctx) {
         rows.set(idOf(update), tr);
         tbody.append(tr);
       }
+      learnNames(older);
       replace(errors);
     } catch (err) {
       replace(errors, errorBox(err, "Could not list older Updates"));
@@ -193,10 +210,9 @@ export async function render(ctx) {
   });
 
   ctx.onLeave(
-    onUpdate(async (update) => {
+    onUpdate((update) => {
       if (!matches(filters, update)) return;
       const id = idOf(update);
-      if (update.target && update.target.id && !book.names[update.target.id]) await book.learn([update.target]);
       const at = items.findIndex((u) => idOf(u) === id);
       const tr = row(update);
       if (at >= 0) {
@@ -211,6 +227,7 @@ export async function render(ctx) {
         tbody.prepend(tr);
       }
       rows.set(id, tr);
+      if (update.target && update.target.id && !book.names[update.target.id]) learnNames([update]);
     }),
   );
   let first = true;

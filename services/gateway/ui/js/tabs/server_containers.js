@@ -54,7 +54,7 @@ export function render(ctx, server) {
             },
           ],
           containers,
-          { empty: "No containers on this server.", caption: "Containers" },
+          { empty: "No containers on this server." },
         ),
       );
     } catch (err) {
@@ -65,5 +65,5 @@ export function render(ctx, server) {
   const refresh = h("button", { type: "button", text: "Refresh list" });
   refresh.addEventListener("click", load);
   load();
-  return h("div.tab-containers", {}, h("div.tab-tools", {}, refresh), list, logSlot);
+  return h("div.tab-containers", {}, h("div.tab-tools", {}, h("h2", { text: "Containers" }), refresh), list, logSlot);
 }
