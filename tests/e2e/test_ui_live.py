@@ -342,6 +342,18 @@ async def test_the_sync_diff_shows_current_and_proposed_side_by_side(
         assert (
             left and right and right["x"] > left["x"] + left["width"] - 1 and abs(right["y"] - left["y"]) < 2
         )
+        # Once the server matches the file, a refresh from the page shows that nothing is pending.
+        await client.write("UpdateServer", {"id": "existing", "config": {"address": "https://10.0.0.2:8120"}})
+        await client.write(
+            "UpdateResourceMeta",
+            {"target": {"type": "Server", "id": "existing"}, "description": "from the file"},
+        )
+        await client.write(
+            "CreateServer", {"name": "brand-new", "config": {"address": "https://10.0.0.3:8120"}}
+        )
+        await ui.page.get_by_role("button", name="Refresh pending changes").click()
+        await expect(ui.page.get_by_text("Nothing pending: the system matches the files.")).to_be_visible()
+        await expect(ui.page.locator("section.sync-change")).to_have_count(0)
 
 
 async def _server_ok(client: BusClient) -> bool:
