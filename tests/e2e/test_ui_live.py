@@ -405,6 +405,29 @@ async def test_logs_search_and_stats_charts_of_a_server_with_a_real_agent(
             await expect(output).to_contain_text("needle-one")
             await expect(output).not_to_contain_text("haystack")
 
+            # Follow re-reads the tail every 2 s while it is on, and never once off or after leaving.
+            reads: list[float] = []
+            ui.page.on(
+                "request",
+                lambda r: reads.append(time.monotonic()) if r.url.endswith("/GetDeploymentLog") else None,
+            )
+            follow = ui.page.get_by_label("Follow", exact=True)
+            await follow.check()
+            await expect(output).to_contain_text("haystack")
+            await ui.page.wait_for_timeout(4500)
+            assert len(reads) >= 3, reads
+            await follow.uncheck()
+            await ui.page.wait_for_timeout(300)
+            stopped = len(reads)
+            await ui.page.wait_for_timeout(2500)
+            assert len(reads) == stopped
+            await follow.check()
+            await ui.open("/updates")
+            await ui.page.wait_for_timeout(300)
+            left = len(reads)
+            await ui.page.wait_for_timeout(2500)
+            assert len(reads) == left
+
             # Stats: the agent's history as charts, with points (one every 5 s is stored).
             await ui.open(f"/tab/Server/{server_id}/stats")
             cpu = ui.page.locator("figure.chart", has_text="CPU").first
