@@ -116,13 +116,21 @@ export function logViewer({ tail, search, label, onLeave }) {
         load();
       },
     },
-    h("div.field", {}, h("label", { for: searchId, text: "Search the log" }), input),
-    h("label.check", {}, invert, " Invert (lines without the words)"),
-    h("button.primary", { type: "submit", text: "Search" }),
-    clear,
-    h("div.field", {}, h("label", { for: tailId, text: "Tail" }), tailSelect),
-    h("label.check", { for: followId }, follow, " Follow"),
-    refresh,
+    h(
+      "div.log-row",
+      {},
+      h("div.field", {}, h("label", { for: searchId, text: "Search the log" }), input),
+      h("label.check", {}, invert, " Invert (lines without the words)"),
+      h("button.primary", { type: "submit", text: "Search" }),
+      clear,
+    ),
+    h(
+      "div.log-row",
+      {},
+      h("div.field", {}, h("label", { for: tailId, text: "Tail" }), tailSelect),
+      h("label.check", { for: followId }, follow, " Follow"),
+      refresh,
+    ),
   );
   clear.addEventListener("click", () => {
     input.value = "";

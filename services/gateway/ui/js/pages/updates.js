@@ -119,11 +119,11 @@ export async function render(ctx) {
     return h(
       "tr",
       { dataset: { update: idOf(update) } },
-      h("td", {}, stateBadge(updateState(update))),
-      h("td", {}, link(`/updates/${idOf(update)}`, update.operation)),
-      h("td.target", {}, targetLink(update.target, book.names)),
-      h("td", { text: update.username || update.operator || "" }),
-      h("td", { title: formatTime(update.start_ts) }, h("time", { datetime: new Date(update.start_ts).toISOString(), text: ago(update.start_ts) })),
+      h("td.c-state", {}, stateBadge(updateState(update))),
+      h("td.c-op", {}, link(`/updates/${idOf(update)}`, update.operation)),
+      h("td.target.c-target", {}, targetLink(update.target, book.names)),
+      h("td.c-user", { text: update.username || update.operator || "" }),
+      h("td.c-time", { title: formatTime(update.start_ts) }, h("time", { datetime: new Date(update.start_ts).toISOString(), text: ago(update.start_ts) })),
     );
   }
 
