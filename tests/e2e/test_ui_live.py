@@ -89,6 +89,46 @@ async def test_diff_js_gives_minimal_line_diffs(browser, gateway_url):
     assert failures == []
 
 
+PIECES_CHECKS = """
+async () => {
+  const { logBlocks } = await import("/ui/js/pages/update.js");
+  const { updatesQuery } = await import("/ui/js/pages/updates.js");
+  const { alertText } = await import("/ui/js/pages/alerts.js");
+  const { timelengthSeconds, rate } = await import("/ui/js/tabs/server_stats.js");
+  const progress = logBlocks([
+    { stage: "Interpolate Variables", stdout: "x", success: true },
+    { stage: "Execute Action (progress 1)", stdout: "a\\nb" },
+    { stage: "Execute Action (progress 2)", stdout: "c" },
+  ]);
+  return {
+    stages: progress.map((b) => [b.stage, b.stdout, b.progress]),
+    query: updatesQuery({ operation: "Deploy", type: "Deployment", state: "Failed" }),
+    cpu: alertText({ data: { type: "ServerCpu", data: { percentage: 91.25 } } }),
+    custom: alertText({ data: { type: "Custom", data: { message: "m", details: "d" } } }),
+    seconds: [timelengthSeconds("15-sec"), timelengthSeconds("1-hr"), timelengthSeconds("1-wk")],
+    rates: [rate(512), rate(1500), rate(2_500_000)],
+  };
+}
+"""
+
+
+async def test_the_live_pages_pieces(browser, gateway_url):
+    async with ui_page(browser, gateway_url) as ui:
+        await ui.page.goto(f"{gateway_url}/")
+        got = await ui.page.evaluate(PIECES_CHECKS)
+    # Progress logs of a running stage are joined into one block, which its final log later replaces.
+    assert got["stages"] == [["Interpolate Variables", "x", False], ["Execute Action", "a\nb\nc", True]]
+    assert got["query"] == {
+        "operation": "Deploy",
+        "target.type": "Deployment",
+        "status": "Complete",
+        "success": False,
+    }
+    assert got["cpu"] == "CPU at 91.3 %" and got["custom"] == "m — d"
+    assert got["seconds"] == [15, 3600, 604800]
+    assert got["rates"] == ["512 B/s", "1.5 KB/s", "2.5 MB/s"]
+
+
 SLOW_PRINTER = """
 import time
 for i in range(1, 9):
