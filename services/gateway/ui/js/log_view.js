@@ -41,7 +41,7 @@ export function logViewer({ tail, search, label, onLeave }) {
   let terms = [];
   let timer = null;
   let stopped = false;
-  let reading = null;
+  let reading = false;
 
   const atBottom = () => out.scrollHeight - out.scrollTop - out.clientHeight < 24;
 
@@ -61,24 +61,31 @@ export function logViewer({ tail, search, label, onLeave }) {
     status.textContent = `${what} · read ${new Date().toLocaleTimeString()}`;
   }
 
+  let again = false;
   async function load() {
     if (stopped) return;
-    // One read at a time: a slow answer is not overtaken by the next tick.
-    if (reading) return reading;
+    // One read at a time (a slow answer is not overtaken by the next tick); a request made meanwhile (a
+    // search) runs right after it, with what is asked then.
+    if (reading) {
+      again = true;
+      return;
+    }
     const searched = terms.slice();
-    reading = (async () => {
-      try {
-        const log = searched.length ? await search(searched, invert.checked) : await tail(Number(tailSelect.value));
-        if (stopped) return;
-        replace(errors);
-        show(log, searched);
-      } catch (err) {
-        if (!stopped) replace(errors, errorBox(err, "Could not read the log"));
-      } finally {
-        reading = null;
+    reading = true;
+    try {
+      const log = searched.length ? await search(searched, invert.checked) : await tail(Number(tailSelect.value));
+      if (stopped) return;
+      replace(errors);
+      show(log, searched);
+    } catch (err) {
+      if (!stopped) replace(errors, errorBox(err, "Could not read the log"));
+    } finally {
+      reading = false;
+      if (again) {
+        again = false;
+        load();
       }
-    })();
-    return reading;
+    }
   }
 
   function schedule() {

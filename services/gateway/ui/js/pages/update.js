@@ -40,6 +40,11 @@ export function logBlocks(logs) {
   return out;
 }
 
+function running(update) {
+  const state = updateState(update);
+  return state === "InProgress" || state === "Queued";
+}
+
 function duration(start, end) {
   if (!start || !end) return "";
   const ms = Math.max(0, end - start);
@@ -125,7 +130,7 @@ export async function render(ctx) {
 
   function onScroll() {
     // Scrolling up (by hand) away from the end stops following; coming back to the end does not restart it.
-    if (!autoScrolling && follow.checked && !atBottom() && current && updateState(current) === "InProgress") {
+    if (!autoScrolling && follow.checked && !atBottom() && current && running(current)) {
       follow.checked = false;
     }
   }
@@ -152,9 +157,10 @@ export async function render(ctx) {
     replace(details, rows.map(([term, value]) => h("div.detail", {}, h("dt", { text: term }), h("dd", {}, value))));
   }
 
-  function drawLogs(update) {
+  function drawLogs(update, wasRunning) {
     const blocks = logBlocks(update.logs);
-    const stick = follow.checked && updateState(update) !== "Complete" ? true : follow.checked && atBottom();
+    // Only a running Update (or the read that ends it) is followed: a finished one opens at its top.
+    const stick = follow.checked && (running(update) || wasRunning);
     if (!blocks.length && !views.length) {
       replace(logs, h("p.muted.no-logs", { text: updateState(update) === "Success" || updateState(update) === "Failed" ? "No logs." : "No logs yet." }));
     }
@@ -187,13 +193,14 @@ export async function render(ctx) {
   }
 
   function draw(update) {
+    const wasRunning = current !== null && running(current);
     current = update;
     const state = updateState(update);
     heading.textContent = update.operation;
     replace(badge, stateBadge(state));
-    followLabel.hidden = state !== "InProgress" && state !== "Queued";
+    followLabel.hidden = !running(update);
     drawDetails(update);
-    drawLogs(update);
+    drawLogs(update, wasRunning);
     if (!shownToml && (update.prev_toml || update.current_toml)) {
       shownToml = true;
       replace(extra, h("section.config-change", {}, h("h2", { text: "Configuration change" }), unifiedDiff(update.prev_toml || "", update.current_toml || "", { label: "Configuration change" })));
