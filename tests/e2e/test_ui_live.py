@@ -183,6 +183,42 @@ async def test_a_running_action_streams_its_log_lines_onto_its_update_page(
         await expect(ui.page.get_by_role("alert")).to_contain_text("Could not read the Update")
 
 
+CHATTY = """
+import time
+for i in range(1, 11):
+    print("\\n".join(f"burst {i} line {j}" for j in range(40)), flush=True)
+    time.sleep(0.8)
+"""
+
+AT_BOTTOM = "() => { const el = document.scrollingElement; return el.scrollHeight - el.scrollTop - el.clientHeight < 40; }"
+
+
+async def test_the_update_page_follows_the_end_only_while_asked(browser, gateway_url, client, executor):
+    await client.write(
+        "CreateAction", {"name": "chatty", "config": {"language": "Python", "file_contents": CHATTY}}
+    )
+    update = await client.ok("execute", "RunAction", {"action": "chatty"})
+    async with ui_page(browser, gateway_url) as ui:
+        await ui.log_in(*ADMIN)
+        await ui.open(f"/updates/{update['_id']['$oid']}")
+        output = ui.page.locator("pre.log-out")
+        follow = ui.page.get_by_label("Follow the log")
+        await expect(output).to_contain_text("burst 3 line 39")
+        assert await ui.page.evaluate(AT_BOTTOM)
+        # Scrolling up by hand stops following: new lines no longer move the page.
+        await ui.page.mouse.move(600, 400)
+        await ui.page.mouse.wheel(0, -100_000)
+        await expect(follow).not_to_be_checked()
+        top = await ui.page.evaluate("window.scrollY")
+        await expect(output).to_contain_text("burst 6 line 39")
+        assert await ui.page.evaluate("window.scrollY") == top
+        # Following again goes to the end and stays there to the last line.
+        await follow.check()
+        await expect(ui.page.locator(".update-state")).to_have_text("Success", timeout=20_000)
+        await expect(output).to_contain_text("burst 10 line 39")
+        assert await ui.page.evaluate(AT_BOTTOM)
+
+
 async def test_updates_filter_by_operation_and_state(browser, gateway_url, client):
     await client.write("CreateServer", {"name": "kept"})
     await client.write("CreateVariable", {"name": "FILTERED", "value": "x"})
