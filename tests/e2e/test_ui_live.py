@@ -23,7 +23,7 @@ from services.alerter.app import Alerter
 from services.common.version import VERSION
 from tests.e2e.browser import PHONE, UiPage, ui_page
 from tests.e2e.conftest import BusClient, grant
-from tests.e2e.helpers import IMAGE, eventually, finished, start_agent
+from tests.e2e.helpers import IMAGE, down, eventually, finished, start_agent
 
 ADMIN = ("e2e-admin", "e2e-admin-password")
 
@@ -439,12 +439,13 @@ async def _server_ok(client: BusClient) -> bool:
 
 @pytest.mark.docker
 async def test_logs_search_and_stats_charts_of_a_server_with_a_real_agent(
-    browser, gateway_url, registry, executor, client, nats_url, docker_available
+    browser, gateway_url, registry, executor, client, nats_url, docker_available, tmp_path
 ):
     name = f"varanus-e2e-ui-{uuid.uuid4().hex[:6]}"
+    stack = f"e2e-ui-stack-{uuid.uuid4().hex[:6]}"
     server = await client.write("CreateServer", {"name": "dock", "config": {"enabled": True}})
     server_id = server["_id"]["$oid"]
-    agent = start_agent(nats_url, server_id)
+    agent = start_agent(nats_url, server_id, tmp_path / "stacks")
     await agent.start()
     try:
         assert await eventually(lambda: _server_ok(client), 15)
@@ -457,6 +458,17 @@ async def test_logs_search_and_stats_charts_of_a_server_with_a_real_agent(
         created = await client.write("CreateDeployment", {"name": name, "config": config})
         deployed = await finished(client, await client.ok("execute", "Deploy", {"deployment": name}), 60)
         assert deployed["success"] is True, deployed["logs"]
+        talker = (
+            "services:\n  talker:\n"
+            f"    image: {IMAGE}\n    pull_policy: never\n    stop_signal: SIGKILL\n"
+            "    command: ['sh', '-c', 'echo stack-says-hello; echo stack-says-bye; sleep 3600']\n"
+        )
+        made = await client.write(
+            "CreateStack",
+            {"name": stack, "config": {"server_id": "dock", "file_contents": talker, "auto_pull": False}},
+        )
+        up = await finished(client, await client.ok("execute", "DeployStack", {"stack": stack}), 120)
+        assert up["success"] is True, up["logs"]
 
         async with ui_page(browser, gateway_url) as ui:
             await ui.log_in(*ADMIN)
@@ -504,6 +516,15 @@ async def test_logs_search_and_stats_charts_of_a_server_with_a_real_agent(
             await ui.page.wait_for_timeout(2500)
             assert len(reads) == left
 
+            # A stack's log, by service, and searched.
+            await ui.open(f"/tab/Stack/{made['_id']['$oid']}/logs")
+            await ui.page.get_by_label("Service").select_option("talker")
+            await expect(output).to_contain_text("stack-says-bye")
+            await ui.page.get_by_label("Search the log").fill("hello")
+            await ui.page.get_by_role("button", name="Search", exact=True).click()
+            await expect(output).to_contain_text("stack-says-hello")
+            await expect(output).not_to_contain_text("stack-says-bye")
+
             # Stats: the agent's history as charts, with points (one every 5 s is stored).
             await ui.open(f"/tab/Server/{server_id}/stats")
             cpu = ui.page.locator("figure.chart", has_text="CPU").first
@@ -526,6 +547,7 @@ async def test_logs_search_and_stats_charts_of_a_server_with_a_real_agent(
             await expect(ui.page.locator("figure.chart polyline")).to_have_count(5)
             await shot(ui, "stats-phone")
     finally:
+        down(stack)
         await agent.stop()
         docker = aiodocker.Docker()
         with contextlib.suppress(aiodocker.DockerError):
