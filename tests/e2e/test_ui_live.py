@@ -308,6 +308,11 @@ async def test_the_alerts_page_lists_an_open_alert_first(
         # Open first, whatever their times.
         await expect(ui.page.locator("tbody tr").first).to_have_class("open")
         await expect(ui.page.locator("tbody tr.resolved")).to_contain_text("a resolved one")
+    async with ui_page(browser, gateway_url, PHONE) as ui:
+        await ui.log_in(*ADMIN)
+        await ui.open("/alerts?show=all")
+        await expect(ui.page.locator("tbody tr")).to_have_count(2)
+        await shot(ui, "alerts-phone")
 
 
 COMPOSE = """services:

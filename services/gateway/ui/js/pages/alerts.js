@@ -107,12 +107,12 @@ export async function render(ctx) {
       h(
         "tr",
         { dataset: { alert: idOf(alert) }, class: alert.resolved ? "resolved" : "open" },
-        h("td", {}, stateBadge(alert.level)),
-        h("td", {}, h("strong", { text: alert.data ? alert.data.type : "Alert" }), h("div.muted", { text: alertText(alert) })),
-        h("td", {}, targetLink(alert.target, book.names)),
-        h("td", { title: formatTime(alert.ts), text: ago(alert.ts) }),
-        h("td", {}, alert.resolved ? h("span", { title: formatTime(alert.resolved_ts), text: `Resolved ${ago(alert.resolved_ts)}` }) : h("span.state.warn", { text: "Open" })),
-        ctx.user.admin ? h("td", {}, closeButton(alert)) : null,
+        h("td.c-level", {}, stateBadge(alert.level)),
+        h("td.c-alert", {}, h("strong", { text: alert.data ? alert.data.type : "Alert" }), h("div.muted", { text: alertText(alert) })),
+        h("td.c-target", {}, targetLink(alert.target, book.names)),
+        h("td.c-time", { title: formatTime(alert.ts), text: ago(alert.ts) }),
+        h("td.c-state", {}, alert.resolved ? h("span", { title: formatTime(alert.resolved_ts), text: `Resolved ${ago(alert.resolved_ts)}` }) : h("span.state.warn", { text: "Open" })),
+        ctx.user.admin ? h("td.c-close", {}, closeButton(alert)) : null,
       ),
     );
     const empty = show === "resolved" ? "No resolved alerts." : show === "all" ? "No alerts." : "No open alerts.";
