@@ -360,6 +360,15 @@ async def test_the_compose_editor_shows_the_diff_and_saves_only_the_file(browser
     assert {k: v for k, v in after.items() if k != "file_contents"} == {
         k: v for k, v in before.items() if k != "file_contents"
     }
+    # Its Update shows the configuration change as a diff.
+    [saved] = (await client.read("ListUpdates", {"query": {"operation": "UpdateStack"}}))["updates"]
+    async with ui_page(browser, gateway_url) as ui:
+        await ui.log_in(*ADMIN)
+        await ui.open(f"/updates/{saved['id']}")
+        change = ui.page.locator(".config-change")
+        await expect(change.locator(".dl.add", has_text="sleep 7200")).to_have_count(1)
+        await expect(change.locator(".dl.del", has_text="sleep 3600")).to_have_count(1)
+        await shot(ui, "update-config-change")
 
     # Alice may read the stack, not write it: the editor is read-only and offers no button.
     await grant(client, "Read", stack_id, kind="Stack")

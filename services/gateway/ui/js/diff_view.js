@@ -7,19 +7,22 @@ import { diffLines, diffStats, foldUnchanged, sideBySide } from "./diff.js";
 const SIGN = { same: " ", del: "-", add: "+" };
 const SAID = { del: "removed: ", add: "added: " };
 
-function lineNode(op, n, text) {
+const number = (n) => h("span.ln", { text: n === null || n === undefined ? "" : String(n), "aria-hidden": "true" });
+
+// One line: its number(s) (the old and the new in a unified diff, one in a side), its sign and its text.
+function lineNode(op, numbers, text) {
   return h(
     `div.dl.${op}`,
     {},
-    h("span.ln", { text: n === null || n === undefined ? "" : String(n), "aria-hidden": "true" }),
+    numbers.map(number),
     h("span.sign", { text: SIGN[op] || " ", "aria-hidden": "true" }),
     SAID[op] ? h("span.sr-only", { text: SAID[op] }) : null,
     h("span.tx", { text: text === "" ? "\u200b" : text }),
   );
 }
 
-function skipNode(count) {
-  return h("div.dl.skip", { text: `⋯ ${count} unchanged line${count === 1 ? "" : "s"}` });
+function skipNode(count, gutters = 1) {
+  return h(`div.dl.skip.g${gutters}`, { text: `⋯ ${count} unchanged line${count === 1 ? "" : "s"}` });
 }
 
 /** A one-line summary of a diff ("3 lines added, 1 removed"). */
@@ -42,7 +45,7 @@ export function unifiedDiff(before, after, { context = 3, label = "Changes" } = 
     h(
       "div.diff-lines",
       { tabindex: "0", role: "group", "aria-label": label },
-      foldUnchanged(ops, context).map((op) => (op.op === "skip" ? skipNode(op.count) : lineNode(op.op, op.b ?? op.a, op.text))),
+      foldUnchanged(ops, context).map((op) => (op.op === "skip" ? skipNode(op.count, 2) : lineNode(op.op, [op.a, op.b], op.text))),
     ),
   );
 }
@@ -73,7 +76,7 @@ export function splitDiff(
           if (row.skip) return skipNode(row.skip);
           const line = row[side];
           // A filler keeps both columns aligned where one side has no line.
-          return line ? lineNode(line.op, line.n, line.text) : h("div.dl.filler", { "aria-hidden": "true", text: "\u200b" });
+          return line ? lineNode(line.op, [line.n], line.text) : h("div.dl.filler", { "aria-hidden": "true", text: "\u200b" });
         }),
       ),
     );

@@ -55,11 +55,12 @@ function duration(start, end) {
 
 function blockMeta(block) {
   const state = block.progress ? "InProgress" : block.success ? "Success" : "Failed";
+  const took = duration(block.start_ts, block.end_ts);
   return h(
     "div.log-meta",
     {},
     stateBadge(state),
-    h("span.muted", { text: ` ${formatTime(block.start_ts)}${block.progress ? "" : ` · ${duration(block.start_ts, block.end_ts)}`}` }),
+    h("span.muted", { text: ` ${formatTime(block.start_ts)}${block.progress || !took ? "" : ` · ${took}`}` }),
   );
 }
 
