@@ -3,9 +3,19 @@
 // registers cleanups (stream subscriptions, timers) run when the user leaves the tab or the page.
 // `admin: true` shows the tab to admins only.
 
+import { KINDS } from "./kinds.js";
+
 export const DETAIL_TABS = {
   // e.g. Server: [{ id: "stats", label: "Stats", load: () => import("./tabs/server_stats.js") }],
 };
+
+// The Permissions tab (admins only) on every resource type: who has which level on the resource.
+for (const { type } of KINDS) {
+  DETAIL_TABS[type] = [
+    ...(DETAIL_TABS[type] || []),
+    { id: "permissions", label: "Permissions", admin: true, load: () => import("./tabs/permissions.js") },
+  ];
+}
 
 /** The extra tabs of a resource type, for `user`. */
 export function extraTabs(type, user) {
