@@ -122,7 +122,7 @@ async def test_a_group_is_created_with_a_member(browser, gateway_url, client, al
         await admin.page.get_by_label("New group name").fill("ops")
         await admin.page.get_by_role("button", name="Create group").click()
         await expect(admin.page.get_by_role("heading", name="ops")).to_be_visible()
-        await admin.page.get_by_label("User", exact=True).select_option(label="alice")
+        await admin.page.get_by_label("New member").select_option(label="alice")
         await admin.page.get_by_role("button", name="Add member").click()
         await expect(admin.page.get_by_role("button", name="Remove alice from the group")).to_be_visible()
         group = await client.read("GetUserGroup", {"user_group": "ops"})
@@ -218,7 +218,7 @@ async def test_a_git_account_s_token_is_never_shown_back(browser, gateway_url, c
         assert token not in await admin.page.content()
 
 
-async def test_a_tag_is_created_recoloured_and_deleted(browser, gateway_url, client):
+async def test_a_tag_is_created_recoloured_renamed_and_deleted(browser, gateway_url, client):
     async with ui_page(browser, gateway_url) as admin:
         await admin.log_in(*ADMIN)
         await admin.open("/tags")
@@ -230,11 +230,19 @@ async def test_a_tag_is_created_recoloured_and_deleted(browser, gateway_url, cli
         await expect(row).to_contain_text("you")
         assert [(t["name"], t["color"]) for t in await client.read("ListTags", {})] == [("prod", "Red")]
         await row.get_by_label("Colour of prod").select_option("DarkTeal")
-        await expect(row.get_by_label("Colour of prod")).to_have_value("DarkTeal")
+        # A colour applies on choosing it, said once the server took it.
+        await expect(admin.page.get_by_text("prod is now DarkTeal")).to_be_visible()
         assert [t["color"] for t in await client.read("ListTags", {})] == ["DarkTeal"]
         await admin.screenshot("tags")
 
-        await row.get_by_role("button", name="Delete prod").click()
+        await row.get_by_role("button", name="Rename prod").click()
+        await admin.page.get_by_label("New name of prod").fill("production")
+        await admin.page.get_by_role("button", name="Rename", exact=True).click()
+        row = admin.page.locator("tbody tr", has_text="production")
+        await expect(row).to_have_count(1)
+        assert [t["name"] for t in await client.read("ListTags", {})] == ["production"]
+
+        await row.get_by_role("button", name="Delete production").click()
         await admin.page.get_by_role("dialog").get_by_role("button", name="Delete").click()
         await expect(admin.page.get_by_text("No tags yet.")).to_be_visible()
         assert await client.read("ListTags", {}) == []

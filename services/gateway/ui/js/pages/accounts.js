@@ -155,7 +155,7 @@ export async function render(ctx) {
   const refused = adminOnly(ctx, "Accounts");
   if (refused) return refused;
   return h(
-    "div",
+    "div.admin-page",
     {},
     pageHeader("Accounts"),
     h("p.muted", { text: "Tokens that builds, repos and stacks use to clone and to push or pull images. Tokens are never shown again." }),

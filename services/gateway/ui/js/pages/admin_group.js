@@ -11,7 +11,7 @@ import { busy, confirmDialog, errorBox, link, loadingBlock, pageHeader, toast } 
 export async function render(ctx) {
   const refused = adminOnly(ctx, "User group");
   if (refused) return refused;
-  const root = h("div", {}, pageHeader("User group"), loadingBlock(6));
+  const root = h("div.admin-page", {}, pageHeader("User group"), loadingBlock(6));
   const errors = h("div", { "aria-live": "polite" });
 
   async function load() {
@@ -103,7 +103,7 @@ export async function render(ctx) {
           }, errors);
         },
       },
-      h("div.field", {}, h("label", { for: "group-add" }, "User"), pick),
+      h("div.field", {}, h("label", { for: "group-add" }, "New member"), pick),
       add,
     );
 

@@ -59,7 +59,7 @@ export async function render(ctx) {
 
   load();
   return h(
-    "div",
+    "div.admin-page",
     {},
     pageHeader("User groups", link("/admin/users", "Users", { class: "button" })),
     h("p.muted", { text: "Members of a group gain its permissions; an “everyone” group counts for every user." }),

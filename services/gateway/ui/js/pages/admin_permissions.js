@@ -23,7 +23,7 @@ export async function render(ctx) {
     return h("div", {}, pageHeader("Permissions"), errorBox(err, `Could not load the ${kind.singular.toLowerCase()}`));
   }
   return h(
-    "div",
+    "div.admin-page",
     {},
     pageHeader(`Permissions on ${resource.name}`),
     h("p", {}, `${kind.singular} `, link(`/${kind.path}/${encodeURIComponent(ctx.params.id)}`, resource.name)),

@@ -17,7 +17,7 @@ function checkbox(id, label, checked, help = "") {
 export async function render(ctx) {
   const refused = adminOnly(ctx, "User");
   if (refused) return refused;
-  const root = h("div", {}, pageHeader("User"), loadingBlock(6));
+  const root = h("div.admin-page", {}, pageHeader("User"), loadingBlock(6));
   const errors = h("div", { "aria-live": "polite" });
 
   async function load() {
@@ -26,7 +26,8 @@ export async function render(ctx) {
     try {
       [user, groups] = await Promise.all([
         read("FindUser", { user: ctx.params.id }),
-        read("ListUserGroups", {}).catch(() => []),
+        // A failed group list still shows the user; its message stands where the groups would.
+        read("ListUserGroups", {}).catch((err) => err),
       ]);
     } catch (err) {
       replace(root, pageHeader("User"), errorBox(err, "Could not load the user"));
@@ -64,7 +65,7 @@ export async function render(ctx) {
       builds.node,
       h("div.actions", {}, save),
     );
-    const memberOf = groups.filter((g) => g.everyone || (g.users || []).includes(id));
+    const memberOf = Array.isArray(groups) ? groups.filter((g) => g.everyone || (g.users || []).includes(id)) : [];
     replace(
       root,
       pageHeader(
@@ -88,7 +89,7 @@ export async function render(ctx) {
             h("dt", { text: "Role" }), h("dd", { text: roleText(user) }),
             h("dt", { text: "State" }), h("dd", {}, stateBadge(user.enabled ? "Enabled" : "Disabled")),
             h("dt", { text: "Groups" }),
-            h("dd", {}, memberOf.length
+            h("dd", {}, !Array.isArray(groups) ? errorBox(groups, "Could not list the groups") : memberOf.length
               ? memberOf.map((g, i) => [i ? ", " : "", link(`/admin/groups/${idOf(g)}`, g.everyone ? `${g.name} (everyone)` : g.name)])
               : h("span.muted", { text: "none" })),
           ),

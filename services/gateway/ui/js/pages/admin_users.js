@@ -123,7 +123,7 @@ export async function render(ctx) {
 
   load();
   return h(
-    "div",
+    "div.admin-page",
     {},
     pageHeader("Users", link("/admin/groups", "User groups", { class: "button" })),
     h("h2.sr-only", { text: "New local user" }),

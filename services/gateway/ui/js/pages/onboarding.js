@@ -130,7 +130,7 @@ export async function render(ctx) {
 
   load();
   return h(
-    "div",
+    "div.admin-page",
     {},
     pageHeader("Onboarding keys"),
     h("p.muted", { text: "An agent on a new host uses an onboarding key once to join and create (or claim) its Server." }),

@@ -161,5 +161,5 @@ export async function render(ctx) {
   );
 
   load();
-  return h("div", {}, pageHeader("Tags"), form, errors, editSlot, list);
+  return h("div.admin-page", {}, pageHeader("Tags"), form, errors, editSlot, list);
 }

@@ -154,7 +154,7 @@ export async function render(ctx) {
 
   load();
   return h(
-    "div",
+    "div.admin-page",
     {},
     pageHeader("Variables"),
     h("p.muted", {}, "Configs use a variable as ", h("code", { text: "[[NAME]]" }), "; secret values are hidden and redacted from logs.",
