@@ -70,6 +70,7 @@ async def test_read_given_on_the_permissions_page_lets_alice_see_the_resource(
         await expect(admin.page.get_by_role("heading", name="Permissions on web")).to_be_visible()
         await expect(admin.page.get_by_text("Everything (admin)")).to_be_visible()
         await admin.page.get_by_label("User or group").select_option(label="alice")
+        await admin.screenshot("admin-permissions-give")
         await admin.page.get_by_label("Level", exact=True).last.select_option("Read")
         await admin.page.get_by_role("button", name="Give permission").click()
         row = admin.page.locator("tbody tr", has_text="alice")
@@ -93,9 +94,17 @@ async def test_read_given_on_the_permissions_page_lets_alice_see_the_resource(
 
         await admin.open("/admin/permissions/Deployment/web")
         await row.get_by_label("Level of alice").select_option("Execute")
-        await row.get_by_text("Specific permissions").click()
-        await row.get_by_label("Logs").check()
-        await row.get_by_role("button", name="Save the permission of alice").click()
+        # By keyboard: the folded specific permissions open with Enter, a box ticks with Space.
+        await row.get_by_text("Specific permissions").focus()
+        await admin.page.keyboard.press("Enter")
+        await row.get_by_label("Logs").focus()
+        await admin.page.keyboard.press("Space")
+        await admin.page.keyboard.press("Tab")
+        await admin.page.keyboard.press("Tab")
+        save = row.get_by_role("button", name="Save the permission of alice")
+        await expect(save).to_be_focused()
+        await admin.screenshot("admin-permissions-keyboard", full_page=False)
+        await admin.page.keyboard.press("Enter")
         await expect(row.locator("td").nth(1)).to_have_text("Execute + Logs")
         level = await alice_bus.read("GetPermission", {"target": {"type": "Deployment", "id": "web"}})
         assert level == {"level": "Execute", "specific": ["Logs"]}
