@@ -1,9 +1,7 @@
-// Pieces shared by the admin pages: the admin-only notice, permission levels and their editor, and the
-// names of resources (a permission names a resource by id; people want its name).
+// Pieces shared by the admin pages: the admin-only notice, permission levels and their editor, and tables
+// that stay readable at phone width.
 
-import { read } from "./api.js";
 import { h, uid } from "./dom.js";
-import { KINDS } from "./kinds.js";
 import { pageHeader, table } from "./ui.js";
 
 /** Komodo's permission levels, lowest first. */
@@ -81,27 +79,6 @@ export function permissionEditor(initial, { compact = false } = {}) {
       count();
     },
   };
-}
-
-/**
- * Names of resources by id for the given types (`{Deployment: {id: name}}`), one List request per type.
- * A type whose list fails is left out (its ids show as they are).
- */
-export async function resourceNames(types) {
-  const names = {};
-  await Promise.all(
-    [...new Set(types)].map(async (type) => {
-      const kind = KINDS.find((k) => k.type === type);
-      if (!kind) return;
-      try {
-        const items = await read(kind.list, {});
-        names[type] = Object.fromEntries(items.map((item) => [item.id, item.name]));
-      } catch {
-        names[type] = {};
-      }
-    }),
-  );
-  return names;
 }
 
 /** Days from now as a unix-ms expiry; 0 (never) for 0 or an empty field. */

@@ -4,7 +4,8 @@
 import { read, write } from "./api.js";
 import { h, replace, uid } from "./dom.js";
 import { KINDS, kindByType } from "./kinds.js";
-import { adminTable, asPermission, permissionEditor, permissionText, resourceNames } from "./admin.js";
+import { adminTable, asPermission, permissionEditor, permissionText } from "./admin.js";
+import { resourceName } from "./names.js";
 import { busy, errorBox, link, loadingBlock, toast } from "./ui.js";
 
 /** A <select> of the resource kinds, labelled. */
@@ -74,7 +75,13 @@ export function holderPermissions(holder, doc, reload) {
       const permissions = (await read("ListUserTargetPermissions", { user_target: holder })).filter(
         (p) => p.level !== "None" || (p.specific || []).length,
       );
-      const names = await resourceNames(permissions.map((p) => p.resource_target.type));
+      // Names by "Type:id"; one List request per kind (names.js), an unknown id shows as it is.
+      const names = {};
+      await Promise.all(
+        permissions.map(async ({ resource_target: { type, id } }) => {
+          names[`${type}:${id}`] = (await resourceName(type, id)) || id;
+        }),
+      );
       replace(
         grants,
         adminTable(
@@ -84,7 +91,7 @@ export function holderPermissions(holder, doc, reload) {
               cell: (p) => {
                 const { type, id } = p.resource_target;
                 const kind = kindByType(type);
-                const name = (names[type] && names[type][id]) || id;
+                const name = names[`${type}:${id}`];
                 return kind ? link(`/${kind.path}/${encodeURIComponent(id)}`, name) : name;
               },
             },
@@ -95,7 +102,7 @@ export function holderPermissions(holder, doc, reload) {
               class: "right",
               cell: (p) => {
                 const remove = h("button.small", { type: "button", text: "Remove" });
-                remove.setAttribute("aria-label", `Remove the permission on ${(names[p.resource_target.type] || {})[p.resource_target.id] || p.resource_target.id}`);
+                remove.setAttribute("aria-label", `Remove the permission on ${names[`${p.resource_target.type}:${p.resource_target.id}`]}`);
                 remove.addEventListener("click", () =>
                   busy(remove, async () => {
                     await write("UpdatePermissionOnTarget", {
