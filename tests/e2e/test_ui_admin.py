@@ -27,6 +27,12 @@ async def test_an_admin_creates_a_user_who_logs_in_and_is_refused_once_disabled(
         await expect(row).to_contain_text("Enabled")
         await admin.screenshot("admin-users-desktop")
 
+        # A refused request shows the server's own message.
+        await admin.page.get_by_label("Username").fill("bob")
+        await admin.page.get_by_label("Password").fill("other-password")
+        await admin.page.get_by_role("button", name="Create user").click()
+        await expect(admin.page.get_by_role("alert")).to_contain_text("a user named 'bob' already exists")
+
         await bob.log_in("bob", "bob-password")
         await expect(bob.page.get_by_role("heading", name="Dashboard")).to_be_visible()
         await bob.page.get_by_role("button", name="Log out").click()
@@ -258,22 +264,29 @@ async def test_a_tag_is_created_recoloured_renamed_and_deleted(browser, gateway_
 
 
 async def test_an_onboarding_key_shows_its_private_key_once(browser, gateway_url, client):
+    tag = await client.write("CreateTag", {"name": "edge"})
+    server = await client.write("CreateServer", {"name": "template-host"})
     async with ui_page(browser, gateway_url) as admin:
         await admin.log_in(*ADMIN)
         await admin.open("/admin/onboarding")
         await admin.page.get_by_label("Name").fill("web hosts")
         await admin.page.get_by_label("Single use").check()
+        await admin.page.get_by_label("New servers copy the config of").select_option(label="template-host")
+        await admin.page.get_by_label("edge").check()
         await admin.page.get_by_role("button", name="Create key").click()
         private = admin.page.locator("code.secret")
         await expect(private).to_have_text(re.compile(r"^O_.+_O$"))
         row = admin.page.locator("tbody tr", has_text="web hosts")
         await expect(row).to_contain_text("Enabled")
         await expect(row).to_contain_text("single use")
+        await expect(row).to_contain_text("copies template-host")
+        await expect(row).to_contain_text("edge")
         await admin.screenshot("onboarding")
         shown = await private.text_content()
         assert shown
         [key] = await client.read("ListOnboardingKeys", {})
         assert key["name"] == "web hosts" and key["single_use"] is True and shown not in str(key)
+        assert key["tags"] == [tag["_id"]["$oid"]] and key["copy_server"] == server["_id"]["$oid"]
 
         await admin.page.reload()
         await expect(row).to_have_count(1)
@@ -283,6 +296,17 @@ async def test_an_onboarding_key_shows_its_private_key_once(browser, gateway_url
         await expect(row).to_contain_text("Disabled")
         [key] = await client.read("ListOnboardingKeys", {})
         assert key["enabled"] is False
+
+        await row.get_by_role("button", name="Edit web hosts").click()
+        edit = admin.page.locator("form", has=admin.page.get_by_role("heading", name="Edit web hosts"))
+        await edit.get_by_label("Name").fill("edge hosts")
+        await edit.get_by_label("edge", exact=True).uncheck()
+        await edit.get_by_role("button", name="Save").click()
+        await expect(admin.page.locator("tbody tr", has_text="edge hosts")).to_be_visible()
+        [key] = await client.read("ListOnboardingKeys", {})
+        assert (
+            key["name"] == "edge hosts" and key["tags"] == [] and key["copy_server"] == server["_id"]["$oid"]
+        )
 
 
 async def test_a_plain_user_has_no_admin_section_and_a_plain_message_on_admin_pages(
