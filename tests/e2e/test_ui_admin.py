@@ -144,8 +144,12 @@ async def test_a_group_is_created_with_a_member(browser, gateway_url, client, al
         assert group["users"] == [alice_id]
         await admin.screenshot("admin-group")
 
+        await admin.page.get_by_label("Everyone is a member").check()
+        await expect(admin.page.get_by_text("Every user is now a member")).to_be_visible()
+        assert (await client.read("GetUserGroup", {"user_group": "ops"}))["everyone"] is True
+
         await admin.open("/admin/groups")
-        await expect(admin.page.locator("tbody tr", has_text="ops")).to_contain_text("alice")
+        await expect(admin.page.locator("tbody tr", has_text="ops")).to_contain_text("Everyone")
 
 
 async def test_secret_values_are_masked_and_never_in_the_page(browser, gateway_url, client, alice):

@@ -115,7 +115,7 @@ export async function render(ctx) {
 
   let createForm = null;
   if (admin) {
-    const name = h("input#var-name", { id: "var-name", required: true, autocomplete: "off", pattern: "[A-Za-z0-9_\\-.]+" });
+    const name = h("input#var-name", { id: "var-name", required: true, autocomplete: "off" });
     const value = h("input#var-value", { id: "var-value", autocomplete: "off" });
     const description = h("input#var-description", { id: "var-description" });
     const secret = h("input#var-secret", { id: "var-secret", type: "checkbox" });
