@@ -13,4 +13,48 @@ export const ROUTES = [
     title: () => "API keys",
     load: () => import("./pages/api_keys.js"),
   },
+  // Settings (every user) and Admin (admins; the pages also say so to anyone else who opens them).
+  {
+    path: "/variables",
+    title: () => "Variables",
+    load: () => import("./pages/variables.js"),
+    nav: { section: "Settings", label: "Variables" },
+  },
+  {
+    path: "/tags",
+    title: () => "Tags",
+    load: () => import("./pages/tags.js"),
+    nav: { section: "Settings", label: "Tags" },
+  },
+  {
+    path: "/admin/users",
+    title: () => "Users",
+    load: () => import("./pages/admin_users.js"),
+    nav: { section: "Admin", label: "Users", admin: true },
+  },
+  { path: "/admin/users/:id", title: () => "User", load: () => import("./pages/admin_user.js") },
+  {
+    path: "/admin/groups",
+    title: () => "User groups",
+    load: () => import("./pages/admin_groups.js"),
+    nav: { section: "Admin", label: "User groups", admin: true },
+  },
+  { path: "/admin/groups/:id", title: () => "User group", load: () => import("./pages/admin_group.js") },
+  {
+    path: "/admin/permissions/:type/:id",
+    title: (p) => `Permissions on ${p.id}`,
+    load: () => import("./pages/admin_permissions.js"),
+  },
+  {
+    path: "/accounts",
+    title: () => "Accounts",
+    load: () => import("./pages/accounts.js"),
+    nav: { section: "Admin", label: "Accounts", admin: true },
+  },
+  {
+    path: "/admin/onboarding",
+    title: () => "Onboarding keys",
+    load: () => import("./pages/onboarding.js"),
+    nav: { section: "Admin", label: "Onboarding keys", admin: true },
+  },
 ];
