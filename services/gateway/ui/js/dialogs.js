@@ -1,0 +1,91 @@
+// Modal dialogs of the resource pages beyond ui.js's confirmDialog: asking a name (create, copy, rename,
+// launch) and confirming a config change with its diff. Both are <dialog> forms: Escape cancels, focus starts
+// in the dialog and returns to where it was.
+
+import { h } from "./dom.js";
+import { showValue } from "./schema_form.js";
+
+function modal(titleText, body, { confirm, danger = false, onOpen = null, valid = () => true }) {
+  return new Promise((resolve) => {
+    const before = document.activeElement;
+    const ok = h(`button.${danger ? "danger" : "primary"}`, { type: "submit", text: confirm });
+    const cancel = h("button", { type: "button", text: "Cancel" });
+    const titleId = "dialog-title";
+    const form = h("form", { method: "dialog" }, h("h2", { id: titleId, text: titleText }), body, h("div.actions", {}, cancel, ok));
+    const dialog = h("dialog.confirm", { "aria-labelledby": titleId }, form);
+    const finish = (value) => {
+      dialog.close();
+      dialog.remove();
+      if (before && before.focus) before.focus();
+      resolve(value);
+    };
+    cancel.addEventListener("click", () => finish(null));
+    dialog.addEventListener("cancel", (event) => {
+      event.preventDefault();
+      finish(null);
+    });
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const value = valid();
+      if (value !== null && value !== undefined) finish(value);
+    });
+    document.body.append(dialog);
+    dialog.showModal();
+    if (onOpen) onOpen(ok);
+    else cancel.focus();
+  });
+}
+
+/**
+ * Asks for a name; resolves to the trimmed name, or null when cancelled. `value` pre-fills it (selected).
+ */
+export function promptDialog({ title, label = "Name", value = "", confirm = "OK", message = "" }) {
+  const input = h("input", { type: "text", value, required: true, autocomplete: "off", spellcheck: "false" });
+  const body = h(
+    "div",
+    {},
+    message ? h("p", { text: message }) : null,
+    h("label", {}, label, input),
+  );
+  return modal(title, body, {
+    confirm,
+    onOpen: () => {
+      input.focus();
+      input.select();
+    },
+    valid: () => input.value.trim() || null,
+  });
+}
+
+/**
+ * Shows the changed fields (path: old → new) and asks to save them; resolves true or false.
+ */
+export async function diffDialog({ title, changes, confirm = "Save" }) {
+  const rows = changes.map((c) =>
+    h(
+      "tr",
+      {},
+      h("th", { scope: "row" }, h("code", { text: c.path })),
+      h("td", {}, h("pre.diff-old", { text: showValue(c.before) })),
+      h("td", {}, h("pre.diff-new", { text: showValue(c.after) })),
+    ),
+  );
+  const body = h(
+    "div.diff",
+    {},
+    h("p", { text: `${changes.length} field${changes.length === 1 ? "" : "s"} change:` }),
+    h(
+      "div.table-wrap",
+      {},
+      h(
+        "table",
+        {},
+        h("thead", {}, h("tr", {}, h("th", { scope: "col", text: "Field" }), h("th", { scope: "col", text: "Before" }),
+          h("th", { scope: "col", text: "After" }))),
+        h("tbody", {}, rows),
+      ),
+    ),
+  );
+  const answer = await modal(title, body, { confirm, onOpen: (ok) => ok.focus(), valid: () => true });
+  return answer === true;
+}
