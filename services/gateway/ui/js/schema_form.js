@@ -299,7 +299,7 @@ function enumListField(text, schema, items, current, path, id, helpId) {
       "fieldset.nested.choices",
       { dataset: { field: path }, "aria-describedby": schema.description ? helpId : null },
       h("legend", { id, text }),
-      schema.description ? h("p.help", { id: helpId, text: `${schema.description} None checked: all.` }) : null,
+      schema.description ? h("p.help", { id: helpId, text: schema.description }) : null,
       h("div.choice-list", {}, boxes.map((b) => b.node)),
     ),
     read: () => boxes.filter((b) => b.box.checked).map((b) => b.option),
