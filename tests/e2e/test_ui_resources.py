@@ -195,8 +195,10 @@ async def test_copy_rename_and_delete_from_the_detail_page(browser, gateway_url,
 async def test_a_reader_sees_a_disabled_form_and_no_buttons_while_executors_and_writers_see_theirs(
     browser, gateway_url, client, alice
 ):
+    ids = {}
     for name in ("ro", "ex", "rw"):
-        await client.write("CreateDeployment", {"name": name, "config": {}})
+        ids[name] = (await client.write("CreateDeployment", {"name": name, "config": {}}))["_id"]["$oid"]
+    rw_id = ids["rw"]
     await grant(client, "Read", "ro")
     await grant(client, "Execute", "ex")
     await grant(client, "Write", "rw")
@@ -231,7 +233,22 @@ async def test_a_reader_sees_a_disabled_form_and_no_buttons_while_executors_and_
         for button in ("Save", "Delete", "Rename", "Deploy", "Destroy"):
             await expect(page.get_by_role("button", name=button, exact=True)).to_be_visible()
         await expect(page.locator(".readonly")).to_have_count(0)
-        await ui.screenshot("resource-detail-phone")
+        await ui.screenshot("resource-detail-phone", full_page=False)
+
+        # Destructive executions ask first; Destroy wants the name typed. Cancelled, nothing is sent.
+        await page.get_by_role("button", name="Stop", exact=True).click()
+        await expect(page.get_by_role("dialog")).to_contain_text("StopDeployment")
+        await page.get_by_role("dialog").get_by_role("button", name="Cancel").click()
+        await page.get_by_role("button", name="Destroy", exact=True).click()
+        dialog = page.get_by_role("dialog")
+        await expect(dialog.get_by_role("button", name="Destroy")).to_be_disabled()
+        await dialog.get_by_label("type rw to confirm").fill("r")
+        await expect(dialog.get_by_role("button", name="Destroy")).to_be_disabled()
+        await dialog.get_by_role("button", name="Cancel").click()
+        await expect(page.get_by_role("dialog")).to_have_count(0)
+        await expect(page.locator(".execution-result")).to_be_empty()
+        updates = await client.read("ListUpdates", {"query": {"target.id": rw_id}})
+        assert [u["operation"] for u in updates["updates"]] == ["CreateDeployment"]
 
 
 async def test_an_execution_button_sends_its_request_and_links_the_update(
@@ -248,9 +265,57 @@ async def test_an_execution_button_sends_its_request_and_links_the_update(
         assert href and re.fullmatch(r"#/updates/[0-9a-f]{24}", href)
         update = await client.read("GetUpdate", {"id": href.rsplit("/", 1)[1]})
         assert update["operation"] == "RunProcedure"
+        # The run's state follows its Update to the end.
+        await expect(ui.page.locator(".execution-result .state")).to_have_text("Success")
 
         # The Updates tab lists it, and the run's end arrives live.
         await ui.page.get_by_role("tab", name="Updates").click()
         items = ui.page.locator(".resource-updates li", has_text="RunProcedure")
         await expect(items).to_have_count(1)
         await expect(items.first.locator(".state")).to_have_text("Success")
+
+
+async def test_a_tagged_config_saves_its_changed_params_and_a_new_type_whole_and_bad_json_is_caught(
+    browser, gateway_url, client
+):
+    await client.write("CreateBuilder", {"name": "remote", "config": {}})
+    await client.write("CreateProcedure", {"name": "nightly", "config": {}})
+    before = (await client.read("GetBuilder", {"builder": "remote"}))["config"]
+    assert before["type"] == "Url"
+    async with ui_page(browser, gateway_url) as ui:
+        await ui.log_in(*ADMIN)
+        await ui.open("/builders/remote")
+        await form_ready(ui.page)
+        await ui.page.get_by_label("Address").fill("https://builder.internal:8120")
+        await ui.page.get_by_role("button", name="Save").click()
+        dialog = ui.page.get_by_role("dialog")
+        await expect(dialog.locator("tbody tr")).to_have_count(1)
+        await expect(dialog.locator("tbody th")).to_have_text("params.address")
+        await dialog.get_by_role("button", name="Save").click()
+        await expect(ui.page.locator(".toast")).to_contain_text("Saved remote")
+        stored = (await client.read("GetBuilder", {"builder": "remote"}))["config"]
+        assert stored == {
+            **before,
+            "params": {**before["params"], "address": "https://builder.internal:8120"},
+        }
+
+        # Another type: its own fields, from its defaults, sent whole.
+        await ui.page.get_by_label("Type", exact=True).select_option("Server")
+        await expect(ui.page.get_by_label("Address")).to_have_count(0)
+        await ui.page.get_by_role("button", name="Save").click()
+        await expect(ui.page.get_by_role("dialog").locator("tbody th")).to_have_text("type")
+        await ui.page.get_by_role("dialog").get_by_role("button", name="Save").click()
+        for _ in range(100):
+            stored = (await client.read("GetBuilder", {"builder": "remote"}))["config"]
+            if stored["type"] == "Server":
+                break
+            await asyncio.sleep(0.1)
+        assert stored["type"] == "Server"
+
+        # A list of objects is edited as JSON; JSON that does not parse is named before anything is sent.
+        await ui.open("/procedures/nightly")
+        await form_ready(ui.page)
+        await ui.page.get_by_label("Stages").fill("[{")
+        await ui.page.get_by_role("button", name="Save").click()
+        await expect(ui.page.get_by_role("alert")).to_contain_text("stages: not valid JSON")
+        await expect(ui.page.get_by_label("Stages")).to_be_focused()

@@ -179,7 +179,7 @@ async function fill(ctx, kind, key, page) {
     actions.append(rename, remove);
   }
 
-  const execSection = executionBar(kind, () => resource, level);
+  const execSection = executionBar(ctx, kind, () => resource, level);
 
   // The header's state follows the Updates about this resource.
   let pending = null;
@@ -263,12 +263,25 @@ async function fill(ctx, kind, key, page) {
   }
 }
 
-/** The execution buttons of the kind, with the link to the Update each started; null below Execute. */
-function executionBar(kind, current, level) {
+/**
+ * The execution buttons of the kind, with the link to the Update each started (its state kept current from
+ * the stream); null below Execute.
+ */
+function executionBar(ctx, kind, current, level) {
   const resource = current();
   const list = executionsOf(kind.type, resource);
   if (level < EXECUTE || !list.length) return null;
   const result = h("div.execution-result", { "aria-live": "polite" });
+  let followed = null;
+  let badge = null;
+  const follow = (update) => {
+    if (followed && badge && idOf(update) === followed) {
+      const next = stateBadge(updateState(update));
+      badge.replaceWith(next);
+      badge = next;
+    }
+  };
+  ctx.onLeave(onUpdate(follow));
   const buttons = list.map((ex) => {
     const button = h(`button${ex.danger ? ".danger" : ""}`, { type: "button", text: ex.label, dataset: { execution: ex.name } });
     button.addEventListener("click", async () => {
@@ -294,13 +307,17 @@ function executionBar(kind, current, level) {
         async () => {
           const update = await execute(ex.name, params);
           const updateId = idOf(update);
+          followed = updateId;
+          badge = stateBadge(updateState(update));
+          // A quick run may have ended before its answer came: read the Update once to catch up.
+          if (updateId) read("GetUpdate", { id: updateId }).then(follow, () => {});
           replace(
             result,
             h(
               "p.notice",
               {},
               `${ex.label}: `,
-              stateBadge(updateState(update)),
+              badge,
               " ",
               updateId ? link(`/updates/${updateId}`, `see its Update (${update.operation || ex.name})`) : "sent",
             ),
@@ -314,7 +331,7 @@ function executionBar(kind, current, level) {
   return h(
     "section.executions",
     { "aria-label": "Executions" },
-    h("div.execution-buttons", { role: "group", "aria-label": "Executions" }, buttons),
+    h("div.execution-buttons", {}, buttons),
     result,
   );
 }
