@@ -159,12 +159,23 @@ async def test_the_config_form_shows_defaults_diffs_a_change_and_saves_only_that
         await expect(ui.page.get_by_role("alert")).to_contain_text("termination_timeout: a number is needed")
 
 
-async def test_copy_rename_and_delete_from_the_detail_page(browser, gateway_url, client):
+async def test_tags_copy_rename_and_delete_from_the_detail_page(browser, gateway_url, client):
     await client.write("CreateProcedure", {"name": "nightly", "config": {"schedule": "every day at 02:00"}})
+    tag = await client.write("CreateTag", {"name": "jobs"})
     async with ui_page(browser, gateway_url) as ui:
         await ui.log_in(*ADMIN)
         await ui.open("/procedures/nightly")
         await expect(ui.page.get_by_role("heading", name="nightly", exact=True)).to_be_visible()
+
+        await ui.page.get_by_role("button", name="Edit tags").click()
+        dialog = ui.page.get_by_role("dialog")
+        await dialog.get_by_label("Description").fill("Runs the night's jobs")
+        await dialog.get_by_label("jobs").check()
+        await dialog.get_by_role("button", name="Save").click()
+        await expect(ui.page.locator(".resource-header .tag")).to_have_text("jobs")
+        await expect(ui.page.locator(".description")).to_have_text("Runs the night's jobs")
+        stored = await client.read("GetProcedure", {"procedure": "nightly"})
+        assert stored["tags"] == [tag["_id"]["$oid"]] and stored["description"] == "Runs the night's jobs"
 
         await ui.page.get_by_role("button", name="Copy").click()
         await ui.page.get_by_role("dialog").get_by_label("Name of the copy").fill("weekly")
@@ -268,8 +279,11 @@ async def test_an_execution_button_sends_its_request_and_links_the_update(
         # The run's state follows its Update to the end.
         await expect(ui.page.locator(".execution-result .state")).to_have_text("Success")
 
-        # The Updates tab lists it, and the run's end arrives live.
-        await ui.page.get_by_role("tab", name="Updates").click()
+        # The Updates tab lists it (reached by keyboard: arrow keys move between tabs).
+        await ui.page.get_by_role("tab", name="Config").focus()
+        await ui.page.keyboard.press("ArrowRight")
+        await expect(ui.page.get_by_role("tab", name="Updates")).to_have_attribute("aria-selected", "true")
+        await expect(ui.page.get_by_role("tab", name="Updates")).to_be_focused()
         items = ui.page.locator(".resource-updates li", has_text="RunProcedure")
         await expect(items).to_have_count(1)
         await expect(items.first.locator(".state")).to_have_text("Success")

@@ -89,3 +89,30 @@ export async function diffDialog({ title, changes, confirm = "Save" }) {
   const answer = await modal(title, body, { confirm, onOpen: (ok) => ok.focus(), valid: () => true });
   return answer === true;
 }
+
+/**
+ * Edits a resource's description and tags: `tags` is [{id, name, checked}]. Resolves to
+ * {description, tags: [ids]}, or null when cancelled.
+ */
+export function metaDialog({ title, description = "", tags = [] }) {
+  const text = h("textarea", { rows: 3, value: description });
+  const boxes = tags.map((tag) => ({ id: tag.id, box: h("input", { type: "checkbox", checked: tag.checked }), name: tag.name }));
+  const body = h(
+    "div.meta",
+    {},
+    h("label", {}, "Description", text),
+    h(
+      "fieldset.nested.choices",
+      {},
+      h("legend", { text: "Tags" }),
+      boxes.length
+        ? h("div.choice-list", {}, boxes.map((b) => h("label.choice", {}, b.box, " ", b.name)))
+        : h("p.help", { text: "There are no tags yet." }),
+    ),
+  );
+  return modal(title, body, {
+    confirm: "Save",
+    onOpen: () => text.focus(),
+    valid: () => ({ description: text.value, tags: boxes.filter((b) => b.box.checked).map((b) => b.id) }),
+  });
+}

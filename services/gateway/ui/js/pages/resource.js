@@ -6,7 +6,7 @@
 
 import { execute, idOf, openApi, read, write } from "../api.js";
 import { extraTabs } from "../detail_tabs.js";
-import { diffDialog, promptDialog } from "../dialogs.js";
+import { diffDialog, metaDialog, promptDialog } from "../dialogs.js";
 import { h, replace, uid } from "../dom.js";
 import { executionsOf } from "../executions.js";
 import { navigate } from "../router.js";
@@ -124,6 +124,10 @@ async function fill(ctx, kind, key, page) {
 
   const title = h("h1", { text: resource.name });
   const stateSlot = h("span.state-slot", {}, state === null ? null : stateBadge(state));
+  const chips = () => (resource.tags && resource.tags.length ? tagChips(resource.tags, names) : null);
+  const tagSlot = h("span.tag-slot", {}, chips());
+  const describe = () => (resource.description ? h("p.description", { text: resource.description }) : null);
+  const descriptionSlot = h("div.description-slot", {}, describe());
   const errors = h("div.header-errors");
   const actions = h("div.actions");
 
@@ -146,6 +150,25 @@ async function fill(ctx, kind, key, page) {
     actions.append(copy);
   }
   if (level >= WRITE) {
+    const meta = h("button", { type: "button", text: "Edit tags" });
+    meta.addEventListener("click", async () => {
+      const answer = await metaDialog({
+        title: `Tags and description of ${resource.name}`,
+        description: resource.description || "",
+        tags: Object.entries(names)
+          .sort((a, b) => a[1].localeCompare(b[1]))
+          .map(([tagId, name]) => ({ id: tagId, name, checked: (resource.tags || []).includes(tagId) })),
+      });
+      if (!answer) return;
+      await busy(meta, async () => {
+        await write("UpdateResourceMeta", { target: { type: kind.type, id }, ...answer });
+        resource = { ...resource, ...answer };
+        replace(tagSlot, chips());
+        replace(descriptionSlot, describe());
+        toast(`Saved the tags and description of ${resource.name}`);
+      }, errors);
+    });
+    actions.append(meta);
     const rename = h("button", { type: "button", text: "Rename" });
     rename.addEventListener("click", async () => {
       const name = await promptDialog({ title: `Rename ${resource.name}`, label: "New name", value: resource.name, confirm: "Rename" });
@@ -243,10 +266,10 @@ async function fill(ctx, kind, key, page) {
     h(
       "header.page-header.resource-header",
       {},
-      h("div.title", {}, title, stateSlot, resource.tags && resource.tags.length ? tagChips(resource.tags, names) : null),
+      h("div.title", {}, title, stateSlot, tagSlot),
       actions,
     ),
-    resource.description ? h("p.description", { text: resource.description }) : null,
+    descriptionSlot,
     level < WRITE
       ? h("p.notice.readonly", {
           text: `You have ${LEVELS[level]} permission on this ${kind.singular.toLowerCase()}: its configuration is read-only.`,
