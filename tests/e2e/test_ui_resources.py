@@ -176,6 +176,13 @@ async def test_tags_copy_rename_and_delete_from_the_detail_page(browser, gateway
         await expect(ui.page.locator(".description")).to_have_text("Runs the night's jobs")
         stored = await client.read("GetProcedure", {"procedure": "nightly"})
         assert stored["tags"] == [tag["_id"]["$oid"]] and stored["description"] == "Runs the night's jobs"
+        # A new tag is created and added on the way.
+        await ui.page.get_by_role("button", name="Edit tags").click()
+        await ui.page.get_by_role("dialog").get_by_label("New tag").fill("nightly-ops")
+        await ui.page.get_by_role("dialog").get_by_role("button", name="Save").click()
+        await expect(ui.page.locator(".resource-header .tag")).to_have_text(["jobs", "nightly-ops"])
+        stored = await client.read("GetProcedure", {"procedure": "nightly"})
+        assert len(stored["tags"]) == 2
 
         await ui.page.get_by_role("button", name="Copy").click()
         await ui.page.get_by_role("dialog").get_by_label("Name of the copy").fill("weekly")

@@ -92,10 +92,11 @@ export async function diffDialog({ title, changes, confirm = "Save" }) {
 
 /**
  * Edits a resource's description and tags: `tags` is [{id, name, checked}]. Resolves to
- * {description, tags: [ids]}, or null when cancelled.
+ * {description, tags: [ids], newTag: a name to create and add, or ""}, or null when cancelled.
  */
 export function metaDialog({ title, description = "", tags = [] }) {
   const text = h("textarea", { rows: 3, value: description });
+  const newTag = h("input", { type: "text", autocomplete: "off", placeholder: "optional" });
   const boxes = tags.map((tag) => ({ id: tag.id, box: h("input", { type: "checkbox", checked: tag.checked }), name: tag.name }));
   const body = h(
     "div.meta",
@@ -108,11 +109,16 @@ export function metaDialog({ title, description = "", tags = [] }) {
       boxes.length
         ? h("div.choice-list", {}, boxes.map((b) => h("label.choice", {}, b.box, " ", b.name)))
         : h("p.help", { text: "There are no tags yet." }),
+      h("label", {}, "New tag", newTag),
     ),
   );
   return modal(title, body, {
     confirm: "Save",
     onOpen: () => text.focus(),
-    valid: () => ({ description: text.value, tags: boxes.filter((b) => b.box.checked).map((b) => b.id) }),
+    valid: () => ({
+      description: text.value,
+      tags: boxes.filter((b) => b.box.checked).map((b) => b.id),
+      newTag: newTag.value.trim(),
+    }),
   });
 }

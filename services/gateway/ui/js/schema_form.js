@@ -157,7 +157,8 @@ function field(name, rawSchema, value, schemas, path) {
   const id = uid("cfg");
   const helpId = `${id}-help`;
   const text = label(name, rawSchema || {});
-  const describedBy = schema.description || schema.default !== undefined ? helpId : null;
+  const note = help(schema, helpId);
+  const describedBy = note ? helpId : null;
 
   const branches = taggedBranches(schema, schemas);
   if (branches) return taggedField(text, schema, branches, current, schemas, path);
@@ -173,7 +174,7 @@ function field(name, rawSchema, value, schemas, path) {
     );
     if (current === null) select.value = "";
     return {
-      node: h("div.field", { dataset: { field: path } }, h("label", { for: id, text }), select, help(schema, helpId)),
+      node: h("div.field", { dataset: { field: path } }, h("label", { for: id, text }), select, note),
       read: () => (select.value === "" && schema.nullable ? null : options.find((o) => String(o) === select.value)),
     };
   }
@@ -185,7 +186,7 @@ function field(name, rawSchema, value, schemas, path) {
         "div.field.check",
         { dataset: { field: path } },
         h("label", { for: id }, box, " ", text),
-        help(schema, helpId),
+        note,
       ),
       read: () => box.checked,
     };
@@ -204,7 +205,7 @@ function field(name, rawSchema, value, schemas, path) {
       "aria-describedby": describedBy,
     });
     return {
-      node: h("div.field", { dataset: { field: path } }, h("label", { for: id, text }), input, help(schema, helpId)),
+      node: h("div.field", { dataset: { field: path } }, h("label", { for: id, text }), input, note),
       read: () => {
         if (input.value.trim() === "") {
           if (schema.nullable) return null;
@@ -239,7 +240,7 @@ function field(name, rawSchema, value, schemas, path) {
         { dataset: { field: path } },
         h("label", { for: id, text }),
         input,
-        help(schema, helpId),
+        note,
       ),
       read: () => (schema.nullable && input.value === "" ? null : input.value),
       wide: multiline,
@@ -258,9 +259,9 @@ function field(name, rawSchema, value, schemas, path) {
         "aria-describedby": helpId,
         spellcheck: "false",
       });
-      const note = h("span.help", { id: helpId, text: [schema.description, "One per line."].filter(Boolean).join(" ") });
+      const lines = h("span.help", { id: helpId, text: [schema.description, "One per line."].filter(Boolean).join(" ") });
       return {
-        node: h("div.field.wide", { dataset: { field: path } }, h("label", { for: id, text }), area, note),
+        node: h("div.field.wide", { dataset: { field: path } }, h("label", { for: id, text }), area, lines),
         read: () =>
           area.value
             .split("\n")

@@ -161,8 +161,14 @@ async function fill(ctx, kind, key, page) {
       });
       if (!answer) return;
       await busy(meta, async () => {
-        await write("UpdateResourceMeta", { target: { type: kind.type, id }, ...answer });
-        resource = { ...resource, ...answer };
+        const { newTag, ...change } = answer;
+        if (newTag) {
+          const made = await write("CreateTag", { name: newTag });
+          names[idOf(made)] = made.name;
+          change.tags = [...change.tags, idOf(made)];
+        }
+        await write("UpdateResourceMeta", { target: { type: kind.type, id }, ...change });
+        resource = { ...resource, ...change };
         replace(tagSlot, chips());
         replace(descriptionSlot, describe());
         toast(`Saved the tags and description of ${resource.name}`);
