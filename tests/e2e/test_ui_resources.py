@@ -145,6 +145,22 @@ async def test_the_config_form_shows_defaults_diffs_a_change_and_saves_only_that
         want = {**want, "image": {"type": "Image", "params": {"image": "nginx:1.27"}}}
         assert await stored_config(client, "web", want) == want
 
+        # A change saved elsewhere shows up at once in a form without unsaved changes...
+        await client.write("UpdateDeployment", {"id": "web", "config": {"replicas": 3}})
+        await expect(ui.page.get_by_label("Replicas")).to_have_value("3")
+        # ... and in one with unsaved changes, it is announced and not sent back: only the user's change is.
+        await network.fill("none")
+        await expect(ui.page.locator(".form-status")).to_have_text("Unsaved changes")
+        await client.write("UpdateDeployment", {"id": "web", "config": {"replicas": 4}})
+        await expect(ui.page.locator(".form-status")).to_contain_text("Saved elsewhere meanwhile")
+        await expect(ui.page.get_by_label("Replicas")).to_have_value("3")
+        await ui.page.get_by_role("button", name="Save").click()
+        await expect(ui.page.get_by_role("dialog").locator("tbody th")).to_have_text(["network"])
+        await ui.page.get_by_role("dialog").get_by_role("button", name="Save").click()
+        want = {**want, "network": "none", "replicas": 4}
+        assert await stored_config(client, "web", want) == want
+        await expect(ui.page.get_by_label("Replicas")).to_have_value("4")
+
         # A value the server refuses: its message is shown, nothing is stored.
         await ui.page.get_by_label("Server Id").fill("nope")
         await ui.page.get_by_role("button", name="Save").click()

@@ -365,20 +365,62 @@ function executionBar(ctx, kind, current, level) {
   );
 }
 
-/** The Config tab: the schema form, Save (after the diff) and Reset; disabled below Write. */
+/**
+ * The Config tab: the schema form, Save (after the diff) and Reset; disabled below Write. A change saved
+ * elsewhere is loaded at once when this form has no unsaved changes, and announced when it has.
+ */
 async function configTab(ctx, kind, current, store, level) {
   const openapi = await openApi();
   const schemas = openapi.components.schemas;
   const schema = configSchema(openapi, kind);
   const writable = level >= WRITE;
+  const id = idOf(current());
   const errors = h("div.form-errors", { "aria-live": "assertive" });
+  const status = h("span.form-status", { role: "status" });
   const slot = h("div.form-slot");
   let form = null;
+  // The config the form shows: the diff is taken against it, so a change saved elsewhere meanwhile is not
+  // sent back as if the user had made it.
+  let base = null;
+  let dirty = false;
   const draw = () => {
-    form = schemaForm(schema, current().config, schemas, { disabled: !writable });
+    base = current().config;
+    form = schemaForm(schema, base, schemas, { disabled: !writable });
     replace(slot, form.node);
+    dirty = false;
+    status.textContent = "";
   };
+  const touched = () => {
+    if (dirty) return;
+    dirty = true;
+    status.textContent = "Unsaved changes";
+  };
+  slot.addEventListener("input", touched);
+  slot.addEventListener("change", touched);
   draw();
+
+  let pending = null;
+  const reload = async () => {
+    try {
+      const fresh = await read(kind.get, { [kind.param]: id });
+      store({ ...current(), ...fresh });
+      if (!dirty) draw();
+    } catch (err) {
+      replace(errors, errorBox(err, "Could not read the saved configuration"));
+    }
+  };
+  ctx.onLeave(() => clearTimeout(pending));
+  ctx.onLeave(
+    onUpdate((update) => {
+      if (!update.target || update.target.type !== kind.type || update.target.id !== id) return;
+      if (update.operation !== kind.update) return;
+      if (dirty) {
+        status.textContent = "Saved elsewhere meanwhile: Save sends only your changes; Reset shows the stored config.";
+      }
+      clearTimeout(pending);
+      pending = setTimeout(reload, 300);
+    }),
+  );
   if (!writable) return h("form.config-form", { onsubmit: (e) => e.preventDefault() }, slot);
 
   const save = h("button.primary", { type: "submit", text: "Save" });
@@ -400,7 +442,7 @@ async function configTab(ctx, kind, current, store, level) {
       return;
     }
     const resource = current();
-    const { patch, changes } = changedFields(resource.config, value);
+    const { patch, changes } = changedFields(base, value);
     if (!changes.length) {
       replace(errors, h("p.notice", { role: "status", text: "Nothing changed." }));
       return;
@@ -410,7 +452,7 @@ async function configTab(ctx, kind, current, store, level) {
     await busy(
       save,
       async () => {
-        const updated = await write(kind.update, { id: idOf(resource), config: patch });
+        const updated = await write(kind.update, { id, config: patch });
         store({ ...resource, ...updated });
         draw();
         toast(`Saved ${resource.name}`);
@@ -422,7 +464,7 @@ async function configTab(ctx, kind, current, store, level) {
     "form.config-form",
     { onsubmit: onSubmit, novalidate: true },
     slot,
-    h("div.form-actions", {}, errors, h("div.actions", {}, reset, save)),
+    h("div.form-actions", {}, errors, h("div.actions", {}, status, reset, save)),
   );
 }
 
