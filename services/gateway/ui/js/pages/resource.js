@@ -22,20 +22,27 @@ const READ = 1;
 const EXECUTE = 2;
 const WRITE = 3;
 
-/** The caller's level on the resource (0–3): GetPermission (admins: Write), capped when the UI is read-only. */
+/**
+ * The caller's level on the resource (0–3): GetPermission (admins: Write), capped at Execute when the core
+ * says the UI is read-only (`ui_write_disabled`); `readOnlyUi` tells which of the two it is.
+ */
 async function levelOn(kind, resource, user) {
   let level = WRITE;
+  let readOnlyUi = false;
   if (!user.admin) {
     const permission = await read("GetPermission", { target: { type: kind.type, id: idOf(resource) } });
     level = Math.max(0, LEVELS.indexOf(permission.level));
   }
   try {
     const info = await getCoreInfo();
-    if (info.ui_write_disabled) level = Math.min(level, EXECUTE);
+    if (info.ui_write_disabled && level > EXECUTE) {
+      level = EXECUTE;
+      readOnlyUi = true;
+    }
   } catch {
     // Without core info the server still refuses what it must.
   }
-  return level;
+  return { level, readOnlyUi };
 }
 
 /** The state the list shows for the resource (the Get answer has no live state), or null. */
@@ -112,7 +119,7 @@ export async function render(ctx, kind) {
 
 async function fill(ctx, kind, key, page) {
   let resource = await read(kind.get, { [kind.param]: key });
-  const [level, names, state, mayCreate] = await Promise.all([
+  const [{ level, readOnlyUi }, names, state, mayCreate] = await Promise.all([
     levelOn(kind, resource, ctx.user),
     tagNames().catch(() => ({})),
     liveState(kind, resource).catch(() => null),
@@ -278,7 +285,9 @@ async function fill(ctx, kind, key, page) {
     descriptionSlot,
     level < WRITE
       ? h("p.notice.readonly", {
-          text: `You have ${LEVELS[level]} permission on this ${kind.singular.toLowerCase()}: its configuration is read-only.`,
+          text: readOnlyUi
+            ? "Writing from the UI is disabled on this core (ui_write_disabled): the configuration is read-only."
+            : `You have ${LEVELS[level]} permission on this ${kind.singular.toLowerCase()}: its configuration is read-only.`,
         })
       : null,
     errors,

@@ -29,17 +29,20 @@ export function getCoreInfo() {
   return coreInfo;
 }
 
-/** Whether `user` may create a resource of `kind` (the registry's rule; a refusal still shows its message). */
+/**
+ * Whether `user` may create a resource of `kind` (the registry's rule, and not when the core disables writing
+ * from the UI); a refusal the UI did not foresee still shows the server's message.
+ */
 export async function canCreate(kind, user) {
-  if (user.admin) return true;
-  if (ADMIN_ONLY_CREATE.has(kind.type)) return false;
   let info = {};
   try {
     info = await getCoreInfo();
   } catch {
-    // Unknown: offer it, the server answers with its reason if not.
+    // Unknown: decide by the user alone, the server answers with its reason if not.
   }
-  if (info.disable_non_admin_create || info.ui_write_disabled) return false;
+  if (info.ui_write_disabled) return false;
+  if (user.admin) return true;
+  if (ADMIN_ONLY_CREATE.has(kind.type) || info.disable_non_admin_create) return false;
   if (kind.type === "Server") return Boolean(user.create_server_permissions);
   if (kind.type === "Build") return Boolean(user.create_build_permissions);
   return true;
