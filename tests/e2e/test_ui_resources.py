@@ -99,6 +99,11 @@ async def test_create_from_the_list_asks_a_name_and_opens_the_new_resource(brows
         await ui.page.get_by_role("dialog").get_by_role("button", name="Create").click()
         await expect(ui.page.get_by_role("alert")).to_contain_text("nightly")
 
+        # A resource that does not exist: the server's message, and the way back to the list.
+        await ui.open("/procedures/nope")
+        await expect(ui.page.get_by_role("alert")).to_contain_text("nope")
+        await expect(ui.page.get_by_role("link", name="All procedures")).to_be_visible()
+
 
 async def test_the_config_form_shows_defaults_diffs_a_change_and_saves_only_that_field(
     browser, gateway_url, client
