@@ -528,6 +528,7 @@ class Launcher:
                 )
             else:
                 print(f"Admin user: {admin}", flush=True)
+            print(f"Web UI: http://127.0.0.1:{self.config.gateway_port}/", flush=True)
             print("Press Ctrl-C to stop.", flush=True)
             await self.stopping.wait()
             log("stopping")

@@ -7,6 +7,7 @@ forwarded as headers; the answer and its status come back as the owning service 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -15,7 +16,8 @@ from typing import Any
 
 import nats
 from fastapi import FastAPI, Request, WebSocket
-from fastapi.responses import PlainTextResponse, Response
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 from nats.aio.client import Client as NatsClient
 from pydantic import TypeAdapter
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -229,10 +231,32 @@ def create_app(settings: Settings) -> FastAPI:
         version=VERSION,
         description="Komodo's API, served by Varanus. Every request is also a bus request on `komodo.<api>.<Request>`.",
         lifespan=lifespan,
-        docs_url="/docs",
+        openapi_url=None,
+        docs_url=None,
         redoc_url=None,
     )
     app.openapi = lambda: komodo_openapi(app)  # type: ignore[method-assign]
+    building: list[asyncio.Future[bytes]] = []
+
+    @app.get("/openapi.json", include_in_schema=False)
+    async def openapi_json() -> Response:
+        # Building the document takes seconds of CPU (a schema for every request): done once, in a thread, so
+        # the gateway keeps answering meanwhile, and shared by the requests that arrive during the build.
+        if "openapi" not in documents:
+            if not building:
+                building.append(
+                    asyncio.ensure_future(asyncio.to_thread(lambda: json.dumps(app.openapi()).encode()))
+                )
+            try:
+                documents["openapi"] = await asyncio.shield(building[0])
+            except Exception:
+                building.clear()
+                raise
+        return Response(content=documents["openapi"], media_type="application/json")
+
+    @app.get("/docs", include_in_schema=False)
+    async def swagger() -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url="/openapi.json", title=f"{app.title} - Swagger UI")
 
     async def call(kind: str, name: str, request: Request, params: bytes) -> Response:
         return _json(await ask(kind, name, _address(request), _headers(request), params))

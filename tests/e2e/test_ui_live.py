@@ -498,8 +498,9 @@ async def test_logs_search_and_stats_charts_of_a_server_with_a_real_agent(
             await expect(output.locator("mark")).to_have_count(2)
             await shot(ui, "container-log-desktop")
 
-            # The deployment's log, through its own requests.
-            await ui.open(f"/tab/Deployment/{created['_id']['$oid']}/logs")
+            # The deployment's log, through its own requests, in its tab on the deployment's page.
+            await ui.open(f"/deployments/{created['_id']['$oid']}?tab=logs")
+            await expect(ui.page.get_by_role("tab", name="Logs")).to_have_attribute("aria-selected", "true")
             await expect(output).to_contain_text("haystack")
             await ui.page.get_by_label("Search the log").fill("haystack")
             await ui.page.get_by_label("Invert (lines without the words)").check()
@@ -523,8 +524,9 @@ async def test_logs_search_and_stats_charts_of_a_server_with_a_real_agent(
             stopped = len(reads)
             await ui.page.wait_for_timeout(2500)
             assert len(reads) == stopped
+            # Leaving the tab (for another tab of the page) stops it too.
             await follow.check()
-            await ui.open("/updates")
+            await ui.page.get_by_role("tab", name="Config").click()
             await ui.page.wait_for_timeout(300)
             left = len(reads)
             await ui.page.wait_for_timeout(2500)

@@ -3,6 +3,8 @@
 // registers cleanups (stream subscriptions, timers) run when the user leaves the tab or the page.
 // `admin: true` shows the tab to admins only.
 
+import { KINDS } from "./kinds.js";
+
 export const DETAIL_TABS = {
   // e.g. Server: [{ id: "stats", label: "Stats", load: () => import("./tabs/server_stats.js") }],
 };
@@ -26,4 +28,12 @@ Object.assign(DETAIL_TABS, {
 /** The extra tabs of a resource type, for `user`. */
 export function extraTabs(type, user) {
   return (DETAIL_TABS[type] || []).filter((tab) => !tab.admin || user.admin);
+}
+
+// The Permissions tab (admins only) on every resource type: who has which level on the resource.
+for (const { type } of KINDS) {
+  DETAIL_TABS[type] = [
+    ...(DETAIL_TABS[type] || []),
+    { id: "permissions", label: "Permissions", admin: true, load: () => import("./tabs/permissions.js") },
+  ];
 }

@@ -1,38 +1,36 @@
-// Names of resources by id, for pages that show targets (Updates, alerts): one List<Kind>s per type, asked
-// per type when an id of it is not known yet (a resource created since), never twice for an id it did not name.
+// Names of resources by id, for pages that only have ids (Updates and alerts carry a target's id).
 
-import { read } from "./api.js";
+import { read, idOf } from "./api.js";
 import { kindByType } from "./kinds.js";
 
+const lists = new Map();
+
 /**
- * A book of resource names: `await book.learn(targets)` reads the names of the types those targets have
- * (skipping types whose ids are all known), then `book.names` maps id → name.
+ * Resolves to the name of the resource `type`/`id`, or undefined when the user cannot see it. Reads the
+ * kind's list once per page load (and again after `forgetNames`) rather than once per id.
  */
-export function nameBook() {
-  const names = {};
-  // Ids a read of their type did not name (deleted resources): not asked again.
-  const missing = new Set();
-  async function loadType(type) {
-    const kind = kindByType(type);
-    if (!kind) return;
-    try {
-      const list = await read(kind.list, {});
-      for (const item of list || []) {
-        const id = item.id || (item._id && item._id.$oid);
-        if (id) names[id] = item.name;
-      }
-    } catch {
-      // Names are a nicety: without them the ids show.
-    }
+export async function resourceName(type, id) {
+  const kind = kindByType(type);
+  if (!kind || !id) return undefined;
+  const held = lists.get(type);
+  if (!held || (held.missed.has(id) && Date.now() - held.at > 5000)) {
+    // First use, or an id the last read did not have (made since): read the list again, at most every 5 s.
+    const loading = read(kind.list, {}).then((items) => new Map(items.map((item) => [idOf(item), item.name])));
+    loading.catch(() => lists.delete(type));
+    lists.set(type, { loading, at: Date.now(), missed: new Set() });
   }
-  return {
-    names,
-    async learn(targets) {
-      const wanted = (targets || []).filter((t) => t && t.id && !names[t.id] && !missing.has(t.id) && kindByType(t.type));
-      const types = new Set(wanted.map((t) => t.type));
-      await Promise.all([...types].map(loadType));
-      for (const target of wanted) if (!names[target.id]) missing.add(target.id);
-      return names;
-    },
-  };
+  const entry = lists.get(type);
+  try {
+    const names = await entry.loading;
+    if (!names.has(id)) entry.missed.add(id);
+    return names.get(id);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Forgets the names read so far (after a rename, a create or a delete). */
+export function forgetNames(type) {
+  if (type) lists.delete(type);
+  else lists.clear();
 }

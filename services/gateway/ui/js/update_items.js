@@ -3,6 +3,7 @@
 import { idOf } from "./api.js";
 import { h, replace } from "./dom.js";
 import { kindByType } from "./kinds.js";
+import { resourceName } from "./names.js";
 import { ago, link, stateBadge } from "./ui.js";
 
 /** The state word of an Update: In progress, Success or Failed. */
@@ -11,13 +12,19 @@ export function updateState(update) {
   return update.success ? "Success" : "Failed";
 }
 
-/** The link to the resource an Update is about (or its type and id when it is not a resource page). */
-export function targetLink(target, names = {}) {
+/**
+ * The link to the resource an Update or alert is about. It shows the id at first and the resource's name
+ * as soon as it is known (the list of that kind is read once per page load).
+ */
+export function targetLink(target) {
   if (!target) return "—";
   const kind = kindByType(target.type);
-  const label = names[target.id] || target.id || target.type;
-  if (!kind || !target.id) return target.type === "System" ? "System" : label;
-  return link(`/${kind.path}/${encodeURIComponent(target.id)}`, label);
+  if (!kind || !target.id) return target.type === "System" || !target.id ? target.type || "—" : target.id;
+  const anchor = link(`/${kind.path}/${encodeURIComponent(target.id)}`, `${kind.singular} ${target.id.slice(-6)}`);
+  resourceName(target.type, target.id).then((name) => {
+    if (name) anchor.textContent = name;
+  });
+  return anchor;
 }
 
 /**

@@ -3,7 +3,6 @@
 
 import { idOf, read, write } from "../api.js";
 import { h, replace, uid } from "../dom.js";
-import { nameBook } from "../names.js";
 import { navigate } from "../router.js";
 import { targetLink } from "../update_items.js";
 import { ago, busy, confirmDialog, errorBox, formatTime, loadingBlock, pageHeader, stateBadge, toast } from "../ui.js";
@@ -60,7 +59,6 @@ function alertQuery(show) {
 /** The alerts page. */
 export async function render(ctx) {
   const show = SHOW.some(([value]) => value === ctx.query.get("show")) ? ctx.query.get("show") : "open";
-  const book = nameBook();
   const errors = h("div");
   const body = h("div", {}, loadingBlock(6));
   const more = h("button", { type: "button", text: "Load older alerts", hidden: true });
@@ -109,7 +107,7 @@ export async function render(ctx) {
         { dataset: { alert: idOf(alert) }, class: alert.resolved ? "resolved" : "open" },
         h("td.c-level", {}, stateBadge(alert.level)),
         h("td.c-alert", {}, h("strong", { text: alert.data ? alert.data.type : "Alert" }), h("div.muted", { text: alertText(alert) })),
-        h("td.c-target", {}, targetLink(alert.target, book.names)),
+        h("td.c-target", {}, targetLink(alert.target)),
         h("td.c-time", { title: formatTime(alert.ts), text: ago(alert.ts) }),
         h("td.c-state", {}, alert.resolved ? h("span", { title: formatTime(alert.resolved_ts), text: `Resolved ${ago(alert.resolved_ts)}` }) : h("span.state.warn", { text: "Open" })),
         ctx.user.admin ? h("td.c-close", {}, closeButton(alert)) : null,
@@ -138,10 +136,6 @@ export async function render(ctx) {
 
   async function loadPage(page) {
     const answer = await read("ListAlerts", { query: alertQuery(show), page });
-    // Names come after the rows: a slow list of one kind does not hold the alerts back.
-    book.learn((answer.alerts || []).map((a) => a.target)).then((names) => {
-      if (Object.keys(names).length) draw();
-    });
     nextPage = answer.next_page ?? null;
     more.hidden = nextPage === null;
     return answer.alerts || [];

@@ -110,8 +110,6 @@ export async function render(ctx) {
   let operatorName = null;
   let shownToml = false;
   let current = null;
-  const names = {};
-  let askedNames = false;
   let autoScrolling = false;
 
   const scroller = () => document.scrollingElement || document.documentElement;
@@ -145,7 +143,7 @@ export async function render(ctx) {
     const kind = update.target ? kindByType(update.target.type) : null;
     const rows = [
       ["Operation", update.operation],
-      ["Target", update.target ? [kind ? `${kind.singular} ` : `${update.target.type} `, targetLink(update.target, names)] : "—"],
+      ["Target", update.target ? [kind ? `${kind.singular} ` : `${update.target.type} `, targetLink(update.target)] : "—"],
       ["Operator", operatorName || update.operator],
       ["Started", formatTime(update.start_ts)],
       ["Ended", update.end_ts ? `${formatTime(update.end_ts)} (${duration(update.start_ts, update.end_ts)})` : "—"],
@@ -230,18 +228,6 @@ export async function render(ctx) {
             if (current) drawDetails(current);
           })
           .catch(() => {});
-      }
-      if (update.target && update.target.id && !askedNames) {
-        askedNames = true;
-        const kind = kindByType(update.target.type);
-        if (kind) {
-          read(kind.list, {})
-            .then((list) => {
-              for (const item of list || []) names[item.id] = item.name;
-              if (current) drawDetails(current);
-            })
-            .catch(() => {});
-        }
       }
     } catch (err) {
       if (ctx.current()) replace(errors, errorBox(err, "Could not read the Update"));

@@ -1,10 +1,11 @@
 // All Updates: ListUpdates page by page (newest first), filtered by operation, target and state through the
-// URL (#/updates?operation=Deploy&type=Deployment&state=Failed), kept current by /ws/update.
+// URL (#/updates?operation=Deploy&type=Deployment&state=Failed), kept current by /ws/update. Targets show
+// their names as names.js learns them (targetLink).
 
 import { idOf, openApi, read } from "../api.js";
 import { h, replace, uid } from "../dom.js";
 import { KINDS } from "../kinds.js";
-import { nameBook } from "../names.js";
+import { forgetNames } from "../names.js";
 import { navigate } from "../router.js";
 import { targetLink, updateState } from "../update_items.js";
 import { onStreamStatus, onUpdate } from "../updates.js";
@@ -106,7 +107,6 @@ export async function render(ctx) {
     target: ctx.query.get("target") || "",
     state: ctx.query.get("state") || "",
   };
-  const book = nameBook();
   const rows = new Map();
   const tbody = h("tbody", { "aria-live": "polite" });
   const errors = h("div");
@@ -121,7 +121,7 @@ export async function render(ctx) {
       { dataset: { update: idOf(update) } },
       h("td.c-state", {}, stateBadge(updateState(update))),
       h("td.c-op", {}, link(`/updates/${idOf(update)}`, update.operation)),
-      h("td.target.c-target", {}, targetLink(update.target, book.names)),
+      h("td.target.c-target", {}, targetLink(update.target)),
       h("td.c-user", { text: update.username || update.operator || "" }),
       h("td.c-time", { title: formatTime(update.start_ts) }, h("time", { datetime: new Date(update.start_ts).toISOString(), text: ago(update.start_ts) })),
     );
@@ -141,16 +141,6 @@ export async function render(ctx) {
     }
   }
 
-  // Names come after the rows (a slow list of one kind does not hold the Updates back).
-  function learnNames(updates) {
-    book.learn(updates.map((u) => u.target)).then(() => {
-      for (const update of items) {
-        const cell = rows.get(idOf(update))?.querySelector("td.target");
-        if (cell && update.target && book.names[update.target.id]) replace(cell, targetLink(update.target, book.names));
-      }
-    });
-  }
-
   async function loadPage(page) {
     const answer = await read("ListUpdates", { query: updatesQuery(filters), page });
     const got = answer.updates || [];
@@ -164,7 +154,6 @@ export async function render(ctx) {
       items = await loadPage(0);
       replace(errors);
       drawAll();
-      learnNames(items);
       if (!tbody.isConnected) {
         replace(
           body,
@@ -200,7 +189,6 @@ export async function render(ctx) {
         rows.set(idOf(update), tr);
         tbody.append(tr);
       }
-      learnNames(older);
       replace(errors);
     } catch (err) {
       replace(errors, errorBox(err, "Could not list older Updates"));
@@ -211,6 +199,10 @@ export async function render(ctx) {
 
   ctx.onLeave(
     onUpdate((update) => {
+      // A resource made or renamed: the names read so far are out of date for its kind.
+      if (update.status === "Complete" && /^(Create|Rename)/.test(update.operation) && update.target) {
+        forgetNames(update.target.type);
+      }
       if (!matches(filters, update)) return;
       const id = idOf(update);
       const at = items.findIndex((u) => idOf(u) === id);
@@ -227,7 +219,6 @@ export async function render(ctx) {
         tbody.prepend(tr);
       }
       rows.set(id, tr);
-      if (update.target && update.target.id && !book.names[update.target.id]) learnNames([update]);
     }),
   );
   let first = true;

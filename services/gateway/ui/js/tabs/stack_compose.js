@@ -7,7 +7,7 @@ import { idOf, write } from "../api.js";
 import { h, replace, uid } from "../dom.js";
 import { unifiedDiff } from "../diff_view.js";
 import { busy, errorBox, toast } from "../ui.js";
-import { atLeast, permissionLevel } from "./permission.js";
+import { atLeast, permissionLevel } from "./level.js";
 
 function remoteFiles(stack) {
   const info = stack.info || {};
@@ -29,7 +29,7 @@ function remoteFiles(stack) {
 export async function render(ctx, stack) {
   const config = stack.config || {};
   if (config.files_on_host || config.repo || config.linked_repo) return remoteFiles(stack);
-  const level = await permissionLevel(ctx.user, "Stack", idOf(stack));
+  const { level, readOnlyUi } = await permissionLevel(ctx.user, "Stack", idOf(stack));
   const canWrite = atLeast(level, "Write");
   let saved = config.file_contents || "";
   const editorId = uid("compose");
@@ -118,7 +118,9 @@ export async function render(ctx, stack) {
         { id: helpId },
         canWrite
           ? "Edit, then review the change before saving it. Tab moves to the next control."
-          : `Read-only: changing this stack needs Write on it (you have ${level}).`,
+          : readOnlyUi
+            ? "Read-only: writing from the UI is disabled on this core (ui_write_disabled)."
+            : `Read-only: changing this stack needs Write on it (you have ${level}).`,
       ),
       editor,
     ),

@@ -2,13 +2,13 @@
 // variable and user group to create, update or delete, current and proposed TOML side by side (stacked at
 // phone width), and the deploys it would run. "Refresh" recomputes it (RefreshResourceSyncPending).
 
-import { idOf, read, write } from "../api.js";
+import { idOf, write } from "../api.js";
 import { h, replace } from "../dom.js";
 import { splitDiff } from "../diff_view.js";
 import { kindByType } from "../kinds.js";
 import { targetLink } from "../update_items.js";
-import { busy, errorBox, formatTime } from "../ui.js";
-import { atLeast, permissionLevel } from "./permission.js";
+import { busy, errorBox, formatTime, link } from "../ui.js";
+import { atLeast, permissionLevel } from "./level.js";
 
 const VERB = { Create: "Create", Update: "Update", Delete: "Delete" };
 
@@ -35,11 +35,13 @@ function change(title, diff, what) {
   );
 }
 
-function resourceChange(item, names) {
+function resourceChange(item) {
   const kind = kindByType(item.target.type);
   const data = item.data.data || {};
-  const name = data.name || names[item.target.id] || tomlName(data.proposed || data.current) || item.target.id;
-  const label = item.data.type === "Create" || !kind ? name : targetLink(item.target, { [item.target.id]: name });
+  const name = data.name || tomlName(data.proposed || data.current) || item.target.id;
+  // What exists links to its page; what the sync would create has only its name.
+  const label =
+    item.data.type === "Create" || !kind || !item.target.id ? name : link(`/${kind.path}/${encodeURIComponent(item.target.id)}`, name);
   return change(label, item.data, `${kind ? kind.singular : item.target.type} `);
 }
 
@@ -48,7 +50,7 @@ function otherChange(diff, what) {
   return change(data.name || tomlName(data.proposed || data.current), diff, `${what} `);
 }
 
-function view(sync, names) {
+function view(sync) {
   const info = sync.info || {};
   const resources = info.resource_updates || [];
   const variables = info.variable_updates || [];
@@ -68,7 +70,7 @@ function view(sync, names) {
     (info.remote_errors || []).map((e) => errorBox({ message: e.contents }, `Could not read ${e.path}`)),
     nothing && !info.pending_error ? h("p.notice", { text: "Nothing pending: the system matches the files." }) : null,
     resources.length ? h("h2", { text: `Resources (${resources.length})` }) : null,
-    resources.map((item) => resourceChange(item, names)),
+    resources.map(resourceChange),
     variables.length ? h("h2", { text: `Variables (${variables.length})` }) : null,
     variables.map((diff) => otherChange(diff, "Variable")),
     groups.length ? h("h2", { text: `User groups (${groups.length})` }) : null,
@@ -83,9 +85,9 @@ function view(sync, names) {
               "li",
               {},
               `${d.target.type} `,
-              targetLink(d.target, names),
+              targetLink(d.target),
               d.reason ? h("span.muted", { text: ` — ${d.reason}` }) : null,
-              d.after && d.after.length ? h("span.muted", { text: ` (after ${d.after.map((a) => names[a.id] || a.id).join(", ")})` }) : null,
+              d.after && d.after.length ? h("span.muted", {}, " (after ", d.after.map((a, i) => [i ? ", " : "", targetLink(a)]), ")") : null,
             ),
           ),
         )
@@ -94,37 +96,19 @@ function view(sync, names) {
   );
 }
 
-async function namesOf(sync) {
-  const info = sync.info || {};
-  const types = new Set([...(info.resource_updates || []), ...(info.pending_deploys || [])].map((i) => i.target.type));
-  const names = {};
-  await Promise.all(
-    [...types].map(async (type) => {
-      const kind = kindByType(type);
-      if (!kind) return;
-      try {
-        for (const item of (await read(kind.list, {})) || []) names[item.id] = item.name;
-      } catch {
-        // Without names the ids show.
-      }
-    }),
-  );
-  return names;
-}
-
 /** Renders the tab for `sync` (the GetResourceSync answer). */
 export async function render(ctx, sync) {
   const id = idOf(sync);
-  const level = await permissionLevel(ctx.user, "ResourceSync", id);
+  const { level } = await permissionLevel(ctx.user, "ResourceSync", id);
   const errors = h("div");
-  const body = h("div", {}, view(sync, await namesOf(sync)));
+  const body = h("div", {}, view(sync));
   const refresh = h("button", { type: "button", text: "Refresh pending changes" });
   refresh.addEventListener("click", () =>
     busy(
       refresh,
       async () => {
         const fresh = await write("RefreshResourceSyncPending", { sync: id });
-        replace(body, view(fresh, await namesOf(fresh)));
+        replace(body, view(fresh));
       },
       errors,
     ),
