@@ -557,6 +557,10 @@ async def test_logs_search_and_stats_charts_of_a_server_with_a_real_agent(
             await ui.page.keyboard.press("Home")
             await expect(cpu.locator(".chart-readout")).to_contain_text("CPU")
             await shot(ui, "stats-desktop")
+            # The same tab on the server's own page.
+            await ui.open(f"/servers/{server_id}?tab=stats")
+            await expect(ui.page.locator("figure.chart polyline")).to_have_count(5)
+            await shot(ui, "server-page-stats")
         async with ui_page(browser, gateway_url, PHONE) as ui:
             await ui.log_in(*ADMIN)
             await ui.open(f"/tab/Server/{server_id}/stats")
