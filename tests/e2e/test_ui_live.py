@@ -566,6 +566,9 @@ async def test_logs_search_and_stats_charts_of_a_server_with_a_real_agent(
             await ui.open(f"/tab/Server/{server_id}/stats")
             await expect(ui.page.locator("figure.chart polyline")).to_have_count(5)
             await shot(ui, "stats-phone")
+            await ui.open(f"/deployments/{created['_id']['$oid']}?tab=logs")
+            await expect(ui.page.locator("pre.log-output")).to_contain_text("haystack")
+            await shot(ui, "deployment-logs-phone")
     finally:
         down(stack)
         await agent.stop()

@@ -126,7 +126,7 @@ export function logViewer({ tail, search, label, onLeave }) {
     h(
       "div.log-row",
       {},
-      h("div.field", {}, h("label", { for: searchId, text: "Search the log" }), input),
+      h("div.field.log-search", {}, h("label", { for: searchId, text: "Search the log" }), input),
       h("label.check", {}, invert, " Invert (lines without the words)"),
       h("button.primary", { type: "submit", text: "Search" }),
       clear,
