@@ -397,7 +397,7 @@ address = "https://10.0.0.3:8120"
 
 
 async def test_the_sync_diff_shows_current_and_proposed_side_by_side(
-    browser, gateway_url, client, sync_service
+    browser, gateway_url, client, sync_service, alice
 ):
     await client.write("CreateServer", {"name": "existing", "config": {"address": "https://10.0.0.1:8120"}})
     sync = await client.write("CreateResourceSync", {"name": "fleet", "config": {"file_contents": SYNC_FILE}})
@@ -444,6 +444,15 @@ async def test_the_sync_diff_shows_current_and_proposed_side_by_side(
         await ui.page.get_by_role("button", name="Refresh pending changes").click()
         await expect(ui.page.get_by_text("Nothing pending: the system matches the files.")).to_be_visible()
         await expect(ui.page.locator("section.sync-change")).to_have_count(0)
+
+    # Alice may read the sync, not refresh it (that needs Execute): she sees the diff and no button.
+    await grant(client, "Read", sync_id, kind="ResourceSync")
+    async with ui_page(browser, gateway_url) as ui:
+        await ui.log_in("alice", "alice-password")
+        await ui.open(f"/tab/ResourceSync/{sync_id}/diff")
+        await expect(ui.page.get_by_role("heading", name="fleet · Diff")).to_be_visible()
+        await expect(ui.page.get_by_text("Nothing pending")).to_be_visible()
+        await expect(ui.page.get_by_role("button", name="Refresh pending changes")).to_have_count(0)
 
 
 async def _server_ok(client: BusClient) -> bool:
