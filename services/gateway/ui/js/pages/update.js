@@ -139,7 +139,12 @@ export async function render(ctx) {
     if (follow.checked) toBottom();
   });
 
+  let detailsKey = "";
   function drawDetails(update) {
+    // Redrawn only when what it shows changed (a push that adds a log leaves it, and the focus in it, alone).
+    const key = JSON.stringify([update.status, update.end_ts, update.version, update.commit_hash, update.other_data, operatorName]);
+    if (key === detailsKey) return;
+    detailsKey = key;
     const kind = update.target ? kindByType(update.target.type) : null;
     const rows = [
       ["Operation", update.operation],
