@@ -203,21 +203,23 @@ export async function render(ctx) {
       if (update.status === "Complete" && /^(Create|Rename)/.test(update.operation) && update.target) {
         forgetNames(update.target.type);
       }
-      if (!matches(filters, update)) return;
       const id = idOf(update);
       const at = items.findIndex((u) => idOf(u) === id);
-      const tr = row(update);
       if (at >= 0) {
+        // Shown already: only its state changes (the row, and a focus in it, stay), even when that state
+        // no longer matches the filter (it is not taken away under the reader).
         items[at] = update;
-        const old = rows.get(id);
-        if (old) old.replaceWith(tr);
-      } else {
-        items.unshift(update);
-        tr.classList.add("fresh");
-        const empty = tbody.querySelector(".empty-row");
-        if (empty) empty.remove();
-        tbody.prepend(tr);
+        const cell = rows.get(id)?.querySelector("td.c-state");
+        if (cell) replace(cell, stateBadge(updateState(update)));
+        return;
       }
+      if (!matches(filters, update)) return;
+      const tr = row(update);
+      tr.classList.add("fresh");
+      items.unshift(update);
+      const empty = tbody.querySelector(".empty-row");
+      if (empty) empty.remove();
+      tbody.prepend(tr);
       rows.set(id, tr);
     }),
   );
