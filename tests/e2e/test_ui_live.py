@@ -106,7 +106,7 @@ async () => {
     cpu: alertText({ data: { type: "ServerCpu", data: { percentage: 91.25 } } }),
     custom: alertText({ data: { type: "Custom", data: { message: "m", details: "d" } } }),
     seconds: [timelengthSeconds("15-sec"), timelengthSeconds("1-hr"), timelengthSeconds("1-wk")],
-    rates: [rate(512), rate(1500), rate(2_500_000)],
+    rates: [rate(0), rate(0.5), rate(512), rate(1500), rate(2_500_000)],
   };
 }
 """
@@ -126,7 +126,7 @@ async def test_the_live_pages_pieces(browser, gateway_url):
     }
     assert got["cpu"] == "CPU at 91.3 %" and got["custom"] == "m — d"
     assert got["seconds"] == [15, 3600, 604800]
-    assert got["rates"] == ["512 B/s", "1.5 KB/s", "2.5 MB/s"]
+    assert got["rates"] == ["0 B/s", "0.5 B/s", "512 B/s", "1.5 KB/s", "2.5 MB/s"]
 
 
 SLOW_PRINTER = """

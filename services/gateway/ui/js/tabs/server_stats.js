@@ -35,7 +35,8 @@ export function rate(bytesPerSecond) {
     value /= 1000;
     i += 1;
   }
-  return `${value >= 100 || value === 0 || i === 0 ? value.toFixed(0) : value.toFixed(1)} ${units[i]}`;
+  const digits = value === 0 || value >= 100 || (i === 0 && value >= 10) ? 0 : 1;
+  return `${value.toFixed(digits)} ${units[i]}`;
 }
 
 function currentCards(stats) {
