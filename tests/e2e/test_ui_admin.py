@@ -319,7 +319,8 @@ async def test_a_plain_user_has_no_admin_section_and_a_plain_message_on_admin_pa
     await client.write("CreateDeployment", {"name": "web"})
     async with ui_page(browser, gateway_url) as admin:
         await admin.log_in(*ADMIN)
-        assert await nav_sections(admin.page) == ["Settings", "Admin"]
+        sections = await nav_sections(admin.page)
+        assert "Settings" in sections and "Admin" in sections
 
     async with ui_page(browser, gateway_url) as her:
         await her.log_in("alice", "alice-password")

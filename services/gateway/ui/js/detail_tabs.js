@@ -9,6 +9,22 @@ export const DETAIL_TABS = {
   // e.g. Server: [{ id: "stats", label: "Stats", load: () => import("./tabs/server_stats.js") }],
 };
 
+// Live views (branch ui-live): logs, stats, the compose editor and the sync diff.
+Object.assign(DETAIL_TABS, {
+  Server: [
+    ...(DETAIL_TABS.Server || []),
+    { id: "stats", label: "Stats", load: () => import("./tabs/server_stats.js") },
+    { id: "containers", label: "Containers", load: () => import("./tabs/server_containers.js") },
+  ],
+  Deployment: [...(DETAIL_TABS.Deployment || []), { id: "logs", label: "Logs", load: () => import("./tabs/deployment_logs.js") }],
+  Stack: [
+    ...(DETAIL_TABS.Stack || []),
+    { id: "compose", label: "Compose", load: () => import("./tabs/stack_compose.js") },
+    { id: "logs", label: "Logs", load: () => import("./tabs/stack_logs.js") },
+  ],
+  ResourceSync: [...(DETAIL_TABS.ResourceSync || []), { id: "diff", label: "Diff", load: () => import("./tabs/sync_diff.js") }],
+});
+
 /** The extra tabs of a resource type, for `user`. */
 export function extraTabs(type, user) {
   return (DETAIL_TABS[type] || []).filter((tab) => !tab.admin || user.admin);

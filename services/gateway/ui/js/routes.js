@@ -81,3 +81,33 @@ ROUTES.splice(
     },
   ]),
 );
+
+// Activity (branch ui-live): Updates, one Update with its live logs, alerts, and one resource tab alone.
+// In the navigation they come after the resources, before Settings and Admin.
+const settingsAt = ROUTES.findIndex((route) => route.nav && route.nav.section === "Settings");
+ROUTES.splice(
+  settingsAt < 0 ? ROUTES.length : settingsAt,
+  0,
+  {
+    path: "/updates",
+    title: () => "Updates",
+    load: () => import("./pages/updates.js"),
+    nav: { section: "Activity", label: "Updates" },
+  },
+  {
+    path: "/updates/:id",
+    title: () => "Update",
+    load: () => import("./pages/update.js"),
+  },
+  {
+    path: "/alerts",
+    title: () => "Alerts",
+    load: () => import("./pages/alerts.js"),
+    nav: { section: "Activity", label: "Alerts" },
+  },
+  {
+    path: "/tab/:type/:id/:tab",
+    title: (params) => `${params.type} ${params.tab}`,
+    load: () => import("./pages/tab.js"),
+  },
+);
