@@ -1,8 +1,9 @@
 """Following the agents: heartbeats into the cache (every replica) and the stats history (one replica), container
 changes into the cache, and ServerStateChanged events when a server goes Ok or NotOk.
 
-A full status (`komodo.agent.*.status`) is validated into an `AgentStatus`; a small beat (`komodo.agent.*.beat`)
-is only `json.loads`ed: its stats are typed when read. A beat whose digest is not that of the held status (this
+A full status (`komodo.agent.*.status`) is validated into an `AgentStatus`, not in the subscription's callback but
+by a task of its own that gives the event loop a turn every few milliseconds (see `AgentWatch._heartbeat`); a
+small beat (`komodo.agent.*.beat`) is only `json.loads`ed: its stats are typed when read. A beat whose digest is not that of the held status (this
 replica started after the agent's last full status, or missed one) makes the replica ask that agent for its
 full status (`komodo.agent.<server_id>.resend`), so a new replica holds the whole fleet within one interval."""
 
@@ -28,6 +29,7 @@ from contracts.events.execution import ServerStateChanged
 from contracts.subjects import agent_resend_subject
 from services.common.bus import Bus
 from services.common.tasks import cancel_and_wait
+from services.executor.servers.backlog import Backlog
 from services.executor.servers.cache import ServerCache
 from services.executor.servers.stats import StatsStore
 
@@ -91,6 +93,10 @@ class AgentWatch:
         self._heartbeats = 0
         self._subscription: Subscription | None = None
         self._beats: Subscription | None = None
+        self._statuses = Backlog(self._type_status)
+        """Full statuses taken off the connection and not typed yet (see `_heartbeat`)."""
+        self._due_stats = Backlog(self._record_now)
+        """Statuses and beats whose system stats are due for the history, not read yet."""
         self._asked: dict[str, float] = {}
         self._to_announce: set[str] = set()
         self._announce_wake = asyncio.Event()
@@ -111,6 +117,8 @@ class AgentWatch:
         await nc.subscribe("komodo.agent.*.beat", queue="varanus-executor-stats", cb=self._record)
         await nc.subscribe("komodo.agent.*.container", cb=self._container)
         self._tasks = [
+            asyncio.create_task(self._statuses.run()),
+            asyncio.create_task(self._due_stats.run()),
             asyncio.create_task(self._check_states()),
             asyncio.create_task(self._prune()),
             asyncio.create_task(self._flush()),
@@ -136,6 +144,16 @@ class AgentWatch:
         return status
 
     async def _heartbeat(self, msg: Msg) -> None:
+        """File a full status for typing (`_type_status`), newest per server.
+
+        Typing is not done here: nats-py calls this for every message it has queued without giving the event
+        loop a turn, and reads the socket only between turns, so typing here made the executor read no faster
+        than it typed, and a burst (10,000 servers' first statuses) piled up in nats-server until it cut the
+        whole connection as a slow consumer (services/executor/servers/backlog.py)."""
+        self._statuses.put(msg.subject.split(".")[2], msg)
+
+    def _type_status(self, msg: Msg) -> None:
+        """Type and keep a full status."""
         started = time.perf_counter()
         status = self._parse(msg)
         if status is not None:
@@ -151,6 +169,9 @@ class AgentWatch:
             log.warning("ignored a malformed beat on %s", msg.subject)
             return
         server_id = body["server_id"]
+        # A beat comes after the full status it follows: that status is typed first, so neither is lost (the
+        # cache keeps the newest by timestamp) and the agent is not asked for a status that is already here.
+        self._statuses.take(server_id)
         if not self.cache.beat(server_id, body):
             await self._ask_full(server_id)
         if server_id in self.cache.seen and self.announced.get(server_id) != ServerState.Ok:
@@ -193,7 +214,9 @@ class AgentWatch:
     def fleet_stats(self, reset: bool) -> FleetStats:
         """How this replica keeps up with heartbeats (since the last reset)."""
         handling, lag = list(self._handling), list(self._lag)
-        pending = sum(s.pending_msgs for s in (self._subscription, self._beats) if s is not None)
+        pending = len(self._statuses) + sum(
+            s.pending_msgs for s in (self._subscription, self._beats) if s is not None
+        )
         stats = FleetStats(
             heartbeats=self._heartbeats,
             servers=len(self.cache.seen),
@@ -210,9 +233,14 @@ class AgentWatch:
         return stats
 
     async def _record(self, msg: Msg) -> None:
-        """Queue the system stats of a status or beat for the stats history (read from plain JSON)."""
-        if not self.stats.due(msg.subject.split(".")[2]):
-            return
+        """File a status or beat whose system stats are due for the stats history (read later, from plain JSON:
+        reading an 11 kB status here would hold up the connection like typing it, see `_heartbeat`)."""
+        server_id = msg.subject.split(".")[2]
+        if self.stats.due(server_id):
+            self._due_stats.put(server_id, msg)
+
+    def _record_now(self, msg: Msg) -> None:
+        """Queue the system stats of a status or beat for the stats history."""
         try:
             body = json.loads(msg.data)
             server_id = str(body["server_id"])
@@ -242,6 +270,7 @@ class AgentWatch:
             log.warning("ignored a malformed container change on %s", msg.subject)
             return
         if msg.subject.split(".")[2] == change.server_id:
+            self._statuses.take(change.server_id)  # the change applies to the status sent before it
             self.cache.apply(change)
 
     async def _announce(self, server_id: str) -> None:
