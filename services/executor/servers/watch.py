@@ -10,7 +10,6 @@ full status (`komodo.agent.<server_id>.resend`), so a new replica holds the whol
 from __future__ import annotations
 
 import asyncio
-import gc
 import json
 import logging
 import time
@@ -28,6 +27,7 @@ from contracts.entities.server import ServerState
 from contracts.events.execution import ServerStateChanged
 from contracts.subjects import agent_resend_subject
 from services.common.bus import Bus
+from services.common.gc_freeze import freeze_after_slow_collections
 from services.common.tasks import cancel_and_wait
 from services.executor.servers.backlog import Backlog
 from services.executor.servers.cache import ServerCache
@@ -43,8 +43,6 @@ SAMPLES = 20_000
 """Heartbeat timings kept for FleetStats."""
 PENDING_MESSAGES = 200_000
 """Heartbeats a replica may hold unprocessed before NATS drops them (a slow consumer)."""
-FREEZE_SECONDS = 10.0
-"""How often the objects alive are moved out of the cyclic garbage collector's sight (`gc.freeze`)."""
 ANNOUNCE_AT_ONCE = 32
 """State announcements (outbox writes) made concurrently."""
 FLUSH_SECONDS = 1.0
@@ -123,8 +121,10 @@ class AgentWatch:
             asyncio.create_task(self._prune()),
             asyncio.create_task(self._flush()),
             asyncio.create_task(self._announcer()),
-            asyncio.create_task(self._freeze()),
         ]
+        # The held statuses are millions of objects at 10,000 servers: full collector passes over them stalled
+        # the event loop for up to a second each (services/common/gc_freeze.py).
+        freeze_after_slow_collections()
 
     async def stop(self) -> None:
         """Stop the periodic work (subscriptions end with the connection)."""
@@ -301,17 +301,6 @@ class AgentWatch:
             for server_id in list(self.cache.seen):
                 if self.cache.state(server_id, now=now) != self.announced.get(server_id):
                     self._announce_soon(server_id)
-
-    async def _freeze(self) -> None:
-        """The held statuses are millions of objects at 15,000 servers: a full collection walks them all (0.8 s
-        on this machine, every few seconds while heartbeats allocate), and stalls every heartbeat behind it.
-        They hold no reference cycles, so freezing what is alive costs nothing: what dies later is still freed
-        by reference counting; only cyclic garbage alive at a freeze would stay, so young generations are
-        collected first."""
-        while True:
-            await asyncio.sleep(FREEZE_SECONDS)
-            gc.collect(1)
-            gc.freeze()
 
     async def _prune(self) -> None:
         while True:
