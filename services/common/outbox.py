@@ -31,7 +31,7 @@ from typing import Any, Final
 
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from contracts.events.base import Event
 from contracts.subjects import EVENTS_STREAM
@@ -57,6 +57,8 @@ PUBLISH_TIMEOUT_SECONDS: Final = 5.0
 """How long one publish waits for JetStream's acknowledgement."""
 MAX_BACKOFF_SECONDS: Final = 30.0
 """The longest pause between two relay attempts while JetStream does not acknowledge."""
+DUPLICATE_KEY: Final = 11000
+"""MongoDB's error code for an insert whose `_id` is already stored."""
 DUPLICATE_WINDOW_SECONDS: Final = 600
 """The events stream's de-duplication window: a retried publish within it is stored once. It is far longer
 than the relay's retry pause, so an entry published but not yet removed (a crash in between) is dropped by
@@ -138,14 +140,26 @@ class Outbox:
             await coll.create_index(PENDING_COUNT, sparse=True)
 
     async def record(self, *events: Event, guard: tuple[str, Any] | None = None) -> None:
-        """Store events that ride in no document; with `guard` (collection, _id), publish them only once that
-        document is gone (see the module docstring). Recording an event twice stores it once."""
+        """Store events that ride in no document, in one write; with `guard` (collection, _id), publish them only
+        once that document is gone (see the module docstring). An event recorded twice is stored once (its id
+        is the entry's `_id`). If the write fails, the events that were stored stay stored (and go out), the
+        others are not, and the error is raised: recording them again stores each missing one once."""
+        docs: list[Document] = []
         for event in events:
             doc: Document = {"_id": event.id, **entry(event)}
             if guard is not None:
                 doc["guard"] = {"collection": guard[0], "id": guard[1]}
-            with contextlib.suppress(DuplicateKeyError):
-                await self.coll.insert_one(doc)
+            docs.append(doc)
+        if not docs:
+            return
+        try:
+            # Unordered, so a duplicate does not stop the events after it.
+            await self.coll.insert_many(docs, ordered=False)
+        except BulkWriteError as err:
+            if any(
+                e.get("code") != DUPLICATE_KEY for e in err.details.get("writeErrors", [])
+            ) or err.details.get("writeConcernErrors"):
+                raise
         self.wake(OUTBOX_COLLECTION)
 
     async def keep_pending(self, doc: Document | None) -> None:
