@@ -267,3 +267,32 @@ async def test_container_lists_show_a_renamed_or_deleted_server_at_once(executor
 
 async def _equals_list(read: Any, expected: list[tuple[str, str]]) -> bool:
     return await read() == expected
+
+
+async def test_many_servers_going_ok_at_once_are_each_announced_once(executor, publisher, nats_url):
+    # As when a replica starts among thousands of agents: the announcements are recorded in batches.
+    servers = [f"burst-{time.monotonic_ns()}-{i}" for i in range(60)]
+    events: list[dict[str, Any]] = []
+    listener = await nats.connect(nats_url)
+
+    async def collect(msg: Any) -> None:
+        events.append(json.loads(msg.data))
+
+    await listener.subscribe("komodo.event.server.ServerStateChanged", cb=collect)
+    try:
+        for server_id in servers:
+            await beat(publisher, heartbeat(server_id, interval_ms=60_000))
+
+        async def all_announced() -> bool:
+            return {e["resource"]["id"] for e in events} >= set(servers)
+
+        assert await eventually(all_announced)
+        await asyncio.sleep(0.5)
+        seen = [
+            (e["resource"]["id"], e["previous"], e["current"])
+            for e in events
+            if e["resource"]["id"] in servers
+        ]
+        assert sorted(seen) == sorted((s, "NotOk", "Ok") for s in servers)
+    finally:
+        await listener.close()
