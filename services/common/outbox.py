@@ -35,7 +35,7 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from contracts.events.base import Event
 from contracts.subjects import EVENTS_STREAM
-from services.common.mongo import Document
+from services.common.mongo import Document, only_duplicates
 from services.common.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
@@ -57,8 +57,6 @@ PUBLISH_TIMEOUT_SECONDS: Final = 5.0
 """How long one publish waits for JetStream's acknowledgement."""
 MAX_BACKOFF_SECONDS: Final = 30.0
 """The longest pause between two relay attempts while JetStream does not acknowledge."""
-DUPLICATE_KEY: Final = 11000
-"""MongoDB's error code for an insert whose `_id` is already stored."""
 DUPLICATE_WINDOW_SECONDS: Final = 600
 """The events stream's de-duplication window: a retried publish within it is stored once. It is far longer
 than the relay's retry pause, so an entry published but not yet removed (a crash in between) is dropped by
@@ -156,9 +154,7 @@ class Outbox:
             # Unordered, so a duplicate does not stop the events after it.
             await self.coll.insert_many(docs, ordered=False)
         except BulkWriteError as err:
-            if any(
-                e.get("code") != DUPLICATE_KEY for e in err.details.get("writeErrors", [])
-            ) or err.details.get("writeConcernErrors"):
+            if not only_duplicates(err):
                 raise
         self.wake(OUTBOX_COLLECTION)
 
