@@ -1,11 +1,12 @@
-"""Following the agents: heartbeats into the cache (every replica) and the stats history (one replica), container
+"""Following the agents: heartbeats into the cache (every replica) and the stats history (stored once), container
 changes into the cache, and ServerStateChanged events when a server goes Ok or NotOk.
 
 A full status (`komodo.agent.*.status`) is validated into an `AgentStatus`, not in the subscription's callback but
-by a task of its own that gives the event loop a turn every few milliseconds (see `AgentWatch._heartbeat`); a
-small beat (`komodo.agent.*.beat`) is only `json.loads`ed: its stats are typed when read. A beat whose digest is not that of the held status (this
-replica started after the agent's last full status, or missed one) makes the replica ask that agent for its
-full status (`komodo.agent.<server_id>.resend`), so a new replica holds the whole fleet within one interval."""
+by a task of its own that gives the event loop a turn every 0.2 ms (see `AgentWatch._heartbeat`); a small beat
+(`komodo.agent.*.beat`) is only `json.loads`ed: its stats are typed when read. A beat whose digest is not that of
+the held status (this replica started after the agent's last full status, or missed one, e.g. while cut off)
+makes the replica ask that agent for its full status (`komodo.agent.<server_id>.resend`), so a new or reconnected
+replica holds the whole fleet within one interval."""
 
 from __future__ import annotations
 
