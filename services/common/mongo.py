@@ -6,10 +6,11 @@ values (only `{"$regex": ...}`), no pipeline updates, no `$setOnInsert` in find_
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import BulkWriteError
 
 from services.common.settings import Settings
 
@@ -31,3 +32,15 @@ def service_database(
 ) -> AsyncDatabase[Document]:
     """The database `service` owns."""
     return client[settings.database_name(service)]
+
+
+DUPLICATE_KEY: Final = 11000
+"""MongoDB's error code for an insert whose `_id` (or other unique key) is already stored."""
+
+
+def only_duplicates(err: BulkWriteError) -> bool:
+    """Whether an unordered `insert_many` failed only on documents already stored (the rest were written)."""
+    details = err.details
+    return not details.get("writeConcernErrors") and all(
+        e.get("code") == DUPLICATE_KEY for e in details.get("writeErrors", [])
+    )

@@ -31,11 +31,11 @@ from typing import Any, Final
 
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from contracts.events.base import Event
 from contracts.subjects import EVENTS_STREAM
-from services.common.mongo import Document
+from services.common.mongo import Document, only_duplicates
 from services.common.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
@@ -138,14 +138,24 @@ class Outbox:
             await coll.create_index(PENDING_COUNT, sparse=True)
 
     async def record(self, *events: Event, guard: tuple[str, Any] | None = None) -> None:
-        """Store events that ride in no document; with `guard` (collection, _id), publish them only once that
-        document is gone (see the module docstring). Recording an event twice stores it once."""
+        """Store events that ride in no document, in one write; with `guard` (collection, _id), publish them only
+        once that document is gone (see the module docstring). An event recorded twice is stored once (its id
+        is the entry's `_id`). If the write fails, the events that were stored stay stored (and go out), the
+        others are not, and the error is raised: recording them again stores each missing one once."""
+        docs: list[Document] = []
         for event in events:
             doc: Document = {"_id": event.id, **entry(event)}
             if guard is not None:
                 doc["guard"] = {"collection": guard[0], "id": guard[1]}
-            with contextlib.suppress(DuplicateKeyError):
-                await self.coll.insert_one(doc)
+            docs.append(doc)
+        if not docs:
+            return
+        try:
+            # Unordered, so a duplicate does not stop the events after it.
+            await self.coll.insert_many(docs, ordered=False)
+        except BulkWriteError as err:
+            if not only_duplicates(err):
+                raise
         self.wake(OUTBOX_COLLECTION)
 
     async def keep_pending(self, doc: Document | None) -> None:

@@ -14,7 +14,16 @@ from typing import Any
 import aiodocker
 import httpx
 
+from contracts.entities.agent import AgentContainer, AgentStatus, DockerLists, PollStatusResponse
+from contracts.entities.docker import (
+    ComposeProject,
+    ContainerStateStatusEnum,
+    NetworkListItem,
+    VolumeListItem,
+)
+from contracts.entities.system import PeripheryInformation, SingleDiskUsage, SystemInformation, SystemStats
 from services.agent.app import Agent
+from services.agent.heartbeat import status_digest
 from services.agent.settings import AgentConfig
 from services.common.settings import Settings
 from services.gateway.webhooks.verify import github_signature
@@ -193,3 +202,42 @@ async def repo_config(client: BusClient, server: GitServer, repo: str, token: st
         "on_clone": {"path": ".", "command": "cat .env > cloned.txt"},
         "on_pull": {"path": ".", "command": "echo pulled [[DB_PASSWORD]]"},
     }
+
+
+def heartbeat(
+    server_id: str, containers: int = 3, interval_ms: int = 1000, ts: int | None = None
+) -> AgentStatus:
+    """A full agent status of `containers` containers, with its lists' digest, as an agent publishes it."""
+    items = [
+        AgentContainer(
+            name=f"app-{i}",
+            id=f"{i:064x}",
+            image="local/busybox:1",
+            state=ContainerStateStatusEnum.Running if i % 3 else ContainerStateStatusEnum.Exited,
+            labels={"com.docker.compose.project": "shop"} if i == 1 else {},
+        )
+        for i in range(containers)
+    ]
+    poll = PollStatusResponse(
+        periphery_info=PeripheryInformation(version="0.1.0", docker_connected=True),
+        system_info=SystemInformation(name="Debian", core_count=2, logical_core_count=4, host_name="h1"),
+        system_stats=SystemStats(
+            cpu_perc=12.5,
+            mem_used_gb=1.5,
+            mem_total_gb=8.0,
+            disks=[SingleDiskUsage(mount="/", used_gb=10.0, total_gb=100.0)],
+        ),
+        docker=DockerLists(
+            containers=items,
+            networks=[NetworkListItem(name="bridge")],
+            volumes=[VolumeListItem(name="data")],
+            projects=[ComposeProject(name="shop", status="running(1)")],
+        ),
+    )
+    return AgentStatus(
+        server_id=server_id,
+        ts=int(time.time() * 1000) if ts is None else ts,
+        interval_ms=interval_ms,
+        status=poll,
+        digest=status_digest(poll),
+    )

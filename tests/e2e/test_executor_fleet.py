@@ -11,11 +11,12 @@ from typing import Any
 import nats
 from nats.aio.msg import Msg
 
-from contracts.entities.agent import AgentStatus
+from contracts.entities.agent import AgentBeat, AgentStatus
+from contracts.subjects import agent_beat_subject, agent_resend_subject, agent_status_subject
 from services.executor.app import Executor
 from services.registry.app import Registry
 from tests.e2e.conftest import running, service_settings
-from tests.e2e.helpers import eventually, start_agent
+from tests.e2e.helpers import eventually, heartbeat, start_agent
 
 
 async def test_a_new_replica_holds_an_agents_full_status_within_one_interval(
@@ -83,3 +84,45 @@ async def test_a_new_replica_holds_an_agents_full_status_within_one_interval(
     finally:
         await agent.stop()
         await listener.close()
+
+
+async def test_an_executor_cut_off_reconnects_and_completes_what_it_missed_from_the_next_beat(
+    executor: Executor, nats_url: str
+) -> None:
+    # What nats-server does to a slow consumer: it closes the connection. Statuses sent meanwhile are lost; the
+    # agent's next beat names lists the executor does not hold, so it asks for them and holds them again.
+    server_id = f"cut-{time.monotonic_ns()}"
+    agent = await nats.connect(nats_url)
+    now = int(time.time() * 1000)
+    statuses = {1: heartbeat(server_id, containers=1, ts=now)}
+
+    async def resend(msg: Msg) -> None:
+        # As an agent does: its current lists, taken now (after the beat that made the executor ask).
+        latest = statuses[max(statuses)].model_copy(update={"ts": now + 10_000})
+        await agent.publish(agent_status_subject(server_id), latest.model_dump_json().encode())
+
+    await agent.subscribe(agent_resend_subject(server_id), cb=resend)
+    try:
+        await agent.publish(agent_status_subject(server_id), statuses[1].model_dump_json().encode())
+
+        async def holds(count: int) -> bool:
+            return len(executor.cache.containers(server_id)) == count
+
+        assert await eventually(lambda: holds(1))
+        nc = executor.bus.nc
+        reconnects = nc.stats["reconnects"]
+        nc._transport.close()  # the server's side of a cut: the socket closes under the client
+
+        async def reconnected() -> bool:
+            return nc.is_connected and nc.stats["reconnects"] > reconnects
+
+        assert await eventually(reconnected)
+        # A status sent while the executor was cut off is lost; its beats carry its digest.
+        statuses[2] = heartbeat(server_id, containers=3, ts=now + 1000)
+        beat = AgentBeat(server_id=server_id, ts=now + 2000, interval_ms=1000, digest=statuses[2].digest)
+        assert not await holds(3)
+        await agent.publish(agent_beat_subject(server_id), beat.model_dump_json().encode())
+        assert await eventually(lambda: holds(3))
+        assert executor.watch.asked >= 1
+    finally:
+        await agent.close()

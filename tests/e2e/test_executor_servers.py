@@ -17,17 +17,10 @@ import nats
 import pytest
 from nats.aio.client import Client as NatsClient
 
-from contracts.entities.agent import AgentContainer, AgentStatus, DockerLists, PollStatusResponse
-from contracts.entities.docker import (
-    ComposeProject,
-    ContainerStateStatusEnum,
-    NetworkListItem,
-    VolumeListItem,
-)
-from contracts.entities.system import PeripheryInformation, SingleDiskUsage, SystemInformation, SystemStats
+from contracts.entities.agent import AgentStatus
 from contracts.subjects import agent_status_subject
 from tests.e2e.conftest import BusClient
-from tests.e2e.helpers import eventually
+from tests.e2e.helpers import eventually, heartbeat
 
 
 @pytest.fixture
@@ -37,40 +30,6 @@ async def publisher(nats_url: str) -> AsyncIterator[NatsClient]:
         yield nc
     finally:
         await nc.close()
-
-
-def heartbeat(server_id: str, containers: int = 3, interval_ms: int = 1000) -> AgentStatus:
-    items = [
-        AgentContainer(
-            name=f"app-{i}",
-            id=f"{i:064x}",
-            image="local/busybox:1",
-            state=ContainerStateStatusEnum.Running if i % 3 else ContainerStateStatusEnum.Exited,
-            labels={"com.docker.compose.project": "shop"} if i == 1 else {},
-        )
-        for i in range(containers)
-    ]
-    return AgentStatus(
-        server_id=server_id,
-        ts=int(time.time() * 1000),
-        interval_ms=interval_ms,
-        status=PollStatusResponse(
-            periphery_info=PeripheryInformation(version="0.1.0", docker_connected=True),
-            system_info=SystemInformation(name="Debian", core_count=2, logical_core_count=4, host_name="h1"),
-            system_stats=SystemStats(
-                cpu_perc=12.5,
-                mem_used_gb=1.5,
-                mem_total_gb=8.0,
-                disks=[SingleDiskUsage(mount="/", used_gb=10.0, total_gb=100.0)],
-            ),
-            docker=DockerLists(
-                containers=items,
-                networks=[NetworkListItem(name="bridge")],
-                volumes=[VolumeListItem(name="data")],
-                projects=[ComposeProject(name="shop", status="running(1)")],
-            ),
-        ),
-    )
 
 
 async def beat(nc: NatsClient, status: AgentStatus, subject: str | None = None) -> None:
@@ -267,3 +226,32 @@ async def test_container_lists_show_a_renamed_or_deleted_server_at_once(executor
 
 async def _equals_list(read: Any, expected: list[tuple[str, str]]) -> bool:
     return await read() == expected
+
+
+async def test_many_servers_going_ok_at_once_are_each_announced_once(executor, publisher, nats_url):
+    # As when a replica starts among thousands of agents: the announcements are recorded in batches.
+    servers = [f"burst-{time.monotonic_ns()}-{i}" for i in range(60)]
+    events: list[dict[str, Any]] = []
+    listener = await nats.connect(nats_url)
+
+    async def collect(msg: Any) -> None:
+        events.append(json.loads(msg.data))
+
+    await listener.subscribe("komodo.event.server.ServerStateChanged", cb=collect)
+    try:
+        for server_id in servers:
+            await beat(publisher, heartbeat(server_id, interval_ms=60_000))
+
+        async def all_announced() -> bool:
+            return {e["resource"]["id"] for e in events} >= set(servers)
+
+        assert await eventually(all_announced)
+        await asyncio.sleep(0.5)
+        seen = [
+            (e["resource"]["id"], e["previous"], e["current"])
+            for e in events
+            if e["resource"]["id"] in servers
+        ]
+        assert sorted(seen) == sorted((s, "NotOk", "Ok") for s in servers)
+    finally:
+        await listener.close()

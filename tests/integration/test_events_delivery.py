@@ -111,6 +111,28 @@ async def test_events_written_while_the_relay_is_down_are_published_once(
     assert first.published + second.published >= 3
 
 
+async def test_a_batch_recorded_in_one_write_goes_out_once_each_after_a_restart(
+    nc: NatsClient, db: AsyncDatabase[Document]
+) -> None:
+    # Some of the batch were stored by an earlier attempt whose write failed part-way (or by another replica).
+    batch = [changed(f"batch-{i}") for i in range(120)]
+    earlier = Outbox(db)
+    await earlier.record(*batch[:30:3])
+    await earlier.record(*batch)
+    await earlier.record(*batch[100:])  # and some again: each is stored once
+    ids = {e.id for e in batch}
+    assert {doc["_id"] async for doc in db["Outbox"].find({"_id": {"$in": list(ids)}})} == ids
+    # The process that recorded them died before its relay ran; the next one publishes each once.
+    restarted = Outbox(db)
+    restarted.start(Publisher(nc.jetstream))
+    try:
+        await until(lambda: _count(db["Outbox"], {"_id": {"$in": list(ids)}}, 0), "the batch to be published")
+    finally:
+        await restarted.stop()
+    published = [i for i, _ in await stored(nc, ResourceChanged.SUBJECT, EVENTS_STREAM) if i in ids]
+    assert sorted(published) == sorted(ids)
+
+
 async def test_a_guarded_event_goes_only_once_its_document_is_gone(
     nc: NatsClient, db: AsyncDatabase[Document], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -1,5 +1,6 @@
 """Stats history: one SystemStatsRecord per server at most every 5 s, written in batches every second, paged by
-granularity, pruned by age."""
+granularity, pruned by age. A record's `_id` is its server and time, so replicas that take the same heartbeat's
+stats store it once."""
 
 from __future__ import annotations
 
@@ -9,13 +10,14 @@ from typing import Any
 from pydantic import ValidationError
 from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import BulkWriteError
 
 from contracts.entities.system import (
     GetHistoricalServerStatsResponse,
     SystemStatsRecord,
 )
 from services.common.errors import BadRequest
-from services.common.mongo import Document
+from services.common.mongo import Document, only_duplicates
 
 STATS_PER_PAGE = 200
 """Points in one page of history."""
@@ -56,7 +58,7 @@ class StatsStore:
         except ValidationError:
             return False
         self._last[server_id] = now
-        doc = record.model_dump(mode="json")
+        doc = {"_id": f"{server_id}:{ts}", **record.model_dump(mode="json")}
         doc["disk_total_gb"] = sum((disk.total_gb for disk in record.disks), 0.0)
         doc["disk_used_gb"] = sum((disk.used_gb for disk in record.disks), 0.0)
         self._queued.append(doc)
@@ -67,7 +69,11 @@ class StatsStore:
         trip every interval); answers how many were stored."""
         queued, self._queued = self._queued, []
         if queued:
-            await self.coll.insert_many(queued, ordered=False)
+            try:
+                await self.coll.insert_many(queued, ordered=False)
+            except BulkWriteError as err:
+                if not only_duplicates(err):  # another replica stored the same heartbeat's record
+                    raise
         return len(queued)
 
     async def history(
