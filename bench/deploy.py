@@ -12,8 +12,9 @@ keeps the previous container aside until the new one runs, so each deploy replac
 
 The peer is the floor of the same work from Python: aiodocker removes the previous container (`rm -f`), then
 `containers.create` + `start` of the same container (image, command, network, restart, stop signal and
-timeout). The agent creates with the docker CLI (`docker create`, as Komodo's `docker run`), then starts. One untimed deploy of each comes
-first, so every timed one replaces a container. Every container is removed at the end.
+timeout). The agent creates through the Engine API as well (the deployment has no `extra_args`; with them it
+would run `docker create`), then starts. One untimed deploy of each comes first, so every timed one replaces a
+container. Every container is removed at the end.
 
     .venv/bin/python bench/deploy.py [-n 20] [--poll]
 """
