@@ -116,8 +116,8 @@ def environment_body(entries: list[str], lookup: dict[str, str] | None = None) -
         name, equals, value = line.partition("=")
         if any(char in _KEY_SPACE for char in name):
             raise BadOption(f"environment entry {name!r}: the variable name contains white space")
-        if not name:
-            raise BadOption(f"environment entry {line!r}: no variable name")
+        if not name:  # the entry is not shown: what follows `=` may be a secret
+            raise BadOption(f"environment entry {number + 1}: no variable name")
         if equals:
             env.append(f"{name}={value}")
         elif name in lookup:

@@ -150,6 +150,9 @@ def test_the_environment_is_read_as_the_cli_reads_an_env_file() -> None:
     ]
     with pytest.raises(BadOption, match="white space"):
         environment_body(["A B=1"], lookup={})
+    with pytest.raises(BadOption, match="no variable name") as refused:
+        environment_body(["A=1\n=s3cret"], lookup={})
+    assert "s3cret" not in str(refused.value)
 
 
 def request(**fields: object) -> RunContainer:
