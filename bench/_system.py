@@ -124,7 +124,7 @@ def report(heading: str, ours: tuple[str, list[float]], peer: tuple[str, list[fl
     print(f"{'case':<62}{'p50 ms':>10}{'p90 ms':>10}")
     print(f"{ours[0]:<62}{o50:>10.0f}{o90:>10.0f}")
     print(f"{peer[0]:<62}{p50:>10.0f}{p90:>10.0f}")
-    print(f"{ratio:<62}{o50 / p50:>10.1f}{o90 / p90:>10.1f}")
+    print(f"{ratio:<62}{o50 / p50:>10.2f}{o90 / p90:>10.2f}")
 
 
 def cli(doc: str | None, run: Callable[[int], Coroutine[Any, Any, None]]) -> None:

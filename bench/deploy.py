@@ -12,10 +12,18 @@ keeps the previous container aside until the new one runs, so each deploy replac
 
 The peer is the floor of the same work from Python: aiodocker removes the previous container (`rm -f`), then
 `containers.create` + `start` of the same container (image, command, network, restart, stop signal and
-timeout). The agent creates with the docker CLI (`docker create`, as Komodo's `docker run`), then starts. One untimed deploy of each comes
-first, so every timed one replaces a container. Every container is removed at the end.
+timeout). The agent creates through the Engine API as well (the deployment has no `extra_args`; with them it
+would run `docker create`), then starts. One untimed deploy of each comes first, so every timed one replaces a
+container. Every container is removed at the end.
 
-    .venv/bin/python bench/deploy.py [-n 20] [--poll]
+`--fresh` removes both containers (untimed) before each timed run instead, so each deploy creates a container
+where there was none: no previous one to stop, so the create is no longer hidden behind its stop.
+
+`--cli` gives the deployment the extra argument `--pull=never` (which changes nothing: the agent passes
+`--pull never` already), so the agent creates with `docker create` as it does for any deployment with
+`extra_args` (and as it did for all before it created through the Engine API).
+
+    .venv/bin/python bench/deploy.py [-n 20] [--poll] [--fresh] [--cli]
 """
 
 from __future__ import annotations
@@ -53,11 +61,19 @@ async def running_id(docker: aiodocker.Docker, name: str) -> str:
     return str(shown["Id"]) if shown["State"]["Running"] else ""
 
 
+async def remove(docker: aiodocker.Docker, name: str) -> None:
+    """Remove the container of that name, if there is one."""
+    with contextlib.suppress(aiodocker.DockerError):
+        await docker.containers.container(name).delete(force=True)
+
+
 async def deploy_once(
-    client: Client, docker: aiodocker.Docker, name: str, stream: UpdateStream | None
+    client: Client, docker: aiodocker.Docker, name: str, stream: UpdateStream | None, fresh: bool = False
 ) -> float:
     """Seconds from POST /execute Deploy until its Update is Complete (seen on the stream, or polled without
-    one); an error unless a new container runs then."""
+    one); an error unless a new container runs then. `fresh`: the container is removed first (untimed)."""
+    if fresh:
+        await remove(docker, name)
     before = await running_id(docker, name)
     started = time.perf_counter()
     if stream is not None:
@@ -71,8 +87,11 @@ async def deploy_once(
     return elapsed
 
 
-async def peer_once(docker: aiodocker.Docker, body: dict[str, Any], name: str) -> float:
-    """Seconds to remove the previous container and create + start the same one with aiodocker."""
+async def peer_once(docker: aiodocker.Docker, body: dict[str, Any], name: str, fresh: bool = False) -> float:
+    """Seconds to remove the previous container and create + start the same one with aiodocker (`fresh`: the
+    previous one is removed before the clock starts)."""
+    if fresh:
+        await remove(docker, name)
     started = time.perf_counter()
     with contextlib.suppress(aiodocker.DockerError):
         await (await docker.containers.get(name)).delete(force=True)
@@ -81,7 +100,7 @@ async def peer_once(docker: aiodocker.Docker, body: dict[str, Any], name: str) -
     return time.perf_counter() - started
 
 
-async def run(count: int, poll: bool) -> None:
+async def run(count: int, poll: bool, fresh: bool, cli: bool) -> None:
     tag = uuid.uuid4().hex[:8]
     ours, peer_name = f"bench-deploy-{tag}", f"bench-peer-{tag}"
     docker = aiodocker.Docker()
@@ -94,6 +113,7 @@ async def run(count: int, poll: bool) -> None:
                 "image": {"type": "Image", "params": {"image": IMAGE}},
                 "network": "bridge",
                 "command": COMMAND,
+                "extra_args": ["--pull=never"] if cli else [],
             }
             await client.ask("write", "CreateDeployment", {"name": ours, "config": config})
             # The body `docker create` sends for the deployment's container (what the agent runs).
@@ -109,8 +129,8 @@ async def run(count: int, poll: bool) -> None:
                 await deploy_once(client, docker, ours, stream)  # untimed: later ones replace a container
                 await peer_once(docker, body, peer_name)
                 for _ in range(count):
-                    ours_samples.append(await deploy_once(client, docker, ours, stream))
-                    peer_samples.append(await peer_once(docker, body, peer_name))
+                    ours_samples.append(await deploy_once(client, docker, ours, stream, fresh))
+                    peer_samples.append(await peer_once(docker, body, peer_name, fresh))
     finally:
         for name in (ours, ours + PREVIOUS_SUFFIX, peer_name):
             with contextlib.suppress(aiodocker.DockerError):
@@ -118,10 +138,18 @@ async def run(count: int, poll: bool) -> None:
         await docker.close()
 
     waited = "poll GetUpdate every 20 ms" if poll else "Complete on /ws/update"
+    each = (
+        f"each on a host without the {IMAGE} container"
+        if fresh
+        else f"each replacing a running {IMAGE} container"
+    )
     report(
-        f"deploys per case: {count} (sequential, each replacing a running {IMAGE} container)",
-        (f"Deploy over HTTP (execute, {waited})", ours_samples),
-        ("peer: aiodocker rm -f + create + start", peer_samples),
+        f"deploys per case: {count} (sequential, {each})",
+        (f"Deploy{' (docker create)' if cli else ''} over HTTP (execute, {waited})", ours_samples),
+        (
+            "peer: aiodocker create + start" if fresh else "peer: aiodocker rm -f + create + start",
+            peer_samples,
+        ),
         "ratio Deploy / peer",
     )
 
@@ -134,5 +162,13 @@ if __name__ == "__main__":
     parser.add_argument(
         "--poll", action="store_true", help="poll GetUpdate every 20 ms instead of the stream"
     )
+    parser.add_argument(
+        "--fresh", action="store_true", help="remove the containers (untimed) before each run: no replace"
+    )
+    parser.add_argument(
+        "--cli",
+        action="store_true",
+        help="an extra argument that changes nothing, so the agent runs docker create",
+    )
     args = parser.parse_args()
-    asyncio.run(run(args.count, args.poll))
+    asyncio.run(run(args.count, args.poll, args.fresh, args.cli))

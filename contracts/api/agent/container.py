@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shlex
 from typing import Any, ClassVar
 
@@ -12,6 +13,8 @@ from contracts.base import KomodoModel
 from contracts.entities.common import SearchCombinator
 from contracts.entities.docker import ContainerStats, InspectContainerResponse
 from contracts.entities.update import Log
+
+_PORT_RANGE = re.compile(r"[0-9]+(-[0-9]+)?")
 
 
 class InspectContainer(AgentRequest):
@@ -190,7 +193,7 @@ class RunContainer(AgentRequest):
     environment: list[str] = Field(default_factory=list)
     """`KEY=value` entries."""
     ports: list[str] = Field(default_factory=list)
-    """Port mappings: `[ip:]host:container[/protocol]`."""
+    """Port mappings as `docker run -p`: `[[ip:]host:]container[/protocol]`, ports or ranges (`8000-8005`)."""
     volumes: list[str] = Field(default_factory=list)
     """Mounts: `source:target[:mode]` (a source path or a volume name)."""
     labels: list[str] = Field(default_factory=list)
@@ -211,10 +214,14 @@ class RunContainer(AgentRequest):
     @field_validator("ports")
     @classmethod
     def _ports(cls, ports: list[str]) -> list[str]:
+        # A first check only (the agent parses each entry as the docker CLI does, and names what it refuses).
         for entry in ports:
             parts = entry.partition("/")[0].split(":")
-            if len(parts) not in (2, 3) or not all(p.isdigit() for p in parts[-2:]):
-                raise ValueError(f"{entry!r} is not [ip:]host_port:container_port[/protocol]")
+            host = parts[-2] if len(parts) > 1 else ""
+            if not _PORT_RANGE.fullmatch(parts[-1]) or (host and not _PORT_RANGE.fullmatch(host)):
+                raise ValueError(
+                    f"{entry!r} is not [[ip:]host_port:]container_port[/protocol] (ports or ranges)"
+                )
         return ports
 
     @field_validator("volumes")

@@ -4,6 +4,10 @@ Stages, each a Log: pull the image (when it is not on the host, or when registry
 private image is fresh); keep a container of that name aside (renamed `<name>-previous` and stopped, freeing
 its ports); create and start the new one; then remove the previous one, or, when the new one cannot be created
 or started, remove what was created and put the previous one back (renamed back, started again if it ran).
+
+The container is created through the Engine API (the body `create_api` translates as the CLI would) unless the
+request has `extra_args`: those are `docker run` flags only the docker CLI understands, so such a request is
+created with `docker create`. Both make the same container and fail the same way (`CreateFailed`).
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from contracts.api.agent import container as api
 from contracts.entities.update import Log
 from services.agent.context import AgentContext
 from services.agent.handlers.base import HandlerTable, bind
+from services.agent.handlers.create_api import BadOption, create_body, restart_policy
 from services.agent.oplog import docker_step
 from services.common.errors import NotFound, Unavailable
 
@@ -32,15 +37,10 @@ CLI_TIMEOUT_SECONDS = 120.0
 
 
 class CreateFailed(DockerError):
-    """`docker create` refused the container (its message says why: a bad option, a name in use, ...)."""
+    """The container could not be created (the message says why: a bad option, a name in use, ...)."""
 
     def __init__(self, message: str) -> None:
         super().__init__(400, message)
-
-
-def restart_policy(restart: str) -> str:
-    """Docker's `--restart` value: Komodo renders `on-failure` as `on-failure:10`."""
-    return "on-failure:10" if restart == "on-failure" else restart or "no"
 
 
 def create_args(request: api.RunContainer, env_file: str) -> list[str]:
@@ -144,6 +144,36 @@ class _StopFailed(Exception):
 
 
 async def create_container(ctx: AgentContext, request: api.RunContainer) -> str:
+    """Create the request's container; its id (`CreateFailed` with Docker's message when refused).
+
+    Through the Engine API without `extra_args`, with the docker CLI with them.
+    """
+    if request.extra_args:
+        return await create_with_cli(ctx, request)
+    return await create_with_api(ctx, request)
+
+
+async def create_with_api(ctx: AgentContext, request: api.RunContainer) -> str:
+    """`POST /containers/create` of the request's container (never pulls); its id.
+
+    An option that cannot be translated, or the engine refusing the body, is `CreateFailed` with the reason,
+    worded as the CLI words the engine's refusals.
+    """
+    try:
+        body = create_body(request)
+    except BadOption as err:
+        raise CreateFailed(f"docker: {err}") from None
+    try:
+        async with (
+            ctx.docker.reachable() as docker
+        ):  # an unreachable engine is `Unavailable`, not caught here
+            created = await docker.containers.create(body, name=request.name)
+    except DockerError as err:
+        raise CreateFailed(f"Error response from daemon: {err.message}") from None
+    return str(created.id)
+
+
+async def create_with_cli(ctx: AgentContext, request: api.RunContainer) -> str:
     """`docker create` of the request's container; its id (`CreateFailed` with docker's message when refused)."""
     with tempfile.TemporaryDirectory(prefix="varanus-run-") as folder:
         env_file = os.path.join(folder, "env")
@@ -160,8 +190,8 @@ async def run_container(ctx: AgentContext, request: api.RunContainer) -> list[Lo
     """Pull if needed, keep the previous container aside, start the new one, then drop or restore the previous.
 
     The image and the container of that name are inspected together. Once the previous container is renamed
-    aside, the new one is created while the previous one stops (`docker create` starts the CLI, which takes as
-    long as a stop); it starts only once the previous one has stopped, so ports are free and the two never run
+    aside, the new one is created while the previous one stops (through the CLI, `docker create` takes as long as
+    a stop); it starts only once the previous one has stopped, so ports are free and the two never run
     together.
     """
     logs: list[Log] = []

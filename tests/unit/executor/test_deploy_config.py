@@ -37,7 +37,7 @@ def test_registry_domain(image: str, domain: str):
     ("field", "value", "said"),
     [
         ("ports", ["80:eighty"], "80:eighty"),
-        ("ports", ["8080"], "8080"),
+        ("ports", ["8080:"], "8080:"),
         ("volumes", [":/data"], ":/data"),
         ("environment", ["=x"], "=x"),
         ("labels", ["team"], "team"),
@@ -47,3 +47,5 @@ def test_malformed_entries_are_refused_naming_them(field: str, value: list[str],
     with pytest.raises(ValidationError, match=said):
         RunContainer.model_validate({"name": "web", "image": "x", field: value})
     RunContainer(name="web", image="x", ports=["127.0.0.1:8080:80/udp"], volumes=["data:/data:ro"])
+    # As `docker run -p`: a lone container port (a host port the engine picks) and ranges.
+    RunContainer(name="web", image="x", ports=["8080", "8000-8005:8000-8005", "127.0.0.1::80"])
