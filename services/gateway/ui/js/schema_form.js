@@ -6,7 +6,40 @@
 // nested fieldset; Komodo's tagged unions `{type, params}` → a type select and the params' fieldset; anything
 // else (lists of objects, maps) → a JSON textarea, checked when the value is read.
 
+import { read } from "./api.js";
 import { h, replace, uid } from "./dom.js";
+import { kindByType } from "./kinds.js";
+import { resourceName } from "./names.js";
+
+/** Config fields that name another resource (by name or id; the server stores the id), by field name. */
+const REFERENCES = { server_id: "Server", builder_id: "Builder", build_id: "Build", linked_repo: "Repo" };
+
+/**
+ * Offers the names of the resources a reference field may name (a datalist the user may pick from or type
+ * past), and says which resource a stored id is. The list is the user's own List request, so it holds only
+ * what they may see; the server checks the reference again when the config is saved.
+ */
+function referenceHelp(type, input) {
+  const kind = kindByType(type);
+  const options = h("datalist", { id: `${input.id}-options` });
+  const named = h("span.ref-name", { "aria-live": "polite" });
+  input.setAttribute("list", options.id);
+  read(kind.list, {})
+    .then((items) => replace(options, items.map((item) => h("option", { value: item.name }))))
+    .catch(() => {});
+  const show = async () => {
+    const value = input.value.trim();
+    if (!/^[0-9a-f]{24}$/.test(value)) {
+      named.textContent = "";
+      return;
+    }
+    const name = await resourceName(type, value);
+    named.textContent = name ? `${kind.singular} ${name}` : "";
+  };
+  input.addEventListener("change", show);
+  show();
+  return [options, named];
+}
 
 /** A field whose input cannot be read as its type; `path` names it ("image.params.image"). */
 export class FieldError extends Error {
@@ -234,12 +267,14 @@ function field(name, rawSchema, value, schemas, path) {
     };
     const rows = Math.min(14, Math.max(2, props.value.split("\n").length + 1));
     const input = multiline ? h("textarea.code", { ...props, rows }) : h("input", { ...props, type: "text" });
+    const reference = !multiline && REFERENCES[name] ? referenceHelp(REFERENCES[name], input) : null;
     return {
       node: h(
         `div.field${multiline ? ".wide" : ""}`,
         { dataset: { field: path } },
         h("label", { for: id, text }),
         input,
+        reference,
         note,
       ),
       read: () => (schema.nullable && input.value === "" ? null : input.value),
