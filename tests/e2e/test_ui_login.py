@@ -85,3 +85,25 @@ async def test_an_api_key_is_created_with_its_secret_shown_once_then_listed_and_
         await row.get_by_role("button", name="Delete").click()
         await ui.page.get_by_role("dialog").get_by_role("button", name="Delete").click()
         await expect(ui.page.get_by_text("You have no API keys.")).to_be_visible()
+
+
+async def test_after_too_many_failed_log_ins_the_form_shows_the_rate_limit_with_when_to_try_again(
+    browser, gateway_url, admin_headers
+):
+    async with ui_page(browser, gateway_url) as ui:
+        await ui.page.goto(f"{gateway_url}/")
+        await ui.page.get_by_label("Username").fill("e2e-admin")
+        await ui.page.get_by_label("Password").fill("not-the-password")
+        alert = ui.page.get_by_role("alert")
+        for _ in range(5):
+            await ui.page.get_by_role("button", name="Log in").click()
+            await expect(alert).to_contain_text("Log-in failed")
+            # The next click must be told apart from this answer.
+            await ui.page.evaluate("document.querySelector('[role=alert]').remove()")
+        # The right password now too is refused until the window passes, and the form says so plainly.
+        await ui.page.get_by_label("Password").fill("e2e-admin-password")
+        await ui.page.get_by_role("button", name="Log in").click()
+        await expect(alert).to_contain_text("Too many attempts")
+        await expect(alert).to_contain_text(re.compile(r"\d+ s"))
+        await expect(ui.page.get_by_role("button", name="Log out")).to_have_count(0)
+        await ui.screenshot("login-rate-limited")
