@@ -13,7 +13,6 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import nats
 import pytest
 from nats.aio.client import Client as NatsClient
 
@@ -65,15 +64,6 @@ async def receiver() -> AsyncIterator[HttpReceiver]:
 async def smtp() -> AsyncIterator[SmtpSink]:
     async with smtp_sink() as found:
         yield found
-
-
-@pytest.fixture
-async def publisher(nats_url: str) -> AsyncIterator[NatsClient]:
-    nc = await nats.connect(nats_url)
-    try:
-        yield nc
-    finally:
-        await nc.close()
 
 
 async def make_alerter(

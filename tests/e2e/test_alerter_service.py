@@ -34,15 +34,6 @@ THRESHOLDS = {"enabled": True, "cpu_warning": 50.0, "cpu_critical": 80.0, "disk_
 
 
 @pytest.fixture
-async def publisher(nats_url: str) -> AsyncIterator[NatsClient]:
-    nc = await nats.connect(nats_url)
-    try:
-        yield nc
-    finally:
-        await nc.close()
-
-
-@pytest.fixture
 async def alert_events(nats_url: str) -> AsyncIterator[list[dict[str, Any]]]:
     """Every alert event published while the test runs (subject name and body)."""
     nc = await nats.connect(nats_url)

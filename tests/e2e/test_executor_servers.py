@@ -10,26 +10,15 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator
 from typing import Any
 
 import nats
-import pytest
 from nats.aio.client import Client as NatsClient
 
 from contracts.entities.agent import AgentStatus
 from contracts.subjects import agent_status_subject
 from tests.e2e.conftest import BusClient
 from tests.e2e.helpers import eventually, heartbeat
-
-
-@pytest.fixture
-async def publisher(nats_url: str) -> AsyncIterator[NatsClient]:
-    nc = await nats.connect(nats_url)
-    try:
-        yield nc
-    finally:
-        await nc.close()
 
 
 async def beat(nc: NatsClient, status: AgentStatus, subject: str | None = None) -> None:

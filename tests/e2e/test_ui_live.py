@@ -7,11 +7,9 @@ from __future__ import annotations
 import contextlib
 import time
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import aiodocker
-import nats
 import pytest
 from nats.aio.client import Client as NatsClient
 from playwright.async_api import expect
@@ -238,15 +236,6 @@ async def test_updates_filter_by_operation_and_state(browser, gateway_url, clien
         await shot(ui, "updates-filtered")
         await ui.open("/updates?state=Failed")
         await expect(ui.page.get_by_text("No Updates match.")).to_be_visible()
-
-
-@pytest.fixture
-async def publisher(nats_url: str) -> AsyncIterator[NatsClient]:
-    nc = await nats.connect(nats_url)
-    try:
-        yield nc
-    finally:
-        await nc.close()
 
 
 async def beat(nc: NatsClient, server_id: str, cpu: float) -> None:
