@@ -284,7 +284,9 @@ async def test_the_alerts_page_lists_an_open_alert_first(
         await ui.log_in(*ADMIN)
         await ui.page.get_by_role("link", name="Alerts", exact=True).click()
         await expect(ui.page.get_by_role("heading", name="Alerts")).to_be_visible()
-        row = ui.page.locator("tbody tr.open")
+        # Only this test's rows are counted: in a full run the alerter also raises alerts from the events that
+        # earlier tests left on the session's JetStream.
+        row = ui.page.locator("tbody tr.open", has_text="hot-host")
         await expect(row).to_have_count(1)
         await expect(row).to_contain_text("CRITICAL")
         await expect(row).to_contain_text("ServerCpu")
@@ -293,14 +295,18 @@ async def test_the_alerts_page_lists_an_open_alert_first(
         )
         await shot(ui, "alerts-desktop")
         await ui.page.get_by_label("Show").select_option("all")
-        await expect(ui.page.locator("tbody tr")).to_have_count(2)
+        resolved = ui.page.locator("tbody tr.resolved", has_text="a resolved one")
+        await expect(resolved).to_have_count(1)
+        await expect(ui.page.locator("tbody tr.open", has_text="hot-host")).to_have_count(1)
         # Open first, whatever their times.
-        await expect(ui.page.locator("tbody tr").first).to_have_class("open")
-        await expect(ui.page.locator("tbody tr.resolved")).to_contain_text("a resolved one")
+        classes = await ui.page.locator("tbody tr").evaluate_all("rows => rows.map((r) => r.className)")
+        first_resolved = next(i for i, c in enumerate(classes) if "resolved" in c)
+        assert all("open" not in c for c in classes[first_resolved:]), classes
     async with ui_page(browser, gateway_url, PHONE) as ui:
         await ui.log_in(*ADMIN)
         await ui.open("/alerts?show=all")
-        await expect(ui.page.locator("tbody tr")).to_have_count(2)
+        await expect(ui.page.locator("tbody tr", has_text="hot-host")).to_have_count(1)
+        await expect(ui.page.locator("tbody tr", has_text="a resolved one")).to_have_count(1)
         await shot(ui, "alerts-phone")
 
 
