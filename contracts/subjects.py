@@ -80,3 +80,17 @@ def action_cancel_subject() -> str:
     """Subject every executor replica listens on for CancelAction (the one running the script kills it):
     `komodo.executor.action.cancel` (lower case: never a request name)."""
     return f"{PREFIX}.executor.action.cancel"
+
+
+REPLICA_HEADER: Final = "Varanus-Replica"
+"""Header naming the service replica that published a message (so a replica can ignore its own notices)."""
+
+REGISTRY_READS_DROPPED_WILDCARD: Final = f"{PREFIX}.registry.dropped.*"
+"""Where registry replicas hear that another replica wrote a collection (see `registry_reads_dropped_subject`)."""
+
+
+def registry_reads_dropped_subject(collection: str) -> str:
+    """Subject on which a registry replica says it wrote `collection`, so the others drop the reads they hold
+    from it: `komodo.registry.dropped.<collection>` (a plain publish, no body, no answer; lower case: never a
+    request name)."""
+    return f"{PREFIX}.registry.dropped.{collection}"

@@ -64,6 +64,7 @@ from services.registry.nats_callout import (
 from services.registry.onboarding import OnboardingKeyStore
 from services.registry.permissions import PermissionStore
 from services.registry.providers import AccountStore
+from services.registry.read_cache import ReadCache
 from services.registry.resources import ResourceService, kind_for
 from services.registry.tags import TagStore
 from services.registry.updates import UpdateStore
@@ -99,10 +100,18 @@ class Registry:
         self.key_connections = KeyConnections()
         self.credential_notices = CredentialNotices(self.bus, self.credential_check, self.key_connections)
         self.updates = UpdateStore(self.db, self.bus)
+        self.read_cache = ReadCache()
         self.kinds: dict[str, ResourceService] = {}
         for spec in KINDS:
             self.kinds[spec.name] = ResourceService(
-                spec, self.db, box, self.bus, self.updates, self.kinds, settings.default_pagination_limit
+                spec,
+                self.db,
+                box,
+                self.bus,
+                self.updates,
+                self.kinds,
+                settings.default_pagination_limit,
+                self.read_cache,
             )
         self.permissions = PermissionStore(
             self.db,
@@ -124,7 +133,7 @@ class Registry:
         self.kinds[ResourceTargetVariant.Repo.value].live = self.builder_live_info
         self.kinds[ResourceTargetVariant.Build.value].live = self.builder_live_info
         self.kinds[ResourceTargetVariant.ResourceSync.value].live = self.sync_live_info
-        self.tags = TagStore(self.db, self.bus)
+        self.tags = TagStore(self.db, self.bus, [kind.coll for kind in self.kinds.values()])
         self.variables = VariableStore(self.db, box, self.bus, self.updates)
         self.git_accounts = AccountStore(
             GitProviderAccount,
@@ -199,6 +208,7 @@ class Registry:
         await self.bus.start()
         if self.credential_check is not None:
             await self.credential_check.watch(self.bus.nc)
+        await self.read_cache.watch(self.bus.nc)
         await self.ensure_first_server()  # once connected: creating it publishes events
         await self.presence.start(self.bus.js)
         self.catch_all = await unknown.subscribe(self, self.presence)
@@ -318,6 +328,7 @@ class Registry:
         if self.catch_all is not None:
             await self.catch_all.stop()
         await self.presence.stop()
+        await self.read_cache.stop()
         await self.bus.stop()
         await self.key_connections.stop()
         if self._callout_nc is not None:

@@ -22,6 +22,7 @@ from typing import Any
 from bson import ObjectId
 from pydantic import ValidationError
 from pymongo import ASCENDING, DESCENDING
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
@@ -54,6 +55,7 @@ from services.registry.documents import REVISION, id_or_name_filter, set_changed
 from services.registry.kinds import KINDS_BY_VARIANT, KindSpec, Reference
 from services.registry.listing import list_item_info, summarize
 from services.registry.names import validate_name
+from services.registry.read_cache import ReadCache, WatchedCollection
 from services.registry.references import Referenced, alerter_references, procedure_references
 from services.registry.toml import diff_lines, resource_toml
 from services.registry.updates import UpdateStore, now_ms
@@ -112,10 +114,15 @@ class ResourceService:
         updates: UpdateStore,
         kinds: dict[str, ResourceService],
         default_limit: int,
+        read_cache: ReadCache | None = None,
     ) -> None:
         self.spec = spec
         self.db = db
-        self.coll = db[spec.collection]
+        self.read_cache = read_cache or ReadCache()
+        """Reads kept until this kind's collection is written (one cache for all kinds of the registry)."""
+        self.coll: AsyncCollection[Document] = WatchedCollection(db, spec.collection, self.read_cache)
+        """This kind's documents. Every write of them goes through this object (or another kind's `coll`, or
+        one handed out from here): its writes drop the kept reads."""
         self.box = box
         self.bus = bus
         self.updates = updates
@@ -167,6 +174,16 @@ class ResourceService:
     async def get(self, id_or_name: str) -> Resource[Any, Any]:
         """The resource with that id or name, or a 404 naming it."""
         resource = await self.find(id_or_name)
+        if resource is None:
+            raise NotFound(f"no {self.spec.name} named or with id {id_or_name!r}")
+        return resource
+
+    async def read(self, id_or_name: str) -> Resource[Any, Any]:
+        """As `get`, for answering reads: kept in memory until this kind's collection is written (see
+        `read_cache`). The resource is shared with other reads: never change it in place."""
+        resource = await self.read_cache.read(
+            self.spec.collection, ("get", id_or_name), lambda: self.find(id_or_name)
+        )
         if resource is None:
             raise NotFound(f"no {self.spec.name} named or with id {id_or_name!r}")
         return resource
@@ -531,8 +548,12 @@ class ResourceService:
         self, query: ResourceQuery[Any], scope: dict[str, Any] | None = None
     ) -> list[Resource[Any, Any]]:
         found = await self._scoped_filter(query, scope)
-        cursor = self.coll.find(found).sort("name", ASCENDING)
-        return [self._from_document(doc) for doc in await cursor.to_list(None)]
+
+        async def load() -> tuple[Resource[Any, Any], ...]:
+            cursor = self.coll.find(found).sort("name", ASCENDING)
+            return tuple(self._from_document(doc) for doc in await cursor.to_list(None))
+
+        return list(await self.read_cache.read(self.spec.collection, ("all", repr(found)), load))
 
     async def _scoped_filter(self, query: ResourceQuery[Any], scope: dict[str, Any] | None) -> dict[str, Any]:
         found = await self._query_filter(query)
@@ -553,9 +574,14 @@ class ResourceService:
         if skip >= 2**62:  # beyond any collection; MongoDB's skip is a 64-bit integer
             return []
         found = await self._scoped_filter(query, scope)
-        cursor = self.coll.find(found).sort("name", DESCENDING if sort_desc else ASCENDING)
-        cursor = cursor.skip(skip).limit(size)
-        return [self._from_document(doc) for doc in await cursor.to_list(None)]
+
+        async def load() -> tuple[Resource[Any, Any], ...]:
+            cursor = self.coll.find(found).sort("name", DESCENDING if sort_desc else ASCENDING)
+            cursor = cursor.skip(skip).limit(size)
+            return tuple(self._from_document(doc) for doc in await cursor.to_list(None))
+
+        key = ("page", repr(found), sort_desc, skip, size)
+        return list(await self.read_cache.read(self.spec.collection, key, load))
 
     def list_item(self, resource: Resource[Any, Any]) -> ResourceListItem[Any]:
         """The list item of a resource."""
@@ -685,10 +711,7 @@ class ResourceService:
             oids = [ObjectId(i) for i in ids if is_object_id(i)]
             names: dict[str, str] = {}
             if oids:
-                target = self.kinds[reference.target.value].coll
-                names = {
-                    str(d["_id"]): d["name"] async for d in target.find({"_id": {"$in": oids}}, {"name": 1})
-                }
+                names = await self.kinds[reference.target.value].names_of(oids)
             items = [
                 item.model_copy(
                     update={
@@ -700,6 +723,16 @@ class ResourceService:
                 for item in items
             ]
         return items
+
+    async def names_of(self, oids: list[ObjectId]) -> dict[str, str]:
+        """The names of the resources of this kind with these ids, by id (kept like other reads)."""
+        wanted = sorted(set(oids))
+
+        async def load() -> dict[str, str]:
+            cursor = self.coll.find({"_id": {"$in": wanted}}, {"name": 1})
+            return {str(d["_id"]): str(d["name"]) async for d in cursor}
+
+        return dict(await self.read_cache.read(self.spec.collection, ("names", tuple(wanted)), load))
 
     async def list_full(
         self,

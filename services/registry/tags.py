@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from bson import ObjectId
 from pymongo import ASCENDING
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
@@ -16,17 +18,20 @@ from services.common.errors import Conflict, NotFound
 from services.common.mongo import Document
 from services.registry.announce import announce_entity
 from services.registry.documents import id_or_name_filter, to_document
-from services.registry.kinds import KINDS
 from services.registry.names import validate_name
 
 
 class TagStore:
     """Create, rename, recolor, delete and read tags."""
 
-    def __init__(self, db: AsyncDatabase[Document], bus: Bus) -> None:
+    def __init__(
+        self, db: AsyncDatabase[Document], bus: Bus, tagged: Sequence[AsyncCollection[Document]]
+    ) -> None:
         self.db = db
         self.coll = db["Tag"]
         self.bus = bus
+        self.tagged = tagged
+        """The resource collections whose documents carry tags (the registry's own, which drop kept reads)."""
 
     async def ensure_indexes(self) -> None:
         """Tag names are unique."""
@@ -79,8 +84,8 @@ class TagStore:
         """Delete a tag and take it off every resource that carries it."""
         tag = await self.get(id_or_name)
         await self.coll.delete_one({"_id": ObjectId(tag.id)})
-        for spec in KINDS:
-            await self.db[spec.collection].update_many({"tags": tag.id}, {"$pull": {"tags": tag.id}})
+        for coll in self.tagged:
+            await coll.update_many({"tags": tag.id}, {"$pull": {"tags": tag.id}})
         await announce_entity(self.bus, "Tag", tag.id, ResourceChange.Deleted, tag.name)
         return tag
 

@@ -28,7 +28,7 @@ def _register_kind(registry: Registry, service: ResourceService) -> None:
     permissions = registry.permissions
 
     async def get(req: Any, ctx: RequestContext) -> Any:
-        resource = await service.get(getattr(req, spec.primary))
+        resource = await service.read(getattr(req, spec.primary))
         target = ResourceTarget(type=spec.variant, id=resource.id)
         await permissions.require(ctx.caller, target, PermissionLevel.Read, resource.name)
         return resource if ctx.caller.admin else service.without_secrets(resource)

@@ -1,0 +1,266 @@
+"""Resource reads answered from memory, dropped whenever the collection they came from is written.
+
+Every read the registry answers most (`Get<Resource>`, a page of `List<Resources>`, the names a list shows)
+asks the database once or more; on the embedded MongoDB one `find_one` alone costs about 0.7 ms, more than the
+rest of a `GetDeployment` over the bus. So the registry keeps what it read, per collection, and drops all of a
+collection's reads whenever anything writes it:
+
+- this replica's own writes go through `WatchedCollection`, which drops the collection's reads once the write
+  has returned (or failed: it may have been applied), before the write's caller answers anyone;
+- another replica's writes arrive as a notice on `komodo.registry.dropped.<collection>` (a plain NATS publish
+  by that replica's `WatchedCollection`), normally within a millisecond of its write;
+- a read that was in flight while a drop happened is not kept (it may hold what the write replaced);
+- nothing is kept while this replica's NATS connection is down, a reconnect drops everything (notices may have
+  been missed), and no read is kept longer than `CACHE_SECONDS` in any case: the bound if a notice were lost.
+
+Permissions are not part of what is kept: each request still checks the caller's grants, and a non-admin's
+list scope is part of the key of the page it reads.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+import uuid
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Hashable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from nats.aio.client import Client as NatsClient
+from nats.aio.msg import Msg
+from nats.aio.subscription import Subscription
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.results import BulkWriteResult, DeleteResult, InsertManyResult, InsertOneResult, UpdateResult
+
+from contracts.subjects import (
+    REGISTRY_READS_DROPPED_WILDCARD,
+    REPLICA_HEADER,
+    registry_reads_dropped_subject,
+)
+from services.common.mongo import Document
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+CACHE_SECONDS = 5.0
+"""How long a read is kept at most: the backstop for a drop notice of another replica that never arrived."""
+
+MAX_WEIGHT_PER_COLLECTION = 10_000
+"""How much is kept per collection, counted in documents (a page of 100 counts 100, a resource 1); past that the
+least recently used reads go, and a single read weighing more is not kept at all."""
+
+
+def weight_of(value: object) -> int:
+    """What a kept read counts against `MAX_WEIGHT_PER_COLLECTION`: its length when it is a collection of
+    documents or names, else 1."""
+    return max(1, len(value)) if isinstance(value, tuple | list | dict) else 1
+
+
+@dataclass(slots=True)
+class _Kept:
+    value: Any
+    until: float
+    weight: int
+
+
+class ReadCache:
+    """What this registry replica read, per collection, until the collection is written."""
+
+    def __init__(self, max_age: float = CACHE_SECONDS, max_weight: int = MAX_WEIGHT_PER_COLLECTION) -> None:
+        self.replica = uuid.uuid4().hex
+        """This replica's name on its notices (its own notices come back to it and are ignored)."""
+        self.max_age = max_age
+        self.max_weight = max_weight
+        self._kept: dict[str, OrderedDict[Hashable, _Kept]] = {}
+        self._weights: dict[str, int] = {}
+        self._generations: dict[str, int] = {}
+        self._nc: NatsClient | None = None
+        self._reconnects = 0
+        self._subscription: Subscription | None = None
+        self.hits = 0
+        """Reads answered from memory (for tests and benchmarks)."""
+
+    async def watch(self, nc: NatsClient) -> None:
+        """Hear the other replicas' writes on `nc` and keep reads from now on."""
+        self._reconnects = nc.stats["reconnects"]
+        self._subscription = await nc.subscribe(REGISTRY_READS_DROPPED_WILDCARD, cb=self._on_notice)
+        await nc.flush()  # the server knows of the subscription before anything is kept
+        self._nc = nc
+
+    async def stop(self) -> None:
+        """Stop keeping reads and hearing notices."""
+        self._nc = None
+        self.drop_all()
+        if self._subscription is not None:
+            with contextlib.suppress(Exception):  # the connection may already be closed
+                await self._subscription.unsubscribe()
+            self._subscription = None
+
+    async def _on_notice(self, msg: Msg) -> None:
+        if (msg.headers or {}).get(REPLICA_HEADER) == self.replica:
+            return
+        self.drop(msg.subject.rsplit(".", 1)[-1])
+
+    def drop(self, collection: str) -> None:
+        """Forget every read from `collection`; a read of it in flight is not kept."""
+        self._generations[collection] = self._generations.get(collection, 0) + 1
+        self._kept.pop(collection, None)
+        self._weights.pop(collection, None)
+
+    def drop_all(self) -> None:
+        """Forget every read; reads in flight are not kept."""
+        for collection in list(self._generations) + list(self._kept):
+            self.drop(collection)
+
+    async def wrote(self, collection: str) -> None:
+        """This replica wrote `collection`: drop its reads here and tell the other replicas."""
+        self.drop(collection)
+        nc = self._nc
+        if nc is None or not nc.is_connected:
+            return
+        try:
+            await nc.publish(
+                registry_reads_dropped_subject(collection), b"", headers={REPLICA_HEADER: self.replica}
+            )
+        except Exception as err:
+            log.warning("could not tell the other registry replicas that %s changed: %s", collection, err)
+
+    def _keeping(self) -> bool:
+        """Whether reads may be kept and used: only while notices can reach this replica."""
+        nc = self._nc
+        if nc is None or not nc.is_connected:
+            return False
+        reconnects = nc.stats["reconnects"]
+        if reconnects != self._reconnects:
+            self._reconnects = reconnects
+            self.drop_all()  # notices sent while the connection was down are lost
+        return True
+
+    async def read(self, collection: str, key: Hashable, load: Callable[[], Awaitable[T]]) -> T:
+        """What `load` reads from `collection` for `key`: kept from an earlier call when nothing wrote the
+        collection since (and not older than `max_age`), else loaded now and kept. A None is not kept."""
+        if not self._keeping():
+            return await load()
+        now = time.monotonic()
+        kept = self._kept.get(collection)
+        if kept is not None:
+            hit = kept.get(key)
+            if hit is not None:
+                if hit.until > now:
+                    kept.move_to_end(key)
+                    self.hits += 1
+                    value: T = hit.value
+                    return value
+                self._forget(collection, key)
+        generation = self._generations.get(collection, 0)
+        loaded = await load()
+        if loaded is not None and generation == self._generations.get(collection, 0) and self._keeping():
+            self._keep(collection, key, loaded)
+        return loaded
+
+    def _keep(self, collection: str, key: Hashable, value: object) -> None:
+        weight = weight_of(value)
+        if weight > self.max_weight:
+            return
+        self._forget(collection, key)
+        kept = self._kept.setdefault(collection, OrderedDict())
+        kept[key] = _Kept(value, time.monotonic() + self.max_age, weight)
+        total = self._weights.get(collection, 0) + weight
+        while total > self.max_weight:
+            _, oldest = kept.popitem(last=False)
+            total -= oldest.weight
+        self._weights[collection] = total
+
+    def _forget(self, collection: str, key: Hashable) -> None:
+        kept = self._kept.get(collection)
+        gone = kept.pop(key, None) if kept is not None else None
+        if gone is not None:
+            self._weights[collection] = self._weights.get(collection, 0) - gone.weight
+
+
+class WatchedCollection(AsyncCollection[Document]):
+    """A collection whose every write drops the registry's kept reads of it (here and in the other replicas).
+
+    Each write method is the driver's own; the drop follows it whether it returned or raised (a write that
+    timed out may still have been applied).
+    """
+
+    def __init__(self, db: AsyncDatabase[Document], name: str, cache: ReadCache) -> None:
+        super().__init__(db, name)
+        self.read_cache = cache
+
+    async def insert_one(self, *args: Any, **kwargs: Any) -> InsertOneResult:
+        try:
+            return await super().insert_one(*args, **kwargs)
+        finally:
+            await self.read_cache.wrote(self.name)
+
+    async def insert_many(self, *args: Any, **kwargs: Any) -> InsertManyResult:
+        try:
+            return await super().insert_many(*args, **kwargs)
+        finally:
+            await self.read_cache.wrote(self.name)
+
+    async def update_one(self, *args: Any, **kwargs: Any) -> UpdateResult:
+        try:
+            return await super().update_one(*args, **kwargs)
+        finally:
+            await self.read_cache.wrote(self.name)
+
+    async def update_many(self, *args: Any, **kwargs: Any) -> UpdateResult:
+        try:
+            return await super().update_many(*args, **kwargs)
+        finally:
+            await self.read_cache.wrote(self.name)
+
+    async def replace_one(self, *args: Any, **kwargs: Any) -> UpdateResult:
+        try:
+            return await super().replace_one(*args, **kwargs)
+        finally:
+            await self.read_cache.wrote(self.name)
+
+    async def delete_one(self, *args: Any, **kwargs: Any) -> DeleteResult:
+        try:
+            return await super().delete_one(*args, **kwargs)
+        finally:
+            await self.read_cache.wrote(self.name)
+
+    async def delete_many(self, *args: Any, **kwargs: Any) -> DeleteResult:
+        try:
+            return await super().delete_many(*args, **kwargs)
+        finally:
+            await self.read_cache.wrote(self.name)
+
+    async def bulk_write(self, *args: Any, **kwargs: Any) -> BulkWriteResult:
+        try:
+            return await super().bulk_write(*args, **kwargs)
+        finally:
+            await self.read_cache.wrote(self.name)
+
+    async def find_one_and_update(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return await super().find_one_and_update(*args, **kwargs)
+        finally:
+            await self.read_cache.wrote(self.name)
+
+    async def find_one_and_replace(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return await super().find_one_and_replace(*args, **kwargs)
+        finally:
+            await self.read_cache.wrote(self.name)
+
+    async def find_one_and_delete(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return await super().find_one_and_delete(*args, **kwargs)
+        finally:
+            await self.read_cache.wrote(self.name)
+
+    async def drop(self, *args: Any, **kwargs: Any) -> None:
+        try:
+            await super().drop(*args, **kwargs)
+        finally:
+            await self.read_cache.wrote(self.name)
