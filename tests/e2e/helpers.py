@@ -53,6 +53,13 @@ async def eventually(check: Any, seconds: float = 10.0) -> Any:
         await asyncio.sleep(0.1)
 
 
+async def write_behind(registry: Any, collection: str, match: dict[str, Any], update: dict[str, Any]) -> None:
+    """Change a registry document straight in MongoDB, as older data or a hand edit would, then drop the
+    registry's kept reads of that collection (a restart does the same; otherwise they show it within 5 s)."""
+    await registry.db[collection].update_one(match, update)
+    registry.read_cache.drop(collection)
+
+
 async def finished(client: BusClient, update: dict[str, Any], seconds: float = 30.0) -> dict[str, Any]:
     """Wait for `update` to be Complete and answer it (the test fails when it is not within `seconds`)."""
 

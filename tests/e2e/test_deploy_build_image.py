@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from tests.e2e.conftest import Answer, KomodoClient
-from tests.e2e.helpers import IMAGE, _is, eventually, finished, forget, start_agent
+from tests.e2e.helpers import IMAGE, _is, eventually, finished, forget, start_agent, write_behind
 
 pytestmark = pytest.mark.docker
 
@@ -173,8 +173,8 @@ async def test_a_missing_build_or_account_is_a_clear_error(
 
         # A build id that names nothing (a stale reference): the deployment's build does not exist.
         stale_id = "0123456789abcdef01234567"
-        await registry.db["Deployment"].update_one(
-            {"name": "stale"}, {"$set": {"config.image.params.build_id": stale_id}}
+        await write_behind(
+            registry, "Deployment", {"name": "stale"}, {"$set": {"config.image.params.build_id": stale_id}}
         )
         stale = await http.send("execute", "Deploy", {"deployment": "stale"})
         assert stale.status == 400, stale.body

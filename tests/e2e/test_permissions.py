@@ -7,6 +7,7 @@ import pytest
 from bson import ObjectId
 
 from tests.e2e.conftest import BusClient, grant
+from tests.e2e.helpers import write_behind
 
 
 @pytest.fixture
@@ -128,8 +129,11 @@ async def test_user_wide_permission_and_specifics_inherited_from_the_server(alic
 async def test_base_permission_lets_everyone_read(alice, fleet, client, registry):
     bus, _ = alice
     # base_permission is set by resource syncs; the registry stores it on the resource.
-    await registry.db["Deployment"].update_one(
-        {"_id": ObjectId(fleet["db"])}, {"$set": {"base_permission": {"level": "Read", "specific": []}}}
+    await write_behind(
+        registry,
+        "Deployment",
+        {"_id": ObjectId(fleet["db"])},
+        {"$set": {"base_permission": {"level": "Read", "specific": []}}},
     )
     assert await names(bus) == ["db"]
 

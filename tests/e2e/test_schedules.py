@@ -21,7 +21,7 @@ from contracts.service_users import ACTION_USER_ID, PROCEDURE_USER_ID
 from services.executor.app import Executor
 from services.executor.schedules.store import fire_update_id, schedule_key
 from tests.e2e.conftest import BusClient, running, service_settings
-from tests.e2e.helpers import eventually, finished
+from tests.e2e.helpers import eventually, finished, write_behind
 
 EVERY_2S = "*/2 * * * * *"
 NONE_STAGE = [{"name": "s", "enabled": True, "executions": [{"execution": {"type": "None", "params": {}}}]}]
@@ -339,9 +339,7 @@ async def test_updates_are_checked_and_list_schedules_filters_and_sorts(
     assert [a["name"] for a in await client.read("ListActions", scheduled)] == ["c-report"]
 
     # A schedule stored before it was checked (older data, a sync from elsewhere) shows its error instead.
-    await registry.db["Procedure"].update_one(
-        {"name": "b-backup"}, {"$set": {"config.schedule": "now and then"}}
-    )
+    await write_behind(registry, "Procedure", {"name": "b-backup"}, {"$set": {"config.schedule": "now and then"}})
     await executor.schedules.reload()
     listed = await client.read("ListSchedules", {"terms": ["backup"]})
     assert listed[0]["next_scheduled_run"] is None
