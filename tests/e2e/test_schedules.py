@@ -339,7 +339,9 @@ async def test_updates_are_checked_and_list_schedules_filters_and_sorts(
     assert [a["name"] for a in await client.read("ListActions", scheduled)] == ["c-report"]
 
     # A schedule stored before it was checked (older data, a sync from elsewhere) shows its error instead.
-    await write_behind(registry, "Procedure", {"name": "b-backup"}, {"$set": {"config.schedule": "now and then"}})
+    await write_behind(
+        registry, "Procedure", {"name": "b-backup"}, {"$set": {"config.schedule": "now and then"}}
+    )
     await executor.schedules.reload()
     listed = await client.read("ListSchedules", {"terms": ["backup"]})
     assert listed[0]["next_scheduled_run"] is None
