@@ -17,6 +17,7 @@ import json
 import logging
 import re
 from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from bson import ObjectId
@@ -100,6 +101,21 @@ def _get_path(container: Any, path: str) -> Any:
 
 def _applies(reference: Reference, config: dict[str, Any]) -> bool:
     return reference.when is None or _get_path(config, reference.when[0]) == reference.when[1]
+
+
+@dataclass(frozen=True, slots=True)
+class Listed:
+    """A stored resource with what every list of it needs, built once per read from the database and kept with
+    that read (so a list answered from memory does not build its items again)."""
+
+    resource: Resource[Any, Any]
+    """The resource as stored."""
+    item: ResourceListItem[Any]
+    """Its list item without live state, build image or referenced names."""
+    info: dict[str, Any]
+    """`item.info` dumped: what the executor's live fields are merged into (never changed in place)."""
+    hint: dict[str, str]
+    """What the executor needs to find its live state (`live_hint`)."""
 
 
 class ResourceService:
@@ -544,14 +560,13 @@ class ResourceService:
             return {}
         return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
-    async def _matching(
-        self, query: ResourceQuery[Any], scope: dict[str, Any] | None = None
-    ) -> list[Resource[Any, Any]]:
+    async def _matching(self, query: ResourceQuery[Any], scope: dict[str, Any] | None = None) -> list[Listed]:
+        """Every resource matching the query and scope, by name, each with its list item built."""
         found = await self._scoped_filter(query, scope)
 
-        async def load() -> tuple[Resource[Any, Any], ...]:
+        async def load() -> tuple[Listed, ...]:
             cursor = self.coll.find(found).sort("name", ASCENDING)
-            return tuple(self._from_document(doc) for doc in await cursor.to_list(None))
+            return tuple(self._listed(self._from_document(doc)) for doc in await cursor.to_list(None))
 
         return list(await self.read_cache.read(self.spec.collection, ("all", repr(found)), load))
 
@@ -568,17 +583,18 @@ class ResourceService:
         size: int,
         sort_desc: bool,
         scope: dict[str, Any] | None,
-    ) -> list[Resource[Any, Any]]:
-        """One page of the matching resources by name, sorted, skipped and limited by the database."""
+    ) -> list[Listed]:
+        """One page of the matching resources by name, sorted, skipped and limited by the database, each with its
+        list item built."""
         skip = page * size
         if skip >= 2**62:  # beyond any collection; MongoDB's skip is a 64-bit integer
             return []
         found = await self._scoped_filter(query, scope)
 
-        async def load() -> tuple[Resource[Any, Any], ...]:
+        async def load() -> tuple[Listed, ...]:
             cursor = self.coll.find(found).sort("name", DESCENDING if sort_desc else ASCENDING)
             cursor = cursor.skip(skip).limit(size)
-            return tuple(self._from_document(doc) for doc in await cursor.to_list(None))
+            return tuple(self._listed(self._from_document(doc)) for doc in await cursor.to_list(None))
 
         key = ("page", repr(found), sort_desc, skip, size)
         return list(await self.read_cache.read(self.spec.collection, key, load))
@@ -593,6 +609,10 @@ class ResourceService:
             tags=list(resource.tags),
             info=list_item_info(self.spec, resource),
         )
+
+    def _listed(self, resource: Resource[Any, Any]) -> Listed:
+        item = self.list_item(resource)
+        return Listed(resource, item, item.info.model_dump(), live_hint(resource))
 
     def _paginate(self, items: list[Any], page: int, limit: int | None) -> list[Any]:
         if page < 0:
@@ -625,50 +645,50 @@ class ResourceService:
         if size < 0:
             raise BadRequest("limit must not be negative")
         if size > 0 and _snake(str(sort_by or "Name")) == "name" and not filters_specifics(query.specific):
-            resources = await self._page_by_name(query, page, size, sort_desc, scope)
-            items = await self._with_build_images(resources, await self._with_live(resources))
+            listed = await self._page_by_name(query, page, size, sort_desc, scope)
+            items = await self._with_build_images(listed, await self._with_live(listed))
             return await self._with_names(items)
-        resources = await self._matching(query, scope)
-        items = await self._with_build_images(resources, await self._with_live(resources))
+        listed = await self._matching(query, scope)
+        items = await self._with_build_images(listed, await self._with_live(listed))
         items = [item for item in items if matches_specifics(item.info, query.specific)]
         items = sort_items(items, sort_by, sort_desc)
         return await self._with_names(self._paginate(items, page, limit))
 
-    async def _with_live(self, resources: list[Resource[Any, Any]]) -> list[ResourceListItem[Any]]:
+    async def _with_live(self, listed: list[Listed]) -> list[ResourceListItem[Any]]:
         """The list items of resources, with the live fields the executor knows (state, stats, agent version).
 
         Without an answer from the executor the stored view stands; a disabled resource stays Disabled.
         """
-        items = [self.list_item(r) for r in resources]
+        items = [entry.item for entry in listed]
         if self.live is None or not items:
             return items
-        hints = {resource.id: live_hint(resource) for resource in resources}
         infos = await self.live(
-            self.spec.variant, [item.id for item in items], {k: v for k, v in hints.items() if v}
+            self.spec.variant, [item.id for item in items], {e.item.id: e.hint for e in listed if e.hint}
         )
         if not infos:
             return items
         merged: list[ResourceListItem[Any]] = []
-        for item in items:
+        for entry in listed:
+            item = entry.item
             live = dict(infos.get(item.id) or {})
             if getattr(item.info, "state", None) == "Disabled":
                 live.pop("state", None)
             if live:
-                info = type(item.info).model_validate({**item.info.model_dump(), **live})
+                info = type(item.info).model_validate({**entry.info, **live})
                 merged.append(item.model_copy(update={"info": info}))
             else:
                 merged.append(item)
         return merged
 
     async def _with_build_images(
-        self, resources: list[Resource[Any, Any]], items: list[ResourceListItem[Any]]
+        self, listed: list[Listed], items: list[ResourceListItem[Any]]
     ) -> list[ResourceListItem[Any]]:
         """A Build deployment that runs no container shows `<build name>:<version>` as its image, as in Komodo
         (version 0.0.0: the build's current one); one query for all the builds named."""
         if self.spec.variant != ResourceTargetVariant.Deployment:
             return items
         wanted: dict[str, tuple[str, Version]] = {}
-        for resource in resources:
+        for resource in (entry.resource for entry in listed):
             image = resource.config.image
             if image.type == "Build" and is_object_id(image.params.build_id):
                 wanted[resource.id] = (image.params.build_id, image.params.version)
@@ -743,14 +763,10 @@ class ResourceService:
         scope: dict[str, Any] | None = None,
     ) -> list[Resource[Any, Any]]:
         """Whole resources matching a ResourceQuery (and the caller's `scope` filter), by name, paged."""
-        resources = await self._matching(query, scope)
+        listed = await self._matching(query, scope)
         if query.specific is not None:
-            keep = {
-                item.id
-                for item in (self.list_item(r) for r in resources)
-                if matches_specifics(item.info, query.specific)
-            }
-            resources = [r for r in resources if r.id in keep]
+            listed = [entry for entry in listed if matches_specifics(entry.item.info, query.specific)]
+        resources = [entry.resource for entry in listed]
         if sort_desc:
             resources.reverse()
         return self._paginate(resources, page, limit)

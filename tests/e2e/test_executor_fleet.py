@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
+import aiodocker
 import nats
 from nats.aio.msg import Msg
 
@@ -16,7 +18,7 @@ from contracts.subjects import agent_beat_subject, agent_resend_subject, agent_s
 from services.executor.app import Executor
 from services.registry.app import Registry
 from tests.e2e.conftest import running, service_settings
-from tests.e2e.helpers import eventually, heartbeat, start_agent
+from tests.e2e.helpers import IMAGE, eventually, heartbeat, start_agent
 
 
 async def test_a_new_replica_holds_an_agents_full_status_within_one_interval(
@@ -37,6 +39,13 @@ async def test_a_new_replica_holds_an_agents_full_status_within_one_interval(
 
     await listener.subscribe(f"komodo.agent.{server_id}.status", cb=collect)
     await listener.subscribe(f"komodo.agent.{server_id}.beat", cb=collect)
+    # A container of the test's own, running throughout: the host's other containers come and go with other
+    # tests (a full run once had none at this point, and both replicas held an empty list).
+    docker = aiodocker.Docker()
+    own = await docker.containers.create_or_replace(
+        f"varanus-e2e-fleet-{uuid.uuid4().hex[:8]}", {"Image": IMAGE, "Cmd": ["sleep", "600"]}
+    )
+    await own.start()
     agent = start_agent(nats_url, server_id)
     await agent.start()
     try:
@@ -84,6 +93,8 @@ async def test_a_new_replica_holds_an_agents_full_status_within_one_interval(
     finally:
         await agent.stop()
         await listener.close()
+        await own.delete(force=True)
+        await docker.close()
 
 
 async def test_an_executor_cut_off_reconnects_and_completes_what_it_missed_from_the_next_beat(
