@@ -268,7 +268,7 @@ class Registry:
         try:
             live: LiveInfo = await self.bus.request(
                 GetLiveInfo(type=variant, ids=ids, hints=hints),
-                {"Authorization": self.signer.issue(SYSTEM_USER_ID)},
+                {"Authorization": self.signer.reused(SYSTEM_USER_ID)},
                 timeout=LIVE_INFO_TIMEOUT_SECONDS,
             )
         except ServiceError as err:
@@ -283,7 +283,7 @@ class Registry:
         try:
             live: LiveInfo = await self.bus.request(
                 GetBuilderLiveInfo(type=variant, ids=ids, hints=hints),
-                {"Authorization": self.signer.issue(SYSTEM_USER_ID)},
+                {"Authorization": self.signer.reused(SYSTEM_USER_ID)},
                 timeout=LIVE_INFO_TIMEOUT_SECONDS,
             )
         except ServiceError as err:
@@ -299,7 +299,7 @@ class Registry:
         try:
             live: LiveInfo = await self.bus.request(
                 GetSyncLiveInfo(type=variant, ids=ids, hints=hints),
-                {"Authorization": self.signer.issue(SYSTEM_USER_ID)},
+                {"Authorization": self.signer.reused(SYSTEM_USER_ID)},
                 timeout=LIVE_INFO_TIMEOUT_SECONDS,
             )
         except ServiceError as err:

@@ -16,8 +16,8 @@ import enum
 import json
 import logging
 import re
-from collections.abc import Awaitable, Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from bson import ObjectId
@@ -116,6 +116,9 @@ class Listed:
     """`item.info` dumped: what the executor's live fields are merged into (never changed in place)."""
     hint: dict[str, str]
     """What the executor needs to find its live state (`live_hint`)."""
+    shown: list[Any] = field(default_factory=list, compare=False)
+    """The last item shown with its live fields and overlays, `[live, extra, item]`: a list whose live state
+    did not change since (the usual refresh) shows the same item without validating it again."""
 
 
 class ResourceService:
@@ -645,56 +648,81 @@ class ResourceService:
         if size < 0:
             raise BadRequest("limit must not be negative")
         if size > 0 and _snake(str(sort_by or "Name")) == "name" and not filters_specifics(query.specific):
-            listed = await self._page_by_name(query, page, size, sort_desc, scope)
-            items = await self._with_build_images(listed, await self._with_live(listed))
-            return await self._with_names(items)
-        listed = await self._matching(query, scope)
-        items = await self._with_build_images(listed, await self._with_live(listed))
+            return await self._built(
+                await self._page_by_name(query, page, size, sort_desc, scope), names=True
+            )
+        items = await self._built(await self._matching(query, scope), names=False)
         items = [item for item in items if matches_specifics(item.info, query.specific)]
         items = sort_items(items, sort_by, sort_desc)
         return await self._with_names(self._paginate(items, page, limit))
 
-    async def _with_live(self, listed: list[Listed]) -> list[ResourceListItem[Any]]:
-        """The list items of resources, with the live fields the executor knows (state, stats, agent version).
-
-        Without an answer from the executor the stored view stands; a disabled resource stays Disabled.
-        """
-        items = [entry.item for entry in listed]
-        if self.live is None or not items:
-            return items
-        infos = await self.live(
-            self.spec.variant, [item.id for item in items], {e.item.id: e.hint for e in listed if e.hint}
-        )
-        if not infos:
-            return items
-        merged: list[ResourceListItem[Any]] = []
-        for entry in listed:
-            item = entry.item
-            live = dict(infos.get(item.id) or {})
-            if getattr(item.info, "state", None) == "Disabled":
-                live.pop("state", None)
-            if live:
-                info = type(item.info).model_validate({**entry.info, **live})
-                merged.append(item.model_copy(update={"info": info}))
-            else:
-                merged.append(item)
-        return merged
-
-    async def _with_build_images(
-        self, listed: list[Listed], items: list[ResourceListItem[Any]]
+    async def _built(
+        self, listed: list[Listed], names: bool, images: bool = True
     ) -> list[ResourceListItem[Any]]:
-        """A Build deployment that runs no container shows `<build name>:<version>` as its image, as in Komodo
-        (version 0.0.0: the build's current one); one query for all the builds named."""
+        """The list items of `listed` as a list shows them: the executor's live fields (state, stats, agent
+        version) over the stored view, a Build deployment's image (`images`), the referenced resources' names
+        (`names`). Each item is copied once, and its info validated again only when the executor gave it live
+        fields. Without an answer from the executor the stored view stands; a disabled resource stays Disabled.
+        """
+        if not listed:
+            return []
+        live = await self._live_fields(listed)
+        shown = {e.item.id: {**e.info, **live[e.item.id]} if e.item.id in live else e.info for e in listed}
+        extra: dict[str, dict[str, Any]] = {e.item.id: {} for e in listed}
+        if images:
+            for item_id, image in (await self._build_images(listed, shown)).items():
+                extra[item_id]["image"] = image
+        if names:
+            for item_id, named in (await self._reference_names(shown)).items():
+                extra[item_id].update(named)
+        return [self._overlaid(e, live.get(e.item.id), extra[e.item.id]) for e in listed]
+
+    @staticmethod
+    def _overlaid(entry: Listed, live: dict[str, Any] | None, extra: dict[str, Any]) -> ResourceListItem[Any]:
+        if not live and not extra:
+            return entry.item
+        last = entry.shown
+        if last and last[0] == live and last[1] == extra:
+            kept: ResourceListItem[Any] = last[2]
+            return kept
+        if live:
+            info = type(entry.item.info).model_validate({**entry.info, **live, **extra})
+        else:
+            info = entry.item.info.model_copy(update=extra)
+        item = entry.item.model_copy(update={"info": info})
+        entry.shown[:] = [live, extra, item]
+        return item
+
+    async def _live_fields(self, listed: list[Listed]) -> dict[str, dict[str, Any]]:
+        """The live fields the executor knows of these resources, by id (none without an answer)."""
+        if self.live is None:
+            return {}
+        hints = {e.item.id: e.hint for e in listed if e.hint}
+        infos = await self.live(self.spec.variant, [e.item.id for e in listed], hints)
+        if not infos:
+            return {}
+        found: dict[str, dict[str, Any]] = {}
+        for entry in listed:
+            fields = dict(infos.get(entry.item.id) or {})
+            if getattr(entry.item.info, "state", None) == "Disabled":
+                fields.pop("state", None)
+            if fields:
+                found[entry.item.id] = fields
+        return found
+
+    async def _build_images(self, listed: list[Listed], shown: dict[str, dict[str, Any]]) -> dict[str, str]:
+        """A Build deployment that runs no container (no image in what is `shown`) shows `<build name>:<version>`
+        as its image, as in Komodo (version 0.0.0: the build's current one); one query for all the builds named."""
         if self.spec.variant != ResourceTargetVariant.Deployment:
-            return items
+            return {}
         wanted: dict[str, tuple[str, Version]] = {}
         for resource in (entry.resource for entry in listed):
             image = resource.config.image
             if image.type == "Build" and is_object_id(image.params.build_id):
                 wanted[resource.id] = (image.params.build_id, image.params.version)
-        missing = [item for item in items if item.id in wanted and not getattr(item.info, "image", "")]
+        missing = [item_id for item_id in wanted if not shown[item_id].get("image", "")]
         if not missing:
-            return items
+            return {}
         builds = self.kinds[ResourceTargetVariant.Build.value].coll
         oids = [ObjectId(build_id) for build_id, _ in wanted.values()]
         found = {
@@ -704,45 +732,45 @@ class ResourceService:
             )
             async for doc in builds.find({"_id": {"$in": oids}}, {"name": 1, "config.version": 1})
         }
-        shown: dict[str, str] = {}
-        for item in missing:
-            build_id, version = wanted[item.id]
+        images: dict[str, str] = {}
+        for item_id in missing:
+            build_id, version = wanted[item_id]
             if build_id in found:
                 name, current = found[build_id]
-                shown[item.id] = f"{name}:{current if version.is_none() else version}"
-        return [
-            item.model_copy(update={"info": item.info.model_copy(update={"image": shown[item.id]})})
-            if item.id in shown
-            else item
-            for item in items
-        ]
+                images[item_id] = f"{name}:{current if version.is_none() else version}"
+        return images
 
-    async def _with_names(self, items: list[ResourceListItem[Any]]) -> list[ResourceListItem[Any]]:
-        """Fill `server_name`, `linked_repo_name`, ... of list infos from the referenced resources (one query each)."""
+    async def _reference_names(self, shown: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
+        """`server_name`, `linked_repo_name`, ... of each list info in `shown` (by id), from the referenced
+        resources (one query each, kept like other reads); a reference to nothing shows as the field's default
+        ("" or null, as Komodo's type has it)."""
+        fields = self.spec.list_item_info_cls.model_fields
+        named: dict[str, dict[str, Any]] = {item_id: {} for item_id in shown}
         for reference in self.spec.references:
             if "." in reference.path:
                 continue
             name_field = reference.path.removesuffix("_id") + "_name"
-            if not items or name_field not in type(items[0].info).model_fields:
+            if name_field not in fields:
                 continue
-            # A reference to nothing shows as the field's default ("" or null, as Komodo's type has it).
-            missing = type(items[0].info).model_fields[name_field].default
-            ids = {getattr(item.info, reference.path, "") for item in items} - {""}
+            missing = fields[name_field].default
+            ids = {info.get(reference.path, "") for info in shown.values()} - {""}
             oids = [ObjectId(i) for i in ids if is_object_id(i)]
-            names: dict[str, str] = {}
-            if oids:
-                names = await self.kinds[reference.target.value].names_of(oids)
-            items = [
-                item.model_copy(
-                    update={
-                        "info": item.info.model_copy(
-                            update={name_field: names.get(getattr(item.info, reference.path, ""), missing)}
-                        )
-                    }
-                )
-                for item in items
-            ]
-        return items
+            names = await self.kinds[reference.target.value].names_of(oids) if oids else {}
+            for item_id, info in shown.items():
+                named[item_id][name_field] = names.get(info.get(reference.path, ""), missing)
+        return named
+
+    async def _with_names(self, items: list[ResourceListItem[Any]]) -> list[ResourceListItem[Any]]:
+        """Fill `server_name`, `linked_repo_name`, ... of list items (`_reference_names`)."""
+        if not items:
+            return items
+        named = await self._reference_names({item.id: dict(item.info) for item in items})
+        return [
+            item.model_copy(update={"info": item.info.model_copy(update=named[item.id])})
+            if named[item.id]
+            else item
+            for item in items
+        ]
 
     async def names_of(self, oids: list[ObjectId]) -> dict[str, str]:
         """The names of the resources of this kind with these ids, by id (kept like other reads)."""
@@ -773,7 +801,7 @@ class ResourceService:
 
     async def summary(self, scope: dict[str, Any] | None = None) -> Any:
         """Counts of the resources of this kind in `scope`, by state where the kind has one."""
-        items = await self._with_live(await self._matching(ResourceQuery(), scope))
+        items = await self._built(await self._matching(ResourceQuery(), scope), names=False, images=False)
         return summarize(self.spec, items)
 
 
