@@ -9,7 +9,7 @@ nats-py echo responder (its own process) answering a body of the same size. Prin
 microseconds and the ratios. Every request carries the API key, as a Komodo client sends it (`X-Api-Key` /
 `X-Api-Secret`).
 
-With `--py-spy DIR`, py-spy (the dev extra) samples the gateway and the registry while each HTTP case runs and
+With `--py-spy DIR`, py-spy (the dev extra) samples the gateway, the registry and the executor while each HTTP case runs and
 writes their collapsed stacks (`DIR/<read>-<service>.txt`, flamegraph.pl's input) and a flat summary of where
 the samples fall (`DIR/<read>-<service>-top.txt`). Sampling slows the processes: figures of such a run are not
 comparable with the others.
@@ -193,7 +193,7 @@ async def run(count: int, py_spy: Path | None) -> None:
             service: subprocess.Popen([sys.executable, "-m", f"services.{service}"], env=env)
             for service in ("registry", "executor", "gateway")
         }
-        sampler = Sampler(py_spy, {s: procs[s].pid for s in ("gateway", "registry")})
+        sampler = Sampler(py_spy, {s: procs[s].pid for s in ("gateway", "registry", "executor")})
         echoes: list[subprocess.Popen[bytes]] = []
         results: list[tuple[Read, int, list[float], list[float], list[float], list[float]]] = []
         try:
@@ -259,7 +259,7 @@ def main() -> None:
     )
     parser.add_argument("-n", "--count", type=int, default=2000, help="requests per case (default 2000)")
     parser.add_argument(
-        "--py-spy", type=Path, default=None, metavar="DIR", help="sample the gateway and registry into DIR"
+        "--py-spy", type=Path, default=None, metavar="DIR", help="sample the gateway, registry and executor into DIR"
     )
     args = parser.parse_args()
     if args.py_spy is not None:

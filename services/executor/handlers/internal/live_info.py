@@ -20,6 +20,9 @@ from services.executor.updates.store import UpdateRecord
 if TYPE_CHECKING:
     from services.executor.app import Executor
 
+NO_CONTAINER = (DeploymentState.Unknown, DeploymentState.NotDeployed)
+"""Deployment states without a container on a held server: nothing but the state to show."""
+
 
 def register(executor: Executor) -> None:
     """Answer GetLiveInfo from the heartbeats held in memory."""
@@ -43,22 +46,30 @@ def register(executor: Executor) -> None:
             info["stats"] = MinimalSystemStats.from_stats(status.status.system_stats).model_dump(mode="json")
         return info
 
-    def deployment_info(hint: dict[str, str], record: UpdateRecord | None) -> dict[str, Any]:
+    def deployment_info(
+        hint: dict[str, str], state: tuple[DeploymentState, str | None], record: UpdateRecord | None
+    ) -> dict[str, Any]:
         server_id, container = hint.get("server_id", ""), hint.get("container", "")
-        state, status = deployment_state(cache, server_id, container)
-        if state in (DeploymentState.Unknown, DeploymentState.NotDeployed):
-            return {"state": state.value}
+        if state[0] in NO_CONTAINER:
+            return {"state": state[0].value}
         found = next(c for c in cache.containers(server_id) if c.name == container)
         # The last image check, unless the container was redeployed with another image since.
         update = record is not None and record.shows_update(found.image_id)
-        info = {"state": state.value, "status": status, "update_available": update}
+        info = {"state": state[0].value, "status": state[1], "update_available": update}
         # What runs, as Komodo shows it (a Build's deployment has no image in its config).
         return info | ({"image": found.image} if found.image else {})
 
     async def deployment_infos(req: GetLiveInfo) -> dict[str, dict[str, Any]]:
         ids = [i for i in req.ids if i in req.hints]
-        records = await executor.image_updates.store.get_many(ids)
-        return {i: deployment_info(req.hints[i], records.get(i)) for i in ids}
+        states = {
+            i: deployment_state(cache, req.hints[i].get("server_id", ""), req.hints[i].get("container", ""))
+            for i in ids
+        }
+        # The image checks matter only where a container exists: a list none of whose deployments is deployed
+        # on a held server (a new fleet, agents away) asks no database.
+        deployed = [i for i in ids if states[i][0] not in NO_CONTAINER]
+        records = await executor.image_updates.store.get_many(deployed) if deployed else {}
+        return {i: deployment_info(req.hints[i], states[i], records.get(i)) for i in ids}
 
     async def live(req: GetLiveInfo, ctx: RequestContext) -> LiveInfo:
         if req.type == ResourceTargetVariant.Server:
