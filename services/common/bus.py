@@ -38,7 +38,7 @@ from contracts.subjects import EVENTS_STREAM, EVENTS_WILDCARD, STATUS_HEADER, qu
 from services.common.caller import Authenticator, Caller
 from services.common.consumer import Consumer, ensure_deadletter_stream
 from services.common.errors import BadRequest, Forbidden, ServiceError, Unavailable, describe_validation_error
-from services.common.json_numbers import unstorable_numbers
+from services.common.json_numbers import may_hold_unstorable_numbers, unstorable_numbers
 from services.common.logging import redactor
 from services.common.outbox import DUPLICATE_WINDOW_SECONDS, Outbox, Publisher
 from services.common.presence import Presence
@@ -138,7 +138,7 @@ def parse_request(request_cls: type[R], body: bytes) -> R:
         if any(e["type"] == "model_type" and not e["loc"] for e in errors):
             raise BadRequest(f"the body of a {name} request must be a JSON object") from None
         raise describe_validation_error(err, f"{name} request") from None
-    problems = unstorable_numbers(request)
+    problems = unstorable_numbers(request) if may_hold_unstorable_numbers(body) else []
     if problems:
         raise BadRequest(f"invalid {name} request: " + "; ".join(problems[:3]), problems)
     return request

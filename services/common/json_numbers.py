@@ -9,6 +9,7 @@ place, before a handler can fail on it while writing (a 500).
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,6 +19,16 @@ INT64_MIN = -(2**63)
 INT64_MAX = 2**63 - 1
 MAX_PROBLEMS = 10
 """Places named at most (a body of a million huge numbers is still refused quickly)."""
+
+
+_MAYBE_UNSTORABLE = re.compile(rb"\d{19}|NaN|Infinity|[eE][+-]?\d{3}")
+"""What a JSON body must contain to hold an unstorable number: 19 digits in a row (2**63 has 19), a non-finite
+literal, or an exponent of three digits (1e309 is infinite). Ids, names and dates match it only by chance."""
+
+
+def may_hold_unstorable_numbers(body: bytes) -> bool:
+    """False when the JSON `body` cannot hold an unstorable number (so its parsed value need not be walked)."""
+    return _MAYBE_UNSTORABLE.search(body) is not None
 
 
 def unstorable_numbers(value: Any) -> list[str]:

@@ -39,3 +39,30 @@ def test_jwt_round_trip_and_refusals() -> None:
     with pytest.raises(Unauthorized, match="expired"):
         signer.verify(expired)
     assert int(time.time()) > 0
+
+
+def test_a_remembered_token_still_expires_and_a_changed_one_is_checked() -> None:
+    signer = JwtSigner("s" * 32, ttl_seconds=1)
+    token = signer.issue("u1")
+    assert signer.verify(token) == "u1"
+    assert signer.verify(token) == "u1"  # remembered
+    header, payload, _ = token.split(".")
+    with pytest.raises(Unauthorized, match="invalid token"):
+        signer.verify(f"{header}.{payload}.{'A' * 43}")
+    time.sleep(2.1)  # the lifetime is counted in whole seconds
+    with pytest.raises(Unauthorized, match="expired"):
+        signer.verify(token)
+
+
+def test_a_reused_service_token_is_renewed_past_half_its_lifetime(monkeypatch: pytest.MonkeyPatch) -> None:
+    signer = JwtSigner("s" * 32, ttl_seconds=60)
+    issued: list[str] = []
+    issue = signer.issue
+    monkeypatch.setattr(signer, "issue", lambda user_id: issued.append(user_id) or issue(user_id))
+    first = signer.reused("system")
+    assert signer.reused("system") == first and signer.verify(first) == "system"
+    assert issued == ["system"]
+    start = time.monotonic()
+    monkeypatch.setattr("services.common.auth.time.monotonic", lambda: start + 31)
+    assert signer.verify(signer.reused("system")) == "system"
+    assert issued == ["system", "system"]

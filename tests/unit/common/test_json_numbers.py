@@ -8,7 +8,7 @@ from contracts.api.base import find_request
 from contracts.catalog import load_all
 from services.common.bus import parse_request
 from services.common.errors import BadRequest
-from services.common.json_numbers import INT64_MAX, INT64_MIN, unstorable_numbers
+from services.common.json_numbers import INT64_MAX, INT64_MIN, may_hold_unstorable_numbers, unstorable_numbers
 
 
 def test_each_unstorable_number_is_named_by_its_place() -> None:
@@ -57,3 +57,37 @@ def test_nan_and_infinity_in_a_free_form_config_are_a_400() -> None:
         with pytest.raises(BadRequest) as refused:
             parse_request(request_cls, b'{"name": "s", "config": {"region": "x", "extra": ' + literal + b"}}")
         assert "is not a finite number" in refused.value.message
+
+
+@pytest.mark.parametrize(
+    "literal",
+    [
+        b"9223372036854775808",
+        b"-9223372036854775809",
+        b"NaN",
+        b"-Infinity",
+        b"1e999",
+        b"1E+309",
+        b"1" * 400 + b".0",
+    ],
+)
+def test_the_body_precheck_finds_every_unstorable_literal(literal: bytes) -> None:
+    # The precheck lets ordinary bodies skip the walk; it must never pass a body the walk would refuse.
+    load_all()
+    request_cls = find_request("write", "CreateServer")
+    assert request_cls is not None
+    body = b'{"name": "s", "config": {"region": "x", "extra": ' + literal + b"}}"
+    assert may_hold_unstorable_numbers(body)
+    with pytest.raises(BadRequest):
+        parse_request(request_cls, body)
+
+
+def test_ordinary_bodies_skip_the_walk() -> None:
+    for body in (
+        b'{"deployment": "web", "hints": {"65a1b2c3d4e5f6a7b8c9d0e1": {"server_id": "x"}}}',
+        b'{"expires": 1796612400000, "page": 2, "limit": 100, "ratio": 1.5e10}',
+        b"",
+    ):
+        assert not may_hold_unstorable_numbers(body)
+    # Positive control: the same shape with a 19-digit number out of range is walked.
+    assert may_hold_unstorable_numbers(b'{"expires": 9223372036854775808}')
