@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from contracts.api.internal.live_info import GetLiveInfo, LiveInfo
+from contracts.entities.agent import AgentContainer
 from contracts.entities.common import ResourceTargetVariant
 from contracts.entities.deployment import DeploymentState
 from contracts.entities.system import MinimalSystemStats
@@ -46,30 +47,35 @@ def register(executor: Executor) -> None:
             info["stats"] = MinimalSystemStats.from_stats(status.status.system_stats).model_dump(mode="json")
         return info
 
-    def deployment_info(
-        hint: dict[str, str], state: tuple[DeploymentState, str | None], record: UpdateRecord | None
-    ) -> dict[str, Any]:
+    def deployment_seen(hint: dict[str, str]) -> tuple[DeploymentState, str | None, AgentContainer | None]:
+        """A deployment's state, Docker status and container, from one look at the held heartbeats."""
         server_id, container = hint.get("server_id", ""), hint.get("container", "")
-        if state[0] in NO_CONTAINER:
-            return {"state": state[0].value}
-        found = next(c for c in cache.containers(server_id) if c.name == container)
+        state, status = deployment_state(cache, server_id, container)
+        if state in NO_CONTAINER:
+            return state, status, None
+        return state, status, next((c for c in cache.containers(server_id) if c.name == container), None)
+
+    def deployment_info(
+        seen: tuple[DeploymentState, str | None, AgentContainer | None], record: UpdateRecord | None
+    ) -> dict[str, Any]:
+        state, status, found = seen
+        if found is None:
+            return {"state": state.value}
         # The last image check, unless the container was redeployed with another image since.
         update = record is not None and record.shows_update(found.image_id)
-        info = {"state": state[0].value, "status": state[1], "update_available": update}
+        info = {"state": state.value, "status": status, "update_available": update}
         # What runs, as Komodo shows it (a Build's deployment has no image in its config).
         return info | ({"image": found.image} if found.image else {})
 
     async def deployment_infos(req: GetLiveInfo) -> dict[str, dict[str, Any]]:
         ids = [i for i in req.ids if i in req.hints]
-        states = {
-            i: deployment_state(cache, req.hints[i].get("server_id", ""), req.hints[i].get("container", ""))
-            for i in ids
-        }
+        # Taken before the image checks are read, so a heartbeat arriving meanwhile cannot tear them apart.
+        seen = {i: deployment_seen(req.hints[i]) for i in ids}
         # The image checks matter only where a container exists: a list none of whose deployments is deployed
         # on a held server (a new fleet, agents away) asks no database.
-        deployed = [i for i in ids if states[i][0] not in NO_CONTAINER]
+        deployed = [i for i in ids if seen[i][2] is not None]
         records = await executor.image_updates.store.get_many(deployed) if deployed else {}
-        return {i: deployment_info(req.hints[i], states[i], records.get(i)) for i in ids}
+        return {i: deployment_info(seen[i], records.get(i)) for i in ids}
 
     async def live(req: GetLiveInfo, ctx: RequestContext) -> LiveInfo:
         if req.type == ResourceTargetVariant.Server:
