@@ -12,12 +12,12 @@ from typing import Protocol
 import jwt
 from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
-from nats.aio.subscription import Subscription
 from pydantic import ValidationError
 
 from contracts.events.credentials import CredentialsChanged
 from contracts.service_users import SERVICE_USERS, SYSTEM_USER_ID
 from services.common.errors import ServiceError, Unauthorized
+from services.common.notice_link import NoticeLink
 from services.common.rate_limit import FailedAttempts
 
 log = logging.getLogger(__name__)
@@ -108,17 +108,12 @@ class CredentialCheck:
         self.limiter = limiter or FailedAttempts()
         self._cache: dict[str, _Cached] = {}
         self._generation = 0
-        self._nc: NatsClient | None = None
-        self._reconnects = 0
-        self._subscription: Subscription | None = None
+        self._link = NoticeLink(lambda: self.forget(""))
 
     async def watch(self, nc: NatsClient) -> None:
         """Follow `CredentialsChanged` on `nc` (a plain subscription: every replica hears every event) and
         cache lookups from now on."""
-        self._reconnects = nc.stats["reconnects"]
-        self._subscription = await nc.subscribe(CredentialsChanged.SUBJECT, cb=self._on_event)
-        await nc.flush()  # the server knows of the subscription before anything is cached
-        self._nc = nc
+        await self._link.start(nc, CredentialsChanged.SUBJECT, self._on_event)
 
     async def _on_event(self, msg: Msg) -> None:
         try:
@@ -137,17 +132,6 @@ class CredentialCheck:
             return
         for slot in [slot for slot, hit in self._cache.items() if hit.caller.user_id == user_id]:
             del self._cache[slot]
-
-    def _caching(self) -> bool:
-        """Whether cached entries may be used: only while events can reach this process."""
-        nc = self._nc
-        if nc is None or not nc.is_connected:
-            return False
-        reconnects = nc.stats["reconnects"]
-        if reconnects != self._reconnects:
-            self._reconnects = reconnects
-            self.forget("")  # events sent while the connection was down are lost
-        return True
 
     async def __call__(self, headers: Mapping[str, str]) -> Caller:
         token = header(headers, "Authorization")
@@ -178,7 +162,7 @@ class CredentialCheck:
     async def _cached(
         self, slot: str, client: str, lookup: Callable[[], Awaitable[CallerInfoLike]], limit_first: bool
     ) -> Caller:
-        caching = self._caching()
+        caching = self._link.usable()
         now = time.monotonic()
         hit = self._cache.get(slot) if caching else None
         if hit is not None and hit.until > now:

@@ -19,7 +19,6 @@ list scope is part of the key of the page it reads.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import time
 import uuid
@@ -30,7 +29,6 @@ from typing import Any, TypeVar
 
 from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
-from nats.aio.subscription import Subscription
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.results import BulkWriteResult, DeleteResult, InsertManyResult, InsertOneResult, UpdateResult
@@ -41,6 +39,7 @@ from contracts.subjects import (
     registry_reads_dropped_subject,
 )
 from services.common.mongo import Document
+from services.common.notice_link import NoticeLink
 
 log = logging.getLogger(__name__)
 
@@ -78,27 +77,18 @@ class ReadCache:
         self._kept: dict[str, OrderedDict[Hashable, _Kept]] = {}
         self._weights: dict[str, int] = {}
         self._generations: dict[str, int] = {}
-        self._nc: NatsClient | None = None
-        self._reconnects = 0
-        self._subscription: Subscription | None = None
+        self._link = NoticeLink(self.drop_all)
         self.hits = 0
         """Reads answered from memory (for tests and benchmarks)."""
 
     async def watch(self, nc: NatsClient) -> None:
         """Hear the other replicas' writes on `nc` and keep reads from now on."""
-        self._reconnects = nc.stats["reconnects"]
-        self._subscription = await nc.subscribe(REGISTRY_READS_DROPPED_WILDCARD, cb=self._on_notice)
-        await nc.flush()  # the server knows of the subscription before anything is kept
-        self._nc = nc
+        await self._link.start(nc, REGISTRY_READS_DROPPED_WILDCARD, self._on_notice)
 
     async def stop(self) -> None:
         """Stop keeping reads and hearing notices."""
-        self._nc = None
+        await self._link.stop()
         self.drop_all()
-        if self._subscription is not None:
-            with contextlib.suppress(Exception):  # the connection may already be closed
-                await self._subscription.unsubscribe()
-            self._subscription = None
 
     async def _on_notice(self, msg: Msg) -> None:
         if (msg.headers or {}).get(REPLICA_HEADER) == self.replica:
@@ -119,7 +109,7 @@ class ReadCache:
     async def wrote(self, collection: str) -> None:
         """This replica wrote `collection`: drop its reads here and tell the other replicas."""
         self.drop(collection)
-        nc = self._nc
+        nc = self._link.nc
         if nc is None or not nc.is_connected:
             return
         try:
@@ -129,21 +119,10 @@ class ReadCache:
         except Exception as err:
             log.warning("could not tell the other registry replicas that %s changed: %s", collection, err)
 
-    def _keeping(self) -> bool:
-        """Whether reads may be kept and used: only while notices can reach this replica."""
-        nc = self._nc
-        if nc is None or not nc.is_connected:
-            return False
-        reconnects = nc.stats["reconnects"]
-        if reconnects != self._reconnects:
-            self._reconnects = reconnects
-            self.drop_all()  # notices sent while the connection was down are lost
-        return True
-
     async def read(self, collection: str, key: Hashable, load: Callable[[], Awaitable[T]]) -> T:
         """What `load` reads from `collection` for `key`: kept from an earlier call when nothing wrote the
         collection since (and not older than `max_age`), else loaded now and kept. A None is not kept."""
-        if not self._keeping():
+        if not self._link.usable():
             return await load()
         now = time.monotonic()
         kept = self._kept.get(collection)
@@ -158,7 +137,7 @@ class ReadCache:
                 self._forget(collection, key)
         generation = self._generations.get(collection, 0)
         loaded = await load()
-        if loaded is not None and generation == self._generations.get(collection, 0) and self._keeping():
+        if loaded is not None and generation == self._generations.get(collection, 0) and self._link.usable():
             self._keep(collection, key, loaded)
         return loaded
 
