@@ -259,7 +259,11 @@ def main() -> None:
     )
     parser.add_argument("-n", "--count", type=int, default=2000, help="requests per case (default 2000)")
     parser.add_argument(
-        "--py-spy", type=Path, default=None, metavar="DIR", help="sample the gateway, registry and executor into DIR"
+        "--py-spy",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="sample the gateway, registry and executor into DIR",
     )
     args = parser.parse_args()
     if args.py_spy is not None:
