@@ -19,6 +19,7 @@ list scope is part of the key of the page it reads.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 import uuid
@@ -59,6 +60,12 @@ def weight_of(value: object) -> int:
     return max(1, len(value)) if isinstance(value, tuple | list | dict) else 1
 
 
+def _retrieved(task: asyncio.Future[Any]) -> None:
+    """Mark a shared load's failure as seen (its waiters may all have gone)."""
+    if not task.cancelled():
+        task.exception()
+
+
 @dataclass(slots=True)
 class _Kept:
     value: Any
@@ -78,8 +85,11 @@ class ReadCache:
         self._weights: dict[str, int] = {}
         self._generations: dict[str, int] = {}
         self._link = NoticeLink(self.drop_all)
+        self._loading: dict[tuple[str, Hashable], tuple[int, asyncio.Future[Any]]] = {}
         self.hits = 0
         """Reads answered from memory (for tests and benchmarks)."""
+        self.joined = 0
+        """Reads that shared a load already under way (for tests and benchmarks)."""
 
     async def watch(self, nc: NatsClient) -> None:
         """Hear the other replicas' writes on `nc` and keep reads from now on."""
@@ -136,7 +146,22 @@ class ReadCache:
                     return value
                 self._forget(collection, key)
         generation = self._generations.get(collection, 0)
-        loaded = await load()
+        slot = (collection, key)
+        loading = self._loading.get(slot)
+        if loading is not None and loading[0] == generation:
+            # The same read is under way and nothing was written since it started: share its answer (after a
+            # drop, a crowd of requests would otherwise all ask the database the same thing at once).
+            self.joined += 1
+            shared: T = await asyncio.shield(loading[1])
+            return shared
+        task: asyncio.Future[T] = asyncio.ensure_future(load())
+        task.add_done_callback(_retrieved)
+        self._loading[slot] = (generation, task)
+        try:
+            loaded = await asyncio.shield(task)
+        finally:
+            if slot in self._loading and self._loading[slot][1] is task:
+                del self._loading[slot]
         if loaded is not None and generation == self._generations.get(collection, 0) and self._link.usable():
             self._keep(collection, key, loaded)
         return loaded
