@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import time
@@ -109,6 +110,7 @@ class CredentialCheck:
         self._cache: dict[str, _Cached] = {}
         self._generation = 0
         self._link = NoticeLink(lambda: self.forget(""))
+        self._looking: dict[str, tuple[int, asyncio.Future[CallerInfoLike]]] = {}
 
     async def watch(self, nc: NatsClient) -> None:
         """Follow `CredentialsChanged` on `nc` (a plain subscription: every replica hears every event) and
@@ -171,7 +173,7 @@ class CredentialCheck:
             self.limiter.check(client)
         generation = self._generation
         try:
-            info = await lookup()
+            info = await self._shared(slot, generation, lookup)
             if not info.enabled:
                 raise Unauthorized(f"user {info.username!r} is not enabled")
         except ServiceError as err:
@@ -184,6 +186,27 @@ class CredentialCheck:
                 self._cache.clear()
             self._cache[slot] = _Cached(caller, now + self.cache_seconds)
         return caller
+
+    async def _shared(
+        self, slot: str, generation: int, lookup: Callable[[], Awaitable[CallerInfoLike]]
+    ) -> CallerInfoLike:
+        """The answer of `lookup`, shared with the requests that ask for the same credentials while it runs and
+        nothing changed since it started (when an entry expires under load, hundreds of requests would otherwise
+        each ask the registry at once)."""
+        under_way = self._looking.get(slot)
+        if under_way is not None and under_way[0] == generation:
+            return await asyncio.shield(under_way[1])
+        task: asyncio.Future[CallerInfoLike] = asyncio.ensure_future(lookup())
+        self._looking[slot] = (generation, task)
+
+        def done(finished: asyncio.Future[CallerInfoLike]) -> None:
+            if not finished.cancelled():
+                finished.exception()  # seen, even when every waiter has gone
+            if slot in self._looking and self._looking[slot][1] is finished:
+                del self._looking[slot]
+
+        task.add_done_callback(done)
+        return await asyncio.shield(task)
 
 
 class CallerInfoLike(Protocol):

@@ -175,3 +175,25 @@ async def test_a_lookup_that_raced_an_event_is_not_kept(server: Restartable) -> 
         assert directory.lookups == 2
     finally:
         await nc.close()
+
+
+async def test_a_crowd_shares_one_lookup_but_not_across_an_event(server: Restartable) -> None:
+    directory = Directory()
+    check = check_for(directory)
+    nc = await connected(server)
+    try:
+        await check.watch(nc)
+        directory.hold = asyncio.Event()
+        crowd = [asyncio.create_task(check({"Authorization": "u1"})) for _ in range(20)]
+        await asyncio.sleep(0.05)
+        check.forget("u1")  # what an event does: requests from now on must not share the earlier lookup
+        directory.users["u1"] = replace(directory.users["u1"], enabled=False)
+        late = asyncio.create_task(check({"Authorization": "u1"}))
+        await asyncio.sleep(0.05)
+        directory.hold.set()
+        assert {caller.username for caller in await asyncio.gather(*crowd)} == {"ada"}
+        with pytest.raises(Unauthorized, match="not enabled"):
+            await late
+        assert directory.lookups == 2  # one for the crowd, one after the event
+    finally:
+        await nc.close()
