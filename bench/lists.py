@@ -9,7 +9,8 @@ Then one heartbeat per server (the 20-container heartbeat of `bench/fleet.py`, w
 servers stay Ok) is published, so the executor holds 200,000 containers; deployment i runs as container
 `service-<i mod 20>` of server i, so its live state is found.
 
-For each list it times the first page, a middle page and a search, 100 items per page, and prints p50 / p99 in
+For each list it times the first page, a middle page, a page not asked before (a new one each request, so the
+registry cannot answer it from memory; servers and deployments) and a search, 100 items per page, and prints p50 / p99 in
 ms beside two peers: a raw pymongo `find` of one page of servers (sorted by name, skipped and limited by the
 database) and a raw nats-py request/reply echo of the size of a container page.
 
@@ -20,12 +21,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import os
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -93,14 +96,23 @@ async def heartbeats(nc: nats.NATS, ids: list[str]) -> None:
         await asyncio.sleep(0.1)
 
 
+Params = dict[str, Any] | Callable[[], dict[str, Any]]
+"""A request's params, or a function giving new ones for each request (a page not asked before)."""
+
+
+def params_of(params: Params) -> dict[str, Any]:
+    return params() if callable(params) else params
+
+
 async def time_http(
-    http: httpx.AsyncClient, creds: dict[str, str], name: str, params: dict[str, Any], n: int
+    http: httpx.AsyncClient, creds: dict[str, str], name: str, params: Params, n: int
 ) -> tuple[list[float], int]:
     """Seconds per request over HTTP, and the reply's size."""
     samples, size = [], 0
     for i in range(n + 2):
+        body = {"type": name, "params": params_of(params)}
         start = time.perf_counter()
-        answer = await http.post("/read", json={"type": name, "params": params}, headers=creds)
+        answer = await http.post("/read", json=body, headers=creds)
         elapsed = time.perf_counter() - start
         if answer.status_code != 200:
             raise RuntimeError(f"{name} answered {answer.status_code}: {answer.text[:300]}")
@@ -110,13 +122,11 @@ async def time_http(
     return samples, size
 
 
-async def time_bus(
-    nc: nats.NATS, creds: dict[str, str], name: str, params: dict[str, Any], n: int
-) -> list[float]:
+async def time_bus(nc: nats.NATS, creds: dict[str, str], name: str, params: Params, n: int) -> list[float]:
     """Seconds per request over the bus."""
-    body = json.dumps(params).encode()
     samples = []
     for i in range(n + 2):
+        body = json.dumps(params_of(params)).encode()
         start = time.perf_counter()
         reply = await nc.request(f"komodo.read.{name}", body, timeout=120, headers=creds)
         elapsed = time.perf_counter() - start
@@ -216,9 +226,16 @@ async def run(n: int, servers_n: int) -> None:
                     f"{n} requests per case, {PAGE} items per page"
                 )
                 middle = servers_n // PAGE // 2
-                cases: list[tuple[str, str, dict[str, Any]]] = [
+                pages = max(1, servers_n // PAGE)
+                fresh_servers, fresh_deployments = itertools.count(), itertools.count()
+                cases: list[tuple[str, str, Params]] = [
                     ("ListServers first page", "ListServers", {"limit": PAGE}),
                     ("ListServers middle page", "ListServers", {"limit": PAGE, "page": middle}),
+                    (
+                        "ListServers a page not asked before",
+                        "ListServers",
+                        lambda: {"limit": PAGE, "page": next(fresh_servers) % pages},
+                    ),
                     (
                         "ListServers search '0042'",
                         "ListServers",
@@ -226,6 +243,11 @@ async def run(n: int, servers_n: int) -> None:
                     ),
                     ("ListDeployments first page", "ListDeployments", {"limit": PAGE}),
                     ("ListDeployments middle page", "ListDeployments", {"limit": PAGE, "page": middle}),
+                    (
+                        "ListDeployments a page not asked before",
+                        "ListDeployments",
+                        lambda: {"limit": PAGE, "page": next(fresh_deployments) % pages},
+                    ),
                     (
                         "ListDeployments search '0042'",
                         "ListDeployments",
