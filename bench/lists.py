@@ -11,8 +11,8 @@ servers stay Ok) is published, so the executor holds 200,000 containers; deploym
 
 For each list it times the first page, a middle page, a page not asked before (a new one each request, so the
 registry cannot answer it from memory; servers and deployments) and a search, 100 items per page, and prints
-p50 / p99 in ms beside two peers: a raw pymongo `find` of one page of servers (sorted by name, skipped and limited by the
-database) and a raw nats-py request/reply echo of the size of a container page.
+p50 / p99 in ms beside two peers: a raw pymongo `find` of one page of servers (sorted by name, skipped and
+limited by the database) and a raw nats-py request/reply echo of the size of a container page.
 
     .venv/bin/python bench/lists.py [-n 30] [--servers 10000]
 """
