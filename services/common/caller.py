@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import logging
 import time
@@ -20,6 +19,7 @@ from contracts.service_users import SERVICE_USERS, SYSTEM_USER_ID
 from services.common.errors import ServiceError, Unauthorized
 from services.common.notice_link import NoticeLink
 from services.common.rate_limit import FailedAttempts
+from services.common.shared_loads import SharedLoads
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +110,7 @@ class CredentialCheck:
         self._cache: dict[str, _Cached] = {}
         self._generation = 0
         self._link = NoticeLink(lambda: self.forget(""))
-        self._looking: dict[str, tuple[int, asyncio.Future[CallerInfoLike]]] = {}
+        self._lookups: SharedLoads[CallerInfoLike] = SharedLoads()
 
     async def watch(self, nc: NatsClient) -> None:
         """Follow `CredentialsChanged` on `nc` (a plain subscription: every replica hears every event) and
@@ -173,7 +173,9 @@ class CredentialCheck:
             self.limiter.check(client)
         generation = self._generation
         try:
-            info = await self._shared(slot, generation, lookup)
+            # Requests asking about the same credentials while a lookup runs (and no event since it started)
+            # share it: when an entry expires under load, hundreds would otherwise ask the registry at once.
+            info = await self._lookups.load(slot, generation, lookup)
             if not info.enabled:
                 raise Unauthorized(f"user {info.username!r} is not enabled")
         except ServiceError as err:
@@ -186,27 +188,6 @@ class CredentialCheck:
                 self._cache.clear()
             self._cache[slot] = _Cached(caller, now + self.cache_seconds)
         return caller
-
-    async def _shared(
-        self, slot: str, generation: int, lookup: Callable[[], Awaitable[CallerInfoLike]]
-    ) -> CallerInfoLike:
-        """The answer of `lookup`, shared with the requests that ask for the same credentials while it runs and
-        nothing changed since it started (when an entry expires under load, hundreds of requests would otherwise
-        each ask the registry at once)."""
-        under_way = self._looking.get(slot)
-        if under_way is not None and under_way[0] == generation:
-            return await asyncio.shield(under_way[1])
-        task: asyncio.Future[CallerInfoLike] = asyncio.ensure_future(lookup())
-        self._looking[slot] = (generation, task)
-
-        def done(finished: asyncio.Future[CallerInfoLike]) -> None:
-            if not finished.cancelled():
-                finished.exception()  # seen, even when every waiter has gone
-            if slot in self._looking and self._looking[slot][1] is finished:
-                del self._looking[slot]
-
-        task.add_done_callback(done)
-        return await asyncio.shield(task)
 
 
 class CallerInfoLike(Protocol):

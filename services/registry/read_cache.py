@@ -19,7 +19,6 @@ list scope is part of the key of the page it reads.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 import uuid
@@ -41,6 +40,7 @@ from contracts.subjects import (
 )
 from services.common.mongo import Document
 from services.common.notice_link import NoticeLink
+from services.common.shared_loads import SharedLoads
 
 log = logging.getLogger(__name__)
 
@@ -58,12 +58,6 @@ def weight_of(value: object) -> int:
     """What a kept read counts against `MAX_WEIGHT_PER_COLLECTION`: its length when it is a collection of
     documents or names, else 1."""
     return max(1, len(value)) if isinstance(value, tuple | list | dict) else 1
-
-
-def _retrieved(task: asyncio.Future[Any]) -> None:
-    """Mark a shared load's failure as seen (its waiters may all have gone)."""
-    if not task.cancelled():
-        task.exception()
 
 
 @dataclass(slots=True)
@@ -85,11 +79,14 @@ class ReadCache:
         self._weights: dict[str, int] = {}
         self._generations: dict[str, int] = {}
         self._link = NoticeLink(self.drop_all)
-        self._loading: dict[tuple[str, Hashable], tuple[int, asyncio.Future[Any]]] = {}
+        self._loads: SharedLoads[Any] = SharedLoads()
         self.hits = 0
         """Reads answered from memory (for tests and benchmarks)."""
-        self.joined = 0
+
+    @property
+    def joined(self) -> int:
         """Reads that shared a load already under way (for tests and benchmarks)."""
+        return self._loads.joined
 
     async def watch(self, nc: NatsClient) -> None:
         """Hear the other replicas' writes on `nc` and keep reads from now on."""
@@ -146,22 +143,8 @@ class ReadCache:
                     return value
                 self._forget(collection, key)
         generation = self._generations.get(collection, 0)
-        slot = (collection, key)
-        loading = self._loading.get(slot)
-        if loading is not None and loading[0] == generation:
-            # The same read is under way and nothing was written since it started: share its answer (after a
-            # drop, a crowd of requests would otherwise all ask the database the same thing at once).
-            self.joined += 1
-            shared: T = await asyncio.shield(loading[1])
-            return shared
-        task: asyncio.Future[T] = asyncio.ensure_future(load())
-        task.add_done_callback(_retrieved)
-        self._loading[slot] = (generation, task)
-        try:
-            loaded = await asyncio.shield(task)
-        finally:
-            if slot in self._loading and self._loading[slot][1] is task:
-                del self._loading[slot]
+        # A crowd that misses after a drop asks the database once.
+        loaded: T = await self._loads.load((collection, key), generation, load)
         if loaded is not None and generation == self._generations.get(collection, 0) and self._link.usable():
             self._keep(collection, key, loaded)
         return loaded
