@@ -90,6 +90,19 @@ def check_for(directory: Directory) -> CredentialCheck:
     return CredentialCheck(lambda token: token, directory.resolve, directory.verify_api_key)
 
 
+@pytest.fixture
+async def watching(server: Restartable) -> AsyncIterator[tuple[Directory, CredentialCheck]]:
+    """A credential check following the events on a live connection, and the directory behind it."""
+    directory = Directory()
+    check = check_for(directory)
+    nc = await connected(server)
+    try:
+        await check.watch(nc)
+        yield directory, check
+    finally:
+        await nc.close()
+
+
 async def announce(nc: NatsClient, user_id: str) -> None:
     await nc.publish(
         CredentialsChanged.SUBJECT, CredentialsChanged(user_id=user_id).model_dump_json().encode()
@@ -158,42 +171,32 @@ async def test_a_reconnect_drops_everything(server: Restartable) -> None:
         await nc.close()
 
 
-async def test_a_lookup_that_raced_an_event_is_not_kept(server: Restartable) -> None:
-    directory = Directory()
-    check = check_for(directory)
-    nc = await connected(server)
-    try:
-        await check.watch(nc)
-        directory.hold = asyncio.Event()
-        lookup = asyncio.create_task(check({"Authorization": "u1"}))
-        await asyncio.sleep(0.05)
-        check.forget("u1")  # what the event does, while the lookup is out
-        directory.hold.set()
-        await lookup
-        directory.hold = None
-        await check({"Authorization": "u1"})
-        assert directory.lookups == 2
-    finally:
-        await nc.close()
+async def test_a_lookup_that_raced_an_event_is_not_kept(watching: tuple[Directory, CredentialCheck]) -> None:
+    directory, check = watching
+    directory.hold = asyncio.Event()
+    lookup = asyncio.create_task(check({"Authorization": "u1"}))
+    await asyncio.sleep(0.05)
+    check.forget("u1")  # what the event does, while the lookup is out
+    directory.hold.set()
+    await lookup
+    directory.hold = None
+    await check({"Authorization": "u1"})
+    assert directory.lookups == 2
 
 
-async def test_a_crowd_shares_one_lookup_but_not_across_an_event(server: Restartable) -> None:
-    directory = Directory()
-    check = check_for(directory)
-    nc = await connected(server)
-    try:
-        await check.watch(nc)
-        directory.hold = asyncio.Event()
-        crowd = [asyncio.create_task(check({"Authorization": "u1"})) for _ in range(20)]
-        await asyncio.sleep(0.05)
-        check.forget("u1")  # what an event does: requests from now on must not share the earlier lookup
-        directory.users["u1"] = replace(directory.users["u1"], enabled=False)
-        late = asyncio.create_task(check({"Authorization": "u1"}))
-        await asyncio.sleep(0.05)
-        directory.hold.set()
-        assert {caller.username for caller in await asyncio.gather(*crowd)} == {"ada"}
-        with pytest.raises(Unauthorized, match="not enabled"):
-            await late
-        assert directory.lookups == 2  # one for the crowd, one after the event
-    finally:
-        await nc.close()
+async def test_a_crowd_shares_one_lookup_but_not_across_an_event(
+    watching: tuple[Directory, CredentialCheck],
+) -> None:
+    directory, check = watching
+    directory.hold = asyncio.Event()
+    crowd = [asyncio.create_task(check({"Authorization": "u1"})) for _ in range(20)]
+    await asyncio.sleep(0.05)
+    check.forget("u1")  # what an event does: requests from now on must not share the earlier lookup
+    directory.users["u1"] = replace(directory.users["u1"], enabled=False)
+    late = asyncio.create_task(check({"Authorization": "u1"}))
+    await asyncio.sleep(0.05)
+    directory.hold.set()
+    assert {caller.username for caller in await asyncio.gather(*crowd)} == {"ada"}
+    with pytest.raises(Unauthorized, match="not enabled"):
+        await late
+    assert directory.lookups == 2  # one for the crowd, one after the event
