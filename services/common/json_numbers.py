@@ -21,9 +21,11 @@ MAX_PROBLEMS = 10
 """Places named at most (a body of a million huge numbers is still refused quickly)."""
 
 
-_MAYBE_UNSTORABLE = re.compile(rb"\d{19}|NaN|Infinity|[eE][+-]?\d{3}")
+_MAYBE_UNSTORABLE = re.compile(rb"\d{19}|NaN|Infinity|[eE][+-]?\d{3,}\s*(?:[,\]}]|\Z)")
 """What a JSON body must contain to hold an unstorable number: 19 digits in a row (2**63 has 19), a non-finite
-literal, or an exponent of three digits (1e309 is infinite). Ids, names and dates match it only by chance."""
+literal, or an exponent of three digits or more ending a number (1e309 is infinite; a number ends at `,`, `]`,
+`}` or the end, which tells it from hex ids such as `...5e691...`, common in internal requests). Ids, names and
+dates match it only by chance."""
 
 
 def may_hold_unstorable_numbers(body: bytes) -> bool:

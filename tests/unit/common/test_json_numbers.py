@@ -68,6 +68,8 @@ def test_nan_and_infinity_in_a_free_form_config_are_a_400() -> None:
         b"-Infinity",
         b"1e999",
         b"1E+309",
+        b"1e999 ",
+        b"[1e999]",
         b"1" * 400 + b".0",
     ],
 )
@@ -86,6 +88,8 @@ def test_ordinary_bodies_skip_the_walk() -> None:
     for body in (
         b'{"deployment": "web", "hints": {"65a1b2c3d4e5f6a7b8c9d0e1": {"server_id": "x"}}}',
         b'{"expires": 1796612400000, "page": 2, "limit": 100, "ratio": 1.5e10}',
+        # Object ids are hex: an `e` followed by digits inside a string is not an exponent.
+        b'{"ids": ["6b15e69157eee07af9c7f300", "6b15e691e7eee07af9c7e301"]}',
         b"",
     ):
         assert not may_hold_unstorable_numbers(body)
