@@ -89,6 +89,12 @@ REGISTRY_READS_DROPPED_WILDCARD: Final = f"{PREFIX}.registry.dropped.*"
 """Where registry replicas hear that another replica wrote a collection (see `registry_reads_dropped_subject`)."""
 
 
+LIVE_CHANGED_SUBJECT: Final = f"{PREFIX}.executor.live.changed"
+"""Where an executor replica says that live state shown in lists (deployments' and stacks' containers, their
+status lines, their image update checks) changed, so registry replicas drop the live answers they keep (a plain
+publish, no body, no answer; at most one per 20 ms per replica: `services/executor/live_changes.py`)."""
+
+
 def registry_reads_dropped_subject(collection: str) -> str:
     """Subject on which a registry replica says it wrote `collection`, so the others drop the reads they hold
     from it: `komodo.registry.dropped.<collection>` (a plain publish, no body, no answer; lower case: never a

@@ -8,7 +8,7 @@ before a reconnect, since notices sent meanwhile are lost.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 
 from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
@@ -16,29 +16,32 @@ from nats.aio.subscription import Subscription
 
 
 class NoticeLink:
-    """A plain subscription (no queue group: every replica hears every notice) and the rule for the cache's use."""
+    """Plain subscriptions (no queue group: every replica hears every notice) and the rule for the cache's use."""
 
     def __init__(self, forget_all: Callable[[], None]) -> None:
         self.forget_all = forget_all
         self.nc: NatsClient | None = None
         """The connection the notices come on, once subscribed (None before and after)."""
         self._reconnects = 0
-        self._subscription: Subscription | None = None
+        self._subscriptions: list[Subscription] = []
 
-    async def start(self, nc: NatsClient, subject: str, on_notice: Callable[[Msg], Awaitable[None]]) -> None:
-        """Subscribe to `subject` on `nc`; the cache may be used from the moment the server knows of it."""
+    async def start(
+        self, nc: NatsClient, subjects: str | Sequence[str], on_notice: Callable[[Msg], Awaitable[None]]
+    ) -> None:
+        """Subscribe to `subjects` on `nc`; the cache may be used from the moment the server knows of them."""
         self._reconnects = nc.stats["reconnects"]
-        self._subscription = await nc.subscribe(subject, cb=on_notice)
+        for subject in (subjects,) if isinstance(subjects, str) else subjects:
+            self._subscriptions.append(await nc.subscribe(subject, cb=on_notice))
         await nc.flush()
         self.nc = nc
 
     async def stop(self) -> None:
         """Stop hearing notices; the cache may no longer be used."""
         self.nc = None
-        if self._subscription is not None:
+        for subscription in self._subscriptions:
             with contextlib.suppress(Exception):  # the connection may already be closed
-                await self._subscription.unsubscribe()
-            self._subscription = None
+                await subscription.unsubscribe()
+        self._subscriptions.clear()
 
     def usable(self) -> bool:
         """Whether the cache may be used now: only while connected, and after forgetting everything once per

@@ -35,6 +35,7 @@ from services.executor.handlers.write import check_deployment_update as write_ch
 from services.executor.handlers.write import check_stack_update as write_check_stack_update
 from services.executor.handlers.write import create_deployment_from_container
 from services.executor.handlers.write import stack as write_stack
+from services.executor.live_changes import LiveChanges
 from services.executor.procedures.chain import Chain
 from services.executor.procedures.consumers import children_consumer, stage_consumer
 from services.executor.redeploy_on_build import redeploy_on_build
@@ -68,7 +69,8 @@ class Executor:
         self.schedules = Scheduler(self)
         self.bus.consume(self.schedules.consumer())
         self.agents = AgentClient(self.bus)
-        self.cache = ServerCache()
+        self.live_changes = LiveChanges(self.bus)
+        self.cache = ServerCache(self.live_changes.changed)
         self.stats = StatsStore(self.db, settings.keep_stats_for_days)
         self.runner = Runner(self.db, self.registry, settings.lease_seconds)
         self.watch = AgentWatch(self.bus, self.cache, self.stats)
@@ -126,6 +128,7 @@ class Executor:
     async def stop(self) -> None:
         """Stop answering, let executions finish briefly, close connections."""
         await self.watch.stop()
+        self.live_changes.stop()
         await self.resource_states.stop()
         await self.update_poller.stop()
         await self.image_updates.stop()

@@ -64,7 +64,7 @@ from services.registry.nats_callout import (
 from services.registry.onboarding import OnboardingKeyStore
 from services.registry.permissions import PermissionStore
 from services.registry.providers import AccountStore
-from services.registry.read_cache import ReadCache
+from services.registry.read_cache import LIVE_READS, ReadCache
 from services.registry.resources import ResourceService, kind_for
 from services.registry.tags import TagStore
 from services.registry.updates import UpdateStore
@@ -79,6 +79,10 @@ log = logging.getLogger(__name__)
 
 LIVE_INFO_TIMEOUT_SECONDS = 2.0
 """How long a list waits for the executor's live state before answering without it."""
+
+KEPT_LIVE_VARIANTS = frozenset({ResourceTargetVariant.Deployment, ResourceTargetVariant.Stack})
+"""Whose live answers the registry keeps until an executor says they changed: their fields come from containers
+and image checks only, which the executor tells about (`LIVE_CHANGED_SUBJECT`)."""
 
 
 class Registry:
@@ -264,7 +268,24 @@ class Registry:
     async def live_info(
         self, variant: ResourceTargetVariant, ids: list[str], hints: dict[str, dict[str, str]]
     ) -> dict[str, dict[str, Any]]:
-        """The executor's live list-info fields of these resources; empty when it does not answer quickly."""
+        """The executor's live list-info fields of these resources; empty when it does not answer quickly.
+
+        Deployments' and stacks' answers are kept until an executor says their live state changed
+        (`ReadCache`, `LIVE_READS`); servers' (stats change at every beat), procedures' and actions' are asked
+        each time."""
+        if variant not in KEPT_LIVE_VARIANTS:
+            return await self._ask_live_info(variant, ids, hints) or {}
+        key = (variant.value, tuple((i, tuple(hints[i].items()) if i in hints else ()) for i in ids))
+
+        async def ask() -> dict[str, dict[str, Any]] | None:
+            return await self._ask_live_info(variant, ids, hints)
+
+        return await self.read_cache.read(LIVE_READS, key, ask) or {}
+
+    async def _ask_live_info(
+        self, variant: ResourceTargetVariant, ids: list[str], hints: dict[str, dict[str, str]]
+    ) -> dict[str, dict[str, Any]] | None:
+        """The executor's answer to GetLiveInfo; None when it does not answer quickly."""
         try:
             live: LiveInfo = await self.bus.request(
                 GetLiveInfo(type=variant, ids=ids, hints=hints),
@@ -273,7 +294,7 @@ class Registry:
             )
         except ServiceError as err:
             log.debug("no live info for %s: %s", variant.value, err.message)
-            return {}
+            return None
         return live.infos
 
     async def builder_live_info(

@@ -15,6 +15,11 @@ collection's reads whenever anything writes it:
 
 Permissions are not part of what is kept: each request still checks the caller's grants, and a non-admin's
 list scope is part of the key of the page it reads.
+
+The executor's live answers for deployment and stack lists (`GetLiveInfo`) are kept the same way under
+`LIVE_READS`, keyed by the ids and hints asked; they are dropped when an executor replica says on
+`komodo.executor.live.changed` that containers, status lines or image checks changed (within 20 ms of the
+change, see `services/executor/live_changes.py`), and follow the same rules otherwise.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.results import BulkWriteResult, DeleteResult, InsertManyResult, InsertOneResult, UpdateResult
 
 from contracts.subjects import (
+    LIVE_CHANGED_SUBJECT,
     REGISTRY_READS_DROPPED_WILDCARD,
     REPLICA_HEADER,
     registry_reads_dropped_subject,
@@ -45,6 +51,9 @@ from services.common.shared_loads import SharedLoads
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+LIVE_READS = "(live)"
+"""The name the executor's kept live answers go by (not a collection: no collection name has parentheses)."""
 
 CACHE_SECONDS = 5.0
 """How long a read is kept at most: the backstop for a drop notice of another replica that never arrived."""
@@ -89,8 +98,8 @@ class ReadCache:
         return self._loads.joined
 
     async def watch(self, nc: NatsClient) -> None:
-        """Hear the other replicas' writes on `nc` and keep reads from now on."""
-        await self._link.start(nc, REGISTRY_READS_DROPPED_WILDCARD, self._on_notice)
+        """Hear the other replicas' writes and the executors' live changes on `nc`, and keep reads from now on."""
+        await self._link.start(nc, (REGISTRY_READS_DROPPED_WILDCARD, LIVE_CHANGED_SUBJECT), self._on_notice)
 
     async def stop(self) -> None:
         """Stop keeping reads and hearing notices."""
@@ -98,6 +107,9 @@ class ReadCache:
         self.drop_all()
 
     async def _on_notice(self, msg: Msg) -> None:
+        if msg.subject == LIVE_CHANGED_SUBJECT:
+            self.drop(LIVE_READS)
+            return
         if (msg.headers or {}).get(REPLICA_HEADER) == self.replica:
             return
         self.drop(msg.subject.rsplit(".", 1)[-1])

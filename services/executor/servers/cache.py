@@ -12,6 +12,7 @@ large fleet costs a `json.loads` of a small message per beat.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -97,10 +98,13 @@ def _applied(seen: Seen) -> AgentStatus:
 class ServerCache:
     """Latest AgentStatus per server id."""
 
-    def __init__(self) -> None:
+    def __init__(self, on_change: Callable[[], None] = lambda: None) -> None:
         self.seen: dict[str, Seen] = {}
         self.changed: set[str] = set()
         """Servers whose container list may have changed since `ContainerIndex` last looked (it empties it)."""
+        self.on_change = on_change
+        """Called when what deployments and stacks show of their containers may have changed (a full status, a
+        container change, new status lines); not for stats alone."""
 
     def record(self, status: AgentStatus, now: float | None = None) -> None:
         """Keep a full heartbeat (one older than what is held is ignored); it replaces the beats before it."""
@@ -114,6 +118,7 @@ class ServerCache:
             interval_ms=status.interval_ms,
         )
         self.changed.add(status.server_id)
+        self.on_change()
 
     def beat(self, server_id: str, body: dict[str, Any], now: float | None = None) -> bool:
         """Take a small heartbeat (an `AgentBeat` as JSON gave it). False when it stands for other lists than
@@ -137,6 +142,7 @@ class ServerCache:
         lines = body.get("container_status")
         if lines:
             held.container_status.update(lines)
+            self.on_change()
         return bool(body.get("digest")) and body["digest"] == held.digest
 
     def apply(self, change: ContainerStateChange) -> None:
@@ -146,6 +152,7 @@ class ServerCache:
             return
         containers = held.status.status.docker.containers
         self.changed.add(change.server_id)
+        self.on_change()
         for index, container in enumerate(containers):
             if container.name == change.name or (change.id and container.id == change.id):
                 if change.action == "destroy":

@@ -79,7 +79,7 @@ class ImageUpdates:
 
     def __init__(self, executor: Executor, db: AsyncDatabase[Document]) -> None:
         self.executor = executor
-        self.store = UpdateStore(db)
+        self.store = UpdateStore(db, executor.live_changes.changed)
         self.tasks: set[asyncio.Task[Any]] = set()
 
     def background(self, work: Coroutine[Any, Any, Any], what: str) -> None:

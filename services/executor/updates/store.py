@@ -7,6 +7,7 @@ and a digest asked by one replica saves the others a registry request.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
 
@@ -199,7 +200,9 @@ class FollowUp:
 class UpdateStore:
     """The `ImageUpdate` (deployments) and `StackImageUpdate` results and the `ImageDigest` cache."""
 
-    def __init__(self, db: AsyncDatabase[Document]) -> None:
+    def __init__(self, db: AsyncDatabase[Document], on_change: Callable[[], None] = lambda: None) -> None:
+        self.on_change = on_change
+        """Called after a check's result is kept or cleared (lists show it as `update_available`)."""
         self.results = db["ImageUpdate"]
         self.stack_results = db["StackImageUpdate"]
         self.digests = db["ImageDigest"]
@@ -233,7 +236,10 @@ class UpdateStore:
 
     async def save_stack(self, record: StackUpdateRecord) -> None:
         """Keep a stack check's result (replacing the previous one)."""
-        await self.stack_results.replace_one({"_id": record.stack_id}, record.to_document(), upsert=True)
+        try:
+            await self.stack_results.replace_one({"_id": record.stack_id}, record.to_document(), upsert=True)
+        finally:
+            self.on_change()
 
     async def get(self, deployment_id: str) -> UpdateRecord | None:
         """The last check of a deployment, if any."""
@@ -252,11 +258,17 @@ class UpdateStore:
 
     async def save(self, record: UpdateRecord) -> None:
         """Keep a check's result (replacing the previous one)."""
-        await self.results.replace_one({"_id": record.deployment_id}, record.to_document(), upsert=True)
+        try:
+            await self.results.replace_one({"_id": record.deployment_id}, record.to_document(), upsert=True)
+        finally:
+            self.on_change()
 
     async def clear(self, deployment_id: str) -> None:
         """Forget a deployment's result (its container is gone or stopped: nothing to compare with)."""
-        await self.results.delete_one({"_id": deployment_id})
+        try:
+            await self.results.delete_one({"_id": deployment_id})
+        finally:
+            self.on_change()
 
     async def cached_digest(self, key: str, max_age_seconds: float) -> str | None:
         """The digest seen for an image key within `max_age_seconds`, or None."""
