@@ -37,6 +37,7 @@ from contracts.service_users import SERVICE_USERS
 from contracts.subjects import EVENTS_STREAM, EVENTS_WILDCARD, STATUS_HEADER, queue_group
 from services.common.caller import Authenticator, Caller
 from services.common.consumer import Consumer, ensure_deadletter_stream
+from services.common.encoded import Encoded
 from services.common.errors import BadRequest, Forbidden, ServiceError, Unavailable, describe_validation_error
 from services.common.json_numbers import may_hold_unstorable_numbers, unstorable_numbers
 from services.common.logging import redactor
@@ -110,6 +111,8 @@ async def dispatch(
             raise Forbidden(f"{name} is a request between Varanus services; users cannot send it")
         request = parse_request(request_cls, body)
         result = await handler(request, RequestContext(caller=caller, headers=headers, request_name=name))
+        if isinstance(result, Encoded):
+            return 200, result.data
         return 200, request_cls.response_adapter().dump_json(result, by_alias=True)
     except ServiceError as err:
         return err.status, encode_error(err)

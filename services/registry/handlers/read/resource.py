@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from contracts.entities.common import PermissionLevel, ResourceQuery, ResourceTarget
 from services.common.bus import RequestContext
+from services.common.encoded import EncodedLists
 from services.registry.resources import ResourceService
 
 if TYPE_CHECKING:
@@ -33,8 +34,12 @@ def _register_kind(registry: Registry, service: ResourceService) -> None:
         await permissions.require(ctx.caller, target, PermissionLevel.Read, resource.name)
         return resource if ctx.caller.admin else service.without_secrets(resource)
 
+    list_request = spec.request("read", "List{Ks}")
+    # List items are frozen and reused while unchanged: the same items are sent as the same bytes.
+    encoded = EncodedLists(list_request.response_adapter()) if list_request is not None else None
+
     async def list_items(req: Any, ctx: RequestContext) -> Any:
-        return await service.list_items(
+        items = await service.list_items(
             _query(req),
             getattr(req, "page", 0) or 0,
             getattr(req, "limit", None),
@@ -42,6 +47,7 @@ def _register_kind(registry: Registry, service: ResourceService) -> None:
             bool(getattr(req, "sort_desc", False)),
             await permissions.readable_filter(ctx.caller, spec.variant),
         )
+        return encoded.encode(items) if encoded is not None else items
 
     async def list_full(req: Any, ctx: RequestContext) -> Any:
         resources = await service.list_full(
