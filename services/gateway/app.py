@@ -12,7 +12,7 @@ import json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, cast
 
 import nats
 from fastapi import FastAPI, Request, WebSocket
@@ -195,8 +195,9 @@ async def read_body(request: Request, limit: int) -> bytes | Answer:
     return b"".join(chunks)
 
 
-def create_app(settings: Settings) -> FastAPI:
-    """The gateway application, connected to the bus while it runs."""
+def create_app(settings: Settings) -> ASGIApp:
+    """The gateway application, connected to the bus while it runs: the API's forwarded requests answered in
+    front (`Forwarding`), everything else by FastAPI."""
     load_all()
     state: dict[str, NatsClient] = {}
     feed = UpdateFeed()
@@ -272,12 +273,6 @@ def create_app(settings: Settings) -> FastAPI:
         if presented and answer.status == 401:
             limiter.failed(address)
         return answer
-
-    app.add_middleware(Forwarding, ask=ask, limit=body_limit)
-    app.add_middleware(BodyLimit, limit=body_limit)
-    if settings.trusted_proxies:
-        # Outermost, so every part of the app sees the client's address, not the proxy's.
-        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxy_list())
 
     @app.get("/asyncapi.json", summary="The AsyncAPI 3.0 document of the bus subjects")
     async def asyncapi() -> Response:
@@ -367,4 +362,12 @@ def create_app(settings: Settings) -> FastAPI:
         log.exception("gateway failed on %s", request.url.path)
         return _json(error(500, "internal error in the gateway"))
 
-    return app
+    # In front of FastAPI rather than among its middlewares: the API's hot path then passes through none of
+    # FastAPI's and Starlette's own layers (error, telemetry, body-limit middlewares), about 0.1 ms a request.
+    front: ASGIApp = BodyLimit(Forwarding(app, ask=ask, limit=body_limit), limit=body_limit)
+    if settings.trusted_proxies:
+        # Outermost, so every part of the app sees the client's address, not the proxy's.
+        # uvicorn types ASGI apps with its own (narrower) types; the app is the same.
+        proxied: Any = ProxyHeadersMiddleware(cast(Any, front), trusted_hosts=settings.trusted_proxy_list())
+        front = proxied
+    return front
