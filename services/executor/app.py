@@ -69,7 +69,7 @@ class Executor:
         self.schedules = Scheduler(self)
         self.bus.consume(self.schedules.consumer())
         self.agents = AgentClient(self.bus)
-        self.live_changes = LiveChanges(self.bus)
+        self.live_changes = LiveChanges(lambda: self.bus.broker.connection)
         self.cache = ServerCache(self.live_changes.changed)
         self.stats = StatsStore(self.db, settings.keep_stats_for_days)
         self.runner = Runner(self.db, self.registry, settings.lease_seconds)

@@ -14,11 +14,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 
 from nats.aio.client import Client as NatsClient
 
 from contracts.subjects import LIVE_CHANGED_SUBJECT
-from services.common.bus import Bus
 
 log = logging.getLogger(__name__)
 
@@ -29,8 +29,9 @@ NOTICE_SECONDS = 0.02
 class LiveChanges:
     """Coalesces this replica's live-state changes into notices on `LIVE_CHANGED_SUBJECT`."""
 
-    def __init__(self, bus: Bus, window: float = NOTICE_SECONDS) -> None:
-        self.bus = bus
+    def __init__(self, connection: Callable[[], NatsClient | None], window: float = NOTICE_SECONDS) -> None:
+        self.connection = connection
+        """The replica's NATS connection when it has one (None before the bus connects)."""
         self.window = window
         self.sent = 0
         """Notices published (for tests and benchmarks)."""
@@ -53,7 +54,7 @@ class LiveChanges:
     def _send(self) -> None:
         self._due = None
         self._last = time.monotonic()
-        nc = self.bus.broker.connection
+        nc = self.connection()
         if nc is None or not nc.is_connected:
             # Registries keep nothing while they are cut off either, and drop all they kept on reconnecting.
             return

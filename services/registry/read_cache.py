@@ -97,6 +97,10 @@ class ReadCache:
         """Reads that shared a load already under way (for tests and benchmarks)."""
         return self._loads.joined
 
+    def held(self, collection: str) -> int:
+        """How many reads of `collection` are kept now (for tests and benchmarks)."""
+        return len(self._kept.get(collection) or ())
+
     async def watch(self, nc: NatsClient) -> None:
         """Hear the other replicas' writes and the executors' live changes on `nc`, and keep reads from now on."""
         await self._link.start(nc, (REGISTRY_READS_DROPPED_WILDCARD, LIVE_CHANGED_SUBJECT), self._on_notice)

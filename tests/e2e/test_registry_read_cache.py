@@ -62,9 +62,10 @@ async def test_without_the_notices_the_other_replica_answers_what_it_held_until_
         replica.read_cache.max_age = 1.0
     await warm(client, registry, second_registry, "web")
     for replica in (registry, second_registry):
-        subscription = replica.read_cache._link._subscription
-        assert subscription is not None
-        await subscription.unsubscribe()
+        subscriptions = replica.read_cache._link._subscriptions
+        assert subscriptions
+        for subscription in subscriptions:
+            await subscription.unsubscribe()
     await client.write(
         "UpdateResourceMeta", {"target": {"type": "Deployment", "id": "web"}, "description": "new"}
     )
