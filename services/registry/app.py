@@ -103,8 +103,8 @@ class Registry:
         self.credential_check = check if isinstance(check, CredentialCheck) else None
         self.key_connections = KeyConnections()
         self.credential_notices = CredentialNotices(self.bus, self.credential_check, self.key_connections)
-        self.updates = UpdateStore(self.db, self.bus)
         self.read_cache = ReadCache()
+        self.updates = UpdateStore(self.db, self.bus, self.read_cache)
         self.kinds: dict[str, ResourceService] = {}
         for spec in KINDS:
             self.kinds[spec.name] = ResourceService(

@@ -142,9 +142,16 @@ class ReadCache:
         except Exception as err:
             log.warning("could not tell the other registry replicas that %s changed: %s", collection, err)
 
-    async def read(self, collection: str, key: Hashable, load: Callable[[], Awaitable[T]]) -> T:
+    async def read(
+        self,
+        collection: str,
+        key: Hashable,
+        load: Callable[[], Awaitable[T]],
+        keep: Callable[[T], bool] | None = None,
+    ) -> T:
         """What `load` reads from `collection` for `key`: kept from an earlier call when nothing wrote the
-        collection since (and not older than `max_age`), else loaded now and kept. A None is not kept."""
+        collection since (and not older than `max_age`), else loaded now and kept. A None is not kept, nor a
+        value `keep` says no to."""
         if not self._link.usable():
             return await load()
         now = time.monotonic()
@@ -161,7 +168,12 @@ class ReadCache:
         generation = self._generations.get(collection, 0)
         # A crowd that misses after a drop asks the database once.
         loaded: T = await self._loads.load((collection, key), generation, load)
-        if loaded is not None and generation == self._generations.get(collection, 0) and self._link.usable():
+        if (
+            loaded is not None
+            and (keep is None or keep(loaded))
+            and generation == self._generations.get(collection, 0)
+            and self._link.usable()
+        ):
             self._keep(collection, key, loaded)
         return loaded
 

@@ -31,6 +31,7 @@ from services.common.errors import BadRequest, Conflict, NotFound, Unavailable
 from services.common.logging import redactor
 from services.common.mongo import Document
 from services.registry.documents import object_id, to_document
+from services.registry.read_cache import ReadCache
 
 log = logging.getLogger(__name__)
 
@@ -118,14 +119,20 @@ def sanitize_update_query(query: dict[str, Any] | None) -> dict[str, Any]:
     return out
 
 
+def _complete(update: Update | None) -> bool:
+    return update is not None and update.status == UpdateStatus.Complete
+
+
 class UpdateStore:
     """Reads and writes Updates in the registry's `Update` collection."""
 
-    def __init__(self, db: AsyncDatabase[Document], bus: Bus) -> None:
+    def __init__(self, db: AsyncDatabase[Document], bus: Bus, read_cache: ReadCache | None = None) -> None:
         # Not "Update" as in Komodo: nx-27017 0.8.1 fails on collection names that are SQL keywords.
         self.coll = db[UPDATES_COLLECTION]
         self.users = db["User"]
         self.bus = bus
+        self.read_cache = read_cache
+        """Where complete Updates are kept once read (None: every read asks the database)."""
 
     async def ensure_indexes(self) -> None:
         """Indexes for listing by time and by target."""
@@ -272,11 +279,21 @@ class UpdateStore:
         return await self._change_running(request.id, changes_of)
 
     async def get(self, update_id: str) -> Update:
-        """The Update with that id."""
-        doc = await self.coll.find_one({"_id": object_id(update_id, "Update")})
-        if doc is None:
+        """The Update with that id. A complete one is kept in memory (`read_cache`): it never changes again
+        (every change of an Update is a compare-and-set on a running one) and none is ever deleted."""
+        oid = object_id(update_id, "Update")
+
+        async def load() -> Update | None:
+            doc = await self.coll.find_one({"_id": oid})
+            return Update.model_validate(doc) if doc is not None else None
+
+        if self.read_cache is None:
+            update = await load()
+        else:
+            update = await self.read_cache.read(UPDATES_COLLECTION, str(oid), load, keep=_complete)
+        if update is None:
             raise NotFound(f"no Update with id {update_id!r}")
-        return Update.model_validate(doc)
+        return update
 
     async def username(self, operator: str) -> str:
         """Username of an operator id (service users by their fixed names)."""

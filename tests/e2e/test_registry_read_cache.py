@@ -123,3 +123,28 @@ async def test_changes_other_than_resource_writes_are_read_at_once(
         [item] = await client.read("ListDeployments", {})
         assert item["info"]["server_name"] == "crate" and item["tags"] == []
         assert (await client.read("GetDeployment", {"deployment": "web"}))["tags"] == []
+
+
+async def test_a_running_update_is_read_afresh_and_a_complete_one_is_kept(
+    client: BusClient, service_client: BusClient, registry: Registry, second_registry: Registry
+) -> None:
+    """Each log appended to a running Update shows in the next read through either replica; once complete (it
+    never changes again) it is answered from memory."""
+    target = {"type": "System", "id": ""}
+    params = {"operation": "PruneImages", "target": target, "operator": "x"}
+    update_id = (await service_client.ok("internal", "CreateUpdate", params))["_id"]["$oid"]
+    for stage in ("pull", "run"):
+        log = {"stage": stage, "command": "", "stdout": stage, "stderr": "", "success": True}
+        await service_client.ok("internal", "AppendUpdateLog", {"id": update_id, "log": log})
+        for _ in range(READS):
+            read = await client.read("GetUpdate", {"id": update_id})
+            assert read["status"] == "InProgress" and read["logs"][-1]["stage"] == stage
+    # The positive control of what follows: nothing running was kept.
+    assert registry.read_cache.held("Updates") == second_registry.read_cache.held("Updates") == 0
+    await service_client.ok("internal", "FinishUpdate", {"id": update_id})
+    hits = registry.read_cache.hits + second_registry.read_cache.hits
+    for _ in range(READS):
+        read = await client.read("GetUpdate", {"id": update_id})
+        assert read["status"] == "Complete" and [entry["stage"] for entry in read["logs"]] == ["pull", "run"]
+    assert registry.read_cache.held("Updates") == second_registry.read_cache.held("Updates") == 1
+    assert registry.read_cache.hits + second_registry.read_cache.hits >= hits + READS - 2
