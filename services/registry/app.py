@@ -134,6 +134,8 @@ class Registry:
         self.kinds[ResourceTargetVariant.Stack.value].live = self.live_info
         self.kinds[ResourceTargetVariant.Procedure.value].live = self.live_info
         self.kinds[ResourceTargetVariant.Action.value].live = self.live_info
+        for variant in KEPT_LIVE_VARIANTS:
+            self.kinds[variant.value].live_kept = True
         self.kinds[ResourceTargetVariant.Repo.value].live = self.builder_live_info
         self.kinds[ResourceTargetVariant.Build.value].live = self.builder_live_info
         self.kinds[ResourceTargetVariant.ResourceSync.value].live = self.sync_live_info

@@ -87,6 +87,7 @@ class ReadCache:
         self._kept: dict[str, OrderedDict[Hashable, _Kept]] = {}
         self._weights: dict[str, int] = {}
         self._generations: dict[str, int] = {}
+        self._dependents: dict[str, set[str]] = {}
         self._link = NoticeLink(self.drop_all)
         self._loads: SharedLoads[Any] = SharedLoads()
         self.hits = 0
@@ -118,11 +119,20 @@ class ReadCache:
             return
         self.drop(msg.subject.rsplit(".", 1)[-1])
 
+    def depends(self, derived: str, sources: set[str]) -> None:
+        """Reads kept under `derived` are made from reads of `sources`: dropping any of those drops them too
+        (and a derived read in flight during such a drop is not kept)."""
+        for source in sources:
+            self._dependents.setdefault(source, set()).add(derived)
+
     def drop(self, collection: str) -> None:
-        """Forget every read from `collection`; a read of it in flight is not kept."""
+        """Forget every read from `collection` (and what was derived from it); a read of it in flight is not
+        kept."""
         self._generations[collection] = self._generations.get(collection, 0) + 1
         self._kept.pop(collection, None)
         self._weights.pop(collection, None)
+        for derived in self._dependents.get(collection, ()):
+            self.drop(derived)
 
     def drop_all(self) -> None:
         """Forget every read; reads in flight are not kept."""

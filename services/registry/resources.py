@@ -56,7 +56,7 @@ from services.registry.documents import REVISION, id_or_name_filter, set_changed
 from services.registry.kinds import KINDS_BY_VARIANT, KindSpec, Reference
 from services.registry.listing import list_item_info, summarize
 from services.registry.names import validate_name
-from services.registry.read_cache import ReadCache, WatchedCollection
+from services.registry.read_cache import LIVE_READS, ReadCache, WatchedCollection
 from services.registry.references import Referenced, alerter_references, procedure_references
 from services.registry.toml import diff_lines, resource_toml
 from services.registry.updates import UpdateStore, now_ms
@@ -149,6 +149,13 @@ class ResourceService:
         self.default_limit = default_limit
         self.live: LiveSource | None = None
         """Where live list-info fields come from (the executor), for kinds that have them."""
+        self.live_kept = False
+        """Whether `live` answers are kept until the executor says they changed (then a built list page is
+        kept too)."""
+        self._built_pages = f"built.{spec.collection}"
+        """Where built list pages are kept: dropped with any read they were made of (`_built_page`)."""
+        self._kept_pages = False
+        """Whether the built pages' sources were told to the read cache."""
         if bus.outbox is None:
             bus.outbox = Outbox(db)
         self.outbox: Outbox = bus.outbox
@@ -648,13 +655,40 @@ class ResourceService:
         if size < 0:
             raise BadRequest("limit must not be negative")
         if size > 0 and _snake(str(sort_by or "Name")) == "name" and not filters_specifics(query.specific):
-            return await self._built(
-                await self._page_by_name(query, page, size, sort_desc, scope), names=True
-            )
+            return await self._built_page(query, page, size, sort_desc, scope)
         items = await self._built(await self._matching(query, scope), names=False)
         items = [item for item in items if matches_specifics(item.info, query.specific)]
         items = sort_items(items, sort_by, sort_desc)
         return await self._with_names(self._paginate(items, page, limit))
+
+    async def _built_page(
+        self,
+        query: ResourceQuery[Any],
+        page: int,
+        size: int,
+        sort_desc: bool,
+        scope: dict[str, Any] | None,
+    ) -> list[ResourceListItem[Any]]:
+        """One page by name as a list shows it; kept as built while every read it was made of is kept (the
+        page, its live state, the names and build versions it shows), when its live state is kept at all."""
+
+        async def build() -> list[ResourceListItem[Any]]:
+            return await self._built(
+                await self._page_by_name(query, page, size, sort_desc, scope), names=True
+            )
+
+        if self.live is not None and not self.live_kept:
+            return await build()
+        if not self._kept_pages:
+            sources = {self.spec.collection, LIVE_READS}
+            sources |= {self.kinds[r.target.value].spec.collection for r in self.spec.references}
+            if self.spec.variant == ResourceTargetVariant.Deployment:
+                sources.add(self.kinds[ResourceTargetVariant.Build.value].spec.collection)
+            self.read_cache.depends(self._built_pages, sources)
+            self._kept_pages = True
+        found = await self._scoped_filter(query, scope)
+        key = (repr(found), sort_desc, page * size, size)
+        return list(await self.read_cache.read(self._built_pages, key, build))
 
     async def _built(
         self, listed: list[Listed], names: bool, images: bool = True

@@ -63,3 +63,30 @@ async def test_a_read_after_a_write_does_not_share_a_load_from_before_it(cache: 
     assert store.loads == 2 and cache.joined == 0
     # Only the later one is kept: the next read answers "new" from memory.
     assert await cache.read("Deployment", "web", store.load) == "new" and store.loads == 2
+
+
+async def test_what_is_derived_from_a_collection_goes_with_it(cache: ReadCache) -> None:
+    """A list page built from servers' names is dropped when a server is written, here or on another replica,
+    and one built while such a write happened is not kept."""
+    cache.depends("built.Deployment", {"Deployment", "Server"})
+    store = Store()
+    store.release.set()
+    assert await cache.read("built.Deployment", "page", store.load) == "old"
+    assert await cache.read("built.Deployment", "page", store.load) == "old" and store.loads == 1
+    await cache.wrote("Tag")  # the positive control: a collection it was not made of
+    assert await cache.read("built.Deployment", "page", store.load) == "old" and store.loads == 1
+    store.value = "renamed"
+    await cache.wrote("Server")
+    assert await cache.read("built.Deployment", "page", store.load) == "renamed" and store.loads == 2
+    store.value = "again"
+    cache.drop("Server")  # as another replica's notice does
+    assert await cache.read("built.Deployment", "page", store.load) == "again" and store.loads == 3
+
+    store.release.clear()
+    cache.drop("built.Deployment")
+    building = asyncio.create_task(cache.read("built.Deployment", "page", store.load))
+    await asyncio.sleep(0.05)
+    cache.drop("Deployment")
+    store.release.set()
+    assert await building == "again"
+    assert cache.held("built.Deployment") == 0, "a page built across a write of its source was kept"
