@@ -92,7 +92,7 @@ REGISTRY_READS_DROPPED_WILDCARD: Final = f"{PREFIX}.registry.dropped.*"
 LIVE_CHANGED_SUBJECT: Final = f"{PREFIX}.executor.live.changed"
 """Where an executor replica says that live state shown in lists (deployments' and stacks' containers, their
 status lines, their image update checks) changed, so registry replicas drop the live answers they keep (a plain
-publish, no body, no answer; at most one per 20 ms per replica: `services/executor/live_changes.py`)."""
+publish, no body, no answer; at most one per 100 ms per replica: `services/executor/live_changes.py`)."""
 
 
 def registry_reads_dropped_subject(collection: str) -> str:

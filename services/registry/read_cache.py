@@ -18,7 +18,7 @@ list scope is part of the key of the page it reads.
 
 The executor's live answers for deployment and stack lists (`GetLiveInfo`) are kept the same way under
 `LIVE_READS`, keyed by the ids and hints asked; they are dropped when an executor replica says on
-`komodo.executor.live.changed` that containers, status lines or image checks changed (within 20 ms of the
+`komodo.executor.live.changed` that containers, status lines or image checks changed (within 100 ms of the
 change, see `services/executor/live_changes.py`), and follow the same rules otherwise.
 """
 
