@@ -140,7 +140,7 @@ class Registry:
         self.kinds[ResourceTargetVariant.Build.value].live = self.builder_live_info
         self.kinds[ResourceTargetVariant.ResourceSync.value].live = self.sync_live_info
         self.tags = TagStore(self.db, self.bus, [kind.coll for kind in self.kinds.values()])
-        self.variables = VariableStore(self.db, box, self.bus, self.updates)
+        self.variables = VariableStore(self.db, box, self.bus, self.updates, self.read_cache)
         self.git_accounts = AccountStore(
             GitProviderAccount,
             "git provider",

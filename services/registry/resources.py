@@ -215,9 +215,14 @@ class ResourceService:
         return resource
 
     async def resolve_id(self, id_or_name: str) -> str | None:
-        """The id of the resource with that id or name, or None."""
-        doc = await self.coll.find_one(id_or_name_filter(id_or_name), {"_id": 1})
-        return str(doc["_id"]) if doc else None
+        """The id of the resource with that id or name, or None (kept like other reads: every permission check
+        by name asks it)."""
+
+        async def load() -> str | None:
+            doc = await self.coll.find_one(id_or_name_filter(id_or_name), {"_id": 1})
+            return str(doc["_id"]) if doc else None
+
+        return await self.read_cache.read(self.spec.collection, ("id", id_or_name), load)
 
     # --- validation --------------------------------------------------------------------------------
 

@@ -133,6 +133,7 @@ class UpdateStore:
         self.bus = bus
         self.read_cache = read_cache
         """Where complete Updates are kept once read (None: every read asks the database)."""
+        self._announcing: set[asyncio.Task[None]] = set()
 
     async def ensure_indexes(self) -> None:
         """Indexes for listing by time and by target."""
@@ -173,7 +174,14 @@ class UpdateStore:
             raise Conflict(f"an Update with id {update.id} already exists") from None
         if isinstance(inserted, BaseException):
             raise inserted
-        await self._publish(update, created=True, username=username if isinstance(username, str) else None)
+        # Announced while the answer goes back: the executor starts the work on it at once. The announcement
+        # is best effort either way (its failure is logged, never the request's), and leaves before any later
+        # change of this Update can (those come after the executor heard this answer).
+        announcing = asyncio.create_task(
+            self._publish(update, created=True, username=username if isinstance(username, str) else None)
+        )
+        self._announcing.add(announcing)
+        announcing.add_done_callback(self._announcing.discard)
         return update
 
     async def record(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from pymongo import ASCENDING
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
@@ -19,6 +20,7 @@ from services.common.mongo import Document
 from services.common.secrets import SecretBox
 from services.registry.announce import announce_entity
 from services.registry.documents import set_changed
+from services.registry.read_cache import ReadCache, WatchedCollection
 from services.registry.updates import UpdateStore, now_ms
 
 _VARIABLE_CHARS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-.")
@@ -38,11 +40,24 @@ def validate_variable_name(name: str) -> str:
     return name
 
 
+VARIABLES = "Variable"
+"""The variables' collection."""
+
+
 class VariableStore:
     """Create, change, delete and read variables."""
 
-    def __init__(self, db: AsyncDatabase[Document], box: SecretBox, bus: Bus, updates: UpdateStore) -> None:
-        self.coll = db["Variable"]
+    def __init__(
+        self,
+        db: AsyncDatabase[Document],
+        box: SecretBox,
+        bus: Bus,
+        updates: UpdateStore,
+        read_cache: ReadCache,
+    ) -> None:
+        self.read_cache = read_cache
+        """Where the variables are kept once read (every execution lists them), until one is written."""
+        self.coll: AsyncCollection[Document] = WatchedCollection(db, VARIABLES, read_cache)
         self.box = box
         self.bus = bus
         self.updates = updates
@@ -73,8 +88,12 @@ class VariableStore:
 
     async def list(self) -> list[Variable]:
         """Every variable, by name."""
-        docs = await self.coll.find({}).sort("name", ASCENDING).to_list(None)
-        return [self._from_document(doc) for doc in docs]
+
+        async def load() -> tuple[Variable, ...]:
+            docs = await self.coll.find({}).sort("name", ASCENDING).to_list(None)
+            return tuple(self._from_document(doc) for doc in docs)
+
+        return list(await self.read_cache.read(VARIABLES, "all", load))
 
     async def _record(self, operation: Operation, operator: str, stage: str, text: str) -> None:
         await self.updates.record(

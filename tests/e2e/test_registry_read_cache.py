@@ -148,3 +148,26 @@ async def test_a_running_update_is_read_afresh_and_a_complete_one_is_kept(
         assert read["status"] == "Complete" and [entry["stage"] for entry in read["logs"]] == ["pull", "run"]
     assert registry.read_cache.held("Updates") == second_registry.read_cache.held("Updates") == 1
     assert registry.read_cache.hits + second_registry.read_cache.hits >= hits + READS - 2
+
+
+async def test_variables_and_names_as_permission_targets_are_read_at_once_through_both(
+    client: BusClient, registry: Registry, second_registry: Registry
+) -> None:
+    """Executions list the variables and check permissions by name on every run: both are kept, and both show
+    a change through either replica in the next read."""
+    await client.write("CreateVariable", {"name": "GREETING", "value": "hello"})
+    await client.write("CreateDeployment", {"name": "web", "config": {}})
+    target = {"type": "Deployment", "id": "web"}
+    for _ in range(READS):
+        assert [v["value"] for v in await client.read("ListVariables", {})] == ["hello"]
+        assert (await client.read("GetPermission", {"target": target}))["level"] == "Write"
+    await client.write("UpdateVariableValue", {"name": "GREETING", "value": "bye"})
+    await client.write("RenameDeployment", {"id": "web", "name": "site"})
+    for _ in range(READS):
+        assert [v["value"] for v in await client.read("ListVariables", {})] == ["bye"]
+        assert (await client.send("read", "GetPermission", {"target": target})).status == 404
+        renamed = {"type": "Deployment", "id": "site"}
+        assert (await client.read("GetPermission", {"target": renamed}))["level"] == "Write"
+    await client.write("DeleteVariable", {"name": "GREETING"})
+    for _ in range(READS):
+        assert await client.read("ListVariables", {}) == []
