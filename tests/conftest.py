@@ -16,12 +16,14 @@ import shutil
 import subprocess
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import nats
 import pytest
+from nats.aio.client import Client as NatsClient
 
 from services.common import embedded
 
@@ -153,3 +155,13 @@ def docker_registry(docker_available: None, servers_dir: Path) -> Iterator[Docke
         yield DockerRegistry(address=f"127.0.0.1:{port}", username="varanus", password=password)
     finally:
         embedded.stop(proc)
+
+
+@pytest.fixture
+async def publisher(nats_url: str) -> AsyncIterator[NatsClient]:
+    """A plain nats-py connection without credentials, for publishing what an agent would (heartbeats)."""
+    nc = await nats.connect(nats_url)
+    try:
+        yield nc
+    finally:
+        await nc.close()

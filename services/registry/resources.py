@@ -592,19 +592,12 @@ class ResourceService:
         return found
 
     async def _page_by_name(
-        self,
-        query: ResourceQuery[Any],
-        page: int,
-        size: int,
-        sort_desc: bool,
-        scope: dict[str, Any] | None,
+        self, found: dict[str, Any], skip: int, size: int, sort_desc: bool
     ) -> list[Listed]:
-        """One page of the matching resources by name, sorted, skipped and limited by the database, each with its
-        list item built."""
-        skip = page * size
+        """One page of the resources matching the filter `found` by name, sorted, skipped and limited by the
+        database, each with its list item built."""
         if skip >= 2**62:  # beyond any collection; MongoDB's skip is a 64-bit integer
             return []
-        found = await self._scoped_filter(query, scope)
 
         async def load() -> tuple[Listed, ...]:
             cursor = self.coll.find(found).sort("name", DESCENDING if sort_desc else ASCENDING)
@@ -676,11 +669,11 @@ class ResourceService:
     ) -> list[ResourceListItem[Any]]:
         """One page by name as a list shows it; kept as built while every read it was made of is kept (the
         page, its live state, the names and build versions it shows), when its live state is kept at all."""
+        found = await self._scoped_filter(query, scope)
+        skip = page * size
 
         async def build() -> list[ResourceListItem[Any]]:
-            return await self._built(
-                await self._page_by_name(query, page, size, sort_desc, scope), names=True
-            )
+            return await self._built(await self._page_by_name(found, skip, size, sort_desc), names=True)
 
         if self.live is not None and not self.live_kept:
             return await build()
@@ -691,8 +684,7 @@ class ResourceService:
                 sources.add(self.kinds[ResourceTargetVariant.Build.value].spec.collection)
             self.read_cache.depends(self._built_pages, sources)
             self._kept_pages = True
-        found = await self._scoped_filter(query, scope)
-        key = (repr(found), sort_desc, page * size, size)
+        key = (repr(found), sort_desc, skip, size)
         return list(await self.read_cache.read(self._built_pages, key, build))
 
     async def _built(

@@ -254,13 +254,3 @@ async def browser() -> AsyncIterator[Any]:
 
     async with chromium() as started:
         yield started
-
-
-@pytest.fixture
-async def publisher(nats_url: str) -> AsyncIterator[NatsClient]:
-    """A plain nats-py connection without credentials, for publishing what an agent would (heartbeats)."""
-    nc = await nats.connect(nats_url)
-    try:
-        yield nc
-    finally:
-        await nc.close()

@@ -81,12 +81,9 @@ def agent_config(nats_url: str, server_id: str, docker_host: str | None = None) 
 
 
 @pytest.fixture
-async def nc(nats_url: str) -> AsyncIterator[NatsClient]:
-    client = await nats.connect(nats_url)
-    try:
-        yield client
-    finally:
-        await client.close()
+def nc(publisher: NatsClient) -> NatsClient:
+    """The plain connection the tests ask the agent on (the shared `publisher`)."""
+    return publisher
 
 
 @pytest.fixture

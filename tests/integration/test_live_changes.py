@@ -5,24 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
 
-import nats
-import pytest
 from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
 
 from contracts.subjects import LIVE_CHANGED_SUBJECT
 from services.executor.live_changes import LiveChanges
-
-
-@pytest.fixture
-async def nc(nats_url: str) -> AsyncIterator[NatsClient]:
-    connection = await nats.connect(nats_url)
-    try:
-        yield connection
-    finally:
-        await connection.close()
 
 
 async def heard(nc: NatsClient) -> list[float]:
@@ -37,9 +25,9 @@ async def heard(nc: NatsClient) -> list[float]:
     return times
 
 
-async def test_a_burst_of_changes_is_told_at_once_and_after_its_last_change(nc: NatsClient) -> None:
-    times = await heard(nc)
-    changes = LiveChanges(lambda: nc, window=0.05)
+async def test_a_burst_of_changes_is_told_at_once_and_after_its_last_change(publisher: NatsClient) -> None:
+    times = await heard(publisher)
+    changes = LiveChanges(lambda: publisher, window=0.05)
     started = time.monotonic()
     changes.changed()
     await asyncio.sleep(0.01)
@@ -55,11 +43,13 @@ async def test_a_burst_of_changes_is_told_at_once_and_after_its_last_change(nc: 
     assert changes.sent == len(times)
 
 
-async def test_nothing_is_told_without_a_connection_and_stop_cancels_a_due_notice(nc: NatsClient) -> None:
-    times = await heard(nc)
+async def test_nothing_is_told_without_a_connection_and_stop_cancels_a_due_notice(
+    publisher: NatsClient,
+) -> None:
+    times = await heard(publisher)
     cut_off = LiveChanges(lambda: None, window=0.05)
     cut_off.changed()
-    stopped = LiveChanges(lambda: nc, window=0.05)
+    stopped = LiveChanges(lambda: publisher, window=0.05)
     stopped.changed()  # told at once (the positive control)
     await asyncio.sleep(0.01)
     stopped.changed()  # due at the end of the window
