@@ -38,7 +38,9 @@ STATE_AFTER: Final = {
     "destroy": State.Empty,
     "health_status": State.Running,
 }
-"""The container events published, and the state each leaves the container in (`destroy`: removed)."""
+"""The container events published, and the state each leaves the container in (`destroy`: removed). A `rename`
+is published too (its `name` is the new one; the state is left as it was): a redeploy renames the previous
+container aside, and a listener that missed it would take the new container's events for the old one's."""
 RETRY_FIRST_SECONDS: Final = 1.0
 RETRY_MAX_SECONDS: Final = 30.0
 STABLE_SECONDS: Final = 30.0
@@ -48,7 +50,8 @@ STABLE_SECONDS: Final = 30.0
 def state_change(server_id: str, event: dict[str, Any]) -> ContainerStateChange | None:
     """The state change a Docker event reports, or None for events that change no state (exec, attach, ...)."""
     action = str(event.get("Action") or event.get("status") or "")
-    state = STATE_AFTER.get(action.split(":", 1)[0])
+    verb = action.split(":", 1)[0]
+    state = State.Empty if verb == "rename" else STATE_AFTER.get(verb)
     if state is None:
         return None
     actor = event.get("Actor") or {}
@@ -68,7 +71,7 @@ def state_change(server_id: str, event: dict[str, Any]) -> ContainerStateChange 
 async def follow_events(ctx: AgentContext, publish: Publish, on_attached: Callable[[], None]) -> None:
     """Publish each container state change until Docker ends the stream (raises `Unavailable` if unreachable)."""
     subject = agent_container_subject(ctx.config.server_id)
-    filters = {"type": ["container"], "event": sorted(STATE_AFTER)}
+    filters = {"type": ["container"], "event": sorted([*STATE_AFTER, "rename"])}
     async for event in ctx.docker.events(filters, on_attached):
         change = state_change(ctx.config.server_id, event)
         if change is not None:

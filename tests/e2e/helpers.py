@@ -35,9 +35,11 @@ IMAGE = "local/busybox:1"
 """The image every test container runs: built locally by `./run test-env` (nothing is pulled here)."""
 
 
-def start_agent(nats_url: str, server_id: str, stack_dir: Path | None = None) -> Agent:
-    """An agent for `server_id` that reports every second (not started); stacks under `stack_dir` if given."""
-    settings = Settings(nats_url=nats_url, monitoring_interval="1-sec")
+def start_agent(
+    nats_url: str, server_id: str, stack_dir: Path | None = None, interval: str = "1-sec"
+) -> Agent:
+    """An agent for `server_id` that reports every `interval` (not started); stacks under `stack_dir` if given."""
+    settings = Settings(nats_url=nats_url, monitoring_interval=interval)
     if stack_dir is None:
         return Agent(AgentConfig(settings=settings, server_id=server_id))
     return Agent(AgentConfig(settings=settings, server_id=server_id, stack_dir=stack_dir))

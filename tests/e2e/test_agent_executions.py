@@ -390,3 +390,49 @@ async def test_batch_deploy_and_destroy_by_pattern(registry, executor, client, n
             with contextlib.suppress(aiodocker.DockerError):
                 await (await docker.containers.get(f"{prefix}-{suffix}")).delete(force=True)
         await docker.close()
+
+
+async def test_a_redeploy_shows_the_new_container_before_the_next_heartbeat(
+    registry, executor, client, nats_url
+):
+    """Between two heartbeats only Docker's events tell the executor what a redeploy did: the previous container
+    renamed aside, stopped and removed, the new one created and started under the name. The agent here reports
+    every minute, so no heartbeat comes during the test to correct a wrong reading of those events."""
+    server = await client.write("CreateServer", {"name": "dock", "config": {"enabled": True}})
+    name = f"varanus-e2e-redeploy-{uuid.uuid4().hex[:6]}"
+    command = "sh -c 'trap \"exit 0\" TERM; sleep 3600 & wait'"
+    config = {"server_id": "dock", "image": {"type": "Image", "params": {"image": IMAGE}}, "command": command}
+    await client.write("CreateDeployment", {"name": name, "config": config})
+    agent = start_agent(nats_url, server["_id"]["$oid"], interval="1-min")
+    await agent.start()
+    docker = aiodocker.Docker()
+
+    async def shows(container_id: str) -> bool:
+        found = await client.read("GetDeploymentContainer", {"deployment": name})
+        return found["state"] == "running" and (found["container"] or {}).get("id") == container_id
+
+    try:
+        assert await eventually(lambda: _is(server_state(client), "Ok"))
+        first = await finished(client, await client.ok("execute", "Deploy", {"deployment": name}))
+        assert first["success"] is True, first["logs"]
+        first_id = (await docker.containers.get(name)).id
+        assert await eventually(lambda: shows(first_id), seconds=3)
+        again = await finished(client, await client.ok("execute", "Deploy", {"deployment": name}))
+        assert [log["stage"] for log in again["logs"]] == [
+            "Stop Previous",
+            "Run Container",
+            "Remove Previous",
+        ]
+        new_id = (await docker.containers.get(name)).id
+        assert await eventually(lambda: shows(new_id), seconds=3), "the list lost the redeployed container"
+        assert await eventually(lambda: _is(deployment_state(client, name), "running"), seconds=3)
+    finally:
+        await agent.stop()
+        for leftover in (name, f"{name}-previous"):
+            with contextlib.suppress(aiodocker.DockerError):
+                await (await docker.containers.get(leftover)).delete(force=True)
+        await docker.close()
+
+
+async def server_state(client: BusClient) -> str:
+    return str((await client.read("GetServerState", {"server": "dock"}))["status"])

@@ -95,6 +95,19 @@ def _applied(seen: Seen) -> AgentStatus:
     )
 
 
+def _index_of(containers: list[AgentContainer], change: ContainerStateChange) -> int | None:
+    """Where the container a change is about is in `containers`: the one with its id, else one of its name
+    that has no id to differ by (or the change has none)."""
+    if change.id:
+        for index, container in enumerate(containers):
+            if container.id == change.id:
+                return index
+    for index, container in enumerate(containers):
+        if container.name == change.name and not (change.id and container.id):
+            return index
+    return None
+
+
 class ServerCache:
     """Latest AgentStatus per server id."""
 
@@ -146,21 +159,28 @@ class ServerCache:
         return bool(body.get("digest")) and body["digest"] == held.digest
 
     def apply(self, change: ContainerStateChange) -> None:
-        """Apply a container state change to the held container list until the next heartbeat."""
+        """Apply a container state change (or a rename) to the held container list until the next heartbeat.
+
+        The container is found by its id, and by its name only where ids cannot tell two apart: a redeploy
+        renames the previous container aside and creates the new one under its name, so a name alone would
+        give the new container's events to the old one (and its removal would drop the new one from the list).
+        """
         held = self.seen.get(change.server_id)
         if held is None:
             return
         containers = held.status.status.docker.containers
         self.changed.add(change.server_id)
         self.on_change()
-        for index, container in enumerate(containers):
-            if container.name == change.name or (change.id and container.id == change.id):
-                if change.action == "destroy":
-                    del containers[index]
-                else:
-                    containers[index] = container.model_copy(update={"state": change.state})
-                return
-        if change.action != "destroy" and change.state != ContainerStateStatusEnum.Empty:
+        index = _index_of(containers, change)
+        if index is not None:
+            if change.action == "destroy":
+                del containers[index]
+            elif change.action == "rename":
+                containers[index] = containers[index].model_copy(update={"name": change.name})
+            else:
+                containers[index] = containers[index].model_copy(update={"state": change.state})
+            return
+        if change.action not in ("destroy", "rename") and change.state != ContainerStateStatusEnum.Empty:
             containers.append(
                 AgentContainer(
                     server_id=change.server_id, name=change.name, id=change.id or None, state=change.state

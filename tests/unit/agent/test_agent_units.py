@@ -191,6 +191,14 @@ def test_container_events_become_state_changes() -> None:
     destroyed = state_change("srv", {**event, "Action": "destroy"})
     assert destroyed is not None and destroyed.state.value == ""
     assert state_change("srv", {**event, "Action": "exec_start: sh"}) is None
+    renamed = state_change(
+        "srv", {**event, "Action": "rename", "Actor": {"ID": "abc", "Attributes": {"name": "web-previous"}}}
+    )
+    assert renamed is not None and (renamed.action, renamed.name, renamed.id) == (
+        "rename",
+        "web-previous",
+        "abc",
+    )
 
 
 def test_names_that_leave_the_api_path_are_not_found() -> None:

@@ -6,7 +6,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from contracts.entities.agent import AgentBeat, AgentContainer, AgentStatus, DockerLists, PollStatusResponse
+from contracts.entities.agent import (
+    AgentBeat,
+    AgentContainer,
+    AgentStatus,
+    ContainerStateChange,
+    DockerLists,
+    PollStatusResponse,
+)
 from contracts.entities.docker import ContainerStateStatusEnum, ContainerStats
 from contracts.entities.server import ServerState
 from contracts.entities.system import SystemStats
@@ -88,3 +95,46 @@ def test_a_malformed_beat_stat_is_dropped_on_read() -> None:
     read = cache.status("s1")
     assert read is not None and read.ts == 2000
     assert read.status.system_stats is not None and read.status.system_stats.cpu_perc == 1.0
+
+
+def redeploy(with_rename: bool) -> list[tuple[str, str, str]]:
+    """The container events of a redeploy of `web` (the previous one renamed aside, the new one created under
+    its name, the previous stopped, the new started, the previous removed) applied to a held status; what the
+    list holds then, as (name, id, state)."""
+    cache = ServerCache()
+    status = full(1, names=())
+    status.status.docker.containers.append(
+        AgentContainer(name="web", id="old", state=ContainerStateStatusEnum.Running)
+    )
+    cache.record(status)
+    S = ContainerStateStatusEnum
+    events = [
+        ("rename", "web-previous", "old", S.Empty),
+        ("create", "web", "new", S.Created),
+        ("die", "web-previous", "old", S.Exited),
+        ("start", "web", "new", S.Running),
+        ("destroy", "web-previous", "old", S.Empty),
+    ]
+    for action, name, container_id, state in events:
+        if action == "rename" and not with_rename:
+            continue  # an agent from before renames were published
+        cache.apply(
+            ContainerStateChange(server_id="s1", ts=2, name=name, id=container_id, action=action, state=state)
+        )
+    return [(c.name, c.id or "", c.state.value) for c in cache.containers("s1")]
+
+
+def test_a_redeploy_leaves_the_new_container_running_under_its_name() -> None:
+    assert redeploy(with_rename=True) == [("web", "new", "running")]
+    assert redeploy(with_rename=False) == [("web", "new", "running")]
+
+
+def test_a_change_without_ids_is_matched_by_name() -> None:
+    cache = ServerCache()
+    cache.record(full(1))
+    cache.apply(
+        ContainerStateChange(
+            server_id="s1", ts=2, name="web", action="die", state=ContainerStateStatusEnum.Exited
+        )
+    )
+    assert [(c.name, c.state.value) for c in cache.containers("s1")] == [("web", "exited"), ("db", "running")]
