@@ -60,7 +60,8 @@ class RegistryClient:
         self.signer = signer
 
     def system_headers(self) -> dict[str, str]:
-        return {"Authorization": self.signer.issue(SYSTEM_USER_ID)}
+        """The System user's credentials (one token, reused while it is fresh: see `JwtSigner.reused`)."""
+        return {"Authorization": self.signer.reused(SYSTEM_USER_ID)}
 
     async def resolve_caller(self, user_id: str) -> CallerInfo:
         """Who a JWT's user is now (enabled, admin, groups): what a `CredentialCheck` asks the registry."""
