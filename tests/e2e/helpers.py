@@ -88,6 +88,13 @@ async def fetch(port: int) -> str:
         return ""
 
 
+async def remove_containers(docker: aiodocker.Docker, *names: str) -> None:
+    """Remove the containers of these names that exist (a test's leftovers, whatever state it ended in)."""
+    for name in names:
+        with contextlib.suppress(aiodocker.DockerError):
+            await (await docker.containers.get(name)).delete(force=True)
+
+
 async def forget(docker: aiodocker.Docker, image: str) -> None:
     """Remove the test's tag, and the digest references its pushes left on the shared local image."""
     with contextlib.suppress(aiodocker.DockerError):

@@ -11,7 +11,7 @@ import aiodocker
 import pytest
 
 from tests.e2e.conftest import BusClient
-from tests.e2e.helpers import IMAGE, _is, eventually, fetch, finished, start_agent
+from tests.e2e.helpers import IMAGE, _is, eventually, fetch, finished, remove_containers, start_agent
 
 pytestmark = pytest.mark.docker
 
@@ -285,9 +285,7 @@ async def test_deploy_runs_the_container_and_a_failed_redeploy_loses_nothing(
         assert refused.status == 400 and "80:eighty" in refused.error
     finally:
         await agent.stop()
-        for leftover in (name, f"{name}-previous", f"{name}-blocker"):
-            with contextlib.suppress(aiodocker.DockerError):
-                await (await docker.containers.get(leftover)).delete(force=True)
+        await remove_containers(docker, name, f"{name}-previous", f"{name}-blocker")
         await docker.close()
 
 
@@ -428,9 +426,7 @@ async def test_a_redeploy_shows_the_new_container_before_the_next_heartbeat(
         assert await eventually(lambda: _is(deployment_state(client, name), "running"), seconds=3)
     finally:
         await agent.stop()
-        for leftover in (name, f"{name}-previous"):
-            with contextlib.suppress(aiodocker.DockerError):
-                await (await docker.containers.get(leftover)).delete(force=True)
+        await remove_containers(docker, name, f"{name}-previous")
         await docker.close()
 
 

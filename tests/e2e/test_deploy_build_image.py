@@ -18,7 +18,16 @@ import httpx
 import pytest
 
 from tests.e2e.conftest import Answer, KomodoClient
-from tests.e2e.helpers import IMAGE, _is, eventually, finished, forget, start_agent, write_behind
+from tests.e2e.helpers import (
+    IMAGE,
+    _is,
+    eventually,
+    finished,
+    forget,
+    remove_containers,
+    start_agent,
+    write_behind,
+)
 
 pytestmark = pytest.mark.docker
 
@@ -128,9 +137,7 @@ async def test_a_deployment_runs_its_builds_image_pulled_with_the_builds_account
         assert pulled["success"] is True and f"{repository}:1.2.4" in pulled["logs"][0]["command"]
     finally:
         await agent.stop()
-        for leftover in (name, f"{name}-previous"):
-            with contextlib.suppress(aiodocker.DockerError):
-                await (await docker.containers.get(leftover)).delete(force=True)
+        await remove_containers(docker, name, f"{name}-previous")
         for version in ("1.2.3", "1.2.4"):
             await forget(docker, f"{repository}:{version}")
         await docker.close()

@@ -10,7 +10,7 @@ import aiodocker
 import pytest
 
 from services.common.embedded import free_port
-from tests.e2e.helpers import IMAGE, _is, eventually, fetch, finished, start_agent
+from tests.e2e.helpers import IMAGE, _is, eventually, fetch, finished, remove_containers, start_agent
 
 pytestmark = pytest.mark.docker
 
@@ -74,9 +74,7 @@ async def test_variables_and_secrets_are_interpolated_and_secrets_redacted(
         assert await eventually(lambda: _is(fetch(port), f"hello-{SECRET}"))
     finally:
         await agent.stop()
-        for leftover in (name, f"{name}-previous"):
-            with contextlib.suppress(aiodocker.DockerError):
-                await (await docker.containers.get(leftover)).delete(force=True)
+        await remove_containers(docker, name, f"{name}-previous")
         await docker.close()
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import uuid
 from collections.abc import AsyncIterator
@@ -13,7 +12,7 @@ import httpx
 import pytest
 
 from services.common.embedded import free_port
-from tests.e2e.helpers import IMAGE, _is, eventually, finished, start_agent
+from tests.e2e.helpers import IMAGE, _is, eventually, finished, remove_containers, start_agent
 
 pytestmark = pytest.mark.docker
 
@@ -50,9 +49,7 @@ async def web(docker_available: None, tmp_path: Path) -> AsyncIterator[tuple[str
         await created.start()
         yield name, port, www
     finally:
-        for leftover in (name, f"{name}-previous"):
-            with contextlib.suppress(aiodocker.DockerError):
-                await (await docker.containers.get(leftover)).delete(force=True)
+        await remove_containers(docker, name, f"{name}-previous")
         await docker.close()
 
 

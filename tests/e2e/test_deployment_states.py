@@ -13,7 +13,7 @@ import pytest
 from contracts.entities.common import ResourceTarget, ResourceTargetVariant
 from contracts.entities.update import Operation
 from contracts.subjects import event_subject
-from tests.e2e.helpers import IMAGE, eventually, finished, start_agent
+from tests.e2e.helpers import IMAGE, eventually, finished, remove_containers, start_agent
 
 pytestmark = pytest.mark.docker
 
@@ -127,7 +127,5 @@ async def test_a_busy_deployment_refuses_a_second_execution_until_its_lease_ends
     finally:
         await agent.stop()
         docker = aiodocker.Docker()
-        for leftover in (name, f"{name}-previous"):
-            with contextlib.suppress(aiodocker.DockerError):
-                await (await docker.containers.get(leftover)).delete(force=True)
+        await remove_containers(docker, name, f"{name}-previous")
         await docker.close()

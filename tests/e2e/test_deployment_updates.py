@@ -19,7 +19,16 @@ from contracts.entities.common import ResourceTarget, ResourceTargetVariant
 from contracts.entities.update import Operation
 from services.executor.updates.store import FollowUp
 from tests.conftest import DockerRegistry
-from tests.e2e.helpers import IMAGE, _is, eventually, finished, forget, push_changed, start_agent
+from tests.e2e.helpers import (
+    IMAGE,
+    _is,
+    eventually,
+    finished,
+    forget,
+    push_changed,
+    remove_containers,
+    start_agent,
+)
 
 pytestmark = pytest.mark.docker
 
@@ -155,9 +164,7 @@ async def test_a_moved_tag_is_found_shown_and_auto_deployed(
     finally:
         await agent.stop()
         await events.close()
-        for leftover in (name, f"{name}-previous", builder):
-            with contextlib.suppress(aiodocker.DockerError):
-                await (await docker.containers.get(leftover)).delete(force=True)
+        await remove_containers(docker, name, f"{name}-previous", builder)
         await forget(docker, image)
         await docker.close()
 
@@ -254,9 +261,7 @@ async def test_the_poll_redeploys_auto_update_deployments_on_one_replica(
         assert await eventually(lambda: _not(listed_update(client, name)), seconds=10)
     finally:
         await agent.stop()
-        for leftover in (name, f"{name}-previous", builder):
-            with contextlib.suppress(aiodocker.DockerError):
-                await (await docker.containers.get(leftover)).delete(force=True)
+        await remove_containers(docker, name, f"{name}-previous", builder)
         await forget(docker, image)
         await docker.close()
 
