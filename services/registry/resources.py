@@ -153,9 +153,14 @@ class ResourceService:
         """Whether `live` answers are kept until the executor says they changed (then a built list page is
         kept too)."""
         self._built_pages = f"built.{spec.collection}"
-        """Where built list pages are kept: dropped with any read they were made of (`_built_page`)."""
-        self._kept_pages = False
-        """Whether the built pages' sources were told to the read cache."""
+        """Where built list pages are kept: dropped with any read they were made of (its own resources, their
+        live state, the names and build versions they show)."""
+        sources = {spec.collection, LIVE_READS} | {
+            KINDS_BY_VARIANT[r.target].collection for r in spec.references
+        }
+        if spec.variant == ResourceTargetVariant.Deployment:
+            sources.add(KINDS_BY_VARIANT[ResourceTargetVariant.Build].collection)
+        self.read_cache.depends(self._built_pages, sources)
         if bus.outbox is None:
             bus.outbox = Outbox(db)
         self.outbox: Outbox = bus.outbox
@@ -677,13 +682,6 @@ class ResourceService:
 
         if self.live is not None and not self.live_kept:
             return await build()
-        if not self._kept_pages:
-            sources = {self.spec.collection, LIVE_READS}
-            sources |= {self.kinds[r.target.value].spec.collection for r in self.spec.references}
-            if self.spec.variant == ResourceTargetVariant.Deployment:
-                sources.add(self.kinds[ResourceTargetVariant.Build.value].spec.collection)
-            self.read_cache.depends(self._built_pages, sources)
-            self._kept_pages = True
         key = (repr(found), sort_desc, skip, size)
         return list(await self.read_cache.read(self._built_pages, key, build))
 

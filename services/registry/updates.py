@@ -126,13 +126,13 @@ def _complete(update: Update | None) -> bool:
 class UpdateStore:
     """Reads and writes Updates in the registry's `Update` collection."""
 
-    def __init__(self, db: AsyncDatabase[Document], bus: Bus, read_cache: ReadCache | None = None) -> None:
+    def __init__(self, db: AsyncDatabase[Document], bus: Bus, read_cache: ReadCache) -> None:
         # Not "Update" as in Komodo: nx-27017 0.8.1 fails on collection names that are SQL keywords.
         self.coll = db[UPDATES_COLLECTION]
         self.users = db["User"]
         self.bus = bus
         self.read_cache = read_cache
-        """Where complete Updates are kept once read (None: every read asks the database)."""
+        """Where complete Updates are kept once read."""
         self._announcing: set[asyncio.Task[None]] = set()
 
     async def ensure_indexes(self) -> None:
@@ -295,10 +295,7 @@ class UpdateStore:
             doc = await self.coll.find_one({"_id": oid})
             return Update.model_validate(doc) if doc is not None else None
 
-        if self.read_cache is None:
-            update = await load()
-        else:
-            update = await self.read_cache.read(UPDATES_COLLECTION, str(oid), load, keep=_complete)
+        update = await self.read_cache.read(UPDATES_COLLECTION, str(oid), load, keep=_complete)
         if update is None:
             raise NotFound(f"no Update with id {update_id!r}")
         return update
