@@ -8,13 +8,15 @@ permission rules as for a direct request. Updates are recorded as the System ser
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
 
 from contracts.api.agent.container import RegistryAuth
 from contracts.api.internal.auth import CallerInfo, ResolveCaller, VerifyApiKey
+from contracts.api.internal.execution import ExecutionTarget, GetExecutionTarget
 from contracts.api.internal.resource_info import UpdateResourceInfo
 from contracts.api.internal.update import AppendUpdateLog, CreateUpdate, FinishUpdate
-from contracts.api.read.build import GetBuild
 from contracts.api.read.deployment import GetDeployment
 from contracts.api.read.provider import ListGitProviderAccounts, ListImageRegistryAccounts
 from contracts.api.read.repo import GetRepo
@@ -39,9 +41,10 @@ from contracts.entities.update import Log, Operation, Update
 from contracts.service_users import SYSTEM_USER_ID
 from services.common.auth import JwtSigner
 from services.common.bus import Bus
-from services.common.caller import header
-from services.common.concurrent_reads import together
-from services.common.errors import BadRequest, Forbidden, ServiceError
+from services.common.caller import Caller, header
+from services.common.errors import BadRequest, Forbidden, NotFound, ServiceError
+
+R = TypeVar("R", bound=BaseModel)
 
 CREDENTIAL_HEADERS = ("Authorization", "X-Api-Key", "X-Api-Secret")
 """The headers that say who the caller is; forwarded as they came."""
@@ -50,6 +53,19 @@ CREDENTIAL_HEADERS = ("Authorization", "X-Api-Key", "X-Api-Secret")
 def credentials(headers: Mapping[str, str]) -> dict[str, str]:
     """The caller's credential headers from a request's headers."""
     return {name: value for name in CREDENTIAL_HEADERS if (value := header(headers, name))}
+
+
+def check_granted(
+    granted: PermissionLevelAndSpecifics,
+    level: PermissionLevel,
+    shown: str,
+    specific: SpecificPermission | None = None,
+) -> None:
+    """A 403 unless `granted` reaches `level` (and holds `specific`, when given) on the resource `shown`."""
+    if granted.level == PermissionLevel.None_ or PermissionLevel(granted.level).rank < level.rank:
+        raise Forbidden(f"this needs {level.value} permission on {shown} (you have {granted.level.value})")
+    if specific is not None and specific not in granted.specific:
+        raise Forbidden(f"this needs the {specific.value} permission on {shown}")
 
 
 class RegistryClient:
@@ -101,105 +117,99 @@ class RegistryClient:
         found: Server = await self.bus.request(GetServer(server=server_id), self.system_headers())
         return found
 
-    async def _resource_with(
+    async def _target(
         self,
-        headers: Mapping[str, str],
-        request: GetDeployment | GetStack | GetRepo | GetBuild,
+        caller: Caller,
         variant: ResourceTargetVariant,
+        target: str,
+        model: type[R],
         level: PermissionLevel,
         specific: SpecificPermission | None,
-    ) -> Any:
-        found = await self.bus.request(request, credentials(headers))
-        await self._allowed(headers, found, variant, level, specific)
-        return found
-
-    async def _allowed(
-        self,
-        headers: Mapping[str, str],
-        found: Any,
-        variant: ResourceTargetVariant,
-        level: PermissionLevel,
-        specific: SpecificPermission | None,
-    ) -> None:
-        """A 403 unless the caller has `level` (and `specific`) on the resource read (Read is implied by the read)."""
-        if level != PermissionLevel.Read or specific is not None:
-            target = ResourceTarget(type=variant, id=found.id)
-            await self.require(headers, target, level, found.name, specific)
-
-    async def _server_of(self, kind: str, name: str, server_id: str) -> Server:
-        if not server_id:
-            raise BadRequest(f"{kind} {name!r} has no server: set its server_id")
-        return await self.server_for_work(server_id)
+        with_server: bool = False,
+    ) -> tuple[R, ExecutionTarget]:
+        """The resource as the caller sees it, once the caller has `level` (and `specific`) on it, with the
+        registry's whole answer (its server, when asked for): one round trip (`GetExecutionTarget`)."""
+        found: ExecutionTarget = await self.bus.request(
+            GetExecutionTarget(
+                type=variant,
+                target=target,
+                user_id=caller.user_id,
+                username=caller.username,
+                admin=caller.admin,
+                with_server=with_server,
+            ),
+            self.system_headers(),
+        )
+        resource = model.model_validate(found.resource)
+        shown = f"{variant.value} {getattr(resource, 'name', '')!r}"
+        check_granted(found.granted, level, shown, specific)
+        return resource, found
 
     async def _on_server(
         self,
-        headers: Mapping[str, str],
-        request: GetDeployment | GetStack,
+        caller: Caller,
         variant: ResourceTargetVariant,
+        target: str,
+        model: type[R],
         level: PermissionLevel,
         specific: SpecificPermission | None,
-    ) -> tuple[Any, Server]:
-        """The resource and its server: the permission check and the server's read go out together once the
-        resource is read (a 403 still comes before a missing server, as one after the other)."""
-        found = await self.bus.request(request, credentials(headers))
-        kind = variant.value.lower()
-        _, server = await together(
-            self._allowed(headers, found, variant, level, specific),
-            self._server_of(kind, found.name, found.config.server_id),
-        )
-        return found, server
+    ) -> tuple[R, Server]:
+        """The resource and its server, read together by the registry (a 403 still comes before a missing
+        server)."""
+        resource, found = await self._target(caller, variant, target, model, level, specific, True)
+        server_id = str(getattr(getattr(resource, "config", None), "server_id", "") or "")
+        name = getattr(resource, "name", "")
+        if not server_id:
+            raise BadRequest(f"{variant.value.lower()} {name!r} has no server: set its server_id")
+        if found.server is None:
+            raise NotFound(f"no Server named or with id {server_id!r}")
+        return resource, found.server
 
     async def deployment_with(
         self,
-        headers: Mapping[str, str],
+        caller: Caller,
         deployment: str,
         level: PermissionLevel,
         specific: SpecificPermission | None = None,
     ) -> Deployment:
         """The deployment, once the caller is known to have `level` (and `specific`) on it."""
-        found: Deployment = await self._resource_with(
-            headers, GetDeployment(deployment=deployment), ResourceTargetVariant.Deployment, level, specific
+        found, _ = await self._target(
+            caller, ResourceTargetVariant.Deployment, deployment, Deployment, level, specific
         )
         return found
 
     async def deployment_on_server(
         self,
-        headers: Mapping[str, str],
+        caller: Caller,
         deployment: str,
         level: PermissionLevel,
         specific: SpecificPermission | None = None,
     ) -> tuple[Deployment, Server]:
         """The deployment (once the caller has `level` and `specific` on it) and its server; a 400 without one."""
-        found: tuple[Deployment, Server] = await self._on_server(
-            headers, GetDeployment(deployment=deployment), ResourceTargetVariant.Deployment, level, specific
+        return await self._on_server(
+            caller, ResourceTargetVariant.Deployment, deployment, Deployment, level, specific
         )
-        return found
 
     async def stack_with(
         self,
-        headers: Mapping[str, str],
+        caller: Caller,
         stack: str,
         level: PermissionLevel,
         specific: SpecificPermission | None = None,
     ) -> Stack:
         """The stack, once the caller is known to have `level` (and `specific`) on it."""
-        found: Stack = await self._resource_with(
-            headers, GetStack(stack=stack), ResourceTargetVariant.Stack, level, specific
-        )
+        found, _ = await self._target(caller, ResourceTargetVariant.Stack, stack, Stack, level, specific)
         return found
 
     async def stack_on_server(
         self,
-        headers: Mapping[str, str],
+        caller: Caller,
         stack: str,
         level: PermissionLevel,
         specific: SpecificPermission | None = None,
     ) -> tuple[Stack, Server]:
         """The stack (once the caller has `level` and `specific` on it) and its server; a 400 without one."""
-        found: tuple[Stack, Server] = await self._on_server(
-            headers, GetStack(stack=stack), ResourceTargetVariant.Stack, level, specific
-        )
-        return found
+        return await self._on_server(caller, ResourceTargetVariant.Stack, stack, Stack, level, specific)
 
     async def git_account(self, domain: str, username: str) -> GitProviderAccount | None:
         """The stored git provider account of that domain and username, with its token (as System)."""
@@ -210,28 +220,24 @@ class RegistryClient:
 
     async def repo_with(
         self,
-        headers: Mapping[str, str],
+        caller: Caller,
         repo: str,
         level: PermissionLevel,
         specific: SpecificPermission | None = None,
     ) -> Repo:
         """The repo, once the caller is known to have `level` (and `specific`) on it."""
-        found: Repo = await self._resource_with(
-            headers, GetRepo(repo=repo), ResourceTargetVariant.Repo, level, specific
-        )
+        found, _ = await self._target(caller, ResourceTargetVariant.Repo, repo, Repo, level, specific)
         return found
 
     async def build_with(
         self,
-        headers: Mapping[str, str],
+        caller: Caller,
         build: str,
         level: PermissionLevel,
         specific: SpecificPermission | None = None,
     ) -> Build:
         """The build, once the caller is known to have `level` (and `specific`) on it."""
-        found: Build = await self._resource_with(
-            headers, GetBuild(build=build), ResourceTargetVariant.Build, level, specific
-        )
+        found, _ = await self._target(caller, ResourceTargetVariant.Build, build, Build, level, specific)
         return found
 
     async def repo_for_work(self, repo: str) -> Repo:
@@ -282,26 +288,17 @@ class RegistryClient:
         granted: PermissionLevelAndSpecifics = await self.bus.request(
             GetPermission(target=target), credentials(headers)
         )
-        shown = f"{target.type.value} {name!r}"
-        if granted.level == PermissionLevel.None_ or PermissionLevel(granted.level).rank < level.rank:
-            raise Forbidden(
-                f"this needs {level.value} permission on {shown} (you have {granted.level.value})"
-            )
-        if specific is not None and specific not in granted.specific:
-            raise Forbidden(f"this needs the {specific.value} permission on {shown}")
+        check_granted(granted, level, f"{target.type.value} {name!r}", specific)
 
     async def server_with(
         self,
-        headers: Mapping[str, str],
+        caller: Caller,
         server: str,
         level: PermissionLevel,
         specific: SpecificPermission | None = None,
     ) -> Server:
         """The server, once the caller is known to have `level` (and `specific`) on it."""
-        found = await self.server(headers, server)
-        if level != PermissionLevel.Read or specific is not None:
-            target = ResourceTarget(type=ResourceTargetVariant.Server, id=found.id)
-            await self.require(headers, target, level, found.name, specific)
+        found, _ = await self._target(caller, ResourceTargetVariant.Server, server, Server, level, specific)
         return found
 
     async def create_update(

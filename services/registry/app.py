@@ -30,6 +30,7 @@ from services.registry.credential_notices import CredentialNotices
 from services.registry.handlers import onboard, unknown
 from services.registry.handlers.internal import agent as internal_agent
 from services.registry.handlers.internal import auth as internal_auth
+from services.registry.handlers.internal import execution as internal_execution
 from services.registry.handlers.internal import resource_info as internal_resource_info
 from services.registry.handlers.internal import servers as internal_servers
 from services.registry.handlers.internal import update as internal_update
@@ -183,6 +184,7 @@ class Registry:
             internal_agent,
             internal_resource_info,
             internal_servers,
+            internal_execution,
             read_general,
             write_user,
             read_user,

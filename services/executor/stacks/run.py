@@ -56,7 +56,7 @@ async def prepared(
     """The stack and its server (once the caller may act on it), its secrets, and its files interpolated."""
     # The variables are read while the stack, the permission and the server are (see `together`).
     (stack, server), values = await together(
-        executor.registry.stack_on_server(ctx.headers, name, level),
+        executor.registry.stack_on_server(ctx.caller, name, level),
         interpolation.load(executor.bus, executor.registry.system_headers(), executor.settings, False),
     )
     values = values.skipping(stack.config.skip_secret_interp)

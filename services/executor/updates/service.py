@@ -24,6 +24,7 @@ from contracts.entities.docker import ContainerStateStatusEnum
 from contracts.entities.server import Server
 from contracts.entities.stack import Stack
 from contracts.entities.update import Log, Update, UpdateStatus
+from services.common.caller import Caller
 from services.common.errors import ServiceError
 from services.common.logging import redactor
 from services.common.mongo import Document
@@ -300,14 +301,14 @@ class ImageUpdates:
                     continue  # still running (or followed by a live replica)
                 if follow_up.kind == ResourceTargetVariant.Deployment.value:
                     deployment, server = await registry.deployment_on_server(
-                        registry.system_headers(), follow_up.resource_id, PermissionLevel.Read
+                        Caller.system(), follow_up.resource_id, PermissionLevel.Read
                     )
                     await follow_redeploy(
                         self.executor, self.store, deployment, server, found, follow_up.latest_digest
                     )
                 else:
                     stack, server = await registry.stack_on_server(
-                        registry.system_headers(), follow_up.resource_id, PermissionLevel.Read
+                        Caller.system(), follow_up.resource_id, PermissionLevel.Read
                     )
                     await follow_stack_redeploy(self.executor, self.store, stack, server, found, follow_up)
                 finished += 1

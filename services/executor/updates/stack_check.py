@@ -22,6 +22,7 @@ from contracts.entities.server import Server
 from contracts.entities.stack import Stack, StackService, StackServiceState, StackServiceWithUpdate
 from contracts.entities.update import Update
 from contracts.events.execution import StackAutoUpdated, StackImageUpdateAvailable
+from services.common.caller import Caller
 from services.common.errors import ServiceError
 from services.common.logging import redactor
 from services.executor.handlers.execute.deploy import registry_domain
@@ -196,8 +197,6 @@ async def follow_stack_redeploy(
     if not finished.success:
         log.warning("auto update of stack %s did not succeed (Update %s)", stack.name, update.id)
         return None
-    fresh = await executor.registry.stack_with(
-        executor.registry.system_headers(), stack.id, PermissionLevel.Read
-    )
+    fresh = await executor.registry.stack_with(Caller.system(), stack.id, PermissionLevel.Read)
     age = max(now_ms() - follow_up.checked_ts, 0) / 1000 + 1
     return await check_stack(executor, store, fresh, server, age)

@@ -87,7 +87,7 @@ def register(builder: Builder) -> None:
     )  # where each build runs, for CancelBuild
 
     async def run_build(req: RunBuild, ctx: RequestContext) -> Update:
-        build = await registry.build_with(ctx.headers, req.build, PermissionLevel.Execute)
+        build = await registry.build_with(ctx.caller, req.build, PermissionLevel.Execute)
         config = build.config
         host_files = host_dockerfile(build) if config.files_on_host else None
         if host_files is not None and config.pre_build.command.strip():
@@ -260,7 +260,7 @@ def register(builder: Builder) -> None:
         )
 
     async def cancel(req: CancelBuild, ctx: RequestContext) -> Update:
-        build = await registry.build_with(ctx.headers, req.build, PermissionLevel.Execute)
+        build = await registry.build_with(ctx.caller, req.build, PermissionLevel.Execute)
 
         async def work(update: Update) -> list[Log]:
             started = now_ms()

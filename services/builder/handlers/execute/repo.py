@@ -49,7 +49,7 @@ def register(builder: Builder) -> None:
     running = RunningWork(builder, "RunningRepoBuild", Operation.BuildRepo)
 
     async def run(name: str, operation: Operation, ctx: RequestContext) -> Update:
-        repo = await registry.repo_with(ctx.headers, name, PermissionLevel.Execute)
+        repo = await registry.repo_with(ctx.caller, name, PermissionLevel.Execute)
         on_builder = operation == Operation.BuildRepo
         backend: BuilderBackend | None = None
         if on_builder:
@@ -122,7 +122,7 @@ def register(builder: Builder) -> None:
         return await run(req.repo, Operation.BuildRepo, ctx)
 
     async def cancel_build(req: CancelRepoBuild, ctx: RequestContext) -> Update:
-        repo = await registry.repo_with(ctx.headers, req.repo, PermissionLevel.Execute)
+        repo = await registry.repo_with(ctx.caller, req.repo, PermissionLevel.Execute)
 
         async def work(update: Update) -> list[Log]:
             started = now_ms()

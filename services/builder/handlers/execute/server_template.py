@@ -85,7 +85,7 @@ def register(builder: Builder) -> None:
         )
 
     async def destroy(req: DestroyServer, ctx: RequestContext) -> Update:
-        server = await registry.server_with(ctx.headers, req.server, PermissionLevel.Write)
+        server = await registry.server_with(ctx.caller, req.server, PermissionLevel.Write)
         info = server.info
         if not info.cloud_id:
             raise BadRequest(

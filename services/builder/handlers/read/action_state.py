@@ -25,12 +25,12 @@ def register(builder: Builder) -> None:
     registry = builder.registry
 
     async def repo_state(req: GetRepoActionState, ctx: RequestContext) -> RepoActionState:
-        repo = await registry.repo_with(ctx.headers, req.repo, PermissionLevel.Read)
+        repo = await registry.repo_with(ctx.caller, req.repo, PermissionLevel.Read)
         live = await builder.runner.live(ResourceTarget(type=ResourceTargetVariant.Repo, id=repo.id))
         return RepoActionState.model_validate({REPO_ACTIONS[a]: True for a in live if a in REPO_ACTIONS})
 
     async def build_state(req: GetBuildActionState, ctx: RequestContext) -> BuildActionState:
-        build = await registry.build_with(ctx.headers, req.build, PermissionLevel.Read)
+        build = await registry.build_with(ctx.caller, req.build, PermissionLevel.Read)
         live = await builder.runner.live(ResourceTarget(type=ResourceTargetVariant.Build, id=build.id))
         return BuildActionState.model_validate({BUILD_ACTIONS[a]: True for a in live if a in BUILD_ACTIONS})
 

@@ -18,7 +18,7 @@ def register(builder: Builder) -> None:
     """Answer the build history reads."""
 
     async def versions(req: ListBuildVersions, ctx: RequestContext) -> list[BuildVersionResponseItem]:
-        build = await builder.registry.build_with(ctx.headers, req.build, PermissionLevel.Read)
+        build = await builder.registry.build_with(ctx.caller, req.build, PermissionLevel.Read)
         return await builder.history.versions(build.id, req.major, req.minor, req.patch, req.limit)
 
     async def monthly(req: GetBuildMonthlyStats, ctx: RequestContext) -> GetBuildMonthlyStatsResponse:

@@ -59,7 +59,7 @@ def register(builder: Builder) -> None:
     registry = builder.registry
 
     async def refresh(req: RefreshBuildCache, ctx: RequestContext) -> NoData:
-        build = await registry.build_with(ctx.headers, req.build, PermissionLevel.Execute)
+        build = await registry.build_with(ctx.caller, req.build, PermissionLevel.Execute)
         await build_cache.refresh(builder, build)
         return NoData()
 
@@ -94,7 +94,7 @@ def register(builder: Builder) -> None:
         return [simple_log("Write Dockerfile", f"written to the config's dockerfile of build {build.name!r}")]
 
     async def write(req: WriteBuildFileContents, ctx: RequestContext) -> Update:
-        build = await registry.build_with(ctx.headers, req.build, PermissionLevel.Write)
+        build = await registry.build_with(ctx.caller, req.build, PermissionLevel.Write)
         config = build.config
         writer: Writer = in_config
         if config.files_on_host:

@@ -19,7 +19,7 @@ def register(builder: Builder) -> None:
     """Answer RefreshRepoCache (Write on the repo needed)."""
 
     async def refresh(req: RefreshRepoCache, ctx: RequestContext) -> NoData:
-        repo = await builder.registry.repo_with(ctx.headers, req.repo, PermissionLevel.Write)
+        repo = await builder.registry.repo_with(ctx.caller, req.repo, PermissionLevel.Write)
         latest_hash, latest_message = await latest_commit(await git_source(builder, repo))
         await builder.registry.set_info(
             target_of(repo), {"latest_hash": latest_hash, "latest_message": latest_message}

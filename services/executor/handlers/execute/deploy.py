@@ -229,7 +229,7 @@ def register(executor: Executor) -> None:
         # The variables are read while the deployment, the permission and the server are: nothing in them
         # depends on the deployment but `skip_secret_interp`, applied once it is known.
         (deployment, server), values = await together(
-            executor.registry.deployment_on_server(ctx.headers, req.deployment, PermissionLevel.Execute),
+            executor.registry.deployment_on_server(ctx.caller, req.deployment, PermissionLevel.Execute),
             secrets_for(executor, skip_secrets=False),
         )
         values = values.skipping(deployment.config.skip_secret_interp)
@@ -262,7 +262,7 @@ def register(executor: Executor) -> None:
 
     async def pull(req: PullDeployment, ctx: RequestContext) -> Update:
         deployment, server = await executor.registry.deployment_on_server(
-            ctx.headers, req.deployment, PermissionLevel.Execute
+            ctx.caller, req.deployment, PermissionLevel.Execute
         )
         resolved = await resolve_image(executor, deployment)
         target = ResourceTarget(type=ResourceTargetVariant.Deployment, id=deployment.id)

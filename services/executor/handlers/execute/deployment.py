@@ -58,7 +58,7 @@ def _register(executor: Executor, request_cls: type[ExecuteRequest], translate: 
 
     async def execute(req: Any, ctx: RequestContext) -> Update:
         deployment, server = await executor.registry.deployment_on_server(
-            ctx.headers, req.deployment, PermissionLevel.Execute
+            ctx.caller, req.deployment, PermissionLevel.Execute
         )
         agent_request = translate(
             req, deployment, container_name(deployment.name, deployment.config.custom_name)

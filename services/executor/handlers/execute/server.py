@@ -146,7 +146,7 @@ def _register(
     operation = Operation(request_cls.__name__)
 
     async def execute(req: Any, ctx: RequestContext) -> Update:
-        server = await executor.registry.server_with(ctx.headers, req.server, PermissionLevel.Execute)
+        server = await executor.registry.server_with(ctx.caller, req.server, PermissionLevel.Execute)
         target = ResourceTarget(type=ResourceTargetVariant.Server, id=server.id)
         agent_request = translate(req)
 

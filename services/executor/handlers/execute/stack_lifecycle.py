@@ -109,7 +109,7 @@ def _register(executor: Executor, request_cls: type[ExecuteRequest], verb: Compo
 
     async def execute(req: Any, ctx: RequestContext) -> Update:
         stack, server = await executor.registry.stack_on_server(
-            ctx.headers, req.stack, PermissionLevel.Execute
+            ctx.caller, req.stack, PermissionLevel.Execute
         )
         stop_time = getattr(req, "stop_time", None)
         try:

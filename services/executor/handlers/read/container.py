@@ -123,14 +123,14 @@ def register(executor: Executor) -> None:
 
     async def inspect(req: InspectContainer, ctx: RequestContext) -> dict[str, Any]:
         server = await registry.server_with(
-            ctx.headers, req.server, PermissionLevel.Read, SpecificPermission.Inspect
+            ctx.caller, req.server, PermissionLevel.Read, SpecificPermission.Inspect
         )
         found: dict[str, Any] = await agents.ask(server, agent.InspectContainer(name=req.container))
         return found
 
     async def container_log(req: GetContainerLog, ctx: RequestContext) -> Log:
         server = await registry.server_with(
-            ctx.headers, req.server, PermissionLevel.Read, SpecificPermission.Logs
+            ctx.caller, req.server, PermissionLevel.Read, SpecificPermission.Logs
         )
         tail = max(1, min(req.tail, 5000))
         found: Log = await agents.ask(
@@ -140,7 +140,7 @@ def register(executor: Executor) -> None:
 
     async def search_log(req: SearchContainerLog, ctx: RequestContext) -> Log:
         server = await registry.server_with(
-            ctx.headers, req.server, PermissionLevel.Read, SpecificPermission.Logs
+            ctx.caller, req.server, PermissionLevel.Read, SpecificPermission.Logs
         )
         found: Log = await agents.ask(
             server,

@@ -56,12 +56,12 @@ def register(executor: Executor) -> None:
         ctx: RequestContext, name: str, specific: SpecificPermission | None = None
     ) -> tuple[Deployment, Server, str]:
         deployment, server = await registry.deployment_on_server(
-            ctx.headers, name, PermissionLevel.Read, specific
+            ctx.caller, name, PermissionLevel.Read, specific
         )
         return deployment, server, container_name(deployment.name, deployment.config.custom_name)
 
     async def container(req: GetDeploymentContainer, ctx: RequestContext) -> GetDeploymentContainerResponse:
-        deployment = await registry.deployment_with(ctx.headers, req.deployment, PermissionLevel.Read)
+        deployment = await registry.deployment_with(ctx.caller, req.deployment, PermissionLevel.Read)
         server_id = deployment.config.server_id
         wanted = container_name(deployment.name, deployment.config.custom_name)
         state, _ = deployment_state(cache, server_id, wanted)
@@ -76,7 +76,7 @@ def register(executor: Executor) -> None:
         return GetDeploymentContainerResponse(state=state, container=item)
 
     async def action_state(req: GetDeploymentActionState, ctx: RequestContext) -> DeploymentActionState:
-        deployment = await registry.deployment_with(ctx.headers, req.deployment, PermissionLevel.Read)
+        deployment = await registry.deployment_with(ctx.caller, req.deployment, PermissionLevel.Read)
         live = await executor.runner.live(
             ResourceTarget(type=ResourceTargetVariant.Deployment, id=deployment.id)
         )

@@ -89,7 +89,7 @@ def register(executor: Executor) -> None:
 
     async def processes(req: ListSystemProcesses, ctx: RequestContext) -> list[SystemProcess]:
         server = await registry.server_with(
-            ctx.headers, req.server, PermissionLevel.Read, SpecificPermission.Processes
+            ctx.caller, req.server, PermissionLevel.Read, SpecificPermission.Processes
         )
         found: list[SystemProcess] = await executor.agents.ask(server, GetSystemProcesses())
         return found

@@ -53,12 +53,12 @@ def register(executor: Executor) -> None:
     registry = executor.registry
 
     async def action_state(req: GetStackActionState, ctx: RequestContext) -> StackActionState:
-        stack = await registry.stack_with(ctx.headers, req.stack, PermissionLevel.Read)
+        stack = await registry.stack_with(ctx.caller, req.stack, PermissionLevel.Read)
         live = await executor.runner.live(target_of(stack))
         return StackActionState.model_validate({ACTIONS[a]: True for a in live if a in ACTIONS})
 
     async def list_services(req: ListStackServices, ctx: RequestContext) -> list[StackService]:
-        return services_of(executor, await registry.stack_with(ctx.headers, req.stack, PermissionLevel.Read))
+        return services_of(executor, await registry.stack_with(ctx.caller, req.stack, PermissionLevel.Read))
 
     async def list_all(req: ListAllStackServices, ctx: RequestContext) -> list[StackService]:
         stacks: list[Stack] = await executor.bus.request(
@@ -81,7 +81,7 @@ def register(executor: Executor) -> None:
 
     async def log(req: GetStackLog, ctx: RequestContext) -> Log:
         stack, server = await registry.stack_on_server(
-            ctx.headers, req.stack, PermissionLevel.Read, SpecificPermission.Logs
+            ctx.caller, req.stack, PermissionLevel.Read, SpecificPermission.Logs
         )
         try:
             request = GetComposeLog(
@@ -97,7 +97,7 @@ def register(executor: Executor) -> None:
 
     async def search(req: SearchStackLog, ctx: RequestContext) -> Log:
         stack, server = await registry.stack_on_server(
-            ctx.headers, req.stack, PermissionLevel.Read, SpecificPermission.Logs
+            ctx.caller, req.stack, PermissionLevel.Read, SpecificPermission.Logs
         )
         try:
             request = GetComposeLogSearch(
@@ -115,7 +115,7 @@ def register(executor: Executor) -> None:
 
     async def inspect(req: InspectStackContainer, ctx: RequestContext) -> dict[str, Any]:
         stack, server = await registry.stack_on_server(
-            ctx.headers, req.stack, PermissionLevel.Read, SpecificPermission.Inspect
+            ctx.caller, req.stack, PermissionLevel.Read, SpecificPermission.Inspect
         )
         service = next((s for s in services_of(executor, stack) if s.service == req.service), None)
         if service is None or service.container is None:

@@ -36,7 +36,7 @@ async def check_one(
     """Check one deployment as the caller; registry digests older than `fresh_since_ms` (now, when None) are not
     reused."""
     deployment, server = await executor.registry.deployment_on_server(
-        ctx.headers, req.deployment, PermissionLevel.Execute
+        ctx.caller, req.deployment, PermissionLevel.Execute
     )
     since = now_ms() if fresh_since_ms is None else fresh_since_ms
     outcome = await executor.image_updates.check(

@@ -33,10 +33,10 @@ async def check_one(
 ) -> CheckStackForUpdateResponse:
     """Check one stack as the caller; registry digests older than `fresh_since_ms` (now, when None) are not
     reused."""
-    stack, server = await executor.registry.stack_on_server(ctx.headers, req.stack, PermissionLevel.Execute)
+    stack, server = await executor.registry.stack_on_server(ctx.caller, req.stack, PermissionLevel.Execute)
     if not req.skip_cache_refresh:
         await executor.bus.request(RefreshStackCache(stack=stack.id), credentials(ctx.headers))
-        stack = await executor.registry.stack_with(ctx.headers, stack.id, PermissionLevel.Read)
+        stack = await executor.registry.stack_with(ctx.caller, stack.id, PermissionLevel.Read)
     since = now_ms() if fresh_since_ms is None else fresh_since_ms
     outcome = await executor.image_updates.check_stack(
         stack,

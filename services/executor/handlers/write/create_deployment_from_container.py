@@ -166,7 +166,7 @@ def register(executor: Executor) -> None:
 
     async def create(req: CreateDeploymentFromContainer, ctx: RequestContext) -> Deployment:
         server = await executor.registry.server_with(
-            ctx.headers, req.server, PermissionLevel.Read, SpecificPermission.Inspect
+            ctx.caller, req.server, PermissionLevel.Read, SpecificPermission.Inspect
         )
         target = ResourceTarget(type=ResourceTargetVariant.Server, id=server.id)
         await executor.registry.require(
