@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
@@ -41,6 +42,9 @@ UPDATES_COLLECTION = "Updates"
 PAGE_SIZE = 100
 """Updates per `ListUpdates` page (Komodo's)."""
 
+CREATED_KEPT = 10_000
+"""How many Updates this replica created are remembered as written, for their first change (see
+`UpdateStore._created`)."""
 APPEND_RETRIES = 20
 """Attempts of a log append that races with other appends to the same Update."""
 
@@ -134,6 +138,10 @@ class UpdateStore:
         self.read_cache = read_cache
         """Where complete Updates are kept once read."""
         self._announcing: set[asyncio.Task[None]] = set()
+        self._created: OrderedDict[str, Document] = OrderedDict()
+        """The status, logs and operator of the Updates this replica created, as written, until their first
+        change: that change's compare-and-set starts from them instead of a read (it fails, and reads, when
+        another replica changed the Update since). The oldest are forgotten beyond `CREATED_KEPT`."""
 
     async def ensure_indexes(self) -> None:
         """Indexes for listing by time and by target."""
@@ -165,8 +173,9 @@ class UpdateStore:
             other_data=request.other_data,
         )
         # The operator's name (for the announcement) is read while the Update is written.
+        document = to_document(update)
         inserted, username = await asyncio.gather(
-            self.coll.insert_one(to_document(update)),
+            self.coll.insert_one(document),
             self.username(update.operator),
             return_exceptions=True,
         )
@@ -174,6 +183,11 @@ class UpdateStore:
             raise Conflict(f"an Update with id {update.id} already exists") from None
         if isinstance(inserted, BaseException):
             raise inserted
+        self._created[str(ObjectId(update.id))] = {
+            key: document.get(key) for key in ("status", "logs", "operator")
+        }
+        if len(self._created) > CREATED_KEPT:
+            self._created.popitem(last=False)
         # Announced while the answer goes back: the executor starts the work on it at once. The announcement
         # is best effort either way (its failure is logged, never the request's), and leaves before any later
         # change of this Update can (those come after the executor heard this answer).
@@ -220,13 +234,21 @@ class UpdateStore:
 
         The logs array is replaced rather than `$push`ed (nx-27017 0.8.1 stores a pushed sub-document as a
         JSON string), so a write must not be based on logs that changed since they were read: concurrent
-        writers (appends, the finish) retry on top of each other and none is lost.
+        writers (appends, the finish) retry on top of each other and none is lost. The first change of an
+        Update this replica created starts from what it wrote (`_created`) rather than a read.
         """
         oid = object_id(update_id, "Update")
         username: asyncio.Task[str] | None = None
+        written = self._created.pop(str(oid), None)
         try:
             for _ in range(APPEND_RETRIES):
-                doc = await self.coll.find_one({"_id": oid}, {"logs": 1, "status": 1, "operator": 1})
+                doc: Document | None
+                if written is not None:
+                    # As this replica created it: the compare-and-set below fails (and the next round reads)
+                    # when it has changed since.
+                    doc, written = written, None
+                else:
+                    doc = await self.coll.find_one({"_id": oid}, {"logs": 1, "status": 1, "operator": 1})
                 if doc is None:
                     raise NotFound(f"no Update with id {update_id!r}")
                 if doc.get("status") == UpdateStatus.Complete.value:

@@ -7,8 +7,14 @@ with success must be visible afterwards. A read-then-replace-whole write loses s
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
-from tests.e2e.conftest import BusClient
+from contracts.api.internal.update import CreateUpdate, FinishUpdate
+from contracts.entities.common import ResourceTarget, ResourceTargetVariant
+from contracts.entities.update import Log, Operation, UpdateStatus
+from contracts.service_users import SYSTEM_USER_ID
+from services.registry.app import Registry
+from tests.e2e.conftest import BusClient, running, service_settings
 
 ROUNDS = 4
 """Times each test repeats its burst (a lost write shows up in any of them)."""
@@ -110,3 +116,22 @@ async def test_a_variable_value_and_its_secrecy_changed_at_once_are_both_kept(cl
         )
         stored = await client.read("GetVariable", {"name": name})
         assert (stored["value"], stored["is_secret"], stored["description"]) == ("new", True, "d")
+
+
+async def test_a_log_another_replica_appended_is_kept_when_the_creating_replica_finishes(
+    registry: Registry, nats_url: str, mongo_url: str, db_prefix: str, tmp_path: Path
+):
+    """The replica that created an Update starts its first change from what it wrote, not from a read: a log
+    another replica appended in between must still be in the finished Update."""
+    target = ResourceTarget(type=ResourceTargetVariant.Server, id="000000000000000000000001")
+    async with running(Registry(service_settings(nats_url, mongo_url, db_prefix, tmp_path))) as other:
+        update = await registry.updates.create(
+            CreateUpdate(operation=Operation.PruneImages, target=target, operator=SYSTEM_USER_ID)
+        )
+        assert update.id in registry.updates._created, "the creating replica should remember what it wrote"
+        await other.updates.append_log(update.id, Log(stage="from the other replica", success=True))
+        finished = await registry.updates.finish(
+            FinishUpdate(id=update.id, logs=[Log(stage="end", success=True)])
+        )
+    assert [entry.stage for entry in finished.logs] == ["from the other replica", "end"]
+    assert finished.status == UpdateStatus.Complete

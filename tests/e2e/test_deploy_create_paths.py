@@ -194,3 +194,65 @@ async def test_a_create_refused_fails_alike_on_both_paths(
             with contextlib.suppress(aiodocker.DockerError):
                 await docker.containers.container(name).delete(force=True)
         await docker.close()
+
+
+async def test_a_first_deploy_that_cannot_start_or_lacks_its_image_takes_the_whole_way(
+    registry, executor, client, nats_url, docker_available
+):
+    """A first deploy is a create and a start at once; when that fails (the port is taken, the image is not on the
+    host) the agent goes the whole way as before: the same Logs, nothing left behind."""
+    tag = uuid.uuid4().hex[:6]
+    name, blocker_name, missing = (
+        f"varanus-e2e-first-{tag}",
+        f"varanus-e2e-first-blocker-{tag}",
+        f"missing-{tag}",
+    )
+    taken = free_port()
+    server = await client.write("CreateServer", {"name": "dock", "config": {"enabled": True}})
+    image = {"type": "Image", "params": {"image": IMAGE}}
+    config = {"server_id": "dock", "image": image, "network": "bridge", "ports": f"{taken}:80"}
+    await client.write("CreateDeployment", {"name": name, "config": {**config, "command": "sleep 3600"}})
+    await client.write(
+        "CreateDeployment",
+        {
+            "name": missing,
+            "config": {
+                "server_id": "dock",
+                "image": {"type": "Image", "params": {"image": "local/missing:0"}},
+            },
+        },
+    )
+    agent = start_agent(nats_url, server["_id"]["$oid"])
+    await agent.start()
+    docker = aiodocker.Docker()
+    try:
+        blocker = await docker.containers.create_or_replace(
+            blocker_name,
+            {
+                "Image": IMAGE,
+                "Cmd": ["sh", "-c", "sleep 3600"],
+                "HostConfig": {"PortBindings": {"80/tcp": [{"HostPort": str(taken)}]}},
+                "ExposedPorts": {"80/tcp": {}},
+            },
+        )
+        await blocker.start()
+        clash = await deploy(client, name)
+        assert clash["success"] is False
+        assert [log["stage"] for log in clash["logs"]] == ["Run Container", "Restore Previous"]
+        assert "nothing was left behind" in clash["logs"][-1]["stdout"]
+        with pytest.raises(aiodocker.DockerError):
+            await docker.containers.container(name).show()
+
+        # Positive control: with the port free, the same first deploy is the create and start alone.
+        await blocker.delete(force=True)
+        ran = await deploy(client, name)
+        assert ran["success"] is True and [log["stage"] for log in ran["logs"]] == ["Run Container"]
+
+        absent = await deploy(client, missing)
+        assert absent["success"] is False and [log["stage"] for log in absent["logs"]] == ["Pull Image"]
+    finally:
+        await agent.stop()
+        for each in (name, blocker_name, missing):
+            with contextlib.suppress(aiodocker.DockerError):
+                await docker.containers.container(each).delete(force=True)
+        await docker.close()

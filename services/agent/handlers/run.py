@@ -186,14 +186,55 @@ async def create_with_cli(ctx: AgentContext, request: api.RunContainer) -> str:
     return out.splitlines()[-1] if out else request.name
 
 
+class _NameTaken(Exception):
+    """The first try at creating a container failed: the full flow (inspect, pull, keep aside) follows."""
+
+
+async def run_where_free(ctx: AgentContext, request: api.RunContainer) -> Log | None:
+    """Create and start the container at once, as the first deploy of a deployment does: its Log, or None when
+    that cannot be the whole of it (the name is taken, the image is not here, or anything else refused it).
+
+    Docker refuses a create whose name is in use and never pulls here, so a create that succeeds means no
+    previous container to keep aside and an image present: the inspections would change nothing. When the new
+    container does not start, it is removed and None answers, so the full flow runs as it would have.
+    """
+    created: dict[str, str] = {}
+
+    async def create_and_start() -> str:
+        try:
+            created["id"] = await create_with_api(ctx, request)
+        except CreateFailed:
+            raise _NameTaken from None
+        async with ctx.docker.reachable() as docker:
+            await docker.containers.container(created["id"]).start()
+        return created["id"]
+
+    try:
+        run = await docker_step("Run Container", run_command(request), create_and_start)
+    except _NameTaken:
+        return None
+    if run.success:
+        return run
+    with contextlib.suppress(DockerError, Unavailable):
+        async with ctx.docker.reachable() as docker:
+            await docker.containers.container(created["id"]).delete(force=True)
+    return None
+
+
 async def run_container(ctx: AgentContext, request: api.RunContainer) -> list[Log]:
     """Pull if needed, keep the previous container aside, start the new one, then drop or restore the previous.
 
-    The image and the container of that name are inspected together. Once the previous container is renamed
+    A request that the Engine API creates without credentials first tries to create and start at once
+    (`run_where_free`): on a host without the container and with the image, that is all there is to do.
+    Otherwise the image and the container of that name are inspected together. Once the previous container is renamed
     aside, the new one is created while the previous one stops (through the CLI, `docker create` takes as long as
     a stop); it starts only once the previous one has stopped, so ports are free and the two never run
     together.
     """
+    if not request.extra_args and request.registry_auth is None:
+        first = await run_where_free(ctx, request)
+        if first is not None:
+            return [first]
     logs: list[Log] = []
     present, previous = await asyncio.gather(_image_present(ctx, request.image), _existing(ctx, request.name))
     if not present or request.registry_auth is not None:
