@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import enum
+import functools
 import json
 import logging
 import re
@@ -883,6 +884,7 @@ async def resolve_tags(db: AsyncDatabase[Document], tags: list[str], strict: boo
     return list(dict.fromkeys(ids))
 
 
+@functools.lru_cache(maxsize=256)  # sort_by comes from callers: bounded
 def _snake(value: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", value).lower()
 

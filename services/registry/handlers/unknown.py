@@ -80,8 +80,11 @@ class Unanswered:
     def __init__(self, nc: NatsClient, view: PresenceView) -> None:
         self.nc = nc
         self.view = view
-        self.watched: deque[tuple[float, str, str]] = deque(maxlen=WATCH_LIMIT)
-        """(received at, subject, reply inbox) of requests left to a live owner, oldest first."""
+        self.watched: dict[str, deque[tuple[float, str]]] = {}
+        """(received at, reply inbox) of the requests left to a live owner, oldest first, by subject: a check
+        looks at each subject's service once, however many of its requests are watched."""
+        self.watching = 0
+        """How many requests are watched (at most `WATCH_LIMIT`)."""
         self._task: asyncio.Task[None] | None = None
         self._tick = time.monotonic()
         self._grace_until = 0.0
@@ -107,26 +110,33 @@ class Unanswered:
         if error is not None:
             await self._reply(msg.reply, error)
         elif unknown_request_error(msg.subject) is None and msg.subject.count(".") == 2:
-            self.watched.append((time.monotonic(), msg.subject, msg.reply))
+            self._watch(msg.subject, msg.reply)
+
+    def _watch(self, subject: str, reply: str) -> None:
+        self.watched.setdefault(subject, deque()).append((time.monotonic(), reply))
+        self.watching += 1
+        if self.watching > WATCH_LIMIT:
+            # The oldest request of the most watched subject goes first.
+            busiest = max(self.watched.values(), key=len)
+            busiest.popleft()
+            self.watching -= 1
 
     async def check(self) -> None:
         """Answer 503 to watched requests whose service stopped beating; forget the old ones."""
         horizon = time.monotonic() - WATCH_SECONDS
-        while self.watched and self.watched[0][0] < horizon:
-            self.watched.popleft()
-        stale: dict[str, bool] = {}
-        keep: list[tuple[float, str, str]] = []
-        for item in self.watched:
-            subject = item[1]
-            if subject not in stale:
-                stale[subject] = self._stale(subject)
-            if stale[subject]:
-                with contextlib.suppress(Exception):
-                    await self._reply(item[2], not_running(subject.split(".")[2]))
-            else:
-                keep.append(item)
-        if len(keep) != len(self.watched):
-            self.watched = deque(keep, maxlen=WATCH_LIMIT)
+        for subject, requests in list(self.watched.items()):
+            while requests and requests[0][0] < horizon:
+                requests.popleft()
+                self.watching -= 1
+            if requests and self._stale(subject):
+                error = not_running(subject.split(".")[2])
+                while requests:
+                    _, reply = requests.popleft()
+                    self.watching -= 1
+                    with contextlib.suppress(Exception):
+                        await self._reply(reply, error)
+            if not requests:
+                del self.watched[subject]
 
     async def _checking(self) -> None:
         while True:

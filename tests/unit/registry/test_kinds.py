@@ -113,11 +113,11 @@ async def test_the_catch_all_answers_watched_requests_once_their_service_stops_b
     beat("executor.a", time.time())
     await catch_all.on_message(msg)
     await catch_all.check()
-    assert nc.sent == [] and len(catch_all.watched) == 1  # left to its live owner
+    assert nc.sent == [] and catch_all.watching == 1  # left to its live owner
 
     view._apply("executor.a", None, "DEL")  # stopped: it answers what it received, no late 503
     await catch_all.check()
-    assert nc.sent == [] and len(catch_all.watched) == 1
+    assert nc.sent == [] and catch_all.watching == 1
 
     beat("executor.b", time.time() - STALE_AFTER_SECONDS - 1)  # frozen or killed with the request in hand
     catch_all._tick -= 5  # this process was held up itself: staleness is not trusted yet
@@ -125,7 +125,8 @@ async def test_the_catch_all_answers_watched_requests_once_their_service_stops_b
     assert nc.sent == []
     catch_all._tick = time.monotonic()
     await catch_all.check()
-    assert nc.sent == [("_INBOX.1", {"Komodo-Status": "503"})] and not catch_all.watched
+    assert nc.sent == [("_INBOX.1", {"Komodo-Status": "503"})] and catch_all.watching == 0
+    assert not catch_all.watched
 
     await catch_all.on_message(Msg(nc, subject="komodo.execute.Deploy", reply="_INBOX.2"))  # type: ignore[arg-type]
     assert nc.sent[-1] == ("_INBOX.2", {"Komodo-Status": "503"})  # a new request is refused at once
