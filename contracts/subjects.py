@@ -95,6 +95,12 @@ status lines, their image update checks) changed, so registry replicas drop the 
 publish, no body, no answer; at most one per 100 ms per replica: `services/executor/live_changes.py`)."""
 
 
+SERVER_LIVE_CHANGED_SUBJECT: Final = f"{PREFIX}.executor.live.servers.changed"
+"""Where an executor replica says that live state shown in server lists (a server's state, stats, agent version)
+changed: a heartbeat or a beat arrived, or a server went Ok or NotOk. As `LIVE_CHANGED_SUBJECT`, for the
+registry's kept server answers (apart, so that stats arriving at every beat do not drop deployment pages)."""
+
+
 def registry_reads_dropped_subject(collection: str) -> str:
     """Subject on which a registry replica says it wrote `collection`, so the others drop the reads they hold
     from it: `komodo.registry.dropped.<collection>` (a plain publish, no body, no answer; lower case: never a

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from contracts.subjects import SERVER_LIVE_CHANGED_SUBJECT
 from services.common.agents import AgentClient
 from services.common.caller import Authenticator, CredentialCheck
 from services.common.runs import Runner
@@ -70,7 +71,10 @@ class Executor:
         self.bus.consume(self.schedules.consumer())
         self.agents = AgentClient(self.bus)
         self.live_changes = LiveChanges(lambda: self.bus.broker.connection)
-        self.cache = ServerCache(self.live_changes.changed)
+        self.server_changes = LiveChanges(
+            lambda: self.bus.broker.connection, subject=SERVER_LIVE_CHANGED_SUBJECT
+        )
+        self.cache = ServerCache(self.live_changes.changed, self.server_changes.changed)
         self.stats = StatsStore(self.db, settings.keep_stats_for_days)
         self.runner = Runner(self.db, self.registry, settings.lease_seconds)
         self.watch = AgentWatch(self.bus, self.cache, self.stats)
@@ -129,6 +133,7 @@ class Executor:
         """Stop answering, let executions finish briefly, close connections."""
         await self.watch.stop()
         self.live_changes.stop()
+        self.server_changes.stop()
         await self.resource_states.stop()
         await self.update_poller.stop()
         await self.image_updates.stop()

@@ -7,6 +7,10 @@ update check kept or cleared. A large fleet changes such things many times a sec
 coalesced: the first change is told at once, and changes within `NOTICE_SECONDS` of the last notice share one
 notice at the end of that window. A registry may therefore show live state at most `NOTICE_SECONDS` older than
 this replica's (its heartbeats are seconds old anyway).
+
+Server lists are told apart, on `komodo.executor.live.servers.changed`: their answers (state, stats, agent
+version) change at every heartbeat and beat, and when a server goes Ok or NotOk, which would otherwise drop the
+deployment and stack answers many times a second on a large fleet.
 """
 
 from __future__ import annotations
@@ -29,12 +33,19 @@ ListDeployments kept requests over 1 s; 100 ms left none, and is still below wha
 
 
 class LiveChanges:
-    """Coalesces this replica's live-state changes into notices on `LIVE_CHANGED_SUBJECT`."""
+    """Coalesces this replica's live-state changes into notices on one subject."""
 
-    def __init__(self, connection: Callable[[], NatsClient | None], window: float = NOTICE_SECONDS) -> None:
+    def __init__(
+        self,
+        connection: Callable[[], NatsClient | None],
+        window: float = NOTICE_SECONDS,
+        subject: str = LIVE_CHANGED_SUBJECT,
+    ) -> None:
         self.connection = connection
         """The replica's NATS connection when it has one (None before the bus connects)."""
         self.window = window
+        self.subject = subject
+        """Where the notices go (`LIVE_CHANGED_SUBJECT`, or `SERVER_LIVE_CHANGED_SUBJECT` for server lists)."""
         self.sent = 0
         """Notices published (for tests and benchmarks)."""
         self._last = float("-inf")
@@ -66,7 +77,7 @@ class LiveChanges:
 
     async def _publish(self, nc: NatsClient) -> None:
         try:
-            await nc.publish(LIVE_CHANGED_SUBJECT, b"")
+            await nc.publish(self.subject, b"")
             self.sent += 1
         except Exception as err:
             log.warning("could not tell the registries that live state changed: %s", err)

@@ -65,7 +65,7 @@ from services.registry.nats_callout import (
 from services.registry.onboarding import OnboardingKeyStore
 from services.registry.permissions import PermissionStore
 from services.registry.providers import AccountStore
-from services.registry.read_cache import LIVE_READS, ReadCache
+from services.registry.read_cache import ReadCache, live_reads_of
 from services.registry.resources import ResourceService, kind_for
 from services.registry.tags import TagStore
 from services.registry.updates import UpdateStore
@@ -81,9 +81,12 @@ log = logging.getLogger(__name__)
 LIVE_INFO_TIMEOUT_SECONDS = 2.0
 """How long a list waits for the executor's live state before answering without it."""
 
-KEPT_LIVE_VARIANTS = frozenset({ResourceTargetVariant.Deployment, ResourceTargetVariant.Stack})
-"""Whose live answers the registry keeps until an executor says they changed: their fields come from containers
-and image checks only, which the executor tells about (`LIVE_CHANGED_SUBJECT`)."""
+KEPT_LIVE_VARIANTS = frozenset(
+    {ResourceTargetVariant.Deployment, ResourceTargetVariant.Stack, ResourceTargetVariant.Server}
+)
+"""Whose live answers the registry keeps until an executor says they changed: deployments' and stacks' fields
+come from containers and image checks only (`LIVE_CHANGED_SUBJECT`), servers' from heartbeats and state changes
+(`SERVER_LIVE_CHANGED_SUBJECT`)."""
 
 
 class Registry:
@@ -274,9 +277,8 @@ class Registry:
     ) -> dict[str, dict[str, Any]]:
         """The executor's live list-info fields of these resources; empty when it does not answer quickly.
 
-        Deployments' and stacks' answers are kept until an executor says their live state changed
-        (`ReadCache`, `LIVE_READS`); servers' (stats change at every beat), procedures' and actions' are asked
-        each time."""
+        Deployments', stacks' and servers' answers are kept until an executor says their live state changed
+        (`ReadCache`, `live_reads_of`); procedures' and actions' are asked each time."""
         if variant not in KEPT_LIVE_VARIANTS:
             return await self._ask_live_info(variant, ids, hints) or {}
         key = (variant.value, tuple((i, tuple(hints[i].items()) if i in hints else ()) for i in ids))
@@ -284,7 +286,7 @@ class Registry:
         async def ask() -> dict[str, dict[str, Any]] | None:
             return await self._ask_live_info(variant, ids, hints)
 
-        return await self.read_cache.read(LIVE_READS, key, ask) or {}
+        return await self.read_cache.read(live_reads_of(variant), key, ask) or {}
 
     async def _ask_live_info(
         self, variant: ResourceTargetVariant, ids: list[str], hints: dict[str, dict[str, str]]

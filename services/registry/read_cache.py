@@ -19,7 +19,9 @@ list scope is part of the key of the page it reads.
 The executor's live answers for deployment and stack lists (`GetLiveInfo`) are kept the same way under
 `LIVE_READS`, keyed by the ids and hints asked; they are dropped when an executor replica says on
 `komodo.executor.live.changed` that containers, status lines or image checks changed (within 100 ms of the
-change, see `services/executor/live_changes.py`), and follow the same rules otherwise.
+change, see `services/executor/live_changes.py`), and follow the same rules otherwise. Those for server lists
+are kept under `SERVER_LIVE_READS`, dropped on `komodo.executor.live.servers.changed` (a heartbeat or beat, a
+server going Ok or NotOk).
 """
 
 from __future__ import annotations
@@ -38,10 +40,12 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.results import BulkWriteResult, DeleteResult, InsertManyResult, InsertOneResult, UpdateResult
 
+from contracts.entities.common import ResourceTargetVariant
 from contracts.subjects import (
     LIVE_CHANGED_SUBJECT,
     REGISTRY_READS_DROPPED_WILDCARD,
     REPLICA_HEADER,
+    SERVER_LIVE_CHANGED_SUBJECT,
     registry_reads_dropped_subject,
 )
 from services.common.mongo import Document
@@ -53,7 +57,19 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 LIVE_READS = "(live)"
-"""The name the executor's kept live answers go by (not a collection: no collection name has parentheses)."""
+"""The name the executor's kept live answers for deployment and stack lists go by (not a collection: no
+collection name has parentheses)."""
+SERVER_LIVE_READS = "(live servers)"
+"""The name the executor's kept live answers for server lists go by."""
+
+
+def live_reads_of(variant: ResourceTargetVariant) -> str:
+    """Where the kept live answers of a kind's lists go (`SERVER_LIVE_READS` for servers, else `LIVE_READS`)."""
+    return SERVER_LIVE_READS if variant == ResourceTargetVariant.Server else LIVE_READS
+
+
+LIVE_NOTICES = {LIVE_CHANGED_SUBJECT: LIVE_READS, SERVER_LIVE_CHANGED_SUBJECT: SERVER_LIVE_READS}
+"""Which kept live answers each executor notice drops."""
 
 CACHE_SECONDS = 5.0
 """How long a read is kept at most: the backstop for a drop notice of another replica that never arrived."""
@@ -104,7 +120,7 @@ class ReadCache:
 
     async def watch(self, nc: NatsClient) -> None:
         """Hear the other replicas' writes and the executors' live changes on `nc`, and keep reads from now on."""
-        await self._link.start(nc, (REGISTRY_READS_DROPPED_WILDCARD, LIVE_CHANGED_SUBJECT), self._on_notice)
+        await self._link.start(nc, (REGISTRY_READS_DROPPED_WILDCARD, *LIVE_NOTICES), self._on_notice)
 
     async def stop(self) -> None:
         """Stop keeping reads and hearing notices."""
@@ -112,8 +128,9 @@ class ReadCache:
         self.drop_all()
 
     async def _on_notice(self, msg: Msg) -> None:
-        if msg.subject == LIVE_CHANGED_SUBJECT:
-            self.drop(LIVE_READS)
+        live = LIVE_NOTICES.get(msg.subject)
+        if live is not None:
+            self.drop(live)
             return
         if (msg.headers or {}).get(REPLICA_HEADER) == self.replica:
             return

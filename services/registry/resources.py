@@ -57,7 +57,7 @@ from services.registry.documents import REVISION, id_or_name_filter, set_changed
 from services.registry.kinds import KINDS_BY_VARIANT, KindSpec, Reference
 from services.registry.listing import list_item_info, summarize
 from services.registry.names import validate_name
-from services.registry.read_cache import LIVE_READS, ReadCache, WatchedCollection
+from services.registry.read_cache import ReadCache, WatchedCollection, live_reads_of
 from services.registry.references import Referenced, alerter_references, procedure_references
 from services.registry.toml import diff_lines, resource_toml
 from services.registry.updates import UpdateStore, now_ms
@@ -156,7 +156,7 @@ class ResourceService:
         self._built_pages = f"built.{spec.collection}"
         """Where built list pages are kept: dropped with any read they were made of (its own resources, their
         live state, the names and build versions they show)."""
-        sources = {spec.collection, LIVE_READS} | {
+        sources = {spec.collection, live_reads_of(spec.variant)} | {
             KINDS_BY_VARIANT[r.target].collection for r in spec.references
         }
         if spec.variant == ResourceTargetVariant.Deployment:

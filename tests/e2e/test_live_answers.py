@@ -1,4 +1,4 @@
-"""Deployment lists keep the executor's live answers, and still show each container change at once.
+"""Deployment and server lists keep the executor's live answers, and still show each change at once.
 
 Heartbeats, beats and container changes are published exactly as an agent publishes them (as in
 test_executor_servers.py). The registry keeps the live state of a list page until an executor says it changed
@@ -13,10 +13,15 @@ from nats.aio.client import Client as NatsClient
 
 from contracts.entities.agent import AgentBeat, ContainerStateChange
 from contracts.entities.docker import ContainerStateStatusEnum
-from contracts.subjects import LIVE_CHANGED_SUBJECT, agent_beat_subject, agent_container_subject
+from contracts.subjects import (
+    LIVE_CHANGED_SUBJECT,
+    SERVER_LIVE_CHANGED_SUBJECT,
+    agent_beat_subject,
+    agent_container_subject,
+)
 from services.executor.app import Executor
 from services.registry.app import Registry
-from services.registry.read_cache import LIVE_READS
+from services.registry.read_cache import LIVE_READS, SERVER_LIVE_READS
 from tests.e2e.conftest import BusClient
 from tests.e2e.helpers import eventually, heartbeat
 from tests.e2e.test_executor_servers import beat, make_server
@@ -117,3 +122,82 @@ async def test_without_the_notice_a_kept_list_shows_the_old_state_until_its_boun
         return (await listed(client))["state"] == "exited"
 
     assert await eventually(exited, seconds=3.0)
+
+
+async def servers_listed(client: BusClient) -> dict[str, object]:
+    """The state and CPU figure ListServers shows of `host-stats`."""
+    info = (await client.read("ListServers", {"query": {"names": ["host-stats"]}}))[0]["info"]
+    return {"state": info["state"], "cpu": (info.get("stats") or {}).get("cpu_perc")}
+
+
+async def kept_ok_server(client: BusClient, publisher: NatsClient, registry: Registry) -> str:
+    """A server whose agent beats every 300 ms, listed (and its live answer kept) as Ok with 12.5 % CPU."""
+    registry.read_cache.max_age = 60.0  # only the executor's notices can end a kept answer here
+    server_id = await make_server(client, "host-stats")
+    await beat(publisher, heartbeat(server_id, interval_ms=300))
+
+    async def ok() -> bool:
+        return (await servers_listed(client)) == {"state": "Ok", "cpu": 12.5}
+
+    assert await eventually(ok)
+    for _ in range(READS):
+        await servers_listed(client)
+    assert registry.read_cache.held(SERVER_LIVE_READS) > 0, "the live answer of the server list is not kept"
+    return server_id
+
+
+async def beat_with_cpu(executor: Executor, publisher: NatsClient, server_id: str, cpu: float) -> None:
+    """A small beat, as the agent sends between full heartbeats, with new system stats."""
+    held = executor.cache.status(server_id)
+    assert held is not None and held.status.system_stats is not None
+    stats = held.status.system_stats.model_copy(update={"cpu_perc": cpu})
+    body = AgentBeat(
+        server_id=server_id,
+        ts=int(time.time() * 1000),
+        interval_ms=held.interval_ms,
+        digest=held.digest,
+        system_stats=stats,
+    )
+    await publisher.publish(agent_beat_subject(server_id), body.model_dump_json().encode())
+    await publisher.flush()
+
+
+async def test_a_kept_server_list_shows_new_stats_and_a_silent_agent_at_once(
+    executor: Executor, registry: Registry, client: BusClient, publisher: NatsClient
+) -> None:
+    server_id = await kept_ok_server(client, publisher, registry)
+    deployments_told = executor.live_changes.sent
+    await beat_with_cpu(executor, publisher, server_id, 77.0)
+
+    async def new_cpu() -> bool:
+        return (await servers_listed(client))["cpu"] == 77.0
+
+    assert await eventually(new_cpu, seconds=1.0)
+    assert executor.live_changes.sent == deployments_told, "stats alone must not drop the deployment lists"
+
+    # The agent falls silent: two missed beats and the grace later the list says NotOk, told by the executor.
+    async def not_ok() -> bool:
+        return (await servers_listed(client))["state"] == "NotOk"
+
+    assert await eventually(not_ok, seconds=5.0)
+
+
+async def test_without_the_server_notice_a_kept_server_list_shows_the_old_stats(
+    executor: Executor, registry: Registry, client: BusClient, publisher: NatsClient
+) -> None:
+    """The positive control of the test above: the same beat, with the registry deaf to the executor's server
+    notices, leaves the kept (old) figure in the list."""
+    server_id = await kept_ok_server(client, publisher, registry)
+    link = registry.read_cache._link
+    for subscription in list(link._subscriptions):
+        if subscription.subject == SERVER_LIVE_CHANGED_SUBJECT:
+            await subscription.unsubscribe()
+            link._subscriptions.remove(subscription)
+    told = executor.server_changes.sent
+    await beat_with_cpu(executor, publisher, server_id, 77.0)
+
+    async def sent() -> bool:
+        return executor.server_changes.sent > told
+
+    assert await eventually(sent, seconds=1.0), "the executor did not tell of the beat"
+    assert {(await servers_listed(client))["cpu"] for _ in range(READS)} == {12.5}

@@ -111,13 +111,20 @@ def _index_of(containers: list[AgentContainer], change: ContainerStateChange) ->
 class ServerCache:
     """Latest AgentStatus per server id."""
 
-    def __init__(self, on_change: Callable[[], None] = lambda: None) -> None:
+    def __init__(
+        self,
+        on_change: Callable[[], None] = lambda: None,
+        on_server_change: Callable[[], None] = lambda: None,
+    ) -> None:
         self.seen: dict[str, Seen] = {}
         self.changed: set[str] = set()
         """Servers whose container list may have changed since `ContainerIndex` last looked (it empties it)."""
         self.on_change = on_change
         """Called when what deployments and stacks show of their containers may have changed (a full status, a
         container change, new status lines); not for stats alone."""
+        self.on_server_change = on_server_change
+        """Called when what server lists show may have changed: every heartbeat and beat (liveness, stats, agent
+        version), and a server going Ok or NotOk (`AgentWatch` tells of those)."""
 
     def record(self, status: AgentStatus, now: float | None = None) -> None:
         """Keep a full heartbeat (one older than what is held is ignored); it replaces the beats before it."""
@@ -132,6 +139,7 @@ class ServerCache:
         )
         self.changed.add(status.server_id)
         self.on_change()
+        self.on_server_change()
 
     def beat(self, server_id: str, body: dict[str, Any], now: float | None = None) -> bool:
         """Take a small heartbeat (an `AgentBeat` as JSON gave it). False when it stands for other lists than
@@ -146,6 +154,7 @@ class ServerCache:
         held.received = time.monotonic() if now is None else now
         held.ts = ts
         held.interval_ms = int(body.get("interval_ms") or held.interval_ms)
+        self.on_server_change()
         stats = body.get("system_stats")
         if stats is not None:
             held.system_stats = stats

@@ -298,6 +298,7 @@ class AgentWatch:
             )
         if not events:
             return
+        self.cache.on_server_change()
         try:
             await self.bus.record(*events)
         except Exception:
