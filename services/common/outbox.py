@@ -80,10 +80,19 @@ def entry(event: Event) -> Document:
 
 def with_event(update: dict[str, Any], event: Event) -> dict[str, Any]:
     """`update` (a Mongo update with operators) that also stores `event` in the written document's outbox."""
+    return with_entries(update, [entry(event)])
+
+
+def with_entries(update: dict[str, Any], entries: list[Document]) -> dict[str, Any]:
+    """`update` that also stores events already in their stored form (`entry`) in the written document's
+    outbox."""
     merged = {op: dict(fields) for op, fields in update.items()}
-    merged.setdefault("$set", {})[f"{OUTBOX_FIELD}.{uuid.uuid4().hex}"] = entry(event)
+    if not entries:
+        return merged
+    for stored in entries:
+        merged.setdefault("$set", {})[f"{OUTBOX_FIELD}.{uuid.uuid4().hex}"] = stored
     increments = merged.setdefault("$inc", {})
-    increments[PENDING_COUNT] = increments.get(PENDING_COUNT, 0) + 1
+    increments[PENDING_COUNT] = increments.get(PENDING_COUNT, 0) + len(entries)
     return merged
 
 

@@ -27,8 +27,10 @@ from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
+from contracts.api.internal.update import CarriedEvent
 from contracts.entities.common import ResourceTarget, ResourceTargetVariant, Version
 from contracts.entities.update import Log, Operation, Update
+from contracts.events.base import Event
 from contracts.service_users import SERVICE_USERS
 from contracts.subjects import CAUSE_HEADER, UPDATE_ID_HEADER
 from services.common.bus import RequestContext
@@ -118,6 +120,8 @@ class Runner:
         self.renew_seconds = lease_seconds / 3
         """How often a running execution renews its lease, and how often expired leases are swept."""
         self._sweeping: asyncio.Task[None] | None = None
+        self._carried: dict[str, list[CarriedEvent]] = {}
+        """Events the running works gave for their Update's finish (`carry`), by Update id."""
 
     async def ensure_indexes(self) -> None:
         """Lookups of a target's leases."""
@@ -198,10 +202,21 @@ class Runner:
         task.add_done_callback(self.tasks.discard)
         return update
 
-    async def _expire(self, key: str, owner: str) -> None:
-        """Mark a lease of ours expired, for the next sweep to close its Update."""
+    def carry(self, update: Update, event: Event) -> None:
+        """Have `event` go out with the finish of `update` (an execution's end event, given by its work before
+        it returns): stored by the registry in the write that completes the Update, so it is delivered (at
+        least once) exactly when the Update is complete. Should that finish fail, the lease keeps the event for
+        the sweep that closes the Update."""
+        self._carried.setdefault(update.id, []).append(CarriedEvent.of(event))
+
+    async def _expire(self, key: str, owner: str, events: list[CarriedEvent] | None = None) -> None:
+        """Mark a lease of ours expired, for the next sweep to close its Update (with the `events` its finish
+        was to carry)."""
+        changes: dict[str, object] = {"until": 0}
+        if events:
+            changes["events"] = [e.model_dump() for e in events]
         with contextlib.suppress(Exception):
-            await self.leases.update_one({"_id": key, "owner": owner}, {"$set": {"until": 0}})
+            await self.leases.update_one({"_id": key, "owner": owner}, {"$set": changes})
 
     async def _renew(self, key: str, owner: str, run: asyncio.Task[None] | None) -> None:
         while True:
@@ -267,13 +282,15 @@ class Runner:
                     )
                     for log in logs
                 ]
+            events = self._carried.pop(update.id, [])
             try:
                 # Progress logs shown while it ran are dropped only when the work's own logs hold the whole
                 # output; after an error they are all there is of it.
-                await self.registry.finish(update.id, logs=logs, drop_progress=ended_normally)
+                await self.registry.finish(update.id, logs=logs, drop_progress=ended_normally, events=events)
             except Exception:
                 log.exception("could not finish Update %s", update.id)
-                await self._expire(key, owner)  # a sweep closes it as failed rather than leave it running
+                # A sweep closes it as failed rather than leave it running, and sends its events then.
+                await self._expire(key, owner, events)
             else:
                 await self.leases.delete_one({"_id": key, "owner": owner})
 
@@ -305,8 +322,9 @@ class Runner:
             return True  # another replica took it (or a new claim did): not ours to close
         update_id = str(lease.get("update_id") or "")
         if update_id:
+            events = [CarriedEvent.model_validate(e) for e in lease.get("events") or []]
             try:
-                await self.registry.finish(update_id, logs=[abandoned_note()], success=False)
+                await self.registry.finish(update_id, logs=[abandoned_note()], success=False, events=events)
                 log.warning("closed Update %s: %s", update_id, ABANDONED_REASON)
             except ServiceError as err:
                 if err.status not in CLOSED_ALREADY:

@@ -16,21 +16,25 @@ from collections.abc import Callable
 from typing import Any
 
 from bson import ObjectId
+from pydantic import ValidationError
 from pymongo import DESCENDING, ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from contracts.api.internal.update import CreateUpdate, FinishUpdate, is_progress_stage
+from contracts.api.internal.update import CarriedEvent, CreateUpdate, FinishUpdate, is_progress_stage
 from contracts.api.read.update import ListUpdatesResponse
 from contracts.base import is_object_id
 from contracts.entities.common import ResourceTarget
 from contracts.entities.update import Log, Operation, Update, UpdateListItem, UpdateStatus
+from contracts.events.base import EVENTS
 from contracts.events.update import UpdateChanged
 from contracts.service_users import SERVICE_USERS
 from services.common.bus import Bus
-from services.common.errors import BadRequest, Conflict, NotFound, Unavailable
+from services.common.errors import BadRequest, Conflict, NotFound, Unavailable, plain_reason
 from services.common.logging import redactor
 from services.common.mongo import Document
+from services.common.outbox import Outbox, with_entries
+from services.common.outbox import entry as outbox_entry
 from services.registry.documents import object_id, to_document
 from services.registry.read_cache import ReadCache
 
@@ -123,6 +127,24 @@ def sanitize_update_query(query: dict[str, Any] | None) -> dict[str, Any]:
     return out
 
 
+def carried_entry(carried: CarriedEvent) -> Document:
+    """The outbox entry of an event a FinishUpdate carries; a 400 unless it is a known event, well formed."""
+    event_cls = EVENTS.get(carried.subject)
+    if event_cls is None:
+        raise BadRequest(f"FinishUpdate: {carried.subject!r} is not the subject of a known event")
+    try:
+        event = event_cls.model_validate_json(carried.data)
+    except ValidationError as err:
+        raise BadRequest(
+            f"FinishUpdate: the {event_cls.__name__} carried is malformed: {plain_reason(err)}"
+        ) from None
+    if event.id != carried.id:
+        raise BadRequest(
+            f"FinishUpdate: the {event_cls.__name__} carried has id {event.id!r}, not {carried.id!r}"
+        )
+    return outbox_entry(event)
+
+
 def _complete(update: Update | None) -> bool:
     return update is not None and update.status == UpdateStatus.Complete
 
@@ -138,6 +160,11 @@ class UpdateStore:
         self.read_cache = read_cache
         """Where complete Updates are kept once read."""
         self._announcing: set[asyncio.Task[None]] = set()
+        if bus.outbox is None:
+            bus.outbox = Outbox(db)
+        self.outbox: Outbox = bus.outbox
+        """Relays the events an execution's end stores with its Update (`FinishUpdate.events`)."""
+        self.outbox.carries(self.coll)
         self._created: OrderedDict[str, Document] = OrderedDict()
         """The status, logs and operator of the Updates this replica created, as written, until their first
         change: that change's compare-and-set starts from them instead of a read (it fails, and reads, when
@@ -228,14 +255,18 @@ class UpdateStore:
         return update
 
     async def _change_running(
-        self, update_id: str, changes_of: Callable[[list[dict[str, Any]]], dict[str, Any]]
+        self,
+        update_id: str,
+        changes_of: Callable[[list[dict[str, Any]]], dict[str, Any]],
+        events: list[Document] | None = None,
     ) -> Update:
         """Change a running Update from its stored logs, with a compare-and-set on its status and log count.
 
         The logs array is replaced rather than `$push`ed (nx-27017 0.8.1 stores a pushed sub-document as a
         JSON string), so a write must not be based on logs that changed since they were read: concurrent
         writers (appends, the finish) retry on top of each other and none is lost. The first change of an
-        Update this replica created starts from what it wrote (`_created`) rather than a read.
+        Update this replica created starts from what it wrote (`_created`) rather than a read. `events` (in
+        their outbox form) are stored by the same write, for the outbox relay.
         """
         oid = object_id(update_id, "Update")
         username: asyncio.Task[str] | None = None
@@ -260,10 +291,12 @@ class UpdateStore:
                 # The changed document comes back with the write: no read after it.
                 changed = await self.coll.find_one_and_update(
                     {"_id": oid, "status": doc.get("status"), "logs": {"$size": len(stored)}},
-                    {"$set": changes_of(stored)},
+                    with_entries({"$set": changes_of(stored)}, events or []),
                     return_document=ReturnDocument.AFTER,
                 )
                 if changed is not None:
+                    if events:
+                        self.outbox.wake(self.coll.name)
                     update = Update.model_validate(changed)
                     await self._publish(update, created=False, username=await username)
                     return update
@@ -306,7 +339,7 @@ class UpdateStore:
                 changes["version"] = request.version.model_dump(mode="json")
             return changes
 
-        return await self._change_running(request.id, changes_of)
+        return await self._change_running(request.id, changes_of, [carried_entry(e) for e in request.events])
 
     async def get(self, update_id: str) -> Update:
         """The Update with that id. A complete one is kept in memory (`read_cache`): it never changes again

@@ -7,8 +7,10 @@ from typing import Any, ClassVar
 from pydantic import Field
 
 from contracts.api.base import InternalRequest, NoData
+from contracts.base import KomodoModel
 from contracts.entities.common import ResourceTarget, Version
 from contracts.entities.update import Log, Operation, Update, UpdateStatus
+from contracts.events.base import Event
 
 
 class CreateUpdate(InternalRequest):
@@ -50,6 +52,22 @@ class AppendUpdateLog(InternalRequest):
     """The stage log to append."""
 
 
+class CarriedEvent(KomodoModel):
+    """An event to store in the same write as an Update's completion (see `FinishUpdate.events`)."""
+
+    id: str
+    """The event's id (its JetStream de-duplication id)."""
+    subject: str
+    """The event's subject (`komodo.event.<kind>.<Name>`, a known event)."""
+    data: str
+    """The event as JSON."""
+
+    @classmethod
+    def of(cls, event: Event) -> CarriedEvent:
+        """The carried form of `event`."""
+        return cls(id=event.id, subject=event.SUBJECT, data=event.model_dump_json(by_alias=True))
+
+
 class FinishUpdate(InternalRequest):
     """Complete an Update: status Complete, end time set, success computed from its logs unless given.
 
@@ -73,6 +91,10 @@ class FinishUpdate(InternalRequest):
     drop_progress: bool = False
     """Remove the logs appended only to show progress while it ran (stages named by `progress_stage`): the
     work ended normally and its last logs hold the whole output."""
+    events: list[CarriedEvent] = Field(default_factory=list)
+    """Events the execution's end gives (a Deploy's `DeploymentDeployed`): the registry stores them in the write
+    that completes the Update and relays them from its outbox, so they go out (at least once) exactly when the
+    Update is complete, and the execution's end costs one write instead of two."""
 
 
 PROGRESS_MARK = " (progress "

@@ -4,7 +4,7 @@ The config is turned into a RunContainer request here, so a malformed port, volu
 is a 400 before anything reaches the host. A Build's image is resolved as Komodo does (`build_image`): the
 Build is read as the System user, its first image registry gives the image name and the account. A private
 image is pulled with the deployment's image registry account (else the Build's). The agent keeps the previous container until the new one runs, and restores it when it does not.
-`DeploymentDeployed` follows every deploy.
+`DeploymentDeployed` follows every deploy, stored with the Update's completion (`Runner.carry`).
 """
 
 from __future__ import annotations
@@ -245,8 +245,8 @@ def register(executor: Executor) -> None:
                 return [*values.logs(started), *logs]
             finally:
                 success = bool(logs) and all(log.success for log in logs)
-                await executor.bus.record(
-                    DeploymentDeployed(update_id=update.id, success=success, resource=target)
+                executor.runner.carry(
+                    update, DeploymentDeployed(update_id=update.id, success=success, resource=target)
                 )
 
         executor.resource_states.follow(deployment)

@@ -4,7 +4,7 @@ The stack's files, environment, pre/post deploy commands and extra arguments are
 that exists nowhere is a 400 before anything runs); every secret is redacted from the Update, and from the
 deployed files and merged config the registry keeps. After a successful deploy the registry records what was
 deployed (files, services, merged config, commit), which DeployStackIfChanged compares with the latest files
-to run only what a change requires. `StackDeployed` follows every deploy.
+to run only what a change requires. `StackDeployed` follows every deploy, stored with the Update's completion (`Runner.carry`).
 """
 
 from __future__ import annotations
@@ -36,10 +36,11 @@ if TYPE_CHECKING:
 def register(executor: Executor) -> None:
     """Answer DeployStack and DeployStackIfChanged."""
 
-    async def finish_event(update: Update, stack: Stack, logs: list[Log], services: list[str]) -> None:
+    def finish_event(update: Update, stack: Stack, logs: list[Log], services: list[str]) -> None:
         success = bool(logs) and all(log.success for log in logs)
-        await executor.bus.record(
-            StackDeployed(update_id=update.id, success=success, resource=target_of(stack), services=services)
+        executor.runner.carry(
+            update,
+            StackDeployed(update_id=update.id, success=success, resource=target_of(stack), services=services),
         )
 
     async def deploy(req: DeployStack, ctx: RequestContext) -> Update:
@@ -54,7 +55,7 @@ def register(executor: Executor) -> None:
                 )
                 return [*values.logs(started), *logs]
             finally:
-                await finish_event(update, stack, logs, req.services)
+                finish_event(update, stack, logs, req.services)
 
         operation = operation_for("DeployStack", req.services)
         executor.resource_states.follow(stack)
@@ -122,7 +123,7 @@ def register(executor: Executor) -> None:
                 return logs
             finally:
                 if deployed:
-                    await finish_event(update, stack, deployed, [])
+                    finish_event(update, stack, deployed, [])
 
         executor.resource_states.follow(stack)
         return await executor.runner.start(
