@@ -22,6 +22,7 @@ from contracts.api.read.provider import ListGitProviderAccounts, ListImageRegist
 from contracts.api.read.repo import GetRepo
 from contracts.api.read.server import GetServer, ListServers
 from contracts.api.read.stack import GetStack
+from contracts.api.read.update import GetUpdate
 from contracts.api.read.user import GetPermission
 from contracts.entities.build import Build
 from contracts.entities.common import (
@@ -37,7 +38,7 @@ from contracts.entities.provider import GitProviderAccount, ImageRegistryAccount
 from contracts.entities.repo import Repo
 from contracts.entities.server import Server, ServerListItem, ServerQuery
 from contracts.entities.stack import Stack
-from contracts.entities.update import Log, Operation, Update
+from contracts.entities.update import Log, Operation, Update, UpdateStatus
 from contracts.service_users import SYSTEM_USER_ID
 from services.common.auth import JwtSigner
 from services.common.bus import Bus
@@ -328,6 +329,16 @@ class RegistryClient:
     async def append_log(self, update_id: str, log: Log) -> None:
         """Add a log to an Update in progress."""
         await self.bus.request(AppendUpdateLog(id=update_id, log=log), self.system_headers())
+
+    async def update_complete(self, update_id: str) -> bool:
+        """Whether the Update is complete (False when there is none)."""
+        try:
+            found: Update = await self.bus.request(GetUpdate(id=update_id), self.system_headers())
+        except ServiceError as err:
+            if err.status == 404:
+                return False
+            raise
+        return found.status == UpdateStatus.Complete
 
     async def finish(self, update_id: str, **fields: Any) -> Update:
         """Complete an Update (success computed from its logs unless given)."""

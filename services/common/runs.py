@@ -132,7 +132,8 @@ class Runner:
         Update it names is never forgotten.
 
         The insert comes first: a free key (the usual case) costs one round trip; the holder is read only when
-        the key is taken.
+        the key is taken. A live lease whose Update is complete already is taken over: its execution has ended
+        and only the deletion of its lease is still on the way.
         """
         lease = {
             "_id": key,
@@ -159,9 +160,31 @@ class Runner:
                 return
             except DuplicateKeyError:
                 held = await self.leases.find_one({"_id": key})
+        if held is not None and await self._ended(held) and await self._take_over(held, lease):
+            return
         running = str(held.get("action")) if held is not None else action
         name = await self.registry.name_of(target)
         raise Busy(f"{target.type.value} {name!r} is busy: {running} is already running on it")
+
+    async def _ended(self, held: Document) -> bool:
+        """Whether the Update a live lease names is complete already: its executor answered the finish but has
+        not deleted the lease yet (a client that saw the Update complete may ask again at once)."""
+        update_id = str(held.get("update_id") or "")
+        if not update_id:
+            return False
+        try:
+            return await self.registry.update_complete(update_id)
+        except ServiceError:
+            return False  # not known to have ended: busy, as it looks
+
+    async def _take_over(self, held: Document, lease: Document) -> bool:
+        """Replace a lease whose execution has ended with ours (a compare-and-set on its owner and expiry, so of
+        two claims at once one wins)."""
+        taken = await self.leases.update_one(
+            {"_id": held["_id"], "owner": held.get("owner"), "until": held.get("until")},
+            {"$set": {field: value for field, value in lease.items() if field != "_id"}},
+        )
+        return bool(taken.matched_count)
 
     async def start(
         self,

@@ -15,6 +15,7 @@ from nats.aio.msg import Msg
 
 from contracts.entities.common import ResourceTarget, ResourceTargetVariant
 from contracts.entities.update import Operation
+from services.common.errors import Busy
 from services.common.runs import ABANDONED_REASON, ABANDONED_STAGE, lease_key, now_ms
 from services.executor.app import Executor
 from services.registry.app import Registry
@@ -243,3 +244,45 @@ async def test_an_executor_frozen_past_its_lease_stops_the_work_when_it_wakes(
         first.kill()
         if second is not None:
             second.kill()
+
+
+async def test_a_lease_whose_update_is_complete_does_not_make_the_next_execution_busy(
+    registry: Registry, executor: Executor, service_client: BusClient
+) -> None:
+    """A client that sees its Update complete may ask again before the executor has deleted the lease: that
+    lease is taken over, not answered busy. Positive control: the same lease naming a running Update is busy."""
+    runner = executor.runner
+    target = ResourceTarget(type=ResourceTargetVariant.Deployment, id="65a000000000000000000001")
+    operator = "000000000000000000000000"
+
+    async def work(update: Any) -> list[Any]:
+        return []
+
+    for complete in (False, True):
+        update = await service_client.ok(
+            "internal",
+            "CreateUpdate",
+            {"operation": "Deploy", "target": target.model_dump(), "operator": operator},
+        )
+        if complete:
+            await service_client.ok("internal", "FinishUpdate", {"id": update["_id"]["$oid"]})
+        key = lease_key(target, Operation.Deploy)
+        await runner.leases.delete_many({"_id": key})
+        await runner.leases.insert_one(
+            {
+                "_id": key,
+                "target": f"Deployment:{target.id}",
+                "action": "Deploy",
+                "until": now_ms() + 60_000,
+                "owner": "an-executor-still-deleting-it",
+                "update_id": update["_id"]["$oid"],
+            }
+        )
+        if not complete:
+            with pytest.raises(Busy):
+                await runner.start(Operation.RestartDeployment, target, operator, work)
+            continue
+        started = await runner.start(Operation.RestartDeployment, target, operator, work)
+        assert started.status == "InProgress"
+        held = await runner.leases.find_one({"_id": key})
+        assert held is not None and held["update_id"] == started.id
