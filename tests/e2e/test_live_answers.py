@@ -8,6 +8,7 @@ test_executor_servers.py). The registry keeps the live state of a list page unti
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from nats.aio.client import Client as NatsClient
 
@@ -65,6 +66,31 @@ async def stop(publisher: NatsClient, server_id: str) -> None:
     await publisher.flush()
 
 
+async def small_beat(executor: Executor, publisher: NatsClient, server_id: str, **fields: Any) -> None:
+    """A small beat, as the agent sends between full heartbeats, for the lists the executor holds, with `fields`
+    (new stats, status lines)."""
+    held = executor.cache.status(server_id)
+    assert held is not None
+    body = AgentBeat(
+        server_id=server_id,
+        ts=int(time.time() * 1000),
+        interval_ms=held.interval_ms,
+        digest=held.digest,
+        **fields,
+    )
+    await publisher.publish(agent_beat_subject(server_id), body.model_dump_json().encode())
+    await publisher.flush()
+
+
+async def deaf_to(registry: Registry, subject: str) -> None:
+    """Make the registry stop hearing the executor's notices on `subject` (the positive controls)."""
+    link = registry.read_cache._link
+    for subscription in list(link._subscriptions):
+        if subscription.subject == subject:
+            await subscription.unsubscribe()
+            link._subscriptions.remove(subscription)
+
+
 async def test_a_kept_list_shows_a_container_change_and_a_new_status_line_at_once(
     executor: Executor, registry: Registry, client: BusClient, publisher: NatsClient
 ) -> None:
@@ -80,16 +106,7 @@ async def test_a_kept_list_shows_a_container_change_and_a_new_status_line_at_onc
     assert executor.live_changes.sent > sent
 
     # A beat carrying a new status line (they age without anything else changing).
-    held = executor.cache.status(server_id)
-    assert held is not None
-    body = AgentBeat(
-        server_id=server_id,
-        ts=int(time.time() * 1000),
-        interval_ms=held.interval_ms,
-        digest=held.digest,
-        container_status={"app-1": "Exited (0) 3 seconds ago"},
-    )
-    await publisher.publish(agent_beat_subject(server_id), body.model_dump_json().encode())
+    await small_beat(executor, publisher, server_id, container_status={"app-1": "Exited (0) 3 seconds ago"})
 
     async def new_line() -> bool:
         return (await listed(client))["status"] == "Exited (0) 3 seconds ago"
@@ -104,11 +121,7 @@ async def test_without_the_notice_a_kept_list_shows_the_old_state_until_its_boun
     notice, leaves the kept (old) state in the list until the bound on a kept read ends it."""
     registry.read_cache.max_age = 1.5
     server_id = await running_app(client, publisher, registry)
-    link = registry.read_cache._link
-    for subscription in list(link._subscriptions):
-        if subscription.subject == LIVE_CHANGED_SUBJECT:
-            await subscription.unsubscribe()
-            link._subscriptions.remove(subscription)
+    await deaf_to(registry, LIVE_CHANGED_SUBJECT)
     await stop(publisher, server_id)
     changed = executor.live_changes.sent
 
@@ -147,19 +160,11 @@ async def kept_ok_server(client: BusClient, publisher: NatsClient, registry: Reg
 
 
 async def beat_with_cpu(executor: Executor, publisher: NatsClient, server_id: str, cpu: float) -> None:
-    """A small beat, as the agent sends between full heartbeats, with new system stats."""
+    """A small beat with new system stats."""
     held = executor.cache.status(server_id)
     assert held is not None and held.status.system_stats is not None
     stats = held.status.system_stats.model_copy(update={"cpu_perc": cpu})
-    body = AgentBeat(
-        server_id=server_id,
-        ts=int(time.time() * 1000),
-        interval_ms=held.interval_ms,
-        digest=held.digest,
-        system_stats=stats,
-    )
-    await publisher.publish(agent_beat_subject(server_id), body.model_dump_json().encode())
-    await publisher.flush()
+    await small_beat(executor, publisher, server_id, system_stats=stats)
 
 
 async def test_a_kept_server_list_shows_new_stats_and_a_silent_agent_at_once(
@@ -188,11 +193,7 @@ async def test_without_the_server_notice_a_kept_server_list_shows_the_old_stats(
     """The positive control of the test above: the same beat, with the registry deaf to the executor's server
     notices, leaves the kept (old) figure in the list."""
     server_id = await kept_ok_server(client, publisher, registry)
-    link = registry.read_cache._link
-    for subscription in list(link._subscriptions):
-        if subscription.subject == SERVER_LIVE_CHANGED_SUBJECT:
-            await subscription.unsubscribe()
-            link._subscriptions.remove(subscription)
+    await deaf_to(registry, SERVER_LIVE_CHANGED_SUBJECT)
     told = executor.server_changes.sent
     await beat_with_cpu(executor, publisher, server_id, 77.0)
 
