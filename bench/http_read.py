@@ -5,7 +5,8 @@ executor and the gateway as their own processes (`python -m services.<name>`), l
 an API key, a server and 100 deployments, then for each read (`GetDeployment` of one deployment, and
 `ListDeployments` answering all 100) sends N sequential requests from one client over HTTP and over the bus, and
 N more over HTTP with aiohttp (a leaner client than httpx: the difference is the client's), and N to a raw
-nats-py echo responder (its own process) answering a body of the same size. Prints p50 / p99 in
+nats-py echo responder (its own process) answering a body of the same size, and N from each HTTP client to a
+bare HTTP server (its own process) answering the same size: the client's own time. Prints p50 / p99 in
 microseconds and the ratios. Every request carries the API key, as a Komodo client sends it (`X-Api-Key` /
 `X-Api-Secret`).
 
@@ -61,6 +62,35 @@ READS = (
     Read("GetDeployment", {"deployment": "bench-web-000"}, None),
     Read("ListDeployments", {"limit": DEPLOYMENTS}, DEPLOYMENTS),
 )
+
+
+BARE_HTTP = """
+import asyncio, sys
+size = int(sys.argv[1])
+answer = b"HTTP/1.1 200 OK\\r\\ncontent-type: application/json\\r\\ncontent-length: %d\\r\\n\\r\\n" % size + b"x" * size
+
+async def serve(reader, writer):
+    try:
+        while True:
+            head = await reader.readuntil(b"\\r\\n\\r\\n")
+            length = next(
+                (int(line.split(b":")[1]) for line in head.split(b"\\r\\n") if line.lower().startswith(b"content-length:")),
+                0,
+            )
+            await reader.readexactly(length)
+            writer.write(answer)
+    except (asyncio.IncompleteReadError, ConnectionError):
+        writer.close()
+
+async def main():
+    server = await asyncio.start_server(serve, "127.0.0.1", 0)
+    print(server.sockets[0].getsockname()[1], flush=True)
+    await server.serve_forever()
+
+asyncio.run(main())
+"""
+"""A bare HTTP/1.1 server in its own process, answering every POST with a body of the given size: what a client
+costs on its own (the "client alone" lines)."""
 
 
 async def measure_http(
@@ -175,6 +205,22 @@ async def create_deployments(http: httpx.AsyncClient, creds: dict[str, str]) -> 
         (await http.post("/write/CreateDeployment", json=deployment, headers=creds)).raise_for_status()
 
 
+async def client_floors(
+    read: Read, size: int, count: int, creds: dict[str, str], procs: list[subprocess.Popen[bytes]]
+) -> tuple[list[float], list[float]]:
+    """The same requests from httpx and from aiohttp to a bare HTTP server (its own process) answering `size`
+    bytes: each client's own time, which every HTTP figure above includes."""
+    bare = subprocess.Popen([sys.executable, "-c", BARE_HTTP, str(size)], stdout=subprocess.PIPE)
+    procs.append(bare)
+    assert bare.stdout is not None
+    url = f"http://127.0.0.1:{int(bare.stdout.readline())}/read/{read.name}"
+    async with httpx.AsyncClient(timeout=10) as http:
+        alone_httpx = await measure_http(http, url, read.params, count, creds)
+    async with aiohttp.ClientSession() as session:
+        alone_aiohttp = await measure_aiohttp(session, url, read.params, count, creds)
+    return alone_httpx, alone_aiohttp
+
+
 async def run(count: int, py_spy: Path | None) -> None:
     with servers() as (nats_url, mongo_url):
         port = free_port()
@@ -195,7 +241,11 @@ async def run(count: int, py_spy: Path | None) -> None:
         }
         sampler = Sampler(py_spy, {s: procs[s].pid for s in ("gateway", "registry", "executor")})
         echoes: list[subprocess.Popen[bytes]] = []
-        results: list[tuple[Read, int, list[float], list[float], list[float], list[float]]] = []
+        results: list[
+            tuple[
+                Read, int, list[float], list[float], list[float], list[float], tuple[list[float], list[float]]
+            ]
+        ] = []
         try:
             nc = await nats.connect(nats_url)
             await wait_for_registry(nc, time.monotonic() + 60)
@@ -227,7 +277,8 @@ async def run(count: int, py_spy: Path | None) -> None:
                     body = json.dumps(read.params).encode()
                     over_bus = await measure(nc, f"komodo.read.{read.name}", body, count, creds)
                     raw = await measure(nc, subject, body, count, creds)
-                    results.append((read, size, over_http, lean, over_bus, raw))
+                    floors = await client_floors(read, size, count, creds, echoes)
+                    results.append((read, size, over_http, lean, over_bus, raw, floors))
             await nc.close()
         finally:
             sampler.stop()
@@ -235,7 +286,7 @@ async def run(count: int, py_spy: Path | None) -> None:
                 proc.terminate()
                 proc.wait(10)
     print(f"requests per case: {count} (sequential, one client, API key on every request)")
-    for read, size, over_http, lean, over_bus, raw in results:
+    for read, size, over_http, lean, over_bus, raw, (alone_httpx, alone_aiohttp) in results:
         h50, h99 = percentile(over_http, 50), percentile(over_http, 99)
         a50, a99 = percentile(lean, 50), percentile(lean, 99)
         b50, b99 = percentile(over_bus, 50), percentile(over_bus, 99)
@@ -247,6 +298,11 @@ async def run(count: int, py_spy: Path | None) -> None:
         print(f"{'over HTTP, aiohttp client':<44}{a50:>10.0f}{a99:>10.0f}{a99 / a50:>10.1f}")
         print(f"{'over the bus (nats-py)':<44}{b50:>10.0f}{b99:>10.0f}{b99 / b50:>10.1f}")
         print(f"{'raw nats-py request/reply echo, same size':<44}{r50:>10.0f}{r99:>10.0f}{r99 / r50:>10.1f}")
+        for label, alone in (("httpx", alone_httpx), ("aiohttp", alone_aiohttp)):
+            c50, c99 = percentile(alone, 50), percentile(alone, 99)
+            print(
+                f"{f'client alone: {label}, bare HTTP server':<44}{c50:>10.0f}{c99:>10.0f}{c99 / c50:>10.1f}"
+            )
         print(f"{'ratio HTTP / bus':<44}{h50 / b50:>10.1f}{h99 / b99:>10.1f}")
         print(f"{'ratio HTTP / echo':<44}{h50 / r50:>10.1f}{h99 / r99:>10.1f}")
         print(f"{'ratio HTTP (aiohttp) / echo':<44}{a50 / r50:>10.1f}{a99 / r99:>10.1f}")
