@@ -48,6 +48,8 @@ ABANDONED_STAGE = "Execution stopped"
 """The stage of the log that closes an Update whose executing service (executor or builder) died."""
 ABANDONED_REASON = "the service running this stopped before it finished; the outcome is unknown"
 """Why such an Update failed."""
+CLAIM_ATTEMPTS = 3
+"""How many times a claim looks again at a key whose holder went (deleted, closed or taken over) meanwhile."""
 CLOSED_ALREADY = frozenset({404, 409})
 """FinishUpdate's answers that mean there is nothing left to close (no such Update, or already complete)."""
 
@@ -143,25 +145,28 @@ class Runner:
             "owner": owner,
             "update_id": update_id,
         }
-        try:
-            await self.leases.insert_one(lease)
-            return
-        except DuplicateKeyError:
-            held = await self.leases.find_one({"_id": key})
-        if held is not None and int(held.get("until", 0)) < now_ms():
-            if not await self._close(held):
-                name = await self.registry.name_of(target)
-                raise Unavailable(
-                    f"{target.type.value} {name!r}: could not close the {held.get('action')} a stopped executor "
-                    "left running (is the registry up?); try again"
-                )
+        held: Document | None = None
+        for _ in range(CLAIM_ATTEMPTS):
             try:
                 await self.leases.insert_one({**lease, "until": now_ms() + self.lease_ms})
                 return
             except DuplicateKeyError:
                 held = await self.leases.find_one({"_id": key})
-        if held is not None and await self._ended(held) and await self._take_over(held, lease):
-            return
+            if held is None:
+                continue  # deleted since the insert failed: the key is free again
+            if int(held.get("until", 0)) < now_ms():
+                if not await self._close(held):
+                    name = await self.registry.name_of(target)
+                    raise Unavailable(
+                        f"{target.type.value} {name!r}: could not close the {held.get('action')} a stopped "
+                        "executor left running (is the registry up?); try again"
+                    )
+                continue
+            if not await self._ended(held):
+                break
+            if await self._take_over(held, lease):
+                return
+            # Deleted or taken by another claim since it was read: look again.
         running = str(held.get("action")) if held is not None else action
         name = await self.registry.name_of(target)
         raise Busy(f"{target.type.value} {name!r} is busy: {running} is already running on it")

@@ -3,6 +3,7 @@ execution on the same lease closes it as failed, saying why, within two lease pe
 
 from __future__ import annotations
 
+import asyncio
 import signal
 import time
 from collections.abc import AsyncIterator
@@ -255,7 +256,10 @@ async def test_a_lease_whose_update_is_complete_does_not_make_the_next_execution
     target = ResourceTarget(type=ResourceTargetVariant.Deployment, id="65a000000000000000000001")
     operator = "000000000000000000000000"
 
+    release = asyncio.Event()
+
     async def work(update: Any) -> list[Any]:
+        await release.wait()  # holds the lease until the test has looked at it
         return []
 
     for complete in (False, True):
@@ -286,3 +290,52 @@ async def test_a_lease_whose_update_is_complete_does_not_make_the_next_execution
         assert started.status == "InProgress"
         held = await runner.leases.find_one({"_id": key})
         assert held is not None and held["update_id"] == started.id
+        release.set()
+
+
+async def test_a_lease_deleted_while_a_claim_looks_at_it_is_claimed_not_busy(
+    registry: Registry, executor: Executor, service_client: BusClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The executor that ran the last execution deletes its lease just as a new claim tries to take it over (the
+    race `bench/load.py` hit): the claim looks again and takes the free key."""
+    runner = executor.runner
+    target = ResourceTarget(type=ResourceTargetVariant.Deployment, id="65a000000000000000000002")
+    operator = "000000000000000000000000"
+    key = lease_key(target, Operation.Deploy)
+    update = await service_client.ok(
+        "internal",
+        "CreateUpdate",
+        {"operation": "Deploy", "target": target.model_dump(), "operator": operator},
+    )
+    await service_client.ok("internal", "FinishUpdate", {"id": update["_id"]["$oid"]})
+    await runner.leases.insert_one(
+        {
+            "_id": key,
+            "target": f"Deployment:{target.id}",
+            "action": "Deploy",
+            "until": now_ms() + 60_000,
+            "owner": "an-executor-deleting-it-now",
+            "update_id": update["_id"]["$oid"],
+        }
+    )
+    real_take_over = runner._take_over
+    raced: list[str] = []
+
+    async def deleted_first(held: dict[str, Any], lease: dict[str, Any]) -> bool:
+        raced.append(str(held["_id"]))
+        await runner.leases.delete_one({"_id": held["_id"], "owner": held["owner"]})
+        return await real_take_over(held, lease)
+
+    monkeypatch.setattr(runner, "_take_over", deleted_first)
+
+    release = asyncio.Event()
+
+    async def work(update: Any) -> list[Any]:
+        await release.wait()  # holds the lease until the test has looked at it
+        return []
+
+    started = await runner.start(Operation.RestartDeployment, target, operator, work)
+    assert raced == [key], "the claim should have met the lease being deleted"
+    held = await runner.leases.find_one({"_id": key})
+    assert held is not None and held["update_id"] == started.id
+    release.set()
