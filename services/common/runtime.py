@@ -10,6 +10,7 @@ from typing import Protocol
 
 import uvloop
 
+from services.common.gc_freeze import settle
 from services.common.logging import redactor, setup_logging
 from services.common.settings import Settings
 
@@ -53,6 +54,7 @@ def run_service(
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         app = await build(settings)
+        settle()
         log.info("%s starting", name, extra={"nats": settings.nats_url})
         await serve(app, stop)
         log.info("%s stopped", name)

@@ -23,6 +23,7 @@ from collections.abc import Sequence
 
 import uvloop
 
+from services.common.gc_freeze import settle
 from services.common.logging import JsonFormatter, redactor, setup_logging
 from services.common.runtime import ServiceApp
 from services.common.settings import Settings
@@ -63,6 +64,7 @@ async def run(names: Sequence[str], settings: Settings, stop: asyncio.Event) -> 
             started.append((REGISTRY, registry))
             ordered = ordered[1:]
         apps = [(name, await build(name, settings)) for name in ordered]
+        settle()
 
         async def start(name: str, app: ServiceApp) -> None:
             await app.start()

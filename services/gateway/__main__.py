@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uvicorn
 
+from services.common.gc_freeze import settle
 from services.common.logging import setup_logging
 from services.common.settings import Settings
 from services.gateway.serving import ServedGateway, uvicorn_config
@@ -18,7 +19,9 @@ def main() -> None:
     """Run the gateway until SIGINT/SIGTERM (uvicorn finishes requests in flight first)."""
     settings = Settings.load()
     setup_logging("gateway", settings.log_level)
-    uvicorn.Server(uvicorn_config(settings)).run()
+    config = uvicorn_config(settings)
+    settle()  # the app, its routes and the contracts' schemas live as long as the process
+    uvicorn.Server(config).run()
 
 
 if __name__ == "__main__":

@@ -70,3 +70,13 @@ def test_it_is_installed_once_per_process(clean: None) -> None:
     assert sum(isinstance(cb, type(first)) for cb in gc.callbacks) == 1
     gc_freeze.uninstall()
     assert not any(isinstance(cb, type(first)) for cb in gc.callbacks)
+
+
+def test_a_settled_service_freezes_what_it_built_but_not_its_garbage(clean: None) -> None:
+    built = [[i] for i in range(1000)]
+    dead = garbage_cycle()
+    assert gc.get_freeze_count() == 0
+    freezer = gc_freeze.settle()
+    assert dead() is None, "garbage made while building is collected, not frozen"
+    assert gc.get_freeze_count() >= len(built)
+    assert freezer in gc.callbacks, "later slow full passes freeze again"
