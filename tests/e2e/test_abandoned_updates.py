@@ -247,50 +247,67 @@ async def test_an_executor_frozen_past_its_lease_stops_the_work_when_it_wakes(
             second.kill()
 
 
+OPERATOR = "000000000000000000000000"
+"""The operator of the Updates the lease tests make."""
+
+
+async def held_lease(
+    executor: Executor, service_client: BusClient, target: ResourceTarget, complete: bool
+) -> str:
+    """A live lease on `target`, held by another executor for an Update that is running or (`complete`) already
+    complete; its key."""
+    update = await service_client.ok(
+        "internal",
+        "CreateUpdate",
+        {"operation": "Deploy", "target": target.model_dump(), "operator": OPERATOR},
+    )
+    if complete:
+        await service_client.ok("internal", "FinishUpdate", {"id": update["_id"]["$oid"]})
+    key = lease_key(target, Operation.Deploy)
+    await executor.runner.leases.delete_many({"_id": key})
+    await executor.runner.leases.insert_one(
+        {
+            "_id": key,
+            "target": f"Deployment:{target.id}",
+            "action": "Deploy",
+            "until": now_ms() + 60_000,
+            "owner": "another-executor",
+            "update_id": update["_id"]["$oid"],
+        }
+    )
+    return key
+
+
+async def claimed_by(executor: Executor, target: ResourceTarget, key: str) -> None:
+    """Start a RestartDeployment on `target` and check that its lease now holds `key` (its work waits until
+    checked, so the lease is still there)."""
+    release = asyncio.Event()
+
+    async def work(update: Any) -> list[Any]:
+        await release.wait()
+        return []
+
+    started = await executor.runner.start(Operation.RestartDeployment, target, OPERATOR, work)
+    held = await executor.runner.leases.find_one({"_id": key})
+    release.set()
+    assert held is not None and held["update_id"] == started.id
+
+
 async def test_a_lease_whose_update_is_complete_does_not_make_the_next_execution_busy(
     registry: Registry, executor: Executor, service_client: BusClient
 ) -> None:
     """A client that sees its Update complete may ask again before the executor has deleted the lease: that
     lease is taken over, not answered busy. Positive control: the same lease naming a running Update is busy."""
-    runner = executor.runner
     target = ResourceTarget(type=ResourceTargetVariant.Deployment, id="65a000000000000000000001")
-    operator = "000000000000000000000000"
-
-    release = asyncio.Event()
 
     async def work(update: Any) -> list[Any]:
-        await release.wait()  # holds the lease until the test has looked at it
         return []
 
-    for complete in (False, True):
-        update = await service_client.ok(
-            "internal",
-            "CreateUpdate",
-            {"operation": "Deploy", "target": target.model_dump(), "operator": operator},
-        )
-        if complete:
-            await service_client.ok("internal", "FinishUpdate", {"id": update["_id"]["$oid"]})
-        key = lease_key(target, Operation.Deploy)
-        await runner.leases.delete_many({"_id": key})
-        await runner.leases.insert_one(
-            {
-                "_id": key,
-                "target": f"Deployment:{target.id}",
-                "action": "Deploy",
-                "until": now_ms() + 60_000,
-                "owner": "an-executor-still-deleting-it",
-                "update_id": update["_id"]["$oid"],
-            }
-        )
-        if not complete:
-            with pytest.raises(Busy):
-                await runner.start(Operation.RestartDeployment, target, operator, work)
-            continue
-        started = await runner.start(Operation.RestartDeployment, target, operator, work)
-        assert started.status == "InProgress"
-        held = await runner.leases.find_one({"_id": key})
-        assert held is not None and held["update_id"] == started.id
-        release.set()
+    await held_lease(executor, service_client, target, complete=False)
+    with pytest.raises(Busy):
+        await executor.runner.start(Operation.RestartDeployment, target, OPERATOR, work)
+    key = await held_lease(executor, service_client, target, complete=True)
+    await claimed_by(executor, target, key)
 
 
 async def test_a_lease_deleted_while_a_claim_looks_at_it_is_claimed_not_busy(
@@ -300,24 +317,7 @@ async def test_a_lease_deleted_while_a_claim_looks_at_it_is_claimed_not_busy(
     race `bench/load.py` hit): the claim looks again and takes the free key."""
     runner = executor.runner
     target = ResourceTarget(type=ResourceTargetVariant.Deployment, id="65a000000000000000000002")
-    operator = "000000000000000000000000"
-    key = lease_key(target, Operation.Deploy)
-    update = await service_client.ok(
-        "internal",
-        "CreateUpdate",
-        {"operation": "Deploy", "target": target.model_dump(), "operator": operator},
-    )
-    await service_client.ok("internal", "FinishUpdate", {"id": update["_id"]["$oid"]})
-    await runner.leases.insert_one(
-        {
-            "_id": key,
-            "target": f"Deployment:{target.id}",
-            "action": "Deploy",
-            "until": now_ms() + 60_000,
-            "owner": "an-executor-deleting-it-now",
-            "update_id": update["_id"]["$oid"],
-        }
-    )
+    key = await held_lease(executor, service_client, target, complete=True)
     real_take_over = runner._take_over
     raced: list[str] = []
 
@@ -327,15 +327,5 @@ async def test_a_lease_deleted_while_a_claim_looks_at_it_is_claimed_not_busy(
         return await real_take_over(held, lease)
 
     monkeypatch.setattr(runner, "_take_over", deleted_first)
-
-    release = asyncio.Event()
-
-    async def work(update: Any) -> list[Any]:
-        await release.wait()  # holds the lease until the test has looked at it
-        return []
-
-    started = await runner.start(Operation.RestartDeployment, target, operator, work)
+    await claimed_by(executor, target, key)
     assert raced == [key], "the claim should have met the lease being deleted"
-    held = await runner.leases.find_one({"_id": key})
-    assert held is not None and held["update_id"] == started.id
-    release.set()
