@@ -11,14 +11,20 @@ from nats.aio.client import Client as NatsClient
 
 from contracts.api.internal.live_info import GetBuilderLiveInfo, GetLiveInfo, GetSyncLiveInfo, LiveInfo
 from contracts.catalog import load_all
-from contracts.entities.common import ResourceTarget, ResourceTargetVariant
+from contracts.entities.common import (
+    PermissionLevel,
+    PermissionLevelAndSpecifics,
+    Resource,
+    ResourceTarget,
+    ResourceTargetVariant,
+)
 from contracts.entities.permission import UserTarget, UserTargetVariant
 from contracts.entities.provider import GitProviderAccount, ImageRegistryAccount
 from contracts.entities.update import Operation
 from contracts.service_users import SERVICE_USERS, SYSTEM_USER_ID
 from services.common.auth import load_jwt_signer
 from services.common.bus import Bus
-from services.common.caller import Authenticator, CredentialCheck
+from services.common.caller import Authenticator, Caller, CredentialCheck
 from services.common.errors import Conflict, NotFound, ServiceError, Unauthorized
 from services.common.mongo import connect, service_database
 from services.common.nats_auth import AGENT_USER_PREFIX, ONBOARD_USER, new_issuer_seed
@@ -333,6 +339,16 @@ class Registry:
             log.debug("no live info for %s: %s", variant.value, err.message)
             return {}
         return live.infos
+
+    async def read_as(
+        self, service: ResourceService, caller: Caller, id_or_name: str
+    ) -> tuple[Resource[Any, Any], PermissionLevelAndSpecifics]:
+        """A resource as `caller`'s `Get` answers it (a 404 when there is none, a 403 without Read; secrets
+        hidden unless the caller is an admin), and the caller's permission on it."""
+        resource = await service.read(id_or_name)
+        target = ResourceTarget(type=service.spec.variant, id=resource.id)
+        granted = await self.permissions.require(caller, target, PermissionLevel.Read, resource.name)
+        return (resource if caller.admin else service.without_secrets(resource)), granted
 
     async def resolve_target(self, target: ResourceTarget) -> ResourceTarget:
         """The target with its resource's id (a name is accepted), or a 404 naming it."""

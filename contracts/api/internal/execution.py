@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from pydantic import Field
-
 from contracts.api.base import InternalRequest
 from contracts.base import KomodoModel
 from contracts.entities.common import PermissionLevelAndSpecifics, ResourceTargetVariant
@@ -45,5 +43,5 @@ class GetExecutionTarget(InternalRequest):
     """The caller's username (named in a 403)."""
     admin: bool = False
     """Whether the caller is an admin (sees every resource and its secrets)."""
-    with_server: bool = Field(default=False)
+    with_server: bool = False
     """Whether to read the server named by the resource's `config.server_id` too."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from contracts.entities.common import PermissionLevel, ResourceQuery, ResourceTarget
+from contracts.entities.common import ResourceQuery
 from services.common.bus import RequestContext
 from services.common.encoded import EncodedLists
 from services.registry.resources import ResourceService
@@ -29,10 +29,8 @@ def _register_kind(registry: Registry, service: ResourceService) -> None:
     permissions = registry.permissions
 
     async def get(req: Any, ctx: RequestContext) -> Any:
-        resource = await service.read(getattr(req, spec.primary))
-        target = ResourceTarget(type=spec.variant, id=resource.id)
-        await permissions.require(ctx.caller, target, PermissionLevel.Read, resource.name)
-        return resource if ctx.caller.admin else service.without_secrets(resource)
+        shown, _ = await registry.read_as(service, ctx.caller, getattr(req, spec.primary))
+        return shown
 
     list_request = spec.request("read", "List{Ks}")
     # List items are frozen and reused while unchanged: the same items are sent as the same bytes.
