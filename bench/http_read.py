@@ -6,8 +6,10 @@ an API key, a server and 100 deployments, then for each read (`GetDeployment` of
 `ListDeployments` answering all 100) sends N sequential requests from one client over HTTP and over the bus, and
 N more over HTTP with aiohttp (a leaner client than httpx: the difference is the client's), and N to a raw
 nats-py echo responder (its own process) answering a body of the same size, and N from each HTTP client to a
-bare HTTP server (its own process) answering the same size: the client's own time. Prints p50 / p99 in
-microseconds and the ratios. Every request carries the API key, as a Komodo client sends it (`X-Api-Key` /
+bare HTTP server (its own process) answering the same size: the client's own time. The same HTTP requests go
+to a second gateway started with `VARANUS_GATEWAY_KEEP_ANSWERS=false`: every read over the bus to the registry,
+as a read right after something it shows changed (the first gateway answers repeated reads from memory,
+`services/gateway/kept_answers.py`). Prints p50 / p99 in microseconds and the ratios. Every request carries the API key, as a Komodo client sends it (`X-Api-Key` /
 `X-Api-Secret`).
 
 With `--py-spy DIR`, py-spy (the dev extra) samples the gateway, the registry and the executor while each HTTP case runs and
@@ -239,13 +241,16 @@ async def run(count: int, py_spy: Path | None) -> None:
             service: subprocess.Popen([sys.executable, "-m", f"services.{service}"], env=env)
             for service in ("registry", "executor", "gateway")
         }
+        # A second gateway that keeps no answer: every read goes over the bus to the registry, as a read does
+        # after something it shows changed.
+        plain_port = free_port()
+        procs["gateway (keeping nothing)"] = subprocess.Popen(
+            [sys.executable, "-m", "services.gateway"],
+            env={**env, "KOMODO_PORT": str(plain_port), "VARANUS_GATEWAY_KEEP_ANSWERS": "false"},
+        )
         sampler = Sampler(py_spy, {s: procs[s].pid for s in ("gateway", "registry", "executor")})
         echoes: list[subprocess.Popen[bytes]] = []
-        results: list[
-            tuple[
-                Read, int, list[float], list[float], list[float], list[float], tuple[list[float], list[float]]
-            ]
-        ] = []
+        results: list[tuple[Read, int, dict[str, list[float]]]] = []
         try:
             nc = await nats.connect(nats_url)
             await wait_for_registry(nc, time.monotonic() + 60)
@@ -274,11 +279,36 @@ async def run(count: int, py_spy: Path | None) -> None:
                     async with aiohttp.ClientSession() as session:
                         url = f"http://127.0.0.1:{port}/read/{read.name}"
                         lean = await measure_aiohttp(session, url, read.params, count, creds)
+                    async with httpx.AsyncClient(
+                        base_url=f"http://127.0.0.1:{plain_port}", timeout=10
+                    ) as plain:
+                        await wait_for_gateway(plain, time.monotonic() + 60)
+                        plain_http = await measure_http(
+                            plain, f"/read/{read.name}", read.params, count, creds
+                        )
+                    async with aiohttp.ClientSession() as session:
+                        url = f"http://127.0.0.1:{plain_port}/read/{read.name}"
+                        plain_lean = await measure_aiohttp(session, url, read.params, count, creds)
                     body = json.dumps(read.params).encode()
                     over_bus = await measure(nc, f"komodo.read.{read.name}", body, count, creds)
                     raw = await measure(nc, subject, body, count, creds)
-                    floors = await client_floors(read, size, count, creds, echoes)
-                    results.append((read, size, over_http, lean, over_bus, raw, floors))
+                    alone_httpx, alone_aiohttp = await client_floors(read, size, count, creds, echoes)
+                    results.append(
+                        (
+                            read,
+                            size,
+                            {
+                                "http": over_http,
+                                "aiohttp": lean,
+                                "plain http": plain_http,
+                                "plain aiohttp": plain_lean,
+                                "bus": over_bus,
+                                "echo": raw,
+                                "alone httpx": alone_httpx,
+                                "alone aiohttp": alone_aiohttp,
+                            },
+                        )
+                    )
             await nc.close()
         finally:
             sampler.stop()
@@ -286,27 +316,34 @@ async def run(count: int, py_spy: Path | None) -> None:
                 proc.terminate()
                 proc.wait(10)
     print(f"requests per case: {count} (sequential, one client, API key on every request)")
-    for read, size, over_http, lean, over_bus, raw, (alone_httpx, alone_aiohttp) in results:
-        h50, h99 = percentile(over_http, 50), percentile(over_http, 99)
-        a50, a99 = percentile(lean, 50), percentile(lean, 99)
-        b50, b99 = percentile(over_bus, 50), percentile(over_bus, 99)
-        r50, r99 = percentile(raw, 50), percentile(raw, 99)
+    rows = (
+        ("http", "over HTTP (gateway -> bus), httpx client"),
+        ("aiohttp", "over HTTP, aiohttp client"),
+        ("plain http", "gateway keeping nothing, httpx client"),
+        ("plain aiohttp", "gateway keeping nothing, aiohttp client"),
+        ("bus", "over the bus (nats-py)"),
+        ("echo", "raw nats-py request/reply echo, same size"),
+        ("alone httpx", "client alone: httpx, bare HTTP server"),
+        ("alone aiohttp", "client alone: aiohttp, bare HTTP server"),
+    )
+    ratios = (
+        ("http", "bus", "ratio HTTP / bus"),
+        ("http", "echo", "ratio HTTP / echo"),
+        ("aiohttp", "echo", "ratio HTTP (aiohttp) / echo"),
+        ("plain http", "echo", "ratio keeping nothing / echo"),
+        ("plain aiohttp", "echo", "ratio keeping nothing (aiohttp) / echo"),
+        ("bus", "echo", "ratio bus / echo"),
+    )
+    for read, size, samples in results:
+        p50 = {case: percentile(values, 50) for case, values in samples.items()}
+        p99 = {case: percentile(values, 99) for case, values in samples.items()}
         shown = f"{read.name} ({read.items} items)" if read.items is not None else read.name
         print(f"\n{shown}, reply {size} bytes")
         print(f"{'case':<44}{'p50 us':>10}{'p99 us':>10}{'p99/p50':>10}")
-        print(f"{'over HTTP (gateway -> bus), httpx client':<44}{h50:>10.0f}{h99:>10.0f}{h99 / h50:>10.1f}")
-        print(f"{'over HTTP, aiohttp client':<44}{a50:>10.0f}{a99:>10.0f}{a99 / a50:>10.1f}")
-        print(f"{'over the bus (nats-py)':<44}{b50:>10.0f}{b99:>10.0f}{b99 / b50:>10.1f}")
-        print(f"{'raw nats-py request/reply echo, same size':<44}{r50:>10.0f}{r99:>10.0f}{r99 / r50:>10.1f}")
-        for label, alone in (("httpx", alone_httpx), ("aiohttp", alone_aiohttp)):
-            c50, c99 = percentile(alone, 50), percentile(alone, 99)
-            print(
-                f"{f'client alone: {label}, bare HTTP server':<44}{c50:>10.0f}{c99:>10.0f}{c99 / c50:>10.1f}"
-            )
-        print(f"{'ratio HTTP / bus':<44}{h50 / b50:>10.1f}{h99 / b99:>10.1f}")
-        print(f"{'ratio HTTP / echo':<44}{h50 / r50:>10.1f}{h99 / r99:>10.1f}")
-        print(f"{'ratio HTTP (aiohttp) / echo':<44}{a50 / r50:>10.1f}{a99 / r99:>10.1f}")
-        print(f"{'ratio bus / echo':<44}{b50 / r50:>10.1f}{b99 / r99:>10.1f}")
+        for case, label in rows:
+            print(f"{label:<44}{p50[case]:>10.0f}{p99[case]:>10.0f}{p99[case] / p50[case]:>10.1f}")
+        for top, bottom, label in ratios:
+            print(f"{label:<44}{p50[top] / p50[bottom]:>10.1f}{p99[top] / p99[bottom]:>10.1f}")
 
 
 def main() -> None:

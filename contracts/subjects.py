@@ -101,6 +101,28 @@ changed: a heartbeat or a beat arrived, or a server went Ok or NotOk. As `LIVE_C
 registry's kept server answers (apart, so that stats arriving at every beat do not drop deployment pages)."""
 
 
+LIVE_READS: Final = "(live)"
+"""The name the registry's kept live answers of deployment and stack lists go by, in `KEPT_FROM_HEADER` (not a
+collection: no collection name has parentheses); dropped on `LIVE_CHANGED_SUBJECT`."""
+
+SERVER_LIVE_READS: Final = "(live servers)"
+"""The name the registry's kept live answers of server lists go by; dropped on `SERVER_LIVE_CHANGED_SUBJECT`."""
+
+LIVE_NOTICES: Final = {LIVE_CHANGED_SUBJECT: LIVE_READS, SERVER_LIVE_CHANGED_SUBJECT: SERVER_LIVE_READS}
+"""Which kept live answers each executor notice drops."""
+
+KEPT_FROM_HEADER: Final = "Varanus-Kept-From"
+"""Header of a registry answer that may be kept until something it was made of changes: the comma-separated
+names of what it was read from (collections, `LIVE_READS`, `SERVER_LIVE_READS`), each dropped by
+`komodo.registry.dropped.<collection>` or its executor notice. Only answers whose every part is covered by such
+notices, or by `CredentialsChanged` (the caller's rights), carry it. The gateway keeps such answers per
+request and credentials (`services/gateway/kept_answers.py`)."""
+
+KEPT_FOR_HEADER: Final = "Varanus-Kept-For"
+"""Header beside `KEPT_FROM_HEADER`: seconds the answer may be kept at most (what is left of the registry's own
+bound on the oldest kept read it was made of), so a lost notice is bounded once, not once per holder."""
+
+
 def registry_reads_dropped_subject(collection: str) -> str:
     """Subject on which a registry replica says it wrote `collection`, so the others drop the reads they hold
     from it: `komodo.registry.dropped.<collection>` (a plain publish, no body, no answer; lower case: never a

@@ -18,6 +18,7 @@ import contextlib
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -73,6 +74,17 @@ class RequestContext:
 
 Handler = Callable[[Any, RequestContext], Awaitable[Any]]
 """A request handler: takes the validated request and its context, returns the response."""
+
+_REPLY_HEADERS: ContextVar[dict[str, str] | None] = ContextVar("varanus_reply_headers", default=None)
+"""Headers the handler of the request being answered in this task adds to a successful reply."""
+
+
+def add_reply_header(name: str, value: str) -> None:
+    """Send `name: value` with the reply to the request being handled, if it succeeds (nothing outside a
+    handler run by `Bus`)."""
+    extra = _REPLY_HEADERS.get()
+    if extra is not None:
+        extra[name] = value
 
 
 class RemoteError(ServiceError):
@@ -197,13 +209,19 @@ class Bus:
         return dict(self._handled)
 
     async def _answer(self, request_cls: type[Request], handler: Handler, msg: Msg) -> None:
+        extra: dict[str, str] = {}
+        token = _REPLY_HEADERS.set(extra)
         try:
             status, payload = await dispatch(
                 request_cls, handler, msg.data, msg.headers or {}, self.authenticate
             )
             if msg.reply:
-                await self.nc.publish(msg.reply, payload, headers={STATUS_HEADER: str(status)})
+                headers = {STATUS_HEADER: str(status)}
+                if status == 200:
+                    headers.update(extra)
+                await self.nc.publish(msg.reply, payload, headers=headers)
         finally:
+            _REPLY_HEADERS.reset(token)
             self._slots.release()
 
     async def _subscribe(self, request_cls: type[Request], handler: Handler) -> None:

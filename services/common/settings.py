@@ -174,6 +174,11 @@ class Settings(BaseSettings):
         default=10.0, validation_alias=AliasChoices("VARANUS_REQUEST_TIMEOUT", "request_timeout")
     )
     """Seconds a service waits for another service's answer on the bus."""
+    gateway_keep_answers: bool = Field(
+        default=True, validation_alias=AliasChoices("VARANUS_GATEWAY_KEEP_ANSWERS", "gateway_keep_answers")
+    )
+    """Whether the gateway answers repeated reads from memory until a notice says what they were made of
+    changed (`services/gateway/kept_answers.py`); false: every read goes to the registry."""
     resource_poll_interval: Timelength = Timelength.OneHour
     """How often ResourceSyncs re-read their files and recompute their pending changes (besides after a webhook
     and after changes to resources)."""

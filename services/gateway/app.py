@@ -42,6 +42,7 @@ from services.gateway.forward import (
     split_envelope,
     too_large,
 )
+from services.gateway.kept_answers import KeptAnswers, answer_key
 from services.gateway.openapi import komodo_openapi
 from services.gateway.update_feed import UpdateFeed, serve_update_socket
 from services.gateway.web import mount_ui
@@ -195,10 +196,12 @@ async def read_body(request: Request, limit: int) -> bytes | Answer:
     return b"".join(chunks)
 
 
-def create_app(settings: Settings) -> ASGIApp:
+def create_app(settings: Settings, kept: KeptAnswers | None = None) -> ASGIApp:
     """The gateway application, connected to the bus while it runs: the API's forwarded requests answered in
-    front (`Forwarding`), everything else by FastAPI."""
+    front (`Forwarding`), reads the registry says may be kept answered from `kept` while valid, everything else
+    by FastAPI."""
     load_all()
+    kept = kept if kept is not None else KeptAnswers()
     state: dict[str, NatsClient] = {}
     feed = UpdateFeed()
     documents: dict[str, bytes] = {}
@@ -221,9 +224,12 @@ def create_app(settings: Settings) -> ASGIApp:
             reconnected_cb=reconnected,
         )
         await feed.start(state["nc"])
+        if settings.gateway_keep_answers:
+            await kept.watch(state["nc"])
         try:
             yield
         finally:
+            await kept.stop()
             await feed.stop()
             await state["nc"].drain()
 
@@ -267,11 +273,19 @@ def create_app(settings: Settings) -> ASGIApp:
         presented = "authorization" in given or "x-api-key" in given
         if presented:
             limiter.check(address)
+        key = answer_key(kind, name, params, given) if kind == "read" else None
+        if key is not None:
+            hit = kept.get(key)
+            if hit is not None:
+                return hit
+        began = kept.began()
         answer = await forward(
             state["nc"], kind, name, params, bus_headers(given, address), settings.request_timeout
         )
         if presented and answer.status == 401:
             limiter.failed(address)
+        if key is not None:
+            kept.keep(key, answer, began)
         return answer
 
     @app.get("/asyncapi.json", summary="The AsyncAPI 3.0 document of the bus subjects")

@@ -11,7 +11,7 @@ import nats.errors
 from nats.aio.client import Client as NatsClient
 
 from contracts.api.base import ErrorEnvelope, find_request
-from contracts.subjects import STATUS_HEADER
+from contracts.subjects import KEPT_FOR_HEADER, KEPT_FROM_HEADER, STATUS_HEADER
 from services.common.logging import redactor
 
 PUBLIC_KINDS = ("read", "write", "execute")
@@ -33,6 +33,10 @@ class Answer:
 
     status: int
     body: bytes
+    kept_from: str = ""
+    """The registry's `KEPT_FROM_HEADER`: what the answer was made of, when it may be kept ("" when not)."""
+    kept_for: float = 0.0
+    """The registry's `KEPT_FOR_HEADER`: seconds it may be kept at most."""
 
 
 def error(status: int, message: str, trace: list[str] | None = None) -> Answer:
@@ -118,5 +122,13 @@ async def forward(
         return error(503, f"no service answers {name} right now", ["the service that owns it is not running"])
     except (TimeoutError, nats.errors.TimeoutError):
         return error(504, f"no answer to {name} within {timeout:g} s")
-    status = int((reply.headers or {}).get(STATUS_HEADER, "200"))
-    return Answer(status, reply.data)
+    headers = reply.headers or {}
+    status = int(headers.get(STATUS_HEADER, "200"))
+    kept_from = headers.get(KEPT_FROM_HEADER, "")
+    if not kept_from:
+        return Answer(status, reply.data)
+    try:
+        kept_for = float(headers.get(KEPT_FOR_HEADER, "0"))
+    except ValueError:
+        kept_for = 0.0
+    return Answer(status, reply.data, kept_from, kept_for)

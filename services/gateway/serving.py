@@ -11,14 +11,16 @@ import uvicorn
 
 from services.common.settings import Settings
 from services.gateway.app import create_app
+from services.gateway.kept_answers import KeptAnswers
 
 
-def uvicorn_config(settings: Settings, **overrides: Any) -> uvicorn.Config:
+def uvicorn_config(settings: Settings, kept: KeptAnswers | None = None, **overrides: Any) -> uvicorn.Config:
     """uvicorn's config of a gateway on `settings.bind_ip:settings.port`.
 
     uvicorn's own proxy-header handling is off: its default believes `X-Forwarded-For` from any client on
     loopback, so a local client could pick its own address and dodge the rate limits. The app honours the
-    header itself, only from `KOMODO_TRUSTED_PROXIES`.
+    header itself, only from `KOMODO_TRUSTED_PROXIES`. `kept`: where the app keeps read answers (a new one
+    when None; tests pass theirs to look into it).
     """
     options: dict[str, Any] = {
         "host": settings.bind_ip,
@@ -31,7 +33,7 @@ def uvicorn_config(settings: Settings, **overrides: Any) -> uvicorn.Config:
         "ws_ping_interval": 30.0,  # Komodo pings its websockets every 30 s
         "ws_ping_timeout": 30.0,
     }
-    return uvicorn.Config(create_app(settings), **{**options, **overrides})
+    return uvicorn.Config(create_app(settings, kept), **{**options, **overrides})
 
 
 class _Server(uvicorn.Server):

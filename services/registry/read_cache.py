@@ -26,12 +26,14 @@ server going Ok or NotOk).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Hashable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Hashable, Iterator
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from nats.aio.client import Client as NatsClient
@@ -42,12 +44,16 @@ from pymongo.results import BulkWriteResult, DeleteResult, InsertManyResult, Ins
 
 from contracts.entities.common import ResourceTargetVariant
 from contracts.subjects import (
-    LIVE_CHANGED_SUBJECT,
+    KEPT_FOR_HEADER,
+    KEPT_FROM_HEADER,
+    LIVE_NOTICES,
+    LIVE_READS,
     REGISTRY_READS_DROPPED_WILDCARD,
     REPLICA_HEADER,
-    SERVER_LIVE_CHANGED_SUBJECT,
+    SERVER_LIVE_READS,
     registry_reads_dropped_subject,
 )
+from services.common.bus import add_reply_header
 from services.common.mongo import Document
 from services.common.notice_link import NoticeLink
 from services.common.shared_loads import SharedLoads
@@ -56,20 +62,11 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-LIVE_READS = "(live)"
-"""The name the executor's kept live answers for deployment and stack lists go by (not a collection: no
-collection name has parentheses)."""
-SERVER_LIVE_READS = "(live servers)"
-"""The name the executor's kept live answers for server lists go by."""
-
 
 def live_reads_of(variant: ResourceTargetVariant) -> str:
     """Where the kept live answers of a kind's lists go (`SERVER_LIVE_READS` for servers, else `LIVE_READS`)."""
     return SERVER_LIVE_READS if variant == ResourceTargetVariant.Server else LIVE_READS
 
-
-LIVE_NOTICES = {LIVE_CHANGED_SUBJECT: LIVE_READS, SERVER_LIVE_CHANGED_SUBJECT: SERVER_LIVE_READS}
-"""Which kept live answers each executor notice drops."""
 
 CACHE_SECONDS = 5.0
 """How long a read is kept at most: the backstop for a drop notice of another replica that never arrived."""
@@ -83,6 +80,21 @@ def weight_of(value: object) -> int:
     """What a kept read counts against `MAX_WEIGHT_PER_COLLECTION`: its length when it is a collection of
     documents or names, else 1."""
     return max(1, len(value)) if isinstance(value, tuple | list | dict) else 1
+
+
+@dataclass(slots=True)
+class Made:
+    """What one answer was made of (`ReadCache.tracking`): the collections (and live answers) it read, until when
+    the oldest kept read among them may be used, and whether every part of it was read in a way their notices
+    cover."""
+
+    sources: set[str] = field(default_factory=set)
+    until: float = float("inf")
+    whole: bool = True
+
+
+_MAKING: ContextVar[Made | None] = ContextVar("varanus_registry_making", default=None)
+"""The answer being made in this task, while a handler tracks it."""
 
 
 @dataclass(slots=True)
@@ -104,6 +116,7 @@ class ReadCache:
         self._weights: dict[str, int] = {}
         self._generations: dict[str, int] = {}
         self._dependents: dict[str, set[str]] = {}
+        self._sources: dict[str, set[str]] = {}
         self._link = NoticeLink(self.drop_all)
         self._loads: SharedLoads[Any] = SharedLoads()
         self.hits = 0
@@ -141,6 +154,49 @@ class ReadCache:
         (and a derived read in flight during such a drop is not kept)."""
         for source in sources:
             self._dependents.setdefault(source, set()).add(derived)
+        self._sources.setdefault(derived, set()).update(sources)
+
+    def _leaves(self, name: str) -> set[str]:
+        """The collections and live answers `name` is made of (itself, when it is one)."""
+        sources = self._sources.get(name)
+        if not sources:
+            return {name}
+        return set().union(*(self._leaves(source) for source in sources))
+
+    @contextlib.contextmanager
+    def tracking(self) -> Iterator[Made]:
+        """Note what the reads made within (in this task, and the tasks it starts) come from, for `offer`."""
+        made = Made()
+        token = _MAKING.set(made)
+        try:
+            yield made
+        finally:
+            _MAKING.reset(token)
+
+    def reads_from(self, collection: str) -> None:
+        """The answer being tracked read `collection` directly (its writes drop it, as a kept read's)."""
+        made = _MAKING.get()
+        if made is not None:
+            made.sources.add(collection)
+
+    @staticmethod
+    def untracked() -> None:
+        """The answer being tracked read something no notice covers: it may not be kept by anyone."""
+        made = _MAKING.get()
+        if made is not None:
+            made.whole = False
+
+    def offer(self, made: Made) -> None:
+        """Say in the reply that its answer may be kept (`KEPT_FROM_HEADER`, `KEPT_FOR_HEADER`) when every read
+        it was made of is covered by notices, and while this replica hears them; the caller's rights are
+        covered by `CredentialsChanged`."""
+        if not made.whole or not made.sources or not self._link.usable():
+            return
+        left = min(made.until, time.monotonic() + self.max_age) - time.monotonic()
+        if left <= 0:
+            return
+        add_reply_header(KEPT_FROM_HEADER, ",".join(sorted(made.sources)))
+        add_reply_header(KEPT_FOR_HEADER, f"{left:.3f}")
 
     def drop(self, collection: str) -> None:
         """Forget every read from `collection` (and what was derived from it); a read of it in flight is not
@@ -179,9 +235,14 @@ class ReadCache:
         """What `load` reads from `collection` for `key`: kept from an earlier call when nothing wrote the
         collection since (and not older than `max_age`), else loaded now and kept. A None is not kept, nor a
         value `keep` says no to."""
+        made = _MAKING.get()
         if not self._link.usable():
+            if made is not None:
+                made.whole = False
             return await load()
         now = time.monotonic()
+        if made is not None:
+            made.sources |= self._leaves(collection)
         kept = self._kept.get(collection)
         if kept is not None:
             hit = kept.get(key)
@@ -189,9 +250,13 @@ class ReadCache:
                 if hit.until > now:
                     kept.move_to_end(key)
                     self.hits += 1
+                    if made is not None:
+                        made.until = min(made.until, hit.until)
                     value: T = hit.value
                     return value
                 self._forget(collection, key)
+        if made is not None:
+            made.until = min(made.until, now + self.max_age)
         generation = self._generations.get(collection, 0)
         # A crowd that misses after a drop asks the database once.
         loaded: T = await self._loads.load((collection, key), generation, load)

@@ -562,6 +562,8 @@ class ResourceService:
             ids = [ObjectId(n) for n in query.names if is_object_id(n)]
             clauses.append({"$or": [{"name": {"$in": list(query.names)}}, {"_id": {"$in": ids}}]})
         if query.tags:
+            # Tag names are read without notices: an answer filtered by them may not be kept elsewhere.
+            self.read_cache.untracked()
             tag_ids = await resolve_tags(self.db, query.tags, strict=False)
             if query.tag_behavior == TagQueryBehavior.All:
                 clauses.append({"tags": {"$all": tag_ids}})
@@ -754,6 +756,7 @@ class ResourceService:
         if not missing:
             return {}
         builds = self.kinds[ResourceTargetVariant.Build.value].coll
+        self.read_cache.reads_from(builds.name)
         oids = [ObjectId(build_id) for build_id, _ in wanted.values()]
         found = {
             str(doc["_id"]): (

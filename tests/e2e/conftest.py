@@ -23,6 +23,7 @@ from services.builder.app import Builder
 from services.common.embedded import free_port
 from services.common.settings import Settings
 from services.executor.app import Executor
+from services.gateway.kept_answers import KeptAnswers
 from services.gateway.serving import uvicorn_config
 from services.registry.app import Registry
 from services.sync.app import Sync
@@ -159,9 +160,10 @@ async def service_client(registry: Registry, nats_url: str) -> AsyncIterator[Bus
 
 
 @asynccontextmanager
-async def running_gateway(settings: Settings) -> AsyncIterator[str]:
-    """The HTTP gateway with `settings`, served as `python -m services.gateway` serves it; yields its URL."""
-    server = uvicorn.Server(uvicorn_config(settings))
+async def running_gateway(settings: Settings, kept: KeptAnswers | None = None) -> AsyncIterator[str]:
+    """The HTTP gateway with `settings` (keeping read answers in `kept` when given), served as
+    `python -m services.gateway` serves it; yields its URL."""
+    server = uvicorn.Server(uvicorn_config(settings, kept))
     task = asyncio.create_task(server.serve())
     for _ in range(600):
         if server.started:

@@ -28,8 +28,15 @@ def _register_kind(registry: Registry, service: ResourceService) -> None:
     spec = service.spec
     permissions = registry.permissions
 
+    # Gets and lists whose every part is kept until a notice says it changed (the resources, their live state,
+    # the names they show; the caller's rights by `CredentialsChanged`) tell the gateway it may keep them too.
+    cache = registry.read_cache
+    lists_kept = service.live is None or service.live_kept
+
     async def get(req: Any, ctx: RequestContext) -> Any:
-        shown, _ = await registry.read_as(service, ctx.caller, getattr(req, spec.primary))
+        with cache.tracking() as made:
+            shown, _ = await registry.read_as(service, ctx.caller, getattr(req, spec.primary))
+        cache.offer(made)
         return shown
 
     list_request = spec.request("read", "List{Ks}")
@@ -37,14 +44,17 @@ def _register_kind(registry: Registry, service: ResourceService) -> None:
     encoded = EncodedLists(list_request.response_adapter()) if list_request is not None else None
 
     async def list_items(req: Any, ctx: RequestContext) -> Any:
-        items = await service.list_items(
-            _query(req),
-            getattr(req, "page", 0) or 0,
-            getattr(req, "limit", None),
-            str(getattr(req, "sort_by", None) or "Name"),
-            bool(getattr(req, "sort_desc", False)),
-            await permissions.readable_filter(ctx.caller, spec.variant),
-        )
+        with cache.tracking() as made:
+            items = await service.list_items(
+                _query(req),
+                getattr(req, "page", 0) or 0,
+                getattr(req, "limit", None),
+                str(getattr(req, "sort_by", None) or "Name"),
+                bool(getattr(req, "sort_desc", False)),
+                await permissions.readable_filter(ctx.caller, spec.variant),
+            )
+        if lists_kept:
+            cache.offer(made)
         return encoded.encode(items) if encoded is not None else items
 
     async def list_full(req: Any, ctx: RequestContext) -> Any:
