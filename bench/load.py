@@ -6,7 +6,8 @@ key, then one Deployment per executing client (`local/busybox:1`, a shell that s
 SIGTERM), each deployed once. Then for `--seconds` (default 60):
 
 - each of `--readers` (200) clients sends, one after the other, `GetDeployment`, `ListDeployments`,
-  `ListServers` and `GetUpdate` (of a finished deploy) over HTTP with the API key;
+  `ListServers` and `GetUpdate` (of a finished deploy) over HTTP with an API key: all the same key, or one of
+  `--keys` keys (reader i uses key i mod K, each used once before the load), as that many users would;
 - each of `--executors` (20) clients runs, on its own deployment, `Deploy` and `RestartDeployment` in turn
   (POST /execute, then `GetUpdate` every 100 ms until the Update is Complete).
 
@@ -16,9 +17,12 @@ process (the services, nats-server, nx-27017) at the start, the middle and the e
 footprint shows, and the share of a core each used during the load. The clients' process freezes what it
 holds before the load (`services.common.gc_freeze.settle`, as every service does), so its own full collector
 passes do not count as the system's latency. The figures beside them: the same reads sent by one client alone before the load starts.
-Every container it made is removed at the end.
+Every container it made is removed at the end. The gateway answers repeated reads from memory until what
+they show changes (`services/gateway/kept_answers.py`); `--gateway-keeps-nothing` starts it with
+`VARANUS_GATEWAY_KEEP_ANSWERS=false`, so every read goes to the registry.
 
-    .venv/bin/python bench/load.py [--seconds 60] [--readers 200] [--executors 20]
+    .venv/bin/python bench/load.py [--seconds 60] [--readers 200] [--executors 20] [--keys 1]
+        [--gateway-keeps-nothing]
 """
 
 from __future__ import annotations
@@ -175,14 +179,35 @@ async def alone(api: Api, deployment: str, update_id: str, count: int) -> Tally:
     return solo
 
 
-async def run(seconds: float, readers: int, executors: int) -> None:
+async def more_keys(
+    session: aiohttp.ClientSession, base: str, creds: dict[str, str], count: int
+) -> list[dict[str, str]]:
+    """`count` API keys of the admin (the first is `creds`), each used once, as the headers a client sends."""
+    keys = [creds]
+    for i in range(1, count):
+        async with session.post(
+            f"{base}/auth/manage/CreateApiKey", json={"name": f"load-{i}"}, headers=creds
+        ) as r:
+            if r.status != 200:
+                raise SystemExit(f"CreateApiKey answered {r.status}: {await r.text()}")
+            key = await r.json()
+        keys.append({"X-Api-Key": key["key"], "X-Api-Secret": key["secret"]})
+    for headers in keys:
+        async with session.post(f"{base}/read/GetVersion", json={}, headers=headers) as r:
+            if r.status != 200:
+                raise SystemExit(f"a new API key was refused: {r.status}")
+    return keys
+
+
+async def run(seconds: float, readers: int, executors: int, keys: int, keep_nothing: bool) -> None:
     tag = uuid.uuid4().hex[:8]
     names = [f"bench-load-{tag}-{i:02d}" for i in range(executors)]
     docker = aiodocker.Docker()
     tally = Tally()
     memory: list[tuple[str, dict[str, float]]] = []
+    env = {"VARANUS_GATEWAY_KEEP_ANSWERS": "false"} if keep_nothing else None
     try:
-        async with running_system(f"load_{tag}") as client:
+        async with running_system(f"load_{tag}", env_extra=env) as client:
             base = str(client.http.base_url).rstrip("/")
             connector = aiohttp.TCPConnector(limit=0)
             timeout = aiohttp.ClientTimeout(total=60)
@@ -202,6 +227,7 @@ async def run(seconds: float, readers: int, executors: int) -> None:
                 if update_id is None or setup.tally.errors:
                     raise SystemExit(f"the first deploys failed: {setup.tally.examples}")
                 solo = await alone(api, names[0], update_id, 50)
+                credentials = await more_keys(session, base, client.creds, keys)
                 procs = {**processes(), "bench (clients)": psutil.Process()}
                 # The clients' own full collector passes (up to 135 ms measured) would stall every request in
                 # flight here and count as the system's latency: the clients settle as the services do.
@@ -217,7 +243,15 @@ async def run(seconds: float, readers: int, executors: int) -> None:
 
                 await asyncio.gather(
                     middle(),
-                    *(reader(api, names[i % len(names)], update_id, until) for i in range(readers)),
+                    *(
+                        reader(
+                            Api(session, base, credentials[i % len(credentials)], tally),
+                            names[i % len(names)],
+                            update_id,
+                            until,
+                        )
+                        for i in range(readers)
+                    ),
                     *(executor(api, name, until) for name in names),
                 )
                 elapsed = time.monotonic() - started
@@ -229,7 +263,10 @@ async def run(seconds: float, readers: int, executors: int) -> None:
                 with contextlib.suppress(aiodocker.DockerError):
                     await (await docker.containers.get(container)).delete(force=True)
         await docker.close()
-    print(f"{readers} reading and {executors} executing clients for {elapsed:.0f} s, over HTTP on loopback")
+    print(
+        f"{readers} reading and {executors} executing clients for {elapsed:.0f} s, over HTTP on loopback; "
+        f"readers on {keys} API key(s); the gateway {'keeping nothing' if keep_nothing else 'keeping answers'}"
+    )
     total = sum(len(s) for s in tally.samples.values())
     print(f"requests: {total} ({total / elapsed:.0f}/s), errors: {sum(tally.errors.values())}")
     print(
@@ -269,8 +306,18 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60.0, help="how long the load lasts (default 60)")
     parser.add_argument("--readers", type=int, default=200, help="reading clients (default 200)")
     parser.add_argument("--executors", type=int, default=20, help="executing clients (default 20)")
+    parser.add_argument(
+        "--keys", type=int, default=1, help="API keys the readers are spread over (default 1: all the same)"
+    )
+    parser.add_argument(
+        "--gateway-keeps-nothing",
+        action="store_true",
+        help="start the gateway with VARANUS_GATEWAY_KEEP_ANSWERS=false (every read to the registry)",
+    )
     args = parser.parse_args()
-    asyncio.run(run(args.seconds, args.readers, args.executors))
+    if args.keys < 1:
+        parser.error("--keys must be at least 1")
+    asyncio.run(run(args.seconds, args.readers, args.executors, args.keys, args.gateway_keeps_nothing))
 
 
 if __name__ == "__main__":

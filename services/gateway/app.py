@@ -42,7 +42,7 @@ from services.gateway.forward import (
     split_envelope,
     too_large,
 )
-from services.gateway.kept_answers import KeptAnswers, answer_key
+from services.gateway.kept_answers import KeptAnswers, answer_key, token_expiry
 from services.gateway.openapi import komodo_openapi
 from services.gateway.update_feed import UpdateFeed, serve_update_socket
 from services.gateway.web import mount_ui
@@ -284,8 +284,8 @@ def create_app(settings: Settings, kept: KeptAnswers | None = None) -> ASGIApp:
         )
         if presented and answer.status == 401:
             limiter.failed(address)
-        if key is not None:
-            kept.keep(key, answer, began)
+        if key is not None and answer.kept_from:
+            kept.keep(key, answer, began, token_expiry(given))
         return answer
 
     @app.get("/asyncapi.json", summary="The AsyncAPI 3.0 document of the bus subjects")

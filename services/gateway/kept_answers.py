@@ -20,7 +20,8 @@ everything (notices may have been missed), and no answer is kept longer than the
 it was made of (`KEPT_FOR_HEADER`, at most 5 s): the bound, once, if a notice were lost.
 
 Answers are keyed by the request (kind, name, params as sent) and a digest of the credentials presented (the
-secret itself is not kept), so an answer is only ever given to the credentials it was made for.
+secret itself is not kept), so an answer is only ever given to the credentials it was made for, and never
+after the token it was made for expires.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+import jwt
 from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
 
@@ -48,6 +50,20 @@ is not kept."""
 
 Key = tuple[str, str, bytes, str]
 """(kind, request name, params JSON as sent, digest of the credentials)."""
+
+
+def token_expiry(headers: Mapping[str, str]) -> float | None:
+    """When the JWT presented expires (seconds since the epoch), read without checking its signature (the
+    registry checked it before answering); None without a token or an expiry."""
+    token = headers.get("authorization", "")
+    if not token:
+        return None
+    try:
+        claims = jwt.decode(token.removeprefix("Bearer ").strip(), options={"verify_signature": False})
+    except jwt.PyJWTError:
+        return 0.0
+    expiry = claims.get("exp") if isinstance(claims, dict) else None
+    return float(expiry) if isinstance(expiry, int | float) else None
 
 
 def answer_key(kind: str, name: str, params: bytes, headers: Mapping[str, str]) -> Key | None:
@@ -137,10 +153,16 @@ class KeptAnswers:
         self.hits += 1
         return kept.answer
 
-    def keep(self, key: Key, answer: Answer, began: int) -> None:
+    def keep(self, key: Key, answer: Answer, began: int, expires_at: float | None = None) -> None:
         """Keep a 200 answer the registry said may be kept, unless something it was made of was dropped since
-        its request began."""
+        its request began; never past `expires_at` (seconds since the epoch: when the token it was made for
+        expires)."""
         if answer.status != 200 or not answer.kept_from or answer.kept_for <= 0:
+            return
+        seconds = min(answer.kept_for, self.max_seconds)
+        if expires_at is not None:
+            seconds = min(seconds, expires_at - time.time())
+        if seconds <= 0:
             return
         size = len(answer.body)
         if size > self.max_bytes // 16 or not self._link.usable() or began < self._cleared:
@@ -149,7 +171,7 @@ class KeptAnswers:
         if any(self._dropped.get(source, 0) > began for source in sources):
             return
         self._forget(key)
-        until = time.monotonic() + min(answer.kept_for, self.max_seconds)
+        until = time.monotonic() + seconds
         self._kept[key] = _Kept(answer, sources, began, until)
         self._bytes += size
         while self._bytes > self.max_bytes:

@@ -5,8 +5,10 @@ everything, and nothing is kept past the bound the registry gave."""
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 
+import jwt
 import nats
 import pytest
 from nats.aio.client import Client as NatsClient
@@ -14,7 +16,7 @@ from nats.aio.client import Client as NatsClient
 from contracts.events.credentials import CredentialsChanged
 from contracts.subjects import LIVE_CHANGED_SUBJECT, registry_reads_dropped_subject
 from services.gateway.forward import Answer
-from services.gateway.kept_answers import KeptAnswers, answer_key
+from services.gateway.kept_answers import KeptAnswers, answer_key, token_expiry
 
 CREDS = {"x-api-key": "K-1", "x-api-secret": "S-1"}
 
@@ -100,6 +102,20 @@ async def test_nothing_is_kept_past_its_bound_nor_without_the_headers(
     kept.keep(key_of("GetServer"), Answer(404, b"{}", "Server", 5.0), kept.began())
     assert len(kept) == 0
     assert answer_key("read", "GetDeployment", b"{}", {}) is None
+
+
+async def test_nothing_is_kept_past_the_expiry_of_its_token(link: tuple[KeptAnswers, NatsClient]) -> None:
+    kept, _ = link
+    token = {"authorization": jwt.encode({"sub": "u", "exp": int(time.time()) + 1}, "k" * 32)}
+    expiry = token_expiry(token)
+    assert expiry is not None
+    kept.keep(key_of("GetDeployment", token), answer("Deployment"), kept.began(), expiry)
+    assert kept.get(key_of("GetDeployment", token)) is not None
+    await asyncio.sleep(expiry - time.time() + 0.05)
+    assert kept.get(key_of("GetDeployment", token)) is None
+    kept.keep(key_of("GetDeployment", token), answer("Deployment"), kept.began(), expiry)
+    assert len(kept) == 0
+    assert token_expiry({"authorization": "not a token"}) == 0.0 and token_expiry(CREDS) is None
 
 
 async def test_nothing_is_kept_once_the_connection_is_gone(nats_url: str) -> None:
