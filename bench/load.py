@@ -62,6 +62,8 @@ class Tally:
         self.samples: dict[str, list[float]] = collections.defaultdict(list)
         self.errors: collections.Counter[str] = collections.Counter()
         self.examples: dict[str, str] = {}
+        self.slow: list[tuple[float, float, str]] = []
+        """(perf_counter at the start, seconds, request) of each request over `SLOW_SECONDS`."""
 
     def error(self, kind: str, what: str) -> None:
         self.errors[kind] += 1
@@ -89,7 +91,10 @@ class Api:
         except (aiohttp.ClientError, TimeoutError) as err:
             self.tally.error(name, f"{type(err).__name__}: {err}")
             return None
-        self.tally.samples[name].append(time.perf_counter() - started)
+        took = time.perf_counter() - started
+        self.tally.samples[name].append(took)
+        if took > SLOW_SECONDS:
+            self.tally.slow.append((started, took, name))
         if status != 200:
             self.tally.error(name, f"{status}: {body.decode(errors='replace')}")
             return None
@@ -235,6 +240,7 @@ async def run(seconds: float, readers: int, executors: int, keys: int, keep_noth
                 memory.append(("start", rss(procs)))
                 cpu_before = cpu(procs)
                 started = time.monotonic()
+                load_started = time.perf_counter()
                 until = started + seconds
 
                 async def middle() -> None:
@@ -288,6 +294,15 @@ async def run(seconds: float, readers: int, executors: int, keys: int, keep_noth
     print("(`... completed`: from POST /execute until GetUpdate says Complete; not a request, not in `>1 s`)")
     for kind, example in tally.examples.items():
         print(f"first error of {kind}: {example}")
+    if tally.slow:
+        # Requests over 1 s that started together point at a stall of the whole system, not of one path.
+        print(
+            "requests over 1 s, by when they started (s into the load): "
+            + ", ".join(
+                f"{name} at {begun - load_started:.1f} ({took:.2f} s)"
+                for begun, took, name in sorted(tally.slow)[:12]
+            )
+        )
     print(f"\n{'RSS MiB':<14}" + "".join(f"{label:>10}" for label, _ in memory) + f"{'CPU %':>10}")
     for name in memory[0][1]:
         share = 100 * cpu_used.get(name, 0.0) / elapsed
