@@ -111,6 +111,15 @@ async def registry(nats_url: str, mongo_url: str, db_prefix: str, tmp_path: Path
 
 
 @pytest.fixture
+async def second_registry(
+    registry: Registry, nats_url: str, mongo_url: str, db_prefix: str, tmp_path: Path
+) -> AsyncIterator[Registry]:
+    """Another registry replica on the same databases and bus."""
+    async with running(Registry(service_settings(nats_url, mongo_url, db_prefix, tmp_path))) as replica:
+        yield replica
+
+
+@pytest.fixture
 async def executor(
     registry: Registry, nats_url: str, mongo_url: str, db_prefix: str, tmp_path: Path
 ) -> AsyncIterator[Executor]:

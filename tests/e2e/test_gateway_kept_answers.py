@@ -18,19 +18,10 @@ from services.common.embedded import free_port
 from services.common.settings import Settings
 from services.gateway.kept_answers import KeptAnswers
 from services.registry.app import Registry
-from tests.e2e.conftest import BusClient, grant, running, running_gateway, service_settings
+from tests.e2e.conftest import BusClient, grant, running_gateway
 
 READS = 20
 """Reads after each change: with two registry replicas, either answers the misses."""
-
-
-@pytest.fixture
-async def second_registry(
-    registry: Registry, nats_url: str, mongo_url: str, db_prefix: str, tmp_path: Path
-) -> AsyncIterator[Registry]:
-    """Another registry replica on the same databases and bus."""
-    async with running(Registry(service_settings(nats_url, mongo_url, db_prefix, tmp_path))) as replica:
-        yield replica
 
 
 @pytest.fixture

@@ -4,25 +4,12 @@ registry replicas behind the bus (each request goes to either one)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from pathlib import Path
-
-import pytest
 
 from services.registry.app import Registry
-from tests.e2e.conftest import BusClient, grant, running, service_settings
+from tests.e2e.conftest import BusClient, grant
 
 READS = 40
 """Reads after each change: with two replicas in one queue group, both answer some of them."""
-
-
-@pytest.fixture
-async def second_registry(
-    registry: Registry, nats_url: str, mongo_url: str, db_prefix: str, tmp_path: Path
-) -> AsyncIterator[Registry]:
-    """Another registry replica on the same databases and bus."""
-    async with running(Registry(service_settings(nats_url, mongo_url, db_prefix, tmp_path))) as replica:
-        yield replica
 
 
 async def descriptions(client: BusClient, name: str) -> set[str]:
