@@ -273,20 +273,19 @@ def create_app(settings: Settings, kept: KeptAnswers | None = None) -> ASGIApp:
         presented = "authorization" in given or "x-api-key" in given
         if presented:
             limiter.check(address)
+
+        async def fetch() -> Answer:
+            answer = await forward(
+                state["nc"], kind, name, params, bus_headers(given, address), settings.request_timeout
+            )
+            if presented and answer.status == 401:
+                limiter.failed(address)
+            return answer
+
         key = answer_key(kind, name, params, given) if kind == "read" else None
-        if key is not None:
-            hit = kept.get(key)
-            if hit is not None:
-                return hit
-        began = kept.began()
-        answer = await forward(
-            state["nc"], kind, name, params, bus_headers(given, address), settings.request_timeout
-        )
-        if presented and answer.status == 401:
-            limiter.failed(address)
-        if key is not None and answer.kept_from:
-            kept.keep(key, answer, began, token_expiry(given))
-        return answer
+        if key is None:
+            return await fetch()
+        return await kept.answer(key, fetch, lambda: token_expiry(given))
 
     @app.get("/asyncapi.json", summary="The AsyncAPI 3.0 document of the bus subjects")
     async def asyncapi() -> Response:

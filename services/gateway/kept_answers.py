@@ -15,7 +15,8 @@ hear:
 The registry publishes those notices before it answers the write that caused them, on the connection it answers
 on, and the gateway handles each notice before the replies that follow it: a client that wrote and then reads
 never gets the answer from before its write. An answer whose request was in flight while a notice dropped one of
-its sources is not kept. Nothing is kept while the gateway's NATS connection is down, a reconnect drops
+its sources is not kept. Requests for the same answer with the same credentials while one is on its way share
+that one (a crowd asking after a drop sends a single request), unless a notice came since it was sent. Nothing is kept while the gateway's NATS connection is down, a reconnect drops
 everything (notices may have been missed), and no answer is kept longer than the registry's bound on the reads
 it was made of (`KEPT_FOR_HEADER`, at most 5 s): the bound, once, if a notice were lost.
 
@@ -26,10 +27,11 @@ after the token it was made for expires.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import time
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
 import jwt
@@ -76,6 +78,16 @@ def answer_key(kind: str, name: str, params: bytes, headers: Mapping[str, str]) 
     return kind, name, params, digest
 
 
+PLAIN_KEYS = 10_000
+"""Requests remembered as answered with nothing that may be kept (they are not shared while in flight)."""
+
+
+@dataclass(slots=True)
+class _Flying:
+    began: int
+    future: asyncio.Future[Answer | None]
+
+
 @dataclass(slots=True)
 class _Kept:
     answer: Answer
@@ -92,6 +104,10 @@ class KeptAnswers:
         self.max_bytes = max_bytes
         self.hits = 0
         """Answers given from memory (for tests and benchmarks)."""
+        self.joined = 0
+        """Requests answered by the same request already on its way (for tests and benchmarks)."""
+        self._flying: dict[Key, _Flying] = {}
+        self._plain: OrderedDict[Key, None] = OrderedDict()
         self._kept: OrderedDict[Key, _Kept] = OrderedDict()
         self._bytes = 0
         self._stamp = 0
@@ -152,6 +168,53 @@ class KeptAnswers:
         self._kept.move_to_end(key)
         self.hits += 1
         return kept.answer
+
+    async def answer(
+        self,
+        key: Key,
+        fetch: Callable[[], Awaitable[Answer]],
+        expires_at: Callable[[], float | None] = lambda: None,
+    ) -> Answer:
+        """The answer to the request `key`: kept, if still valid; else the answer of the same request (same
+        credentials) already on its way, when no notice came since it was sent and its answer may be kept (a
+        crowd asking after a drop sends one request); else `fetch`'s, kept when it may be (`keep`, until
+        `expires_at()` at the latest)."""
+        hit = self.get(key)
+        if hit is not None:
+            return hit
+        flying = self._flying.get(key)
+        if (
+            flying is not None
+            and flying.began == self._stamp
+            and key not in self._plain
+            and self._link.usable()
+        ):
+            shared = await asyncio.shield(flying.future)
+            if shared is not None:
+                self.joined += 1
+                return shared
+            return await fetch()
+        began = self._stamp
+        mine = _Flying(began, asyncio.get_running_loop().create_future())
+        self._flying[key] = mine
+        try:
+            answer = await fetch()
+        except BaseException:
+            mine.future.set_result(None)
+            raise
+        finally:
+            if self._flying.get(key) is mine:
+                del self._flying[key]
+        keepable = answer.status == 200 and bool(answer.kept_from)
+        mine.future.set_result(answer if keepable else None)
+        if keepable:
+            self._plain.pop(key, None)
+            self.keep(key, answer, began, expires_at())
+        else:
+            self._plain[key] = None
+            if len(self._plain) > PLAIN_KEYS:
+                self._plain.popitem(last=False)
+        return answer
 
     def keep(self, key: Key, answer: Answer, began: int, expires_at: float | None = None) -> None:
         """Keep a 200 answer the registry said may be kept, unless something it was made of was dropped since

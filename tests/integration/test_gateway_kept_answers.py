@@ -129,3 +129,66 @@ async def test_nothing_is_kept_once_the_connection_is_gone(nats_url: str) -> Non
     kept.keep(key_of("GetDeployment"), answer("Deployment"), kept.began())
     assert len(kept) == 0
     await kept.stop()
+
+
+class RoundTrip:
+    """Stands for the bus round trip: answers `answer` once released, counting the requests sent."""
+
+    def __init__(self, answer: Answer) -> None:
+        self.answer = answer
+        self.sent = 0
+        self.release = asyncio.Event()
+
+    async def fetch(self) -> Answer:
+        self.sent += 1
+        await self.release.wait()
+        return self.answer
+
+
+async def test_a_crowd_asking_while_one_request_is_on_its_way_sends_one(
+    link: tuple[KeptAnswers, NatsClient],
+) -> None:
+    kept, _ = link
+    registry = RoundTrip(answer("Deployment"))
+    crowd = [asyncio.create_task(kept.answer(key_of("GetDeployment"), registry.fetch)) for _ in range(50)]
+    await asyncio.sleep(0.05)
+    registry.release.set()
+    assert {a.body for a in await asyncio.gather(*crowd)} == {b'{"name": "web"}'}
+    assert registry.sent == 1 and kept.joined == 49
+    # Other credentials never share it.
+    other = RoundTrip(answer("Deployment"))
+    other.release.set()
+    await kept.answer(key_of("GetDeployment", {"authorization": "another token"}), other.fetch)
+    assert other.sent == 1
+
+
+async def test_a_request_after_a_notice_does_not_share_one_sent_before_it(
+    link: tuple[KeptAnswers, NatsClient],
+) -> None:
+    kept, publisher = link
+    before = RoundTrip(answer("Deployment"))
+    early = asyncio.create_task(kept.answer(key_of("GetDeployment"), before.fetch))
+    await asyncio.sleep(0.02)
+    await notice(publisher, registry_reads_dropped_subject("Server"))
+    after = RoundTrip(Answer(200, b'{"name": "new"}', "Deployment", 5.0))
+    late = asyncio.create_task(kept.answer(key_of("GetDeployment"), after.fetch))
+    await asyncio.sleep(0.02)
+    before.release.set()
+    after.release.set()
+    assert (await early).body == b'{"name": "web"}'
+    assert (await late).body == b'{"name": "new"}'
+    assert before.sent == 1 and after.sent == 1 and kept.joined == 0
+
+
+async def test_answers_that_may_not_be_kept_are_not_shared(link: tuple[KeptAnswers, NatsClient]) -> None:
+    kept, _ = link
+    registry = RoundTrip(Answer(200, b"[]"))
+    crowd = [asyncio.create_task(kept.answer(key_of("ListProcedures"), registry.fetch)) for _ in range(5)]
+    await asyncio.sleep(0.05)
+    registry.release.set()
+    await asyncio.gather(*crowd)
+    assert kept.joined == 0 and registry.sent == 5
+    # Known now as not keepable: the next crowd does not wait for one of its own.
+    again = [asyncio.create_task(kept.answer(key_of("ListProcedures"), registry.fetch)) for _ in range(5)]
+    await asyncio.gather(*again)
+    assert registry.sent == 10 and kept.joined == 0
