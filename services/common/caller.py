@@ -7,7 +7,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import jwt
 from nats.aio.client import Client as NatsClient
@@ -69,13 +69,19 @@ class _Cached:
     until: float
 
 
-def claimed_subject(token: str) -> str:
-    """The user id a JWT claims to be for, read without checking its signature ("" when it names none)."""
+def unverified_claims(token: str) -> dict[str, Any] | None:
+    """The claims of a JWT (`Bearer ` or not), read without checking its signature; None when it is no JWT.
+    Only for what a signature check elsewhere makes safe, or for naming who a refused token claims to be."""
     try:
         claims = jwt.decode(token.removeprefix("Bearer ").strip(), options={"verify_signature": False})
     except jwt.PyJWTError:
-        return ""
-    subject = claims.get("sub") if isinstance(claims, dict) else None
+        return None
+    return claims if isinstance(claims, dict) else None
+
+
+def claimed_subject(token: str) -> str:
+    """The user id a JWT claims to be for, read without checking its signature ("" when it names none)."""
+    subject = (unverified_claims(token) or {}).get("sub")
     return subject if isinstance(subject, str) else ""
 
 

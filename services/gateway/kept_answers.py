@@ -16,9 +16,10 @@ The registry publishes those notices before it answers the write that caused the
 on, and the gateway handles each notice before the replies that follow it: a client that wrote and then reads
 never gets the answer from before its write. An answer whose request was in flight while a notice dropped one of
 its sources is not kept. Requests for the same answer with the same credentials while one is on its way share
-that one (a crowd asking after a drop sends a single request), unless a notice came since it was sent. Nothing is kept while the gateway's NATS connection is down, a reconnect drops
-everything (notices may have been missed), and no answer is kept longer than the registry's bound on the reads
-it was made of (`KEPT_FOR_HEADER`, at most 5 s): the bound, once, if a notice were lost.
+that one (a crowd asking after a drop sends a single request), unless a notice came since it was sent. Nothing
+is kept while the gateway's NATS connection is down, a reconnect drops everything (notices may have been
+missed), and no answer is kept longer than the registry's bound on the reads it was made of (`KEPT_FOR_HEADER`,
+at most 5 s): the bound, once, if a notice were lost.
 
 Answers are keyed by the request (kind, name, params as sent) and a digest of the credentials presented (the
 secret itself is not kept), so an answer is only ever given to the credentials it was made for, and never
@@ -34,12 +35,12 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
-import jwt
 from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
 
 from contracts.events.credentials import CredentialsChanged
 from contracts.subjects import LIVE_NOTICES, REGISTRY_READS_DROPPED_WILDCARD
+from services.common.caller import unverified_claims
 from services.common.notice_link import NoticeLink
 from services.gateway.forward import Answer
 
@@ -60,11 +61,10 @@ def token_expiry(headers: Mapping[str, str]) -> float | None:
     token = headers.get("authorization", "")
     if not token:
         return None
-    try:
-        claims = jwt.decode(token.removeprefix("Bearer ").strip(), options={"verify_signature": False})
-    except jwt.PyJWTError:
+    claims = unverified_claims(token)
+    if claims is None:
         return 0.0
-    expiry = claims.get("exp") if isinstance(claims, dict) else None
+    expiry = claims.get("exp")
     return float(expiry) if isinstance(expiry, int | float) else None
 
 

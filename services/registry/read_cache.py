@@ -192,7 +192,7 @@ class ReadCache:
         covered by `CredentialsChanged`."""
         if not made.whole or not made.sources or not self._link.usable():
             return
-        left = min(made.until, time.monotonic() + self.max_age) - time.monotonic()
+        left = min(made.until - time.monotonic(), self.max_age)
         if left <= 0:
             return
         add_reply_header(KEPT_FROM_HEADER, ",".join(sorted(made.sources)))
@@ -237,8 +237,7 @@ class ReadCache:
         value `keep` says no to."""
         made = _MAKING.get()
         if not self._link.usable():
-            if made is not None:
-                made.whole = False
+            self.untracked()
             return await load()
         now = time.monotonic()
         if made is not None:
