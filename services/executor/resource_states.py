@@ -5,7 +5,8 @@ stack runs as (refreshed every 10 s), and every 5 s derives their states from th
 is published as `DeploymentStateChanged` / `StackStateChanged`; the event id is made of the resource, the new
 state and the heartbeat it was seen in, so replicas that see the same heartbeat publish one event. The first
 state seen after a start is recorded without an event (it is not a change anyone caused); a resource deployed
-before the next refresh is followed from the moment its deploy starts, so its first change is published.
+before its first check (listed by a refresh or not) is followed from the moment its deploy starts, so its first
+change is published.
 """
 
 from __future__ import annotations
@@ -130,12 +131,19 @@ class ResourceStates:
             del self.known[gone]
 
     def follow(self, resource: Deployment | Stack) -> None:
-        """Follow a resource from now on, with the state it has now, if it is not followed yet: a deployment or
-        stack created since the last refresh and deployed at once has its first change published too."""
-        if resource.id in self.watched or not resource.config.server_id:
+        """Follow a resource from now on, with the state it has now, if no state of it is known yet: a
+        deployment or stack deployed before its first check has its first change published too.
+
+        That holds whether or not a refresh already listed it: a refresh adds a resource without a state, and
+        the check after it would take the deployed state as the first one seen (and publish nothing)."""
+        if resource.id in self.known or not resource.config.server_id:
             return
-        item = watched_deployment(resource) if isinstance(resource, Deployment) else watched_stack(resource)
-        self.watched[resource.id] = item
+        item = self.watched.get(resource.id)
+        if item is None:
+            item = (
+                watched_deployment(resource) if isinstance(resource, Deployment) else watched_stack(resource)
+            )
+            self.watched[resource.id] = item
         self.known[resource.id] = state_of(self.executor.cache, item)
 
     async def check(self) -> int:

@@ -77,6 +77,13 @@ async def test_a_container_killed_outside_raises_a_container_state_change_alert(
         }
         created = await client.write("CreateDeployment", {"name": name, "config": config})
         deployment_id = created["_id"]["$oid"]
+
+        # Deployed before the executor holds a heartbeat of the server, the state before would be `unknown`, and
+        # a change from `unknown` is not alerted.
+        async def server_ok() -> bool:
+            return (await client.read("GetServerState", {"server": "dock"}))["status"] == "Ok"
+
+        assert await eventually(server_ok, 20)
         deployed = await finished(client, await client.ok("execute", "Deploy", {"deployment": name}))
         assert deployed["success"] is True, deployed["logs"]
 
