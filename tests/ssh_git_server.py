@@ -66,6 +66,9 @@ async def ssh_git_server(git_server: GitServer) -> AsyncIterator[SshGitServer]:
         )
         await process.redirect(stdin=git.stdin, stdout=git.stdout, stderr=git.stderr)
         process.exit(await git.wait())
+        # asyncssh leaves each redirected pipe's last flush as a coroutine run by wait_closed(); without
+        # it those coroutines are never awaited (RuntimeWarnings at garbage collection in later tests).
+        await process.wait_closed()
 
     server = await asyncssh.listen(
         "127.0.0.1",
