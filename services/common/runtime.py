@@ -36,13 +36,12 @@ async def serve(app: ServiceApp, stop: asyncio.Event) -> None:
         await app.stop()
 
 
-def run_service(
-    name: str, build: Callable[[Settings], Awaitable[ServiceApp]], fast_loop: bool = False
-) -> None:
+def run_service(name: str, build: Callable[[Settings], Awaitable[ServiceApp]]) -> None:
     """Entry point of `python -m services.<name>`: load settings, log as JSON, serve until a stop signal.
 
-    With `fast_loop` the service runs on uvloop (as the gateway does under uvicorn): each bus request costs
-    about a third less event-loop time than on asyncio's own loop (docs/performance.md).
+    Every service runs on uvloop, as they all do together under `./run up` and as the gateway does under
+    uvicorn: each bus request costs about a third less event-loop time than on asyncio's own loop
+    (docs/performance.md), and a service run alone behaves as it does together.
     """
     settings = Settings.load()
     setup_logging(name, settings.log_level)
@@ -59,5 +58,5 @@ def run_service(
         await serve(app, stop)
         log.info("%s stopped", name)
 
-    with asyncio.Runner(loop_factory=uvloop.new_event_loop if fast_loop else None) as runner:
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
         runner.run(main())

@@ -14,7 +14,7 @@ async def build(settings: Settings) -> Executor:
 
 def main() -> None:
     """Run the executor until SIGINT/SIGTERM."""
-    run_service("executor", build, fast_loop=True)
+    run_service("executor", build)
 
 
 if __name__ == "__main__":

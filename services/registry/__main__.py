@@ -13,4 +13,4 @@ async def build(settings: Settings) -> Registry:
 
 
 if __name__ == "__main__":
-    run_service("registry", build, fast_loop=True)
+    run_service("registry", build)
