@@ -39,9 +39,10 @@ async def serve(app: ServiceApp, stop: asyncio.Event) -> None:
 def run_service(name: str, build: Callable[[Settings], Awaitable[ServiceApp]]) -> None:
     """Entry point of `python -m services.<name>`: load settings, log as JSON, serve until a stop signal.
 
-    Every service runs on uvloop, as they all do together under `./run up` and as the gateway does under
+    The service runs on uvloop, as the services do together under `./run up` and as the gateway does under
     uvicorn: each bus request costs about a third less event-loop time than on asyncio's own loop
-    (docs/performance.md), and a service run alone behaves as it does together.
+    (docs/performance.md), and a service run alone behaves as it does together. (The agent has its own entry
+    point and runs on asyncio's loop.)
     """
     settings = Settings.load()
     setup_logging(name, settings.log_level)
